@@ -1,0 +1,33 @@
+// Sums vitest's JSON reports over every package into the one line CI reads: "N passed, N failed".
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const missing = [];
+for (const root of ['packages', 'apps']) {
+  if (!existsSync(root)) continue;
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    if (!pkg.scripts?.test) continue;
+    const file = join(dir, 'test-results.json');
+    if (!existsSync(file)) {
+      missing.push(pkg.name);
+      continue;
+    }
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    passed += report.numPassedTests ?? 0;
+    failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    console.log(`${pkg.name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests ?? 0} skipped`);
+  }
+}
+for (const name of missing) console.log(`${name}: no test report (its tests did not run)`);
+// A package whose tests never ran counts as a failure: a silent gap must not read as green.
+failed += missing.length;
+if (skipped > 0) console.log(`${skipped} skipped`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,51 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Storage } from '@mainframe-kb/storage-core';
+import type { CliIo } from './cli-io.js';
+import type { CliOutput } from './output/cli-output.js';
+import type { StoreSettings } from './store/store-config.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export type OptionValue = string | boolean | (string | boolean)[] | undefined;
+
+/** What a command gets: its parsed arguments, the output, and the store (opened on first ask). */
+export interface CommandContext {
+  readonly io: CliIo;
+  readonly out: CliOutput;
+  readonly positionals: readonly string[];
+  readonly values: Readonly<Record<string, OptionValue>>;
+  /** Where the store is and its config; resolving it reads the config file. */
+  settings(): StoreSettings;
+  /** Opens the store once per run; the CLI closes it when the command ends. */
+  openStorage(migrate?: 'auto' | 'verify'): Promise<Storage>;
+}
+
+export interface Command {
+  readonly name: string;
+  /** One line for `kb help`. */
+  readonly summary: string;
+  /** The usage line printed with a usage error, e.g. `kb get <id>`. */
+  readonly usage: string;
+  /** Extra lines for `kb help <command>`: what the options mean. */
+  readonly details?: readonly string[];
+  readonly options: OptionSpec;
+  /** How many positional arguments the command takes. */
+  readonly positionals: { min: number; max: number };
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export function stringOption(ctx: CommandContext, name: string): string | undefined {
+  const value = ctx.values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function stringList(ctx: CommandContext, name: string): string[] | undefined {
+  const value = ctx.values[name];
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((v): v is string => typeof v === 'string');
+}
+
+export function flag(ctx: CommandContext, name: string): boolean {
+  return ctx.values[name] === true;
+}

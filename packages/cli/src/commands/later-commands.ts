@@ -1,0 +1,70 @@
+import { StorageErrorCode } from '@mainframe-kb/storage-core';
+import { CliError, ExitCode } from '../cli-error.js';
+import type { Command } from '../command.js';
+
+interface LaterCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  /** The package that will provide it, named in the refusal so the operator knows what to install. */
+  provider: string;
+}
+
+/**
+ * Commands of CLI.md whose implementation lives in packages that are not part of this release. They are
+ * recognised (so a script gets a clear refusal, not "unknown command") and refused with exit 1.
+ */
+const LATER: readonly LaterCommand[] = [
+  {
+    name: 'upgrade',
+    usage: 'kb upgrade --to-mvp N',
+    summary: 'backup, validate, migrate, validate, performance check',
+    provider: '@mainframe-kb/backup',
+  },
+  {
+    name: 'copy',
+    usage: 'kb copy --from <target> --to <target>',
+    summary: 'copy a whole store to another database',
+    provider: '@mainframe-kb/backup',
+  },
+  {
+    name: 'backup',
+    usage: 'kb backup create|list|verify|prune …',
+    summary: 'full, incremental and differential backups',
+    provider: '@mainframe-kb/backup',
+  },
+  { name: 'restore', usage: 'kb restore <id> …', summary: 'restore a backup', provider: '@mainframe-kb/backup' },
+  {
+    name: 'export',
+    usage: 'kb export --format F --out F …',
+    summary: 'export to JSON, NDJSON, CSV, XML, Parquet, Avro, ORC',
+    provider: '@mainframe-kb/io-formats',
+  },
+  {
+    name: 'import',
+    usage: 'kb import <file> …',
+    summary: 'import a file or a ServiceNow/Jira/Splunk/COBOL/JCL source',
+    provider: '@mainframe-kb/io-formats',
+  },
+];
+
+function laterCommand(spec: LaterCommand): Command {
+  return {
+    name: spec.name,
+    summary: `${spec.summary} (needs ${spec.provider}, not in this release)`,
+    usage: spec.usage,
+    // Whatever follows is accepted unparsed: the refusal is the answer, whatever the arguments.
+    options: {},
+    positionals: { min: 0, max: Number.POSITIVE_INFINITY },
+    passThrough: true,
+    async run() {
+      throw new CliError(
+        StorageErrorCode.EXTENSION_NOT_ENABLED,
+        `'kb ${spec.name}' is provided by ${spec.provider}, which is not part of this release of kb`,
+        ExitCode.FAILED,
+      );
+    },
+  };
+}
+
+export const laterCommands: readonly Command[] = LATER.map(laterCommand);

@@ -1,0 +1,94 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { SearchIndex } from '../search/search-index.js';
+
+export type DialectName = 'sqlite' | 'postgresql' | 'mysql';
+
+/** What a dialect can and cannot do. Code branches on capabilities, never on the dialect's name. */
+export interface DialectCapabilities {
+  /** DDL runs inside a transaction and rolls back with it (SQLite, PostgreSQL; not MySQL). */
+  readonly transactionalDdl: boolean;
+  /** The dialect takes a whole-database snapshot before migrating and restores it when one fails. */
+  readonly migrationSnapshot: boolean;
+  /** One process may open the database; several processes share the file (SQLite) or a server. */
+  readonly embedded: boolean;
+}
+
+/** A database-wide lock held across transactions (cross-process on SQLite, advisory on servers). */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+export interface DatabaseSize {
+  databaseBytes: number;
+  /** Write-ahead log size; 0 where the dialect has none to report. */
+  walBytes: number;
+  freeBytes?: number;
+}
+
+export interface IntegrityReport {
+  ok: boolean;
+  /** Problems found, empty when ok. */
+  problems: string[];
+}
+
+export interface MaintenanceStep {
+  name: string;
+  ok: boolean;
+  durationMs: number;
+  detail?: string;
+}
+
+/** A point-in-time copy of the whole database, restorable in place. */
+export interface DatabaseSnapshot {
+  readonly location: string;
+  restore(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * The dialect adapter: the only place that knows which database is underneath. Everything else talks to
+ * kysely and asks the adapter for capabilities, locks, snapshots and maintenance.
+ */
+export interface DialectAdapter {
+  readonly name: DialectName;
+  readonly capabilities: DialectCapabilities;
+  /** Kysely over the connection. Reads may use it directly; writes go through `writeTransaction`. */
+  readonly db: Kysely<any>;
+  /** Human description of where the data lives (a path or a redacted URL). */
+  readonly location: string;
+
+  /**
+   * Runs `fn` in a write transaction (SQLite: BEGIN IMMEDIATE, so writers queue on the busy timeout instead
+   * of failing on lock upgrade). Rolls back on any throw.
+   */
+  writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
+
+  /** Runs `fn` in a read transaction that sees one consistent snapshot. */
+  readTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
+
+  /**
+   * Runs `fn` as one migration: in a transaction where DDL is transactional; on SQLite with foreign keys
+   * switched off around the transaction and `foreign_key_check` before commit, so a table rebuild cannot
+   * cascade deletes into child tables.
+   */
+  migrationTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
+
+  /** Takes the cross-process migration lock; waits up to `timeoutMs`. */
+  acquireMigrationLock(owner: string, timeoutMs: number): Promise<HeldLock>;
+
+  /** Takes a snapshot of the whole database, or returns undefined where the dialect does not snapshot. */
+  snapshot(): Promise<DatabaseSnapshot | undefined>;
+
+  /** A monotonically changing number that moves when any connection commits a change (cache invalidation). */
+  dataVersion(): Promise<number>;
+
+  size(): Promise<DatabaseSize>;
+  integrityCheck(mode: 'quick' | 'full'): Promise<IntegrityReport>;
+  optimize(): Promise<MaintenanceStep[]>;
+  serverVersion(): Promise<string>;
+
+  /** The dialect's full-text index over the knowledge base. */
+  readonly searchIndex: SearchIndex;
+
+  close(): Promise<void>;
+}

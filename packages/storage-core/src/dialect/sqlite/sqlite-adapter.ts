@@ -1,0 +1,231 @@
+import { statSync, statfsSync } from 'node:fs';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import {
+  Kysely,
+  SqliteAdapter as KyselySqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type Transaction,
+} from 'kysely';
+import type { StorageConfig } from '../../config/storage-config.js';
+import { StorageErrorCode } from '../../errors/error-codes.js';
+import { StorageError } from '../../errors/storage-error.js';
+import { translateDatabaseError } from '../../errors/translate-error.js';
+import type { SearchIndex } from '../../search/search-index.js';
+import type {
+  DatabaseSize,
+  DatabaseSnapshot,
+  DialectAdapter,
+  DialectCapabilities,
+  HeldLock,
+  IntegrityReport,
+  MaintenanceStep,
+} from '../dialect-adapter.js';
+import { SqliteDriver } from './sqlite-driver.js';
+import { acquireSqliteMigrationLock } from './sqlite-migration-lock.js';
+import { Fts5SearchIndex } from './fts5-search-index.js';
+import { takeSqliteSnapshot } from './sqlite-snapshot.js';
+
+const PRAGMA_VALUE = /^[A-Za-z0-9_-]+$/;
+
+/** Pragmas every store runs with; `database.pragmas` in the config overrides or extends them. */
+const DEFAULT_PRAGMAS: Record<string, string | number> = {
+  journal_mode: 'wal',
+  synchronous: 'full',
+  foreign_keys: 'on',
+  temp_store: 'memory',
+  cache_size: -65_536,
+  mmap_size: 268_435_456,
+};
+
+export class SqliteDialectAdapter implements DialectAdapter {
+  readonly name = 'sqlite' as const;
+  readonly capabilities: DialectCapabilities = { transactionalDdl: true, migrationSnapshot: true, embedded: true };
+  readonly db: Kysely<any>;
+  readonly location: string;
+  readonly sqlite: Database;
+  readonly searchIndex: SearchIndex;
+  readonly #memory: boolean;
+  #closed = false;
+
+  private constructor(sqlite: Database, location: string, config: StorageConfig) {
+    this.sqlite = sqlite;
+    this.location = location;
+    this.#memory = location === ':memory:';
+    const driver = new SqliteDriver(sqlite);
+    this.db = new Kysely<any>({
+      dialect: {
+        createAdapter: () => new KyselySqliteAdapter(),
+        createDriver: () => driver,
+        createIntrospector: (db) => new SqliteIntrospector(db),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
+    this.searchIndex = new Fts5SearchIndex(this, config);
+  }
+
+  /** Opens (creating if needed) the SQLite file named by the config and applies its pragmas. */
+  static open(config: StorageConfig): SqliteDialectAdapter {
+    const { path, busyTimeoutMs, readonly, pragmas } = config.database;
+    let sqlite: Database;
+    try {
+      sqlite = new BetterSqlite3(path, { timeout: busyTimeoutMs, readonly, fileMustExist: readonly });
+    } catch (error) {
+      throw translateDatabaseError(error, `opening SQLite database '${path}'`);
+    }
+    try {
+      const merged = { ...DEFAULT_PRAGMAS, ...pragmas };
+      if (path === ':memory:' || readonly) delete merged.journal_mode;
+      for (const [name, value] of Object.entries(merged)) {
+        if (typeof value === 'string' && !PRAGMA_VALUE.test(value)) {
+          throw new StorageError(
+            StorageErrorCode.CONFIG_INVALID,
+            `database.pragmas.${name}: '${value}' is not a plain pragma value`,
+          );
+        }
+        sqlite.pragma(`${name} = ${value}`);
+      }
+      const compileOptions = sqlite.pragma('compile_options', { simple: false }) as { compile_options: string }[];
+      if (!compileOptions.some((o) => o.compile_options === 'ENABLE_FTS5')) {
+        throw new StorageError(StorageErrorCode.UNSUPPORTED, 'this SQLite build has no FTS5; the store needs it');
+      }
+    } catch (error) {
+      sqlite.close();
+      throw translateDatabaseError(error, `configuring SQLite database '${path}'`);
+    }
+    return new SqliteDialectAdapter(sqlite, path, config);
+  }
+
+  writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().setAccessMode('read write').execute(fn);
+  }
+
+  readTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().setAccessMode('read only').execute(fn);
+  }
+
+  async migrationTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.connection().execute(async (connection) => {
+      // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched off before BEGIN: a table
+      // rebuild (create new, copy, drop old, rename) must not cascade the DROP into child tables.
+      this.sqlite.pragma('foreign_keys = off');
+      try {
+        return await connection
+          .transaction()
+          .setAccessMode('read write')
+          .execute(async (trx) => {
+            const result = await fn(trx);
+            const violations = this.sqlite.pragma('foreign_key_check') as { table: string; parent: string }[];
+            if (violations.length > 0) {
+              const first = violations[0]!;
+              throw new StorageError(
+                StorageErrorCode.MIGRATION_FAILED,
+                `the migration leaves ${violations.length} rows violating foreign keys (first: ${first.table} → ${first.parent})`,
+                { details: { violations: violations.slice(0, 20) } },
+              );
+            }
+            return result;
+          });
+      } finally {
+        this.sqlite.pragma('foreign_keys = on');
+      }
+    });
+  }
+
+  acquireMigrationLock(owner: string, timeoutMs: number): Promise<HeldLock> {
+    return acquireSqliteMigrationLock(this, owner, timeoutMs);
+  }
+
+  async snapshot(): Promise<DatabaseSnapshot | undefined> {
+    if (this.#memory) return undefined;
+    return takeSqliteSnapshot(this);
+  }
+
+  async dataVersion(): Promise<number> {
+    return this.sqlite.pragma('data_version', { simple: true }) as number;
+  }
+
+  async size(): Promise<DatabaseSize> {
+    const pageSize = this.sqlite.pragma('page_size', { simple: true }) as number;
+    const pageCount = this.sqlite.pragma('page_count', { simple: true }) as number;
+    if (this.#memory) return { databaseBytes: pageSize * pageCount, walBytes: 0 };
+    let walBytes = 0;
+    try {
+      walBytes = statSync(`${this.location}-wal`).size;
+    } catch {
+      walBytes = 0;
+    }
+    let freeBytes: number | undefined;
+    try {
+      const fs = statfsSync(this.location);
+      freeBytes = fs.bavail * fs.bsize;
+    } catch {
+      freeBytes = undefined;
+    }
+    return freeBytes === undefined
+      ? { databaseBytes: pageSize * pageCount, walBytes }
+      : { databaseBytes: pageSize * pageCount, walBytes, freeBytes };
+  }
+
+  async integrityCheck(mode: 'quick' | 'full'): Promise<IntegrityReport> {
+    const rows = this.sqlite.pragma(mode === 'quick' ? 'quick_check' : 'integrity_check') as Record<
+      string,
+      string
+    >[];
+    const problems = rows.map((r) => Object.values(r)[0] ?? '').filter((v) => v !== 'ok');
+    const fk = this.sqlite.pragma('foreign_key_check') as { table: string; rowid: number; parent: string }[];
+    for (const v of fk.slice(0, 20)) problems.push(`foreign key: ${v.table} row ${v.rowid} → ${v.parent}`);
+    const index = await this.searchIndex.check();
+    problems.push(...index.problems);
+    return { ok: problems.length === 0, problems };
+  }
+
+  async optimize(): Promise<MaintenanceStep[]> {
+    const steps: MaintenanceStep[] = [];
+    const run = (name: string, fn: () => string | undefined) => {
+      const start = performance.now();
+      try {
+        const detail = fn();
+        steps.push({ name, ok: true, durationMs: performance.now() - start, ...(detail ? { detail } : {}) });
+      } catch (error) {
+        steps.push({ name, ok: false, durationMs: performance.now() - start, detail: String(error) });
+      }
+    };
+    run('analyze', () => {
+      this.sqlite.exec('ANALYZE');
+      return undefined;
+    });
+    steps.push(...(await this.searchIndex.optimize()));
+    run('pragma optimize', () => {
+      this.sqlite.pragma('optimize');
+      return undefined;
+    });
+    if (!this.#memory) {
+      run('wal checkpoint', () => {
+        const [r] = this.sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
+        return r && r.busy ? 'a reader kept part of the WAL; it will be checkpointed later' : undefined;
+      });
+    }
+    return steps;
+  }
+
+  async serverVersion(): Promise<string> {
+    const row = this.sqlite.prepare('select sqlite_version() as v').get() as { v: string };
+    return `SQLite ${row.v}`;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+    try {
+      if (!this.#memory && this.sqlite.open && !this.sqlite.readonly) this.sqlite.pragma('optimize');
+    } finally {
+      if (this.sqlite.open) this.sqlite.close();
+    }
+  }
+}

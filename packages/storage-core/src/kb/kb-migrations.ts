@@ -1,0 +1,135 @@
+import { type Kysely, sql } from 'kysely';
+import type { Migration } from '../migration/migration-types.js';
+
+/**
+ * The knowledge base's tables. Timestamps are ISO-8601 UTC text with milliseconds, so they sort and compare
+ * the same on every dialect; booleans are 0/1 integers.
+ */
+export const kbSchemaMigration: Migration = {
+  id: '0001_knowledge_base',
+  description: 'knowledge base entries, tags, relations, feedback, usage, search history',
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('kb_entries')
+      // An integer key the full-text index refers to; stable across VACUUM, unlike an implicit rowid.
+      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', 'varchar(64)', (c) => c.notNull().unique())
+      .addColumn('title', 'varchar(255)', (c) => c.notNull())
+      .addColumn('problem', 'text', (c) => c.notNull())
+      .addColumn('solution', 'text', (c) => c.notNull())
+      .addColumn('category', 'varchar(64)', (c) => c.notNull())
+      .addColumn('severity', 'varchar(16)', (c) =>
+        c.notNull().defaultTo('medium').check(sql`severity in ('low', 'medium', 'high', 'critical')`),
+      )
+      .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('created_by', 'varchar(128)')
+      .addColumn('usage_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('success_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('failure_count', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('archived', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+      .execute();
+    await db.schema.createIndex('kb_entries_category_idx').on('kb_entries').column('category').execute();
+    await db.schema.createIndex('kb_entries_updated_idx').on('kb_entries').column('updated_at').execute();
+
+    await db.schema
+      .createTable('kb_tags')
+      .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('tag', 'varchar(64)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('kb_tags_pk', ['entry_id', 'tag'])
+      .execute();
+    await db.schema.createIndex('kb_tags_tag_idx').on('kb_tags').columns(['tag', 'entry_id']).execute();
+
+    await db.schema
+      .createTable('kb_relations')
+      .addColumn('from_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('to_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('relation_type', 'varchar(32)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('kb_relations_pk', ['from_id', 'to_id', 'relation_type'])
+      .addCheckConstraint('kb_relations_not_self', sql`from_id <> to_id`)
+      .execute();
+    await db.schema.createIndex('kb_relations_to_idx').on('kb_relations').column('to_id').execute();
+
+    await db.schema
+      .createTable('kb_feedback')
+      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('outcome', 'varchar(16)', (c) => c.notNull().check(sql`outcome in ('success', 'failure')`))
+      .addColumn('rating', 'integer', (c) => c.check(sql`rating between 1 and 5`))
+      .addColumn('comment', 'text')
+      .addColumn('user_id', 'varchar(128)')
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('kb_feedback_entry_idx').on('kb_feedback').column('entry_id').execute();
+
+    await db.schema
+      .createTable('usage_metrics')
+      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('action', 'varchar(32)', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(128)')
+      .addColumn('session_id', 'varchar(128)')
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('usage_metrics_entry_idx')
+      .on('usage_metrics')
+      .columns(['entry_id', 'created_at'])
+      .execute();
+
+    await db.schema
+      .createTable('search_history')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('query', 'text', (c) => c.notNull())
+      .addColumn('result_count', 'integer', (c) => c.notNull())
+      .addColumn('top_result_id', 'varchar(64)')
+      .addColumn('corrected_query', 'text')
+      .addColumn('took_ms', 'real', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(128)')
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('search_history_created_idx').on('search_history').column('created_at').execute();
+  },
+  async down(db: Kysely<any>) {
+    for (const table of ['search_history', 'usage_metrics', 'kb_feedback', 'kb_relations', 'kb_tags', 'kb_entries']) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
+/** The durable event log and the hash-chained audit trail. */
+export const eventsAndAuditMigration: Migration = {
+  id: '0002_events_audit',
+  description: 'durable event log and hash-chained audit trail',
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('kb_events')
+      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('type', 'varchar(64)', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('kb_events_created_idx').on('kb_events').columns(['created_at', 'seq']).execute();
+
+    await db.schema
+      .createTable('kb_audit')
+      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('actor', 'varchar(128)', (c) => c.notNull())
+      .addColumn('role', 'varchar(16)', (c) => c.notNull())
+      .addColumn('action', 'varchar(64)', (c) => c.notNull())
+      .addColumn('entity', 'varchar(64)', (c) => c.notNull())
+      .addColumn('entity_id', 'varchar(128)')
+      .addColumn('detail', 'text')
+      .addColumn('prev_hash', 'varchar(64)', (c) => c.notNull())
+      .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('kb_audit').execute();
+    await db.schema.dropTable('kb_events').execute();
+  },
+};

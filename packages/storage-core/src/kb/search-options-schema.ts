@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { SEVERITIES } from './kb-types.js';
+import { normalizeCategory, normalizeTags, validate } from './kb-schemas.js';
+import type { SearchOptions } from '../search/search-types.js';
+
+const searchOptionsSchema = z
+  .strictObject({
+    limit: z.number().int().min(1).max(100).default(10),
+    offset: z.number().int().min(0).max(10_000).default(0),
+    category: z.string().trim().min(1).max(64).transform(normalizeCategory).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    tags: z.array(z.string().max(50)).max(32).transform(normalizeTags).optional(),
+    includeArchived: z.boolean().default(false),
+    sortBy: z.enum(['relevance', 'usage', 'recent', 'success']).default('relevance'),
+    correct: z.boolean().optional(),
+    facets: z.boolean().default(true),
+    recordHistory: z.boolean().default(true),
+    userId: z.string().min(1).max(128).optional(),
+  })
+  .prefault({});
+
+export type ValidSearchOptions = z.output<typeof searchOptionsSchema>;
+
+export function validateSearchOptions(options: SearchOptions | undefined): ValidSearchOptions {
+  return validate(searchOptionsSchema, options, 'options');
+}

@@ -1,0 +1,51 @@
+export interface LatencySummary {
+  count: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+/**
+ * Latency samples of one operation in a fixed ring buffer: percentiles reflect the most recent `capacity`
+ * operations, memory stays bounded however long the process runs.
+ */
+export class LatencyHistogram {
+  readonly #samples: Float64Array;
+  #next = 0;
+  #filled = 0;
+  #count = 0;
+  #errors = 0;
+  #max = 0;
+  #sum = 0;
+
+  constructor(capacity: number) {
+    this.#samples = new Float64Array(capacity);
+  }
+
+  record(ms: number, failed = false): void {
+    this.#samples[this.#next] = ms;
+    this.#next = (this.#next + 1) % this.#samples.length;
+    this.#filled = Math.min(this.#filled + 1, this.#samples.length);
+    this.#count += 1;
+    this.#sum += ms;
+    if (failed) this.#errors += 1;
+    if (ms > this.#max) this.#max = ms;
+  }
+
+  summary(): LatencySummary {
+    const sorted = this.#samples.slice(0, this.#filled).sort();
+    const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+    return {
+      count: this.#count,
+      errors: this.#errors,
+      p50: at(0.5),
+      p95: at(0.95),
+      p99: at(0.99),
+      max: this.#max,
+      mean: this.#count === 0 ? 0 : this.#sum / this.#count,
+    };
+  }
+}

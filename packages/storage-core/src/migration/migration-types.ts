@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { DialectCapabilities, DialectName } from '../dialect/dialect-adapter.js';
+
+export interface MigrationContext {
+  readonly dialect: DialectName;
+  readonly capabilities: DialectCapabilities;
+}
+
+/**
+ * One schema change. `up` (and `down`) receive a kysely instance bound to the migration's transaction;
+ * they must issue every statement through it (the query builder or `sql\`…\`.execute(db)`), so that
+ * `plan()` can capture the SQL without running it and the checksum covers what is actually executed.
+ */
+export interface Migration {
+  /** Unique within its namespace; migrations apply in the order of the namespace's array. */
+  readonly id: string;
+  readonly description?: string;
+  up(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
+  down?(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
+  /** Why this migration cannot be rolled back. A migration that declares this must not have `down`. */
+  readonly irreversible?: string;
+}
+
+/** The migrations of one extension (or of core). */
+export interface MigrationNamespace {
+  /** `core` for storage-core; the extension id otherwise. */
+  readonly namespace: string;
+  /** Namespaces whose migrations must be applied first. */
+  readonly dependsOn: readonly string[];
+  readonly migrations: readonly Migration[];
+}

@@ -1,0 +1,61 @@
+import type { KBEntry, Severity } from '../kb/kb-types.js';
+
+export interface SearchOptions {
+  /** 1–100, default 10. */
+  limit?: number | undefined;
+  /** 0–10,000, default 0. */
+  offset?: number | undefined;
+  /** Filters combined with those written in the query (`category:VSAM`). */
+  category?: string | undefined;
+  severity?: Severity | undefined;
+  tags?: string[] | undefined;
+  includeArchived?: boolean | undefined;
+  sortBy?: 'relevance' | 'usage' | 'recent' | 'success' | undefined;
+  /** Correct misspelt words against the index vocabulary (default: the config's `typoCorrection`). */
+  correct?: boolean | undefined;
+  /** Compute facets over every match (default true). */
+  facets?: boolean | undefined;
+  /** Record the search in search history (default true). */
+  recordHistory?: boolean | undefined;
+  userId?: string | undefined;
+}
+
+export type MatchType = 'exact' | 'prefix' | 'corrected' | 'filter';
+
+export interface SearchResult {
+  entry: KBEntry;
+  /** Higher is better; comparable within one response only. */
+  score: number;
+  matchType: MatchType;
+  /** Best passage of the entry with matched terms wrapped in `<mark>…</mark>`; other text HTML-escaped. */
+  snippet: string;
+  /** Query terms (after correction) that occur in the entry. */
+  matchedTerms: string[];
+}
+
+export interface FacetCount {
+  value: string;
+  count: number;
+}
+
+export interface SearchFacets {
+  category: FacetCount[];
+  severity: FacetCount[];
+  tags: FacetCount[];
+}
+
+export interface SearchCorrection {
+  from: string;
+  to: string;
+}
+
+export interface SearchResponse {
+  results: SearchResult[];
+  /** Number of matching entries (before limit/offset). */
+  total: number;
+  facets: SearchFacets;
+  corrections: SearchCorrection[];
+  /** The query after parsing and correction, as the engine understood it. */
+  interpreted: string;
+  tookMs: number;
+}

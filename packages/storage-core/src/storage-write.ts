@@ -1,0 +1,74 @@
+import type { Transaction } from 'kysely';
+import type { AccessControl } from './audit/access-rules.js';
+import type { Actor, AuditRecord, AuditTrail } from './audit/audit-trail.js';
+import type { DialectAdapter } from './dialect/dialect-adapter.js';
+import { translateDatabaseError } from './errors/translate-error.js';
+import type { EventLog, PendingEvent } from './events/event-log.js';
+import type { StorageEvents } from './events/storage-events.js';
+import type { MetricsRegistry } from './metrics/metrics-registry.js';
+
+/** What a write sees: its transaction, its timestamp, and where to put its audit rows and events. */
+export interface WriteScope {
+  readonly trx: Transaction<any>;
+  /** One timestamp for the whole change. */
+  readonly now: string;
+  readonly actor: Actor;
+  audit(record: AuditRecord): void;
+  event<K extends keyof StorageEvents>(type: K, payload: StorageEvents[K]): void;
+}
+
+export interface WriteExecutorDeps {
+  dialect: DialectAdapter;
+  access: AccessControl;
+  audit: AuditTrail;
+  events: EventLog;
+  metrics: MetricsRegistry;
+  durableEvents: boolean;
+  emit: (type: string, payload: unknown) => void;
+  onCommit: () => void;
+}
+
+/**
+ * Every mutation passes here: role check, one write transaction holding the change, its audit rows and its
+ * durable events; then, only after commit, the in-process events. A throw anywhere rolls all of it back.
+ */
+export class WriteExecutor {
+  constructor(private readonly deps: WriteExecutorDeps) {}
+
+  async run<T>(operation: string, actor: Actor, fn: (scope: WriteScope) => Promise<T>): Promise<T> {
+    const start = performance.now();
+    let failed = true;
+    try {
+      this.deps.access.check(actor, operation);
+      const audits: AuditRecord[] = [];
+      const events: PendingEvent[] = [];
+      const result = await this.deps.dialect.writeTransaction(async (trx) => {
+        // Reset on retry-free re-entry: the arrays belong to this one transaction.
+        audits.length = 0;
+        events.length = 0;
+        const now = new Date().toISOString();
+        const value = await fn({
+          trx,
+          now,
+          actor,
+          audit: (record) => audits.push(record),
+          event: (type, payload) => events.push({ type, payload }),
+        });
+        await this.deps.audit.append(trx, actor, audits, now);
+        if (this.deps.durableEvents) {
+          // Everything a write scope emits is a change, so all of it is logged durably.
+          await this.deps.events.append(trx, events, now);
+        }
+        return value;
+      });
+      failed = false;
+      this.deps.onCommit();
+      for (const e of events) this.deps.emit(e.type, e.payload);
+      return result;
+    } catch (error) {
+      throw translateDatabaseError(error, operation);
+    } finally {
+      this.deps.metrics.record(operation, performance.now() - start, failed);
+    }
+  }
+}

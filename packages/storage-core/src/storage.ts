@@ -1,0 +1,685 @@
+import { EventEmitter } from 'node:events';
+import { AccessControl } from './audit/access-rules.js';
+import { type Actor, AuditTrail, type AuditVerification } from './audit/audit-trail.js';
+import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from './config/storage-config.js';
+import type { DatabaseSize, DialectAdapter, MaintenanceStep } from './dialect/dialect-adapter.js';
+import { openDialect } from './dialect/open-dialect.js';
+import { StorageErrorCode } from './errors/error-codes.js';
+import { ExtensionNotEnabledError, NotFoundError, StorageError, ValidationError } from './errors/storage-error.js';
+import { translateDatabaseError } from './errors/translate-error.js';
+import { EventLog } from './events/event-log.js';
+import type { LoggedEvent, ReplayOptions, StorageEventMap, StorageEvents } from './events/storage-events.js';
+import type { HealthProbe, HealthState, HealthStatus, ProbeResult } from './health/health-types.js';
+import { eventsAndAuditMigration, kbSchemaMigration } from './kb/kb-migrations.js';
+import { countersOf, KbRepository } from './kb/kb-repository.js';
+import {
+  entryIdSchema,
+  relationTypeSchema,
+  usageActionSchema,
+  validate,
+  validateEntryInput,
+  validateEntryUpdate,
+  validateFeedback,
+  validateListOptions,
+} from './kb/kb-schemas.js';
+import type {
+  FeedbackInput,
+  KBEntry,
+  KBEntryInput,
+  KBEntryUpdate,
+  KBRelation,
+  ListEntriesOptions,
+  RelationType,
+  SearchHistoryRecord,
+  UsageAction,
+  UsageCounters,
+} from './kb/kb-types.js';
+import { SearchHistoryWriter } from './kb/search-history-writer.js';
+import { validateSearchOptions } from './kb/search-options-schema.js';
+import type { LatencySummary } from './metrics/latency-histogram.js';
+import { type CacheStats, MetricsRegistry } from './metrics/metrics-registry.js';
+import { MigrationRegistry } from './migration/migration-registry.js';
+import type { MigrationNamespace } from './migration/migration-types.js';
+import { FLAT_METHOD_PROVIDERS, type FlatMethodName } from './plugin/flat-methods.js';
+import { pluginNamespaces, type ResolvedPlugin, resolvePlugins } from './plugin/plugin-host.js';
+import type {
+  ImporterContribution,
+  PluginApi,
+  PluginContext,
+  PluginDefinition,
+  PluginInfo,
+  PluginSetup,
+  TableContribution,
+} from './plugin/plugin-types.js';
+import type { SearchOptions, SearchResponse, SearchResult } from './search/search-types.js';
+import { type WriteScope, WriteExecutor } from './storage-write.js';
+import { LruCache } from './util/lru-cache.js';
+
+export interface CreateStorageOptions {
+  /** Extensions to enable, in addition to those `config.mvp.extensions` names. */
+  plugins?: readonly PluginDefinition<string, any>[];
+  /** Who is acting; every mutation's audit row names them. Default: `{ id: 'system', role: 'admin' }`. */
+  actor?: Actor;
+  /** `auto` (default) applies pending migrations on open; `verify` refuses to open with pending ones. */
+  migrate?: 'auto' | 'verify';
+}
+
+export interface StorageMetrics {
+  collectedAt: string;
+  dialect: string;
+  operations: Record<string, LatencySummary>;
+  counters: Record<string, number>;
+  cache: CacheStats;
+  database: DatabaseSize & { entries: number };
+  extensions: Record<string, Record<string, number>>;
+}
+
+export interface OptimizationResult {
+  before: DatabaseSize;
+  after: DatabaseSize;
+  steps: MaintenanceStep[];
+  durationMs: number;
+}
+
+/** Core's own tables, for backups and exports. */
+const CORE_TABLES: readonly TableContribution[] = [
+  { name: 'kb_entries', entity: 'kb', primaryKey: ['id'] },
+  { name: 'kb_tags', entity: 'kb', primaryKey: ['entry_id', 'tag'] },
+  { name: 'kb_relations', entity: 'kb', primaryKey: ['from_id', 'to_id', 'relation_type'] },
+  { name: 'kb_feedback', entity: 'kb', primaryKey: ['id'] },
+  { name: 'usage_metrics', entity: 'kb', primaryKey: ['id'] },
+  { name: 'search_history', entity: 'kb', primaryKey: ['id'] },
+  { name: 'kb_events', entity: 'events', primaryKey: ['seq'] },
+  { name: 'kb_audit', entity: 'audit', primaryKey: ['seq'] },
+  { name: 'kb_migrations', entity: 'schema', primaryKey: ['namespace', 'id'] },
+];
+
+const RANK: Record<HealthState, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
+
+interface StartedPlugin {
+  resolved: ResolvedPlugin;
+  setup: PluginSetup<unknown>;
+}
+
+/**
+ * Opens (creating and migrating as needed) a store. Validates the config, opens the dialect, collects
+ * the enabled extensions, migrates core and every extension in dependency order, then starts them.
+ */
+export async function createStorage(
+  config: StorageConfigInput = {},
+  options: CreateStorageOptions = {},
+): Promise<Storage> {
+  const parsed = parseStorageConfig(config);
+  const plugins = await resolvePlugins(parsed, options.plugins ?? []);
+  const dialect = await openDialect(parsed);
+  try {
+    const namespaces: MigrationNamespace[] = [
+      {
+        namespace: 'core',
+        dependsOn: [],
+        migrations: [kbSchemaMigration, eventsAndAuditMigration, ...dialect.searchIndex.migrations],
+      },
+      ...pluginNamespaces(plugins),
+    ];
+    const migrations = new MigrationRegistry(dialect, namespaces);
+    if ((options.migrate ?? 'auto') === 'auto') {
+      const result = await migrations.up();
+      if (result.error) throw result.error;
+    } else {
+      const status = await migrations.status();
+      const pending = status.namespaces.flatMap((n) => n.pending.map((id) => `${n.namespace}:${id}`));
+      if (pending.length > 0) {
+        throw new StorageError(
+          StorageErrorCode.MIGRATION_PENDING,
+          `the store has ${pending.length} pending migrations (${pending.slice(0, 5).join(', ')}); run 'kb migrate up'`,
+          { details: { pending } },
+        );
+      }
+    }
+    const storage = new Storage(parsed, dialect, migrations, options.actor ?? { id: 'system', role: 'admin' });
+    await storage.start(plugins);
+    return storage;
+  } catch (error) {
+    await dialect.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export class Storage extends EventEmitter<StorageEventMap> {
+  readonly config: StorageConfig;
+  readonly dialect: DialectAdapter;
+  readonly migrations: MigrationRegistry;
+  readonly actor: Actor;
+  readonly metrics: MetricsRegistry;
+  readonly #access = new AccessControl();
+  readonly #audit: AuditTrail;
+  readonly #events: EventLog;
+  readonly #writer: WriteExecutor;
+  readonly #kb: KbRepository;
+  readonly #history: SearchHistoryWriter;
+  readonly #cache: LruCache<SearchResponse>;
+  readonly #plugins: StartedPlugin[] = [];
+  readonly #methods = new Map<string, (...args: any[]) => Promise<unknown>>();
+  #localWrites = 0;
+  #closed = false;
+
+  /** Use createStorage(). */
+  constructor(config: StorageConfig, dialect: DialectAdapter, migrations: MigrationRegistry, actor: Actor) {
+    super();
+    this.config = config;
+    this.dialect = dialect;
+    this.migrations = migrations;
+    this.actor = actor;
+    this.metrics = new MetricsRegistry(config.performance.monitoring.histogramSize);
+    this.#audit = new AuditTrail(dialect.db);
+    this.#events = new EventLog(dialect.db);
+    this.#kb = new KbRepository(dialect.searchIndex);
+    this.#cache = new LruCache(config.performance.caching.maxEntries, config.performance.caching.ttlMs);
+    this.#writer = new WriteExecutor({
+      dialect,
+      access: this.#access,
+      audit: this.#audit,
+      events: this.#events,
+      metrics: this.metrics,
+      durableEvents: config.integrations.eventBus.durableLog,
+      emit: (type, payload) => this.#emitSafely(type, payload),
+      onCommit: () => {
+        this.#localWrites += 1;
+        this.#cache.clear();
+      },
+    });
+    this.#history = new SearchHistoryWriter(
+      (records) => this.dialect.writeTransaction((trx) => this.#kb.insertSearchHistory(trx, records)),
+      (error) => this.#emitSafely('storage:error', {
+        operation: 'search-history',
+        code: translateDatabaseError(error, 'search history').code,
+        message: String(error),
+      }),
+    );
+    // An EventEmitter without an 'error' listener throws on emit('error'); this store never emits it.
+  }
+
+  /** @internal Starts the enabled extensions in dependency order. */
+  async start(plugins: readonly ResolvedPlugin[]): Promise<void> {
+    for (const resolved of plugins) {
+      const { definition } = resolved;
+      const setup = (await definition.setup?.(this.#contextFor(resolved))) ?? {};
+      this.#plugins.push({ resolved, setup });
+      for (const [event, handler] of Object.entries(setup.on ?? {})) {
+        if (handler) this.on(event as keyof StorageEvents, handler as (payload: unknown) => void);
+      }
+      for (const [name, fn] of Object.entries(setup.methods ?? {})) this.#methods.set(name, fn);
+    }
+  }
+
+  #contextFor(resolved: ResolvedPlugin): PluginContext {
+    return {
+      db: this.dialect.db,
+      dialect: this.dialect,
+      config: this.config,
+      options: resolved.options,
+      metrics: this.metrics,
+      actor: this.actor,
+      write: (operation, fn) => this.#write(operation, fn),
+      read: (operation, fn) => this.#read(operation, fn),
+      emit: (event, payload) => this.#emitSafely(event, payload),
+    };
+  }
+
+  #emitSafely(type: string, payload: unknown): void {
+    try {
+      (this.emit as (t: string, p: unknown) => boolean)(type, payload);
+    } catch (error) {
+      // A listener's bug must not turn a committed write into a reported failure.
+      if (type !== 'storage:error') {
+        this.#emitSafely('storage:error', { operation: `listener of ${type}`, code: 'LISTENER', message: String(error) });
+      }
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StorageError(StorageErrorCode.CLOSED, 'the store is closed');
+  }
+
+  #write<T>(operation: string, fn: (scope: WriteScope) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    return this.#writer.run(operation, this.actor, fn);
+  }
+
+  async #read<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    const start = performance.now();
+    let failed = true;
+    try {
+      this.#access.check(this.actor, operation);
+      const value = await fn();
+      failed = false;
+      return value;
+    } catch (error) {
+      throw translateDatabaseError(error, operation);
+    } finally {
+      this.metrics.record(operation, performance.now() - start, failed);
+    }
+  }
+
+  // ─── Knowledge base (MVP1) ──────────────────────────────────────────────────────────────────────
+
+  async createEntry(input: KBEntryInput): Promise<string> {
+    const [id] = await this.createEntries([input]);
+    return id!;
+  }
+
+  /** Creates many entries in one transaction: all of them, or none when any is invalid. */
+  async createEntries(inputs: readonly KBEntryInput[]): Promise<string[]> {
+    if (!Array.isArray(inputs)) {
+      throw validationOf('entries', 'expected an array of entries');
+    }
+    const valid = inputs.map((input, i) => validateEntryInput(input, inputs.length === 1 ? 'entry' : `entries.${i}`));
+    if (valid.length === 0) return [];
+    return this.#write('entry.create', async (scope) => {
+      const entries = await this.#kb.insert(scope.trx, valid, scope.now);
+      for (const entry of entries) {
+        scope.audit({ action: 'create', entity: 'kb_entry', entityId: entry.id });
+        scope.event('entry:created', { entry });
+      }
+      return entries.map((e) => e.id);
+    });
+  }
+
+  async readEntry(id: string): Promise<KBEntry | null> {
+    const valid = validate(entryIdSchema, id, 'id');
+    return this.#read('entry.read', () => this.#kb.find(this.dialect.db, valid));
+  }
+
+  async getEntry(id: string): Promise<KBEntry> {
+    const entry = await this.readEntry(id);
+    if (!entry) throw new NotFoundError('entry', id);
+    return entry;
+  }
+
+  /** Returns false when the entry does not exist. */
+  async updateEntry(id: string, updates: KBEntryUpdate): Promise<boolean> {
+    const validId = validate(entryIdSchema, id, 'id');
+    const valid = validateEntryUpdate(updates);
+    return this.#write('entry.update', async (scope) => {
+      const result = await this.#kb.update(scope.trx, validId, valid, scope.now);
+      if (!result) return false;
+      scope.audit({ action: 'update', entity: 'kb_entry', entityId: validId, detail: { changed: result.changed } });
+      scope.event('entry:updated', { entry: result.after, previous: result.before, changed: result.changed });
+      return true;
+    });
+  }
+
+  async deleteEntry(id: string): Promise<boolean> {
+    const validId = validate(entryIdSchema, id, 'id');
+    return this.#write('entry.delete', async (scope) => {
+      const before = await this.#kb.delete(scope.trx, validId);
+      if (!before) return false;
+      scope.audit({ action: 'delete', entity: 'kb_entry', entityId: validId, detail: { title: before.title } });
+      scope.event('entry:deleted', { id: validId, entry: before });
+      return true;
+    });
+  }
+
+  async listEntries(options?: ListEntriesOptions): Promise<{ entries: KBEntry[]; total: number }> {
+    const valid = validateListOptions(options);
+    return this.#read('entry.read', () => this.#kb.list(this.dialect.db, valid));
+  }
+
+  async countEntries(options: { includeArchived?: boolean } = {}): Promise<number> {
+    return this.#read('entry.read', () => this.#kb.count(this.dialect.db, options.includeArchived ?? true));
+  }
+
+  async recordFeedback(id: string, feedback: FeedbackInput): Promise<UsageCounters> {
+    const validId = validate(entryIdSchema, id, 'id');
+    const valid = validateFeedback(feedback);
+    return this.#write('entry.feedback', async (scope) => {
+      const after = await this.#kb.recordFeedback(scope.trx, validId, valid, scope.now);
+      if (!after) throw new NotFoundError('entry', validId);
+      const counters = countersOf(after);
+      scope.audit({ action: `feedback-${valid.outcome}`, entity: 'kb_entry', entityId: validId });
+      scope.event('entry:feedback', { id: validId, outcome: valid.outcome, rating: valid.rating ?? null, counters });
+      return counters;
+    });
+  }
+
+  async recordUsage(
+    id: string,
+    action: UsageAction,
+    context: { userId?: string; sessionId?: string } = {},
+  ): Promise<UsageCounters> {
+    const validId = validate(entryIdSchema, id, 'id');
+    const validAction = validate(usageActionSchema, action, 'action');
+    return this.#write('entry.usage', async (scope) => {
+      const after = await this.#kb.recordUsage(scope.trx, validId, validAction, context, scope.now);
+      if (!after) throw new NotFoundError('entry', validId);
+      const counters = countersOf(after);
+      scope.audit({ action: `usage-${validAction}`, entity: 'kb_entry', entityId: validId });
+      scope.event('entry:used', { id: validId, action: validAction, counters });
+      return counters;
+    });
+  }
+
+  async addRelation(fromId: string, toId: string, type: RelationType = 'related'): Promise<void> {
+    const from = validate(entryIdSchema, fromId, 'fromId');
+    const to = validate(entryIdSchema, toId, 'toId');
+    const validType = validate(relationTypeSchema, type, 'type');
+    if (from === to) throw validationOf('toId', 'an entry cannot be related to itself');
+    await this.#write('relation.add', async (scope) => {
+      const found = await this.#kb.findMany(scope.trx, [from, to]);
+      for (const id of [from, to]) if (!found.has(id)) throw new NotFoundError('entry', id);
+      const relation: KBRelation = { fromId: from, toId: to, type: validType, createdAt: scope.now };
+      if (await this.#kb.addRelation(scope.trx, relation)) {
+        scope.audit({ action: 'relate', entity: 'kb_relation', entityId: `${from}>${to}`, detail: { type: validType } });
+        scope.event('relation:added', relation);
+      }
+    });
+  }
+
+  async removeRelation(fromId: string, toId: string, type: RelationType = 'related'): Promise<boolean> {
+    const from = validate(entryIdSchema, fromId, 'fromId');
+    const to = validate(entryIdSchema, toId, 'toId');
+    const validType = validate(relationTypeSchema, type, 'type');
+    return this.#write('relation.remove', async (scope) => {
+      const removed = await this.#kb.removeRelation(scope.trx, from, to, validType);
+      if (removed) {
+        scope.audit({ action: 'unrelate', entity: 'kb_relation', entityId: `${from}>${to}`, detail: { type: validType } });
+        scope.event('relation:removed', { fromId: from, toId: to, type: validType });
+      }
+      return removed;
+    });
+  }
+
+  async getRelations(id: string): Promise<KBRelation[]> {
+    const valid = validate(entryIdSchema, id, 'id');
+    return this.#read('entry.read', () => this.#kb.relationsOf(this.dialect.db, valid));
+  }
+
+  // ─── Search ─────────────────────────────────────────────────────────────────────────────────────
+
+  /** Searches with the query language (`"data set" category:JCL tag:abend S0C*`); logs it in search history. */
+  async search(query: string, options?: SearchOptions): Promise<SearchResponse> {
+    this.#assertOpen();
+    const start = performance.now();
+    let failed = true;
+    try {
+      this.#access.check(this.actor, 'entry.search');
+      if (typeof query !== 'string') throw validationOf('query', 'expected a string');
+      const valid = validateSearchOptions(options);
+      const { recordHistory, userId, ...engineOptions } = valid;
+      const caching = this.config.performance.caching.enabled;
+      const key = caching ? `${await this.dialect.dataVersion()}|${query}|${JSON.stringify(engineOptions)}` : '';
+      const cached = caching ? this.#cache.get(key) : undefined;
+      const response = cached ?? (await this.dialect.searchIndex.search(query, engineOptions));
+      if (caching && !cached) this.#cache.set(key, response);
+      const tookMs = performance.now() - start;
+      const top = response.results[0]?.entry.id ?? null;
+      if (recordHistory) {
+        this.#history.add({
+          query,
+          resultCount: response.total,
+          topResultId: top,
+          correctedQuery: response.corrections.length > 0 ? response.interpreted : null,
+          tookMs,
+          userId: userId ?? this.actor.id,
+          createdAt: new Date().toISOString(),
+        });
+      }
+      this.#emitSafely('search:performed', { query, total: response.total, tookMs, topResultId: top, cached: !!cached });
+      failed = false;
+      return { ...response, tookMs };
+    } catch (error) {
+      throw translateDatabaseError(error, 'search');
+    } finally {
+      this.metrics.record('search', performance.now() - start, failed);
+    }
+  }
+
+  /** The seed interface's search: the results of `search()`. */
+  async searchEntries(query: string, options?: SearchOptions): Promise<SearchResult[]> {
+    return (await this.search(query, options)).results;
+  }
+
+  /** Autocomplete suggestions for a prefix. */
+  async suggest(prefix: string, limit = 10): Promise<string[]> {
+    if (typeof prefix !== 'string' || prefix.length > 200) throw validationOf('prefix', 'expected a string of at most 200 characters');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw validationOf('limit', 'expected an integer from 1 to 50');
+    return this.#read('entry.search', () => this.dialect.searchIndex.suggest(prefix, limit));
+  }
+
+  async getSearchHistory(options: { limit?: number; since?: string } = {}): Promise<SearchHistoryRecord[]> {
+    const limit = options.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw validationOf('limit', 'expected an integer from 1 to 10000');
+    await this.#history.flush();
+    return this.#read('search.history', () => this.#kb.searchHistory(this.dialect.db, limit, options.since));
+  }
+
+  // ─── Events and audit ───────────────────────────────────────────────────────────────────────────
+
+  /** Replays the durable event log in commit order (for a time range, types, or after a sequence number). */
+  replayEvents(options: ReplayOptions = {}): AsyncIterable<LoggedEvent> {
+    this.#assertOpen();
+    this.#access.check(this.actor, 'events.replay');
+    return this.#events.replay(options);
+  }
+
+  async verifyAuditChain(): Promise<AuditVerification> {
+    return this.#read('audit.verify', () => this.#audit.verify());
+  }
+
+  // ─── Extensions ─────────────────────────────────────────────────────────────────────────────────
+
+  get plugins(): PluginInfo[] {
+    return this.#plugins.map(({ resolved: { definition } }) => ({
+      id: definition.id,
+      version: definition.version,
+      mvp: definition.mvp,
+      package: definition.package ?? null,
+      namespace: definition.id,
+    }));
+  }
+
+  /** The typed API of an enabled extension. */
+  extension<P extends PluginDefinition<string, any>>(plugin: P | P['id']): PluginApi<P> {
+    const id = typeof plugin === 'string' ? plugin : plugin.id;
+    const started = this.#plugins.find((p) => p.resolved.definition.id === id);
+    if (!started) {
+      const pkg = typeof plugin === 'string' ? `the package providing '${id}'` : (plugin.package ?? `the package providing '${id}'`);
+      throw new StorageError(
+        StorageErrorCode.EXTENSION_NOT_ENABLED,
+        `extension '${id}' is not enabled in this store: install ${pkg} and add { id: '${id}' } to config.mvp.extensions`,
+        { details: { extension: id } },
+      );
+    }
+    return started.setup.api as PluginApi<P>;
+  }
+
+  /** Every table backups and exports must include: core's and each enabled extension's. */
+  tables(): TableContribution[] {
+    return [...CORE_TABLES, ...this.#plugins.flatMap((p) => p.setup.contributes?.tables ?? [])];
+  }
+
+  importers(): ImporterContribution[] {
+    return this.#plugins.flatMap((p) => p.setup.contributes?.importers ?? []);
+  }
+
+  #flat(method: FlatMethodName, args: unknown[]): Promise<any> {
+    const fn = this.#methods.get(method);
+    if (!fn) {
+      const provider = FLAT_METHOD_PROVIDERS[method];
+      return Promise.reject(new ExtensionNotEnabledError(method, provider.extension, provider.package));
+    }
+    return fn(...args);
+  }
+
+  // The seed interface's methods for MVP2–5 and the service packages; each delegates to its extension.
+  createPattern(...args: unknown[]): Promise<string> {
+    return this.#flat('createPattern', args);
+  }
+  getPatterns(...args: unknown[]): Promise<unknown[]> {
+    return this.#flat('getPatterns', args);
+  }
+  updatePattern(...args: unknown[]): Promise<boolean> {
+    return this.#flat('updatePattern', args);
+  }
+  storeCodeAnalysis(...args: unknown[]): Promise<string> {
+    return this.#flat('storeCodeAnalysis', args);
+  }
+  getCodeAnalysis(...args: unknown[]): Promise<unknown[]> {
+    return this.#flat('getCodeAnalysis', args);
+  }
+  linkCodeToKB(...args: unknown[]): Promise<void> {
+    return this.#flat('linkCodeToKB', args);
+  }
+  storeTemplate(...args: unknown[]): Promise<string> {
+    return this.#flat('storeTemplate', args);
+  }
+  getTemplates(...args: unknown[]): Promise<unknown[]> {
+    return this.#flat('getTemplates', args);
+  }
+  storePrediction(...args: unknown[]): Promise<string> {
+    return this.#flat('storePrediction', args);
+  }
+  getAnalytics(...args: unknown[]): Promise<unknown> {
+    return this.#flat('getAnalytics', args);
+  }
+  backup(...args: unknown[]): Promise<unknown> {
+    return this.#flat('backup', args);
+  }
+  restore(...args: unknown[]): Promise<unknown> {
+    return this.#flat('restore', args);
+  }
+  export(...args: unknown[]): Promise<unknown> {
+    return this.#flat('export', args);
+  }
+  import(...args: unknown[]): Promise<unknown> {
+    return this.#flat('import', args);
+  }
+
+  // ─── Monitoring and maintenance ─────────────────────────────────────────────────────────────────
+
+  async getMetrics(): Promise<StorageMetrics> {
+    return this.#read('storage.metrics', async () => {
+      const extensions: Record<string, Record<string, number>> = {};
+      for (const { resolved, setup } of this.#plugins) {
+        if (setup.contributes?.metrics) extensions[resolved.definition.id] = await setup.contributes.metrics();
+      }
+      const hits = this.#cache.hits;
+      const misses = this.#cache.misses;
+      return {
+        collectedAt: new Date().toISOString(),
+        dialect: this.dialect.name,
+        operations: this.metrics.operations(),
+        counters: { ...this.metrics.counters(), localWrites: this.#localWrites },
+        cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses), size: this.#cache.size },
+        database: { ...(await this.dialect.size()), entries: await this.#kb.count(this.dialect.db) },
+        extensions,
+      };
+    });
+  }
+
+  /** Runs every health probe; the overall status is the worst of them. */
+  async healthCheck(): Promise<HealthStatus> {
+    return this.#read('storage.health', async () => {
+      const probes: HealthProbe[] = [
+        ...this.#coreProbes(),
+        ...this.#plugins.flatMap((p) => p.setup.contributes?.healthProbes ?? []),
+      ];
+      const results: ProbeResult[] = [];
+      for (const probe of probes) {
+        const start = performance.now();
+        try {
+          const outcome = await probe.run();
+          results.push({ name: probe.name, ...outcome, durationMs: performance.now() - start });
+        } catch (error) {
+          results.push({
+            name: probe.name,
+            status: 'unhealthy',
+            detail: error instanceof Error ? error.message : String(error),
+            durationMs: performance.now() - start,
+          });
+        }
+      }
+      const status = results.reduce<HealthState>((worst, r) => (RANK[r.status] > RANK[worst] ? r.status : worst), 'healthy');
+      return { status, checkedAt: new Date().toISOString(), probes: results };
+    });
+  }
+
+  #coreProbes(): HealthProbe[] {
+    const maintenance = this.config.performance.maintenance;
+    return [
+      {
+        name: 'connectivity',
+        run: async () => ({ status: 'healthy', detail: await this.dialect.serverVersion() }),
+      },
+      {
+        name: 'integrity',
+        run: async () => {
+          const report = await this.dialect.integrityCheck('quick');
+          return report.ok
+            ? { status: 'healthy' }
+            : { status: 'unhealthy', detail: report.problems.slice(0, 5).join('; '), data: { problems: report.problems } };
+        },
+      },
+      {
+        name: 'migrations',
+        run: async () => {
+          const status = await this.migrations.status();
+          const pending = status.namespaces.reduce((n, ns) => n + ns.pending.length, 0);
+          const problems = status.namespaces.flatMap((ns) => ns.problems);
+          if (problems.length > 0) return { status: 'unhealthy', detail: problems.join('; ') };
+          if (pending > 0) return { status: 'degraded', detail: `${pending} pending migrations` };
+          return { status: 'healthy', data: { dormant: status.dormant } };
+        },
+      },
+      {
+        name: 'wal',
+        run: async () => {
+          const { walBytes } = await this.dialect.size();
+          return walBytes > maintenance.walWarnBytes
+            ? { status: 'degraded', detail: `WAL is ${walBytes} bytes (a long-open reader may block checkpoints)`, data: { walBytes } }
+            : { status: 'healthy', data: { walBytes } };
+        },
+      },
+      {
+        name: 'disk',
+        run: async () => {
+          const { freeBytes, databaseBytes } = await this.dialect.size();
+          if (freeBytes === undefined) return { status: 'healthy', detail: 'free space not reported by this dialect' };
+          // A full VACUUM or backup needs about the database's size again.
+          if (freeBytes < 64 * 1024 * 1024) return { status: 'unhealthy', detail: `${freeBytes} bytes free`, data: { freeBytes } };
+          if (freeBytes < databaseBytes * 2) return { status: 'degraded', detail: `${freeBytes} bytes free`, data: { freeBytes } };
+          return { status: 'healthy', data: { freeBytes } };
+        },
+      },
+    ];
+  }
+
+  /** ANALYZE, PRAGMA optimize, full-text index merge and a WAL checkpoint, with a before/after report. */
+  async optimize(): Promise<OptimizationResult> {
+    return this.#read('storage.optimize', async () => {
+      const start = performance.now();
+      await this.#history.flush();
+      const before = await this.dialect.size();
+      const steps = await this.dialect.optimize();
+      const after = await this.dialect.size();
+      this.#cache.clear();
+      return { before, after, steps, durationMs: performance.now() - start };
+    });
+  }
+
+  /** Flushes pending search history, stops extensions and closes the database. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#history.flush();
+    this.#closed = true;
+    for (const { setup } of [...this.#plugins].reverse()) await setup.stop?.();
+    await this.dialect.close();
+    this.#emitSafely('storage:closed', {});
+    this.removeAllListeners();
+  }
+}
+
+function validationOf(path: string, message: string): ValidationError {
+  return new ValidationError(`Invalid ${path}: ${message}`, [{ path, message }]);
+}

@@ -1,0 +1,9 @@
+import { fileURLToPath } from 'node:url';
+
+// Tests run on TypeScript sources: workspace packages resolve to their src/index.ts, never to a stale dist/.
+const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+
+export const sourceAliases: Record<string, string> = {
+  '@mainframe-kb/storage-core': src('storage-core'),
+  '@mainframe-kb/testkit': src('testkit'),
+};
