@@ -131,8 +131,25 @@ export function buildSampleKb(seedDir: string): BuildResult {
   return { entries, dropped };
 }
 
+/**
+ * Pretty JSON laid out the way the repository's formatter (biome, 110 columns) leaves it, so regenerating
+ * the file and formatting the repository never fight: tag lists stay on one line when they fit.
+ */
 export function renderSampleKb(entries: SampleEntry[]): string {
-  return `${JSON.stringify(entries, null, 2)}\n`;
+  const field = (key: string, value: unknown) => {
+    const head = `    ${JSON.stringify(key)}: `;
+    if (!Array.isArray(value)) return head + JSON.stringify(value);
+    const inline = `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+    if (head.length + inline.length + 1 <= 110) return head + inline;
+    return `${head}[\n${value.map((v) => `      ${JSON.stringify(v)}`).join(',\n')}\n    ]`;
+  };
+  const objects = entries.map(
+    (e) =>
+      `  {\n${Object.entries(e)
+        .map(([k, v]) => field(k, v))
+        .join(',\n')}\n  }`,
+  );
+  return `[\n${objects.join(',\n')}\n]\n`;
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
@@ -141,5 +158,6 @@ if (isMain) {
   const { entries, dropped } = buildSampleKb(seedDir);
   writeFileSync(SAMPLE_FILE, renderSampleKb(entries));
   process.stdout.write(`wrote ${entries.length} entries to ${SAMPLE_FILE}\n`);
-  for (const d of dropped) process.stdout.write(`  dropped "${d.title}" (${d.file}): same as "${d.keptTitle}"\n`);
+  for (const d of dropped)
+    process.stdout.write(`  dropped "${d.title}" (${d.file}): same as "${d.keptTitle}"\n`);
 }

@@ -31,6 +31,8 @@ export interface Command {
   readonly options: OptionSpec;
   /** How many positional arguments the command takes. */
   readonly positionals: { min: number; max: number };
+  /** Take every argument unparsed (commands that only refuse, whatever they are given). */
+  readonly passThrough?: boolean;
   run(ctx: CommandContext): Promise<number>;
 }
 

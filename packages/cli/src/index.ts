@@ -1,1 +1,10 @@
-export {};
+export { runCli } from './cli.js';
+export { CliError, ExitCode, exitCodeOf, UsageError } from './cli-error.js';
+export type { CliIo, CliWriter } from './cli-io.js';
+export { type SearchResultJson, toSearchJson } from './commands/search-command.js';
+export { type EntryJson, toEntryJson } from './output/entry-json.js';
+export { renderSnippet } from './output/snippet-format.js';
+export { ProgressBar } from './progress-bar.js';
+export { loadSampleKb, SAMPLE_KB_FILE } from './sample-kb.js';
+export { type DbTarget, parseDbTarget } from './store/db-target.js';
+export { resolveStoreSettings, type StoreSettings } from './store/store-config.js';

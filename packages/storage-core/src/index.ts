@@ -49,6 +49,37 @@ export { SqliteDialectAdapter } from './dialect/sqlite/sqlite-adapter.js';
 // Migrations
 export type { Migration, MigrationContext, MigrationNamespace } from './migration/migration-types.js';
 export { MigrationRegistry } from './migration/migration-registry.js';
+export type {
+  AppliedMigration,
+  DormantNamespace,
+  DownOptions,
+  MigrationAdapter,
+  MigrationDirection,
+  MigrationPlan,
+  MigrationProgressEvent,
+  MigrationRegistryOptions,
+  MigrationRunResult,
+  MigrationStatus,
+  MigrationStepResult,
+  MigrationStepStatus,
+  MigrationTarget,
+  NamespaceStatus,
+  PendingMigration,
+  PlannedStep,
+  PlanOptions,
+  RepairChange,
+  RepairOptions,
+  RepairResult,
+  UpOptions,
+} from './migration/migration-registry-types.js';
+export type { DriftKind, DriftProblem } from './migration/ledger-validation.js';
+export type { RecordedStatement } from './migration/recording-driver.js';
+export { CHECKSUM_ALGORITHM } from './migration/migration-checksum.js';
+export { LEDGER_TABLE } from './migration/migration-ledger.js';
+export { rebuildTable } from './migration/rebuild-table.js';
+export type { RebuildTableOptions } from './migration/rebuild-table.js';
+export { readMigrationLock } from './dialect/sqlite/sqlite-migration-lock.js';
+export type { MigrationLockHolder } from './dialect/sqlite/sqlite-migration-lock.js';
 
 // Extensions
 export { definePlugin } from './plugin/define-plugin.js';

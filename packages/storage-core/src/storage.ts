@@ -127,7 +127,7 @@ export async function createStorage(
       if (result.error) throw result.error;
     } else {
       const status = await migrations.status();
-      const pending = status.namespaces.flatMap((n) => n.pending.map((id) => `${n.namespace}:${id}`));
+      const pending = status.namespaces.flatMap((n) => n.pending.map((m) => `${n.namespace}:${m.id}`));
       if (pending.length > 0) {
         throw new StorageError(
           StorageErrorCode.MIGRATION_PENDING,
@@ -204,6 +204,15 @@ export class Storage extends EventEmitter<StorageEventMap> {
     for (const resolved of plugins) {
       const { definition } = resolved;
       const setup = (await definition.setup?.(this.#contextFor(resolved))) ?? {};
+      for (const operation of Object.keys(setup.permissions ?? {})) {
+        if (!operation.startsWith(`${definition.id}.`)) {
+          throw new StorageError(
+            StorageErrorCode.EXTENSION_INVALID,
+            `extension '${definition.id}' declares a rule for '${operation}'; its operations must start with '${definition.id}.'`,
+          );
+        }
+      }
+      this.#access.addRules(setup.permissions ?? {});
       this.#plugins.push({ resolved, setup });
       for (const [event, handler] of Object.entries(setup.on ?? {})) {
         if (handler) this.on(event as keyof StorageEvents, handler as (payload: unknown) => void);
@@ -625,11 +634,14 @@ export class Storage extends EventEmitter<StorageEventMap> {
         name: 'migrations',
         run: async () => {
           const status = await this.migrations.status();
-          const pending = status.namespaces.reduce((n, ns) => n + ns.pending.length, 0);
-          const problems = status.namespaces.flatMap((ns) => ns.problems);
-          if (problems.length > 0) return { status: 'unhealthy', detail: problems.join('; ') };
-          if (pending > 0) return { status: 'degraded', detail: `${pending} pending migrations` };
-          return { status: 'healthy', data: { dormant: status.dormant } };
+          const dormant = status.dormant.map((d) => d.namespace);
+          if (status.problems.length > 0) {
+            return { status: 'unhealthy', detail: status.problems.map((p) => p.message).join('; ') };
+          }
+          if (status.pendingCount > 0) {
+            return { status: 'degraded', detail: `${status.pendingCount} pending migrations`, data: { dormant } };
+          }
+          return { status: 'healthy', data: { dormant } };
         },
       },
       {

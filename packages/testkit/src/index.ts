@@ -1,1 +1,60 @@
-export {};
+// Public surface of @mainframe-kb/testkit: the conformance suite every dialect and plugin runs, the
+// seed-anchor fixtures, and the synthetic corpus and query generators the search benchmarks use.
+
+export type { ConformanceTarget } from './conformance/conformance-helpers.js';
+export {
+  expectStorageError,
+  rowsFor,
+  sampleEntry,
+  snapshotEntries,
+} from './conformance/conformance-helpers.js';
+export { defineConformanceSuite } from './conformance/conformance-suite.js';
+export { HOSTILE_STRINGS } from './conformance/hostile-input-conformance.js';
+export type { CorpusOptions, CorpusRecord } from './corpus/corpus-generator.js';
+export {
+  chunked,
+  generateCorpus,
+  generateCorpusArray,
+  generateCorpusRecords,
+} from './corpus/corpus-generator.js';
+export type { CodeFamily, MainframeCode } from './corpus/mainframe-vocabulary.js';
+export {
+  COMMON_PHRASES,
+  COMMON_PREFIXES,
+  MAINFRAME_CODES,
+  TYPO_TARGETS,
+} from './corpus/mainframe-vocabulary.js';
+export type {
+  BenchmarkQuery,
+  CodeQuery,
+  PhraseQuery,
+  PrefixQuery,
+  QueryMix,
+  QueryOptions,
+  QueryScoreSummary,
+  TypoEdit,
+  TypoQuery,
+} from './corpus/query-generator.js';
+export {
+  DEFAULT_QUERY_MIX,
+  generateQueries,
+  misspellings,
+  scoreQuery,
+  summarizeScores,
+} from './corpus/query-generator.js';
+export type { EntryText } from './corpus/text-match.js';
+export { containsTokenSequence, entryContains, entryText, tokenize } from './corpus/text-match.js';
+export type { MockKbEntry, SeedTemplateFile } from './fixtures/seed-anchor.js';
+export {
+  defaultSeedAnchorDir,
+  loadEssentialKb,
+  loadMockKbData,
+  loadPortugueseFaq,
+  loadSeedAnchorEntries,
+  loadSeedDataSql,
+  loadSeedTemplateFile,
+  SEED_TEMPLATE_FILES,
+  splitFaqContent,
+} from './fixtures/seed-anchor.js';
+export type { Seed } from './random/seeded-random.js';
+export { SeededRandom, WeightedPicker, zipfWeights } from './random/seeded-random.js';

@@ -16,18 +16,28 @@ function readEntryFile(ctx: CommandContext, file: string): KBEntryInput[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new CliError('FILE_UNREADABLE', `cannot read ${path}: ${(cause as Error).message}`, ExitCode.FAILED, {
-      cause,
-    });
+    throw new CliError(
+      'FILE_UNREADABLE',
+      `cannot read ${path}: ${(cause as Error).message}`,
+      ExitCode.FAILED,
+      {
+        cause,
+      },
+    );
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
     // The file was read but its content is refused: rejected input, like any other bad entry.
-    throw new CliError('VALIDATION', `${path} is not valid JSON: ${(cause as Error).message}`, ExitCode.REJECTED, {
-      cause,
-    });
+    throw new CliError(
+      'VALIDATION',
+      `${path} is not valid JSON: ${(cause as Error).message}`,
+      ExitCode.REJECTED,
+      {
+        cause,
+      },
+    );
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
   list.forEach((item, index) => {
@@ -80,15 +90,22 @@ export const addCommand: Command = {
   async run(ctx) {
     const file = stringOption(ctx, 'file');
     if (file !== undefined) {
-      const conflicting = [...FIELD_FLAGS, 'severity', 'tag'].filter((name) => ctx.values[name] !== undefined);
+      const conflicting = [...FIELD_FLAGS, 'severity', 'tag'].filter(
+        (name) => ctx.values[name] !== undefined,
+      );
       if (conflicting.length > 0) {
-        throw new UsageError(`--file cannot be combined with ${conflicting.map((c) => `--${c}`).join(', ')}`, USAGE);
+        throw new UsageError(
+          `--file cannot be combined with ${conflicting.map((c) => `--${c}`).join(', ')}`,
+          USAGE,
+        );
       }
       const inputs = readEntryFile(ctx, file);
       const storage = await ctx.openStorage();
       const ids = await addEntries(storage, inputs, ctx.out, 'Adding entries');
       ctx.out.emit({ ids }, () =>
-        ctx.out.mode.quiet ? ids.join('\n') : [`Added ${ids.length} entries`, ...ids.map((id) => `  ${id}`)].join('\n'),
+        ctx.out.mode.quiet
+          ? ids.join('\n')
+          : [`Added ${ids.length} entries`, ...ids.map((id) => `  ${id}`)].join('\n'),
       );
       return 0;
     }

@@ -17,7 +17,8 @@ export const feedbackCommand: Command = {
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const success = flag(ctx, 'success');
-    if (success === flag(ctx, 'failure')) throw new UsageError('give exactly one of --success or --failure', USAGE);
+    if (success === flag(ctx, 'failure'))
+      throw new UsageError('give exactly one of --success or --failure', USAGE);
     const storage = await ctx.openStorage();
     const counters = await storage.recordFeedback(ctx.positionals[0] as string, {
       outcome: success ? 'success' : 'failure',

@@ -33,7 +33,12 @@ const LATER: readonly LaterCommand[] = [
     summary: 'full, incremental and differential backups',
     provider: '@mainframe-kb/backup',
   },
-  { name: 'restore', usage: 'kb restore <id> …', summary: 'restore a backup', provider: '@mainframe-kb/backup' },
+  {
+    name: 'restore',
+    usage: 'kb restore <id> …',
+    summary: 'restore a backup',
+    provider: '@mainframe-kb/backup',
+  },
   {
     name: 'export',
     usage: 'kb export --format F --out F …',

@@ -15,7 +15,11 @@ export interface SearchResultJson {
   tags: string[];
 }
 
-export function toSearchJson(response: SearchResponse): { results: SearchResultJson[]; total: number; tookMs: number } {
+export function toSearchJson(response: SearchResponse): {
+  results: SearchResultJson[];
+  total: number;
+  tookMs: number;
+} {
   return {
     results: response.results.map((r) => ({
       id: r.entry.id,

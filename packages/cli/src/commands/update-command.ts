@@ -10,7 +10,10 @@ export const updateCommand: Command = {
   name: 'update',
   summary: 'change fields of an entry',
   usage: USAGE,
-  details: ['--tag t       replaces the whole tag list; repeat for several tags.', '--clear-tags  removes every tag.'],
+  details: [
+    '--tag t       replaces the whole tag list; repeat for several tags.',
+    '--clear-tags  removes every tag.',
+  ],
   options: {
     title: { type: 'string' },
     problem: { type: 'string' },

@@ -1,5 +1,5 @@
-import type { CliIo } from '../cli-io.js';
 import { describeError } from '../cli-error.js';
+import type { CliIo } from '../cli-io.js';
 import { ProgressBar } from '../progress-bar.js';
 
 export interface OutputMode {

@@ -9,9 +9,7 @@ const BOLD_OFF = '\x1b[22m';
  * decoded, line breaks folded so each result stays compact.
  */
 export function renderSnippet(snippet: string, bold: boolean): string {
-  const marked = snippet
-    .replace(/<mark>/g, bold ? BOLD_ON : '[')
-    .replace(/<\/mark>/g, bold ? BOLD_OFF : ']');
+  const marked = snippet.replace(/<mark>/g, bold ? BOLD_ON : '[').replace(/<\/mark>/g, bold ? BOLD_OFF : ']');
   // One pass, so `&amp;lt;` becomes the text `&lt;` and is not decoded twice.
   const decoded = marked.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, name: string) => ENTITIES[name] ?? '');
   return decoded.replace(/\s+/g, ' ').trim();

@@ -32,9 +32,14 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new CliError('CONFIG_INVALID', `cannot read config file ${file}: ${(cause as Error).message}`, ExitCode.USAGE, {
-      cause,
-    });
+    throw new CliError(
+      'CONFIG_INVALID',
+      `cannot read config file ${file}: ${(cause as Error).message}`,
+      ExitCode.USAGE,
+      {
+        cause,
+      },
+    );
   }
   let parsed: unknown;
   try {

@@ -258,7 +258,8 @@ export class KbRepository {
     if (options.severity !== undefined) query = query.where('severity', '=', options.severity);
     if (options.tag !== undefined) {
       const tag = options.tag;
-      query = query.where('id', 'in', (eb) => eb.selectFrom('kb_tags').select('entry_id').where('tag', '=', tag));
+      const tagged = db.selectFrom('kb_tags').select('entry_id').where('tag', '=', tag);
+      query = query.where('id', 'in', tagged);
     }
     const totalRow = await query.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const column = ORDER_COLUMNS[options.orderBy ?? 'updatedAt'];

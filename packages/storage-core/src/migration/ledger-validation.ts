@@ -95,6 +95,7 @@ export function checkLedger(
     migrations.forEach((m, i) => {
       if (isApplied(m)) lastApplied = i;
     });
+    if (lastApplied < 0) continue;
     for (const m of migrations.slice(0, lastApplied)) {
       if (isApplied(m) || rowsByKey.has(m.key)) continue;
       const later = migrations.slice(m.index + 1).find(isApplied);

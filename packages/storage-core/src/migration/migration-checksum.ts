@@ -37,10 +37,13 @@ function canonicalParameter(value: unknown): unknown {
   if (typeof value === 'number') return Number.isFinite(value) ? value : { $number: String(value) };
   if (typeof value === 'bigint') return { $bigint: value.toString() };
   if (value instanceof Uint8Array) return { $bytes: Buffer.from(value).toString('base64') };
-  if (value instanceof Date) return { $date: Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString() };
+  if (value instanceof Date)
+    return { $date: Number.isNaN(value.getTime()) ? 'invalid' : value.toISOString() };
   if (Array.isArray(value)) return value.map(canonicalParameter);
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return Object.fromEntries(entries.map(([k, v]) => [k, canonicalParameter(v)]));
   }
   return { $other: String(value) };

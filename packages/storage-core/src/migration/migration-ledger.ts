@@ -43,7 +43,9 @@ export async function ensureLedgerTable(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'varchar(255)', (c) => c.notNull())
     .addColumn('checksum', 'varchar(64)', (c) => c.notNull())
     .addColumn('checksum_algorithm', 'varchar(32)', (c) => c.notNull())
-    .addColumn('status', 'varchar(16)', (c) => c.notNull().check(sql`status in ('applied', 'running', 'failed')`))
+    .addColumn('status', 'varchar(16)', (c) =>
+      c.notNull().check(sql`status in ('applied', 'running', 'failed')`),
+    )
     .addColumn('applied_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('duration_ms', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('irreversible', 'integer', (c) => c.notNull().defaultTo(0))
@@ -101,7 +103,9 @@ export async function updateLedgerRow(
   db: Kysely<any>,
   namespace: string,
   id: string,
-  patch: Partial<Pick<LedgerRow, 'status' | 'checksum' | 'checksumAlgorithm' | 'durationMs' | 'error' | 'appliedAt'>>,
+  patch: Partial<
+    Pick<LedgerRow, 'status' | 'checksum' | 'checksumAlgorithm' | 'durationMs' | 'error' | 'appliedAt'>
+  >,
 ): Promise<void> {
   const values: Record<string, unknown> = {};
   if (patch.status !== undefined) values.status = patch.status;
@@ -110,7 +114,12 @@ export async function updateLedgerRow(
   if (patch.durationMs !== undefined) values.duration_ms = Math.round(patch.durationMs);
   if (patch.error !== undefined) values.error = patch.error;
   if (patch.appliedAt !== undefined) values.applied_at = patch.appliedAt;
-  await db.updateTable(LEDGER_TABLE).set(values).where('namespace', '=', namespace).where('id', '=', id).execute();
+  await db
+    .updateTable(LEDGER_TABLE)
+    .set(values)
+    .where('namespace', '=', namespace)
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteLedgerRow(db: Kysely<any>, namespace: string, id: string): Promise<void> {

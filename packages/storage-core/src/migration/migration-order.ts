@@ -25,8 +25,15 @@ function declarationProblems(namespaces: readonly MigrationNamespace[]): string[
   const seen = new Set<string>();
   for (const ns of namespaces) {
     const name = ns.namespace;
-    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAMESPACE_LENGTH || name.includes(':')) {
-      problems.push(`namespace name '${String(name)}' must be 1–${MAX_NAMESPACE_LENGTH} characters without ':'`);
+    if (
+      typeof name !== 'string' ||
+      name.length === 0 ||
+      name.length > MAX_NAMESPACE_LENGTH ||
+      name.includes(':')
+    ) {
+      problems.push(
+        `namespace name '${String(name)}' must be 1–${MAX_NAMESPACE_LENGTH} characters without ':'`,
+      );
       continue;
     }
     if (seen.has(name)) problems.push(`namespace '${name}' is declared twice`);
@@ -34,7 +41,9 @@ function declarationProblems(namespaces: readonly MigrationNamespace[]): string[
     const ids = new Set<string>();
     for (const m of ns.migrations) {
       if (typeof m.id !== 'string' || m.id.length === 0 || m.id.length > MAX_ID_LENGTH) {
-        problems.push(`namespace '${name}' has a migration whose id '${String(m.id)}' is not 1–${MAX_ID_LENGTH} characters`);
+        problems.push(
+          `namespace '${name}' has a migration whose id '${String(m.id)}' is not 1–${MAX_ID_LENGTH} characters`,
+        );
         continue;
       }
       if (ids.has(m.id)) problems.push(`migration ${migrationKey(name, m.id)} is declared twice`);
@@ -49,7 +58,8 @@ function declarationProblems(namespaces: readonly MigrationNamespace[]): string[
   }
   for (const ns of namespaces) {
     for (const dep of ns.dependsOn) {
-      if (!seen.has(dep)) problems.push(`namespace '${ns.namespace}' depends on '${dep}', which is not registered`);
+      if (!seen.has(dep))
+        problems.push(`namespace '${ns.namespace}' depends on '${dep}', which is not registered`);
     }
   }
   return problems;

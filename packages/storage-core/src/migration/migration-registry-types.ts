@@ -99,6 +99,8 @@ export interface NamespaceStatus {
   readonly dependsOn: readonly string[];
   readonly applied: AppliedMigration[];
   readonly pending: PendingMigration[];
+  /** Drift in this namespace; `up` refuses while any namespace has some. */
+  readonly problems: DriftProblem[];
 }
 
 export interface DormantNamespace {
@@ -111,7 +113,7 @@ export interface MigrationStatus {
   readonly namespaces: NamespaceStatus[];
   /** Namespaces the database has but this process does not register; not an error. */
   readonly dormant: DormantNamespace[];
-  /** Why `up` would refuse to run; empty when the ledger agrees with the code. */
+  /** Why `up` would refuse to run, over all namespaces; empty when the ledger agrees with the code. */
   readonly problems: DriftProblem[];
   readonly pendingCount: number;
 }

@@ -10,6 +10,10 @@ export interface MigrationContext {
  * One schema change. `up` (and `down`) receive a kysely instance bound to the migration's transaction;
  * they must issue every statement through it (the query builder or `sql\`…\`.execute(db)`), so that
  * `plan()` can capture the SQL without running it and the checksum covers what is actually executed.
+ *
+ * To plan and checksum it, `up` is also run against a recording connection where every read returns no
+ * rows. So it must cope with empty reads, issue the same SQL on every run (no clock or random values in
+ * its statements), and have no effect outside the database.
  */
 export interface Migration {
   /** Unique within its namespace; migrations apply in the order of the namespace's array. */

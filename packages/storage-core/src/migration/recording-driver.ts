@@ -32,6 +32,7 @@ export class RecordingDriver implements Driver {
       },
       async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
         statements.push({ sql: compiledQuery.sql, parameters: [...compiledQuery.parameters] });
+        yield { rows: [] };
       },
     };
   }

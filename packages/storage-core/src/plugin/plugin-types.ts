@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Actor } from '../audit/audit-trail.js';
+import type { Actor, Role } from '../audit/audit-trail.js';
 import type { StorageConfig } from '../config/storage-config.js';
 import type { DialectAdapter } from '../dialect/dialect-adapter.js';
 import type { StorageEvents } from '../events/storage-events.js';
@@ -56,6 +56,11 @@ export interface PluginSetup<Api = unknown> {
   methods?: Record<string, (...args: any[]) => Promise<unknown>>;
   on?: EventHandlers;
   contributes?: PluginContributions;
+  /**
+   * The least role for each of the extension's operations (the names it passes to `ctx.write`/`ctx.read`),
+   * all prefixed with its id: `{ 'patterns.detect': 'editor' }`. An operation without a rule is refused.
+   */
+  permissions?: Readonly<Record<string, Role>>;
   stop?: () => void | Promise<void>;
 }
 

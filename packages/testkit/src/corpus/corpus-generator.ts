@@ -90,9 +90,13 @@ function buildPools(seed: Seed, skew: number): Pools {
   };
 }
 
-
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** Title Case → sentence case, keeping acronyms (`OPEN Error (DCB conflict)` → `OPEN error (DCB conflict)`). */
+function sentenceCase(text: string): string {
+  return text.replace(/\b[A-Z][a-z]+\b/g, (word) => word.toLowerCase());
 }
 
 function codeTag(code: string): string {
@@ -147,12 +151,14 @@ function problem(
   dsn: string,
 ): string {
   const parts = [opener(r, c, program, job, dsn)];
-  if (r.chance(0.6)) parts.push(`${c.code} means ${lowerFirst(c.meaning)}.`);
-  parts.push(`${r.pick(['In this case', 'Investigation showed that', 'The cause was that'])} ${r.pick(c.causes)}.`);
+  if (r.chance(0.6)) parts.push(`${c.code} means ${sentenceCase(c.meaning)}.`);
+  parts.push(
+    `${r.pick(['In this case', 'Investigation showed that', 'The cause was that'])} ${r.pick(c.causes)}.`,
+  );
   if (second) {
     parts.push(
       r.chance(0.5)
-        ? `The job log also shows ${second.code} (${lowerFirst(second.meaning)}).`
+        ? `The job log also shows ${second.code} (${sentenceCase(second.meaning)}).`
         : `${second.code} was issued just before the failure.`,
     );
   }
@@ -164,14 +170,18 @@ function problem(
 function solution(r: SeededRandom, c: MainframeCode, second: MainframeCode | undefined, dsn: string): string {
   const steps: string[] = r.sample(c.fixes, r.int(1, c.fixes.length));
   if (second && r.chance(0.5)) steps.push(`For ${second.code}: ${lowerFirst(r.pick(second.fixes))}`);
-  const generic = r.int(1, 3);
-  for (let i = 0; i < generic; i++) steps.push(r.pick(GENERIC_STEPS));
+  steps.push(...r.sample(GENERIC_STEPS, r.int(1, 3)));
   if (r.chance(0.3)) steps.push(`Browse ${dsn} with ISPF 3.4 to confirm the dataset is cataloged`);
   if (r.chance(0.4)) steps.push(`Restart the job from the failing step with RESTART=${r.pick(STEPS)}`);
   return steps.map((s, i) => `${i + 1}. ${s}`).join('\n');
 }
 
-function pickSecond(r: SeededRandom, pools: Pools, main: MainframeCode, rate: number): MainframeCode | undefined {
+function pickSecond(
+  r: SeededRandom,
+  pools: Pools,
+  main: MainframeCode,
+  rate: number,
+): MainframeCode | undefined {
   if (!r.chance(rate)) return undefined;
   const companions = main.companions ?? [];
   let second: MainframeCode | undefined;
@@ -210,7 +220,11 @@ function nearDuplicate(r: SeededRandom, original: CorpusRecord, index: number): 
   if (sentences.length > 2) sentences.splice(r.int(1, sentences.length - 1), 1);
   const variant = r.int(0, 2);
   const newTitle =
-    variant === 0 ? `${src.title} (seen again)` : variant === 1 ? `${src.title} - ${otherProgram}` : `Re: ${src.title}`;
+    variant === 0
+      ? `${src.title} (seen again)`
+      : variant === 1
+        ? `${src.title} - ${otherProgram}`
+        : `Re: ${src.title}`;
   const input: KBEntryInput = {
     title: newTitle,
     problem: sentences.join(' '),
@@ -294,7 +308,8 @@ export function generateCorpusArray(options: CorpusOptions): KBEntryInput[] {
 
 /** Splits an iterable into arrays of `size`, so a lazy corpus can be written in bounded transactions. */
 export function* chunked<T>(items: Iterable<T>, size: number): Generator<T[]> {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`chunk size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new RangeError(`chunk size must be a positive integer, got ${size}`);
   let batch: T[] = [];
   for (const item of items) {
     batch.push(item);

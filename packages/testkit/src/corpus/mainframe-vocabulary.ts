@@ -41,7 +41,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'COBOL',
     meaning: 'Data Exception (invalid packed decimal data)',
-    causes: ['a packed decimal field holds spaces or low-values', 'an input record was read with the wrong layout'],
+    causes: [
+      'a packed decimal field holds spaces or low-values',
+      'an input record was read with the wrong layout',
+    ],
     fixes: [...dataFixes, 'Use the PSW offset and the compile listing to find the failing MOVE or COMPUTE'],
     companions: ['U4038', 'IEA995I'],
     tags: ['data-exception', 'numeric', 'packed-decimal'],
@@ -84,8 +87,14 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'JCL',
     meaning: 'OPEN Error (member not found or DCB conflict)',
-    causes: ['the PDS member named in the DD statement does not exist', 'the DCB attributes conflict with the program'],
-    fixes: ['List the PDS members and correct the member name', 'Match RECFM, LRECL and BLKSIZE to the program FD'],
+    causes: [
+      'the PDS member named in the DD statement does not exist',
+      'the DCB attributes conflict with the program',
+    ],
+    fixes: [
+      'List the PDS members and correct the member name',
+      'Match RECFM, LRECL and BLKSIZE to the program FD',
+    ],
     companions: ['IEC141I'],
     tags: ['open-error', 'member', 'dcb'],
   },
@@ -94,8 +103,14 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'JCL',
     meaning: 'OPEN Error (data set not on volume)',
-    causes: ['the catalog points to a volume that no longer holds the data set', 'VOL=SER names the wrong volume'],
-    fixes: ['Remove VOL=SER and let the catalog find the data set', 'Recatalog the data set on its real volume'],
+    causes: [
+      'the catalog points to a volume that no longer holds the data set',
+      'VOL=SER names the wrong volume',
+    ],
+    fixes: [
+      'Remove VOL=SER and let the catalog find the data set',
+      'Recatalog the data set on its real volume',
+    ],
     companions: ['IEF212I'],
     tags: ['open-error', 'volume', 'catalog'],
   },
@@ -104,8 +119,14 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'Batch',
     meaning: 'Job Cancelled by Operator',
-    causes: ['the operator cancelled a job that was waiting for a data set', 'automation cancelled a looping job'],
-    fixes: ['Ask operations why the job was cancelled', 'Check the job did not wait on an ENQ held by another job'],
+    causes: [
+      'the operator cancelled a job that was waiting for a data set',
+      'automation cancelled a looping job',
+    ],
+    fixes: [
+      'Ask operations why the job was cancelled',
+      'Check the job did not wait on an ENQ held by another job',
+    ],
     tags: ['cancelled', 'operator'],
   },
   {
@@ -113,7 +134,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'Batch',
     meaning: 'CPU Time Limit Exceeded',
-    causes: ['the program looped reading the same record', 'the TIME parameter was too small for month end volume'],
+    causes: [
+      'the program looped reading the same record',
+      'the TIME parameter was too small for month end volume',
+    ],
     fixes: [
       'Raise TIME on the JOB or EXEC statement',
       'Check the loop exit condition on end of file',
@@ -126,7 +150,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'Batch',
     meaning: 'Load Module Not Found',
-    causes: ['the program is not in STEPLIB, JOBLIB or the link list', 'a dynamic CALL names a misspelt module'],
+    causes: [
+      'the program is not in STEPLIB, JOBLIB or the link list',
+      'a dynamic CALL names a misspelt module',
+    ],
     fixes: ['Add the load library to STEPLIB', 'Check the module name in the CALL and the PGM= parameter'],
     tags: ['module-not-found', 'steplib', 'load-library'],
   },
@@ -154,7 +181,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'JCL',
     meaning: 'Primary Space Exhausted (no secondary allocation)',
-    causes: ['the SPACE parameter has no secondary quantity', 'the record count grew past the primary allocation'],
+    causes: [
+      'the SPACE parameter has no secondary quantity',
+      'the record count grew past the primary allocation',
+    ],
     fixes: ['Add a secondary quantity to SPACE', ...spaceFixes.slice(1)],
     companions: ['IEC031I'],
     tags: ['space', 'secondary-allocation'],
@@ -164,7 +194,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'system-abend',
     category: 'JCL',
     meaning: 'Maximum Extents Reached',
-    causes: ['the PDS ran out of directory blocks or extents', 'the data set reached 16 extents on one volume'],
+    causes: [
+      'the PDS ran out of directory blocks or extents',
+      'the data set reached 16 extents on one volume',
+    ],
     fixes: ['Compress the PDS with IEBCOPY', 'Reallocate the data set with larger extents'],
     companions: ['IEC032I'],
     tags: ['space', 'extents', 'pds'],
@@ -184,7 +217,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     category: 'Batch',
     meaning: 'I/O Error (wrong length record)',
     causes: ['the file was written with a different LRECL', 'a tape block was damaged'],
-    fixes: ['Compare the LRECL of the file with the program FD', 'Recreate the file from the previous generation'],
+    fixes: [
+      'Compare the LRECL of the file with the program FD',
+      'Recreate the file from the previous generation',
+    ],
     companions: ['IEC020I'],
     tags: ['io-error', 'record-length'],
   },
@@ -193,8 +229,14 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'user-abend',
     category: 'COBOL',
     meaning: 'Language Environment Severe Condition',
-    causes: ['an unhandled condition was raised under Language Environment', 'a COBOL runtime error ended the enclave'],
-    fixes: ['Read the CEEDUMP and the LE messages in SYSOUT', 'Look for the IGZ message that precedes the abend'],
+    causes: [
+      'an unhandled condition was raised under Language Environment',
+      'a COBOL runtime error ended the enclave',
+    ],
+    fixes: [
+      'Read the CEEDUMP and the LE messages in SYSOUT',
+      'Look for the IGZ message that precedes the abend',
+    ],
     companions: ['IGZ0035S', 'IGZ0006S', 'S0C7'],
     tags: ['language-environment', 'runtime'],
   },
@@ -213,7 +255,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     category: 'Batch',
     meaning: 'User Abend Issued After Validation Failure',
     causes: ['the program found an out of balance control total', 'a control card had an invalid date'],
-    fixes: ['Read the program messages in SYSOUT before the abend', 'Correct the control card and restart the step'],
+    fixes: [
+      'Read the program messages in SYSOUT before the abend',
+      'Correct the control card and restart the step',
+    ],
     tags: ['user-abend', 'control-totals'],
   },
   {
@@ -222,7 +267,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     category: 'Batch',
     meaning: 'Program Requested Abend (return code 16)',
     causes: ['the program called its abend routine after a fatal error', 'a required input file was empty'],
-    fixes: ['Find the message the program wrote before calling the abend routine', 'Check the input file is not empty'],
+    fixes: [
+      'Find the message the program wrote before calling the abend routine',
+      'Check the input file is not empty',
+    ],
     tags: ['user-abend', 'empty-file'],
   },
   {
@@ -250,7 +298,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'message',
     category: 'JCL',
     meaning: 'Data Set Not Found',
-    causes: ['the data set name in the DD statement is misspelt', 'the data set was deleted by a previous step'],
+    causes: [
+      'the data set name in the DD statement is misspelt',
+      'the data set was deleted by a previous step',
+    ],
     fixes: [
       "Verify the data set exists with LISTCAT ENT('dataset.name')",
       'Correct the DSN in the DD statement',
@@ -265,7 +316,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     category: 'JCL',
     meaning: 'Step Was Executed (condition code)',
     causes: ['a step ended with a condition code that later COND tests did not expect'],
-    fixes: ['Check the condition code of each step in the job log', 'Review COND and IF/THEN logic of later steps'],
+    fixes: [
+      'Check the condition code of each step in the job log',
+      'Review COND and IF/THEN logic of later steps',
+    ],
     tags: ['condition-code', 'step'],
   },
   {
@@ -372,8 +426,14 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'message',
     category: 'RACF',
     meaning: 'Insufficient Access Authority',
-    causes: ['the batch user id has no RACF access to the data set', 'a new profile protects the high level qualifier'],
-    fixes: ["Check the profile with LISTDSD 'dataset.name' GENERIC", 'Ask security administration to grant access'],
+    causes: [
+      'the batch user id has no RACF access to the data set',
+      'a new profile protects the high level qualifier',
+    ],
+    fixes: [
+      "Check the profile with LISTDSD 'dataset.name' GENERIC",
+      'Ask security administration to grant access',
+    ],
     companions: ['S913'],
     tags: ['racf', 'security', 'access'],
   },
@@ -402,7 +462,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     category: 'DB2',
     meaning: 'SQL Error Message',
     causes: ['a DB2 SQL statement returned a negative SQLCODE'],
-    fixes: ['Read the SQLCODE and the tokens in the DSNT408I message', 'Check the SQLCA after every statement'],
+    fixes: [
+      'Read the SQLCODE and the tokens in the DSNT408I message',
+      'Check the SQLCA after every statement',
+    ],
     companions: ['SQLCODE -911', 'SQLCODE -904', 'SQLCODE -803'],
     tags: ['db2', 'sql-error'],
   },
@@ -411,8 +474,14 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'sqlcode',
     category: 'DB2',
     meaning: 'Duplicate Key on INSERT or UPDATE',
-    causes: ['an INSERT repeated a key that already exists in a unique index', 'a rerun inserted the same rows again'],
-    fixes: ['Check for the row before INSERT or use MERGE', 'Make the job restartable by committing with checkpoints'],
+    causes: [
+      'an INSERT repeated a key that already exists in a unique index',
+      'a rerun inserted the same rows again',
+    ],
+    fixes: [
+      'Check for the row before INSERT or use MERGE',
+      'Make the job restartable by committing with checkpoints',
+    ],
     companions: ['DSNT408I'],
     tags: ['db2', 'duplicate-key', 'unique-index'],
   },
@@ -432,7 +501,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     category: 'DB2',
     meaning: 'Resource Unavailable',
     causes: ['the tablespace is stopped or in a restricted state', 'a utility holds the object'],
-    fixes: ['Run DISPLAY DATABASE to see the object status', 'Start the tablespace or wait for the utility to end'],
+    fixes: [
+      'Run DISPLAY DATABASE to see the object status',
+      'Start the tablespace or wait for the utility to end',
+    ],
     companions: ['DSNT408I'],
     tags: ['db2', 'resource', 'tablespace'],
   },
@@ -441,7 +513,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'sqlcode',
     category: 'DB2',
     meaning: 'Deadlock or Timeout (rolled back)',
-    causes: ['two jobs updated the same pages in opposite order', 'an online transaction held locks too long'],
+    causes: [
+      'two jobs updated the same pages in opposite order',
+      'an online transaction held locks too long',
+    ],
     fixes: [
       'Commit more often to release locks',
       'Access tables in the same order in every program',
@@ -465,7 +540,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'sqlcode',
     category: 'DB2',
     meaning: 'Package or Plan Not Found',
-    causes: ['the program was compiled but its package was not bound', 'the collection is missing from the plan'],
+    causes: [
+      'the program was compiled but its package was not bound',
+      'the collection is missing from the plan',
+    ],
     fixes: ['Bind the package into the right collection', 'Check the consistency token of the load module'],
     companions: ['DSNT408I'],
     tags: ['db2', 'bind', 'package'],
@@ -539,7 +617,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'vsam',
     category: 'VSAM',
     meaning: 'Duplicate Key',
-    causes: ['a WRITE used a key that already exists in the KSDS', 'an alternate index with unique keys was violated'],
+    causes: [
+      'a WRITE used a key that already exists in the KSDS',
+      'an alternate index with unique keys was violated',
+    ],
     fixes: ['READ the key first and REWRITE when it exists', 'Check the input file for duplicate keys'],
     tags: ['vsam', 'duplicate-key', 'ksds'],
   },
@@ -567,7 +648,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     category: 'VSAM',
     meaning: 'File Attribute Mismatch',
     causes: ['the record length or key length in the program differs from the cluster'],
-    fixes: ['Compare the FD with LISTCAT of the cluster', 'Redefine the cluster with the right KEYS and RECORDSIZE'],
+    fixes: [
+      'Compare the FD with LISTCAT of the cluster',
+      'Redefine the cluster with the right KEYS and RECORDSIZE',
+    ],
     companions: ['IGZ0035S'],
     tags: ['vsam', 'attribute-mismatch', 'record-length'],
   },
@@ -603,7 +687,10 @@ export const MAINFRAME_CODES: readonly MainframeCode[] = [
     family: 'cics',
     category: 'CICS',
     meaning: 'Program Check in a CICS Transaction',
-    causes: ['the transaction program took a data exception', 'the program addressed storage it does not own'],
+    causes: [
+      'the transaction program took a data exception',
+      'the program addressed storage it does not own',
+    ],
     fixes: ['Read the transaction dump and the offset of the program check', 'Check the COMMAREA length'],
     companions: ['DFHAC2206', 'S0C7', 'S0C4'],
     tags: ['cics', 'program-check', 'transaction'],
@@ -732,10 +819,31 @@ export const DATASETS: readonly string[] = [
   'PROD.COPYLIB',
 ];
 
-export const STEPS: readonly string[] = ['STEP010', 'STEP020', 'STEP030', 'STEP040', 'SORT01', 'UNLOAD', 'REPORT'];
+export const STEPS: readonly string[] = [
+  'STEP010',
+  'STEP020',
+  'STEP030',
+  'STEP040',
+  'SORT01',
+  'UNLOAD',
+  'REPORT',
+];
 export const TRANSACTIONS: readonly string[] = ['PAY1', 'ACIN', 'CUSQ', 'BLPR', 'LNAP', 'CRDA'];
-export const TABLES: readonly string[] = ['ACCT_MASTER', 'CUST_ADDR', 'LOAN_SCHED', 'GL_ENTRY', 'CARD_TXN', 'PAY_RUN'];
-export const ANALYSTS: readonly string[] = ['analyst-01', 'analyst-02', 'analyst-07', 'oncall-batch', 'dba-team'];
+export const TABLES: readonly string[] = [
+  'ACCT_MASTER',
+  'CUST_ADDR',
+  'LOAN_SCHED',
+  'GL_ENTRY',
+  'CARD_TXN',
+  'PAY_RUN',
+];
+export const ANALYSTS: readonly string[] = [
+  'analyst-01',
+  'analyst-02',
+  'analyst-07',
+  'oncall-batch',
+  'dba-team',
+];
 
 /**
  * Words the misspelt queries are made from: vocabulary the generator writes often, so each has many
@@ -799,6 +907,12 @@ export const COMMON_PHRASES: readonly string[] = [
   'data set',
   'program abended',
   'the next run',
+  'last good run',
+  'first error message',
+  'failing step',
+  'application team',
+  'critical path',
+  'record layout',
 ];
 
 /** Prefix queries: stems analysts type before finishing the word. */
@@ -817,4 +931,22 @@ export const COMMON_PREFIXES: readonly string[] = [
   'spac',
   'sql',
   'restar',
+  'tabl',
+  'volu',
+  'memb',
+  'libr',
+  'regi',
+  'init',
+  'comp',
+  'secu',
+  'auth',
+  'cond',
+  'check',
+  'clus',
+  'numer',
+  'pack',
+  'oper',
+  'time',
+  'roll',
+  'stat',
 ];

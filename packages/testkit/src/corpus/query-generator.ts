@@ -111,7 +111,10 @@ export function misspellings(word: string): { typo: string; edit: TypoEdit }[] {
   const out: { typo: string; edit: TypoEdit }[] = [];
   for (let i = 1; i < lower.length - 2; i++) {
     if (lower[i] === lower[i + 1]) continue;
-    out.push({ typo: lower.slice(0, i) + lower[i + 1] + lower[i] + lower.slice(i + 2), edit: 'transposition' });
+    out.push({
+      typo: lower.slice(0, i) + lower[i + 1] + lower[i] + lower.slice(i + 2),
+      edit: 'transposition',
+    });
   }
   for (let i = 1; i < lower.length - 1; i++) {
     out.push({ typo: lower.slice(0, i) + lower.slice(i + 1), edit: 'deletion' });
@@ -134,6 +137,47 @@ interface SequenceCounter {
   lastDoc: number;
 }
 
+interface PrefixCounter {
+  prefix: string;
+  count: number;
+  lastDoc: number;
+}
+
+/** What one distinct token can start or complete; computed once per token, then a single Map lookup. */
+interface TokenInfo {
+  sequences: readonly SequenceCounter[];
+  prefixes: readonly PrefixCounter[];
+}
+
+const NOTHING: TokenInfo = { sequences: [], prefixes: [] };
+
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  /** Sequences whose first token ends here. */
+  sequences?: SequenceCounter[];
+  /** Prefixes that end here: every token passing through counts for them. */
+  prefixes?: PrefixCounter[];
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: any character above 0x7F leaves the ASCII path
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+function isWordCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+}
+
+/** True when the tokens `rest` follow position `from` (the end of a token) in lower-case ASCII `text`. */
+function restFollows(text: string, from: number, rest: readonly string[]): boolean {
+  let i = from;
+  for (const token of rest) {
+    while (i < text.length && !isWordCode(text.charCodeAt(i))) i++;
+    if (!text.startsWith(token, i)) return false;
+    i += token.length;
+    if (i < text.length && isWordCode(text.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
 /**
  * Counts, in one pass over the corpus, the entries that contain each code, phrase, word and prefix, and
  * which candidate typos occur as real words (those are dropped: a "typo" that is a word is no typo).
@@ -141,71 +185,127 @@ interface SequenceCounter {
  */
 class CorpusCounter {
   private readonly byFirst = new Map<string, SequenceCounter[]>();
-  private readonly prefixCounts = new Map<string, { count: number; lastDoc: number }>();
-  private readonly tokenCache = new Map<string, string[]>();
-  private readonly prefixes: readonly string[];
+  private readonly byKey = new Map<string, SequenceCounter>();
+  private readonly prefixCounters: PrefixCounter[];
+  private readonly info = new Map<string, TokenInfo>();
+  private readonly trie: TrieNode = { next: new Map() };
 
   constructor(sequences: Iterable<string>, prefixes: readonly string[]) {
     for (const key of sequences) {
+      if (this.byKey.has(key)) continue;
       const tokens = tokenize(key);
       const first = tokens[0];
       if (first === undefined) continue;
+      const counter: SequenceCounter = { key, rest: tokens.slice(1), count: 0, lastDoc: -1 };
+      this.byKey.set(key, counter);
       const list = this.byFirst.get(first) ?? [];
-      if (!list.some((s) => s.key === key)) list.push({ key, rest: tokens.slice(1), count: 0, lastDoc: -1 });
+      list.push(counter);
       this.byFirst.set(first, list);
     }
-    this.prefixes = prefixes.map((p) => p.toLowerCase());
-    for (const p of this.prefixes) this.prefixCounts.set(p, { count: 0, lastDoc: -1 });
+    this.prefixCounters = prefixes.map((p) => ({ prefix: p.toLowerCase(), count: 0, lastDoc: -1 }));
+    for (const [first, list] of this.byFirst) this.trieNode(first).sequences = list;
+    for (const p of this.prefixCounters) (this.trieNode(p.prefix).prefixes ??= []).push(p);
+  }
+
+  private trieNode(word: string): TrieNode {
+    let node = this.trie;
+    for (let i = 0; i < word.length; i++) {
+      const c = word.charCodeAt(i);
+      let child = node.next.get(c);
+      if (!child) {
+        child = { next: new Map() };
+        node.next.set(c, child);
+      }
+      node = child;
+    }
+    return node;
+  }
+
+  private infoOf(token: string): TokenInfo {
+    let info = this.info.get(token);
+    if (info === undefined) {
+      const sequences = this.byFirst.get(token) ?? [];
+      const prefixes = this.prefixCounters.filter((p) => token.startsWith(p.prefix));
+      info = sequences.length === 0 && prefixes.length === 0 ? NOTHING : { sequences, prefixes };
+      this.info.set(token, info);
+    }
+    return info;
   }
 
   scan(corpus: Iterable<EntryText>): number {
     let doc = 0;
     for (const entry of corpus) {
-      const tokens = tokenize(entryText(entry));
-      for (let i = 0; i < tokens.length; i++) {
-        const token = tokens[i] as string;
-        const candidates = this.byFirst.get(token);
-        if (candidates) {
-          for (const s of candidates) {
-            if (s.lastDoc === doc) continue;
-            let ok = true;
-            for (let j = 0; j < s.rest.length; j++) {
-              if (tokens[i + 1 + j] !== s.rest[j]) {
-                ok = false;
-                break;
-              }
-            }
-            if (ok) {
-              s.count += 1;
-              s.lastDoc = doc;
-            }
-          }
-        }
-        let matched = this.tokenCache.get(token);
-        if (matched === undefined) {
-          matched = this.prefixes.filter((p) => token.startsWith(p));
-          this.tokenCache.set(token, matched);
-        }
-        for (const p of matched) {
-          const c = this.prefixCounts.get(p)!;
-          if (c.lastDoc !== doc) {
-            c.count += 1;
-            c.lastDoc = doc;
-          }
-        }
-      }
+      const lower = entryText(entry).toLowerCase();
+      if (NON_ASCII.test(lower)) this.scanTokens(tokenize(lower), doc);
+      else this.scanAscii(lower, doc);
       doc += 1;
     }
     return doc;
   }
 
+  /** Any text: through the token array. */
+  private scanTokens(tokens: readonly string[], doc: number): void {
+    for (let i = 0; i < tokens.length; i++) {
+      const info = this.infoOf(tokens[i] as string);
+      if (info === NOTHING) continue;
+      for (const s of info.sequences) {
+        if (s.lastDoc === doc) continue;
+        let j = 0;
+        while (j < s.rest.length && tokens[i + 1 + j] === s.rest[j]) j++;
+        if (j === s.rest.length) {
+          s.count += 1;
+          s.lastDoc = doc;
+        }
+      }
+      this.countPrefixes(info.prefixes, doc);
+    }
+  }
+
+  /**
+   * ASCII text, the common case: walks a trie of the interesting tokens character by character, so the
+   * millions of uninteresting tokens of a large corpus are never cut out as strings and hashed.
+   */
+  private scanAscii(lower: string, doc: number): void {
+    const n = lower.length;
+    let i = 0;
+    while (i < n) {
+      while (i < n && !isWordCode(lower.charCodeAt(i))) i++;
+      let node: TrieNode | undefined = this.trie;
+      let j = i;
+      while (j < n && isWordCode(lower.charCodeAt(j))) {
+        if (node !== undefined) {
+          node = node.next.get(lower.charCodeAt(j));
+          if (node?.prefixes) this.countPrefixes(node.prefixes, doc);
+        }
+        j++;
+      }
+      if (node?.sequences && j > i) {
+        for (const s of node.sequences) {
+          if (s.lastDoc !== doc && restFollows(lower, j, s.rest)) {
+            s.count += 1;
+            s.lastDoc = doc;
+          }
+        }
+      }
+      i = j;
+    }
+  }
+
+  private countPrefixes(prefixes: readonly PrefixCounter[], doc: number): void {
+    for (const p of prefixes) {
+      if (p.lastDoc !== doc) {
+        p.count += 1;
+        p.lastDoc = doc;
+      }
+    }
+  }
+
   count(key: string): number {
-    const first = tokenize(key)[0];
-    return this.byFirst.get(first ?? '')?.find((s) => s.key === key)?.count ?? 0;
+    return this.byKey.get(key)?.count ?? 0;
   }
 
   prefixCount(prefix: string): number {
-    return this.prefixCounts.get(prefix.toLowerCase())?.count ?? 0;
+    return this.prefixCounters.find((p) => p.prefix === prefix.toLowerCase())?.count ?? 0;
   }
 }
 
@@ -222,7 +322,12 @@ function allocate(count: number, mix: QueryMix): QueryMix {
  * Fills `n` slots from `pool`, each item once before any repeats (a benchmark of 200 distinct questions
  * means more than 50 questions asked four times); repeats are varied by `vary` where it can.
  */
-function fill<T, Q>(r: SeededRandom, pool: readonly T[], n: number, make: (item: T, round: number) => Q): Q[] {
+function fill<T, Q>(
+  r: SeededRandom,
+  pool: readonly T[],
+  n: number,
+  make: (item: T, round: number) => Q,
+): Q[] {
   const out: Q[] = [];
   if (pool.length === 0) return out;
   for (let round = 0; out.length < n; round++) {
@@ -241,7 +346,8 @@ function fill<T, Q>(r: SeededRandom, pool: readonly T[], n: number, make: (item:
  */
 export function generateQueries(options: QueryOptions): BenchmarkQuery[] {
   const count = options.count ?? 200;
-  if (!Number.isInteger(count) || count < 1) throw new RangeError(`count must be a positive integer, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new RangeError(`count must be a positive integer, got ${count}`);
   const r = new SeededRandom(options.seed).fork('queries');
   const plan = allocate(count, options.mix ?? DEFAULT_QUERY_MIX);
 
@@ -257,27 +363,43 @@ export function generateQueries(options: QueryOptions): BenchmarkQuery[] {
   counter.scan(options.corpus);
 
   const codes = MAINFRAME_CODES.map((c) => c.code).filter((code) => counter.count(code) > 0);
-  const codeQueries = fill(r, codes, plan.code, (code, round): CodeQuery => ({
-    kind: 'code',
-    // A repeat asks in lower case, as users do; the engine must treat both alike.
-    query: round % 2 === 0 ? code : code.toLowerCase(),
-    code,
-    relevantCount: counter.count(code),
-  }));
+  const codeQueries = fill(
+    r,
+    codes,
+    plan.code,
+    (code, round): CodeQuery => ({
+      kind: 'code',
+      // A repeat asks in lower case, as users do; the engine must treat both alike.
+      query: round % 2 === 0 ? code : code.toLowerCase(),
+      code,
+      relevantCount: counter.count(code),
+    }),
+  );
 
   const phrases = COMMON_PHRASES.filter((p) => counter.count(p) > 0);
   const phraseQueries = fill(r, phrases, plan.phrase, (phrase, round): PhraseQuery => {
     const quoted = round % 2 === 0 ? tokenize(phrase).length > 1 : false;
-    return { kind: 'phrase', query: quoted ? `"${phrase}"` : phrase, phrase, quoted, matchCount: counter.count(phrase) };
+    return {
+      kind: 'phrase',
+      query: quoted ? `"${phrase}"` : phrase,
+      phrase,
+      quoted,
+      matchCount: counter.count(phrase),
+    };
   });
 
   const prefixes = COMMON_PREFIXES.filter((p) => counter.prefixCount(p) > 0);
-  const prefixQueries = fill(r, prefixes, plan.prefix, (prefix): PrefixQuery => ({
-    kind: 'prefix',
-    query: `${prefix}*`,
-    prefix,
-    matchCount: counter.prefixCount(prefix),
-  }));
+  const prefixQueries = fill(
+    r,
+    prefixes,
+    plan.prefix,
+    (prefix): PrefixQuery => ({
+      kind: 'prefix',
+      query: `${prefix}*`,
+      prefix,
+      matchCount: counter.prefixCount(prefix),
+    }),
+  );
 
   // A misspelling that is itself a word of the corpus is a correct query for another word, not a typo.
   const isTypo = (t: string) => counter.count(t) === 0;
@@ -292,22 +414,36 @@ export function generateQueries(options: QueryOptions): BenchmarkQuery[] {
     relevantCount: counter.count(t.intended),
   }));
   const used = new Set(typoQueries.map((q) => q.query));
-  const byWord = present.map((w) => ({ word: w, options: (typoCandidates.get(w) ?? []).filter((t) => isTypo(t.typo)) }));
+  const byWord = present.map((w) => ({
+    word: w,
+    options: (typoCandidates.get(w) ?? []).filter((t) => isTypo(t.typo)),
+  }));
   const edits: TypoEdit[] = ['transposition', 'deletion', 'substitution'];
-  let stalled = 0;
-  while (typoQueries.length < plan.typo && byWord.length > 0 && stalled < byWord.length * 3) {
-    // Rotate through words and edit kinds so neither one word nor one kind of mistake dominates.
-    const { word, options: candidates } = byWord[typoQueries.length % byWord.length]!;
-    const edit = edits[(typoQueries.length + stalled) % edits.length]!;
+  // Rotate through words, then edit kinds, so neither one word nor one kind of mistake dominates; stop
+  // when a full rotation finds nothing unused.
+  let cursor = 0;
+  let misses = 0;
+  while (typoQueries.length < plan.typo && byWord.length > 0 && misses < byWord.length * edits.length) {
+    const index = cursor % byWord.length;
+    const { word, options: candidates } = byWord[index]!;
+    // Each round shifts every word to the next edit kind, and one round already has all three kinds.
+    const edit = edits[(index + Math.floor(cursor / byWord.length)) % edits.length]!;
+    cursor += 1;
     const fresh = candidates.filter((t) => t.edit === edit && !used.has(t.typo));
     if (fresh.length === 0) {
-      stalled += 1;
+      misses += 1;
       continue;
     }
-    stalled = 0;
+    misses = 0;
     const t = r.pick(fresh);
     used.add(t.typo);
-    typoQueries.push({ kind: 'typo', query: t.typo, intended: word, edit: t.edit, relevantCount: counter.count(word) });
+    typoQueries.push({
+      kind: 'typo',
+      query: t.typo,
+      intended: word,
+      edit: t.edit,
+      relevantCount: counter.count(word),
+    });
   }
 
   return r.shuffle<BenchmarkQuery>([...codeQueries, ...phraseQueries, ...prefixQueries, ...typoQueries]);
@@ -333,7 +469,8 @@ export function scoreQuery(query: BenchmarkQuery, results: readonly EntryText[])
   const denominator = Math.min(10, query.relevantCount);
   if (denominator === 0) return null;
   let hits = 0;
-  for (const entry of results.slice(0, 10)) if (containsTokenSequence(tokenize(entryText(entry)), target)) hits += 1;
+  for (const entry of results.slice(0, 10))
+    if (containsTokenSequence(tokenize(entryText(entry)), target)) hits += 1;
   return hits / denominator;
 }
 

@@ -14,10 +14,29 @@ export interface EntryText {
 }
 
 const TOKEN = /[\p{L}\p{N}]+/gu;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: any byte above 0x7F leaves the ASCII fast path
+const NON_ASCII = /[^\u0000-\u007f]/;
 
 /** Lower-case letter/digit runs, in order. */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().match(TOKEN) ?? [];
+  const lower = text.toLowerCase();
+  if (NON_ASCII.test(lower)) return lower.match(TOKEN) ?? [];
+  // A hand-written scanner: on ASCII text it gives the same tokens as the pattern at about twice the speed,
+  // which matters when a benchmark corpus of a million entries is scanned.
+  const tokens: string[] = [];
+  let start = -1;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      tokens.push(lower.slice(start, i));
+      start = -1;
+    }
+  }
+  if (start >= 0) tokens.push(lower.slice(start));
+  return tokens;
 }
 
 /** The text a full-text index sees for an entry: every searchable field. */

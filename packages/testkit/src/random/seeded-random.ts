@@ -135,7 +135,8 @@ export class WeightedPicker<T> {
     let sum = 0;
     for (let i = 0; i < weights.length; i++) {
       const w = weights[i] as number;
-      if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`weight ${i} is ${w}; weights must be finite and >= 0`);
+      if (!(w >= 0) || !Number.isFinite(w))
+        throw new RangeError(`weight ${i} is ${w}; weights must be finite and >= 0`);
       sum += w;
       this.cumulative[i] = sum;
     }

@@ -1,0 +1,74 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace } from './cli-harness.js';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const coreDir = fileURLToPath(new URL('../../storage-core/', import.meta.url));
+const bin = fileURLToPath(new URL('../bin/kb.js', import.meta.url));
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+
+function build(projectDir: string): void {
+  execFileSync(process.execPath, [tsc, '-p', `${projectDir}/tsconfig.json`], { stdio: 'pipe' });
+}
+
+let ws: Workspace;
+beforeAll(() => {
+  // CI builds storage-core before testing this package (turbo: test dependsOn ^build); build it here only
+  // when it has never been built. The CLI itself is always rebuilt (incrementally) so the binary under test
+  // is never an older dist than the sources the other tests ran.
+  if (!existsSync(`${coreDir}dist/index.js`)) build(coreDir);
+  build(packageDir);
+  ws = new Workspace();
+}, 300_000);
+afterAll(() => ws?.remove());
+
+function kb(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    cwd: ws.dir,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('the kb binary', () => {
+  it('prints its version', () => {
+    const pkg = JSON.parse(readFileSync(`${packageDir}package.json`, 'utf8'));
+    expect(kb('--version')).toEqual({ code: 0, stdout: `kb ${pkg.version}\n`, stderr: '' });
+  });
+
+  it('creates a store with the sample KB from the data file next to dist/, and searches it', () => {
+    const init = kb('--json', 'init', '--sample');
+    expect(init.stderr).toBe('');
+    expect(init.code).toBe(0);
+    const { created, entries } = JSON.parse(init.stdout);
+    expect(created).toBe(true);
+    expect(entries).toBeGreaterThanOrEqual(30);
+
+    const search = kb('--json', 'search', 'S0C7', '--limit', '3');
+    expect(search.code).toBe(0);
+    const doc = JSON.parse(search.stdout);
+    expect(doc.results.length).toBeGreaterThan(0);
+    expect(doc.results[0].title).toMatch(/S0C7/);
+
+    // Piped stdout is not a terminal: plain text, no escape codes, no progress bar.
+    const human = kb('search', 'S0C7');
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/\[S0C7\]/i);
+    expect(human.stdout).not.toContain('\x1b');
+  });
+
+  it('sets the exit code and prints JSON errors on stderr', () => {
+    const missing = kb('--json', 'get', 'no-such-entry');
+    expect(missing.code).toBe(4);
+    expect(missing.stdout).toBe('');
+    expect(JSON.parse(missing.stderr).error.code).toBe('NOT_FOUND');
+
+    const usage = kb('frobnicate');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSampleKb } from '../src/sample-kb.js';
+import { Workspace } from './cli-harness.js';
+
+// One store loaded once: these tests only read it.
+let ws: Workspace;
+beforeAll(async () => {
+  ws = new Workspace();
+  const init = await ws.run(['--json', 'init', '--sample']);
+  if (init.code !== 0) throw new Error(`kb init --sample failed: ${init.stderr}`);
+});
+afterAll(() => ws?.remove());
+
+describe('kb init --sample', () => {
+  it('loads every entry of the bundled sample KB', async () => {
+    const sample = loadSampleKb();
+    expect(sample.length).toBeGreaterThanOrEqual(30);
+    expect((await ws.ok(['init'])).entries).toBe(sample.length);
+  });
+
+  it('adds nothing when run again', async () => {
+    const again = await ws.ok(['init', '--sample']);
+    expect(again).toEqual({ created: false, entries: loadSampleKb().length });
+  });
+
+  it.each([
+    ['S0C7', /^S0C7\b/],
+    ['VSAM status 35', /^VSAM Status 35\b/],
+    ['IEF212I', /^IEF212I\b/],
+    ['SQLCODE -911', /^SQLCODE -911\b/],
+    // A misspelling: corrected against the index vocabulary, so VSAM entries still come first.
+    ['VASM', /^VSAM\b/],
+  ])('search %j puts the obviously right entry first', async (query, title) => {
+    const doc = await ws.ok(['search', query]);
+    expect(doc.results.length).toBeGreaterThan(0);
+    expect(doc.results[0].title).toMatch(title);
+  });
+});
+
+describe('progress bar', () => {
+  it('draws while loading on a terminal, and not under --json, --quiet or a pipe', async () => {
+    const fresh = new Workspace();
+    try {
+      const tty = await fresh.run(['--db', 'tty.db', 'init', '--sample'], { isTTY: true });
+      expect(tty.code).toBe(0);
+      expect(tty.stdout).toMatch(/\rLoading sample KB \[#+\] 100% \d+\/\d+/);
+
+      for (const [args, isTTY] of [
+        [['--json', '--db', 'j.db', 'init', '--sample'], true],
+        [['--quiet', '--db', 'q.db', 'init', '--sample'], true],
+        [['--db', 'p.db', 'init', '--sample'], false],
+      ] as const) {
+        const result = await fresh.run(args, { isTTY });
+        expect(result.code).toBe(0);
+        expect(result.stdout).not.toContain('\r');
+        expect(result.stdout).not.toContain('[#');
+      }
+    } finally {
+      fresh.remove();
+    }
+  });
+});

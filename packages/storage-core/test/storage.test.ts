@@ -1,0 +1,344 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createStorage,
+  definePlugin,
+  type KBEntryInput,
+  type Storage,
+  StorageError,
+  ValidationError,
+} from '../src/index.js';
+
+const entry = (over: Partial<KBEntryInput> = {}): KBEntryInput => ({
+  title: 'S0C7 data exception in PAYROLL',
+  problem: 'Program PAYROLL abends S0C7 when adding a packed decimal field that holds spaces.',
+  solution: 'Initialise the COMP-3 field with MOVE ZERO and validate input with IF NUMERIC.',
+  category: 'cobol',
+  severity: 'high',
+  tags: ['S0C7', ' Data Exception ', 's0c7'],
+  ...over,
+});
+
+let dir: string;
+let storage: Storage;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'kb-storage-'));
+  storage = await createStorage({ database: { path: join(dir, 'kb.db') } });
+});
+
+afterEach(async () => {
+  await storage.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function snapshotTables(s: Storage) {
+  const out: Record<string, unknown[]> = {};
+  for (const table of ['kb_entries', 'kb_tags', 'kb_relations', 'kb_feedback', 'kb_audit', 'kb_events']) {
+    out[table] = (await sql`select * from ${sql.table(table)} order by 1`.execute(s.dialect.db)).rows;
+  }
+  return out;
+}
+
+describe('entries', () => {
+  it('creates, reads, updates and deletes, normalising tags and categories', async () => {
+    const id = await storage.createEntry(entry());
+    const created = await storage.getEntry(id);
+    expect(created).toMatchObject({
+      id,
+      category: 'COBOL',
+      severity: 'high',
+      tags: ['s0c7', 'data-exception'],
+      usageCount: 0,
+      archived: false,
+      version: 1,
+      createdBy: null,
+    });
+    expect(created.createdAt).toBe(created.updatedAt);
+
+    expect(await storage.updateEntry(id, { solution: 'Use INITIALIZE.', tags: ['numeric'] })).toBe(true);
+    const updated = await storage.getEntry(id);
+    expect(updated).toMatchObject({ solution: 'Use INITIALIZE.', tags: ['numeric'], version: 2 });
+    expect(updated.updatedAt >= created.updatedAt).toBe(true);
+
+    expect(await storage.deleteEntry(id)).toBe(true);
+    expect(await storage.readEntry(id)).toBeNull();
+    expect(await storage.deleteEntry(id)).toBe(false);
+    expect(await storage.updateEntry(id, { title: 'x' })).toBe(false);
+    await expect(storage.getEntry(id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('keeps a given id and refuses a duplicate with CONFLICT', async () => {
+    await storage.createEntry(entry({ id: 'KB-0001' }));
+    await expect(storage.createEntry(entry({ id: 'KB-0001' }))).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await storage.countEntries()).toBe(1);
+  });
+
+  it('rejects bad input with a ValidationError naming each field, and leaves the store as it was', async () => {
+    await storage.createEntry(entry());
+    const before = await snapshotTables(storage);
+    const bad = [
+      [{ ...entry(), title: '' }, 'entry.title'],
+      [{ ...entry(), severity: 'urgent' }, 'entry.severity'],
+      [{ ...entry(), problem: 'a\u0000b' }, 'entry.problem'],
+      [{ ...entry(), title: 'x'.repeat(256) }, 'entry.title'],
+      [{ ...entry(), tags: Array.from({ length: 40 }, (_, i) => `t${i}`) }, 'entry.tags'],
+      [{ ...entry(), id: '../etc/passwd' }, 'entry.id'],
+      [{ ...entry(), colour: 'blue' }, 'entry.colour'],
+      [{ title: 'only a title' }, 'entry.problem'],
+    ] as const;
+    for (const [input, path] of bad) {
+      const error = await storage.createEntry(input as KBEntryInput).catch((e: unknown) => e);
+      expect(error, JSON.stringify(input).slice(0, 80)).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues.map((i) => i.path)).toContain(path);
+    }
+    await expect(storage.updateEntry('nope', {})).rejects.toBeInstanceOf(ValidationError);
+    await expect(storage.recordFeedback('nope', { outcome: 'maybe' as 'success' })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    expect(await snapshotTables(storage)).toEqual(before);
+  });
+
+  it('creates a batch all or nothing', async () => {
+    const batch = Array.from({ length: 100 }, (_, i) => entry({ title: `Entry ${i}` }));
+    batch[57] = { ...entry(), severity: 'nope' as 'low' };
+    const error = await storage.createEntries(batch).catch((e: unknown) => e);
+    expect((error as ValidationError).issues[0]?.path).toBe('entries.57.severity');
+    expect(await storage.countEntries()).toBe(0);
+
+    batch[57] = entry({ id: 'dup' });
+    batch[58] = entry({ id: 'dup' });
+    await expect(storage.createEntries(batch)).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await storage.countEntries()).toBe(0);
+
+    batch[58] = entry();
+    expect(await storage.createEntries(batch)).toHaveLength(100);
+    expect(await storage.countEntries()).toBe(100);
+  });
+
+  it('refuses a stale update with CONFLICT (optimistic concurrency)', async () => {
+    const id = await storage.createEntry(entry());
+    await storage.updateEntry(id, { title: 'First edit', expectedVersion: 1 });
+    await expect(storage.updateEntry(id, { title: 'Second edit', expectedVersion: 1 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect((await storage.getEntry(id)).title).toBe('First edit');
+  });
+
+  it('lists with filters and paging', async () => {
+    await storage.createEntries([
+      entry({ title: 'A', category: 'VSAM', tags: ['vsam'] }),
+      entry({ title: 'B', category: 'vsam', severity: 'low' }),
+      entry({ title: 'C', category: 'JCL', tags: ['vsam', 'jcl'] }),
+    ]);
+    expect((await storage.listEntries({ category: 'VSAM' })).total).toBe(2);
+    expect((await storage.listEntries({ tag: 'VSAM' })).entries.map((e) => e.title).sort()).toEqual(['A', 'C']);
+    expect((await storage.listEntries({ severity: 'low' })).entries.map((e) => e.title)).toEqual(['B']);
+    const page = await storage.listEntries({ orderBy: 'title', limit: 2, offset: 1 });
+    expect(page).toMatchObject({ total: 3 });
+    expect(page.entries.map((e) => e.title)).toEqual(['B', 'C']);
+  });
+});
+
+describe('feedback, usage and relations', () => {
+  it('counts feedback and usage, and cascades them with the entry', async () => {
+    const [a, b] = await storage.createEntries([entry(), entry({ title: 'S0C4 protection exception' })]);
+    await storage.recordFeedback(a!, { outcome: 'success', rating: 5 });
+    await storage.recordFeedback(a!, { outcome: 'success' });
+    const counters = await storage.recordFeedback(a!, { outcome: 'failure', comment: 'did not help' });
+    expect(counters).toEqual({ id: a, usageCount: 0, successCount: 2, failureCount: 1, successRate: 2 / 3 });
+    expect((await storage.recordUsage(a!, 'view')).usageCount).toBe(1);
+    await expect(storage.recordFeedback('missing', { outcome: 'success' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(storage.recordFeedback(a!, { outcome: 'success', rating: 9 })).rejects.toBeInstanceOf(ValidationError);
+
+    await storage.addRelation(a!, b!, 'related');
+    await storage.addRelation(a!, b!, 'related'); // idempotent
+    expect(await storage.getRelations(b!)).toHaveLength(1);
+    await expect(storage.addRelation(a!, a!)).rejects.toBeInstanceOf(ValidationError);
+    await expect(storage.addRelation(a!, 'missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    await storage.deleteEntry(a!);
+    const db = storage.dialect.db;
+    expect((await sql`select count(*) as n from kb_feedback`.execute(db)).rows).toEqual([{ n: 0 }]);
+    expect((await sql`select count(*) as n from usage_metrics`.execute(db)).rows).toEqual([{ n: 0 }]);
+    expect(await storage.getRelations(b!)).toEqual([]);
+    expect(await storage.removeRelation(a!, b!)).toBe(false);
+  });
+});
+
+describe('events and audit', () => {
+  it('emits events after commit and logs them durably for replay', async () => {
+    const seen: string[] = [];
+    storage.on('entry:created', ({ entry: e }) => seen.push(`created ${e.title}`));
+    storage.on('entry:updated', ({ changed }) => seen.push(`updated ${changed.join(',')}`));
+    storage.on('entry:deleted', ({ id }) => seen.push(`deleted ${id}`));
+    const id = await storage.createEntry(entry({ id: 'e1' }));
+    await storage.updateEntry(id, { severity: 'critical' });
+    await storage.createEntry(entry({ title: '' })).catch(() => undefined);
+    await storage.deleteEntry(id);
+    expect(seen).toEqual(['created S0C7 data exception in PAYROLL', 'updated severity', 'deleted e1']);
+
+    const logged = [];
+    for await (const e of storage.replayEvents()) logged.push(e.type);
+    expect(logged).toEqual(['entry:created', 'entry:updated', 'entry:deleted']);
+    const onlyDeletes = [];
+    for await (const e of storage.replayEvents({ types: ['entry:deleted'] })) onlyDeletes.push(e.payload);
+    expect(onlyDeletes).toMatchObject([{ id: 'e1' }]);
+    const future = [];
+    for await (const e of storage.replayEvents({ from: '2999-01-01T00:00:00.000Z' })) future.push(e);
+    expect(future).toEqual([]);
+  });
+
+  it('a listener that throws does not fail the committed write', async () => {
+    storage.on('entry:created', () => {
+      throw new Error('listener bug');
+    });
+    const errors: string[] = [];
+    storage.on('storage:error', (e) => errors.push(e.message));
+    const id = await storage.createEntry(entry());
+    expect(await storage.readEntry(id)).not.toBeNull();
+    expect(errors).toEqual(['Error: listener bug']);
+  });
+
+  it('writes a hash-chained audit row for every mutation and detects an edited row', async () => {
+    const id = await storage.createEntry(entry());
+    await storage.updateEntry(id, { title: 'Edited' });
+    await storage.recordFeedback(id, { outcome: 'success' });
+    await storage.deleteEntry(id);
+    expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 4 });
+    await sql`update kb_audit set actor = 'mallory' where seq = 2`.execute(storage.dialect.db);
+    expect(await storage.verifyAuditChain()).toEqual({ ok: false, rows: 2, firstBadSeq: 2 });
+  });
+
+  it('refuses writes of a viewer at the one choke point', async () => {
+    const path = join(dir, 'kb.db');
+    const viewer = await createStorage({ database: { path } }, { actor: { id: 'ana', role: 'viewer' } });
+    try {
+      await expect(viewer.createEntry(entry())).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await viewer.countEntries()).toBe(0);
+    } finally {
+      await viewer.close();
+    }
+  });
+});
+
+describe('extensions', () => {
+  it("fails a flat method of an absent extension with a typed error naming the package", async () => {
+    const error = await storage.createPattern({}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageError);
+    expect(error).toMatchObject({ code: 'EXTENSION_NOT_ENABLED' });
+    expect((error as Error).message).toContain('@mainframe-kb/plugin-patterns');
+    await expect(storage.backup()).rejects.toThrow(/@mainframe-kb\/backup/);
+    await expect(storage.export('json')).rejects.toThrow(/@mainframe-kb\/io-formats/);
+  });
+
+  it('migrates, starts and exposes an extension without core knowing it', async () => {
+    const notes = definePlugin({
+      id: 'notes',
+      version: '1.2.0',
+      mvp: 2,
+      dependsOn: { core: '^0.1.0' },
+      migrations: [
+        {
+          id: '0001_notes',
+          async up(db) {
+            await db.schema
+              .createTable('kb_notes')
+              .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+              .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+              .addColumn('text', 'text', (c) => c.notNull())
+              .execute();
+          },
+        },
+      ],
+      setup(ctx) {
+        const created: string[] = [];
+        return {
+          api: {
+            addNote: (entryId: string, text: string) =>
+              ctx.write('notes.add', async (scope) => {
+                await scope.trx.insertInto('kb_notes').values({ entry_id: entryId, text }).execute();
+                scope.audit({ action: 'add-note', entity: 'kb_note', entityId: entryId });
+              }),
+            created,
+          },
+          methods: { createPattern: async () => 'pattern-from-notes' },
+          on: { 'entry:created': ({ entry: e }) => void created.push(e.id) },
+          contributes: {
+            tables: [{ name: 'kb_notes', entity: 'notes', primaryKey: ['id'] }],
+            healthProbes: [{ name: 'notes', run: async () => ({ status: 'degraded', detail: 'testing' }) }],
+            metrics: () => ({ notes: 1 }),
+          },
+          permissions: { 'notes.add': 'editor' },
+        };
+      },
+    });
+    const path = join(dir, 'with-notes.db');
+    const s = await createStorage({ database: { path } }, { plugins: [notes] });
+    try {
+      expect(s.plugins).toEqual([{ id: 'notes', version: '1.2.0', mvp: 2, package: null, namespace: 'notes' }]);
+      const id = await s.createEntry(entry());
+      const api = s.extension(notes);
+      await api.addNote(id, 'seen twice this week');
+      expect(api.created).toEqual([id]);
+      expect(await s.createPattern()).toBe('pattern-from-notes');
+      expect(s.tables().map((t) => t.name)).toContain('kb_notes');
+      expect((await s.healthCheck()).status).toBe('degraded');
+      expect((await s.getMetrics()).extensions).toEqual({ notes: { notes: 1 } });
+    } finally {
+      await s.close();
+    }
+    // The same file opens in a process that does not load the extension: its namespace is dormant.
+    const without = await createStorage({ database: { path } });
+    try {
+      const status = await without.migrations.status();
+      expect(status.dormant.map((d) => d.namespace)).toContain('notes');
+      expect(await without.countEntries()).toBe(1);
+    } finally {
+      await without.close();
+    }
+  });
+});
+
+describe('monitoring', () => {
+  it('reports per-operation latency, cache hit rate, sizes, health and optimize', async () => {
+    await storage.createEntries([entry(), entry({ title: 'VSAM status 35 on open', category: 'VSAM' })]);
+    await storage.search('S0C7');
+    await storage.search('S0C7');
+    const metrics = await storage.getMetrics();
+    expect(metrics.operations['entry.create']?.count).toBe(1);
+    expect(metrics.operations.search?.count).toBe(2);
+    expect(metrics.cache).toMatchObject({ hits: 1, misses: 1, hitRate: 0.5 });
+    expect(metrics.database.entries).toBe(2);
+    expect(metrics.database.databaseBytes).toBeGreaterThan(0);
+
+    const health = await storage.healthCheck();
+    expect(health.status).toBe('healthy');
+    expect(health.probes.map((p) => p.name)).toEqual(['connectivity', 'integrity', 'migrations', 'wal', 'disk']);
+
+    const report = await storage.optimize();
+    expect(report.steps.every((s) => s.ok)).toBe(true);
+    expect(report.steps.map((s) => s.name)).toContain('analyze');
+    expect(report.before.databaseBytes).toBeGreaterThan(0);
+  });
+
+  it('logs every search in search history', async () => {
+    await storage.createEntry(entry());
+    await storage.search('S0C7');
+    await storage.search('nothing-matches-this');
+    const history = await storage.getSearchHistory();
+    expect(history.map((h) => [h.query, h.resultCount])).toEqual([
+      ['nothing-matches-this', 0],
+      ['S0C7', 1],
+    ]);
+  });
+
+  it('refuses use after close', async () => {
+    await storage.close();
+    await expect(storage.createEntry(entry())).rejects.toMatchObject({ code: 'CLOSED' });
+    storage = await createStorage({ database: { path: join(dir, 'kb.db') } });
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Search benchmark: `searchEntries` through the public API against a raw FTS5 query on the same file,
+ * interleaved in one run, over a synthetic corpus and a fixed mix of queries.
+ *
+ *   pnpm bench:search [--entries 100000] [--queries 200] [--reps 5] [--db /tmp/kb-bench-100000.db]
+ *
+ * The raw baseline is what a developer would write without this engine: a weighted-bm25 FTS5 table over the
+ * same five columns (title highest), `ORDER BY rank LIMIT 10` with `snippet()`, each query token quoted.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createStorage, type KBEntry } from '@mainframe-kb/storage-core';
+import { chunked, generateCorpus } from '../src/corpus/corpus-generator.js';
+import { type BenchmarkQuery, generateQueries, summarizeScores } from '../src/corpus/query-generator.js';
+import type { EntryText } from '../src/corpus/text-match.js';
+import { SeededRandom } from '../src/random/seeded-random.js';
+import { argValue, fmt, machine, percentiles, timed } from './bench-stats.js';
+
+const ENTRIES = Number(argValue('entries', '100000'));
+const QUERIES = Number(argValue('queries', '200'));
+const REPS = Number(argValue('reps', '5'));
+const SEED = 20261128;
+const DB = argValue('db', `/tmp/kb-bench-${ENTRIES}.db`);
+const WEIGHTS = [10, 4, 2, 6, 3]; // title, problem, solution, tags, category — the store's defaults
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The raw baseline's MATCH expression: phrases kept, prefix kept, every other token quoted and ANDed. */
+function rawMatch(q: BenchmarkQuery): string {
+  if (q.kind === 'phrase' && q.quoted) return `"${q.phrase.replaceAll('"', '""')}"`;
+  if (q.kind === 'prefix') return `"${q.prefix.replaceAll('"', '""')}"*`;
+  const tokens = q.query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return tokens.map((t) => `"${t}"`).join(' ');
+}
+
+async function main() {
+  console.log(`search benchmark: ${ENTRIES} entries, ${QUERIES} queries × ${REPS}, db ${DB}`);
+  const fresh = !existsSync(DB);
+  const storage = await createStorage(
+    { database: { path: DB }, performance: { caching: { enabled: false } } },
+    { actor: { id: 'bench', role: 'admin' } },
+  );
+  let buildMs = 0;
+  if (fresh || (await storage.countEntries()) !== ENTRIES) {
+    if (!fresh) throw new Error(`${DB} holds another corpus; remove it or pass --db`);
+    const start = performance.now();
+    for (const batch of chunked(generateCorpus({ count: ENTRIES, seed: SEED }), 5_000)) {
+      await storage.createEntries(batch);
+    }
+    buildMs = performance.now() - start;
+    console.log(`built ${ENTRIES} entries in ${(buildMs / 1000).toFixed(1)} s`);
+  }
+  const sqlite = (storage.dialect as unknown as { sqlite: import('better-sqlite3').Database }).sqlite;
+  if (!sqlite.prepare("select 1 from sqlite_master where name = 'bench_raw_fts'").get()) {
+    const start = performance.now();
+    sqlite.exec(`create virtual table bench_raw_fts using fts5(title, problem, solution, tags, category,
+      tokenize = 'unicode61 remove_diacritics 2')`);
+    sqlite.exec(`insert into bench_raw_fts(rowid, title, problem, solution, tags, category)
+      select seq, title, problem, solution, (select group_concat(value, ' ') from json_each(kb_entries.tags)), category
+      from kb_entries`);
+    sqlite.prepare("insert into bench_raw_fts(bench_raw_fts, rank) values ('rank', ?)").run(`bm25(${WEIGHTS.join(', ')})`);
+    console.log(`raw FTS5 baseline table built in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  }
+  const raw = sqlite.prepare(
+    `select rowid, snippet(bench_raw_fts, 1, '<mark>', '</mark>', '…', 12) as snippet
+     from bench_raw_fts where bench_raw_fts match ? order by rank limit 10`,
+  );
+  const textBySeq = sqlite.prepare('select title, problem, solution, category, tags from kb_entries where seq = ?');
+
+  const queries = generateQueries({ corpus: generateCorpus({ count: ENTRIES, seed: SEED }), count: QUERIES, seed: SEED });
+  const toText = (e: KBEntry): EntryText => e;
+
+  // Quality: one pass each, outside the timed loop.
+  const ours: { query: BenchmarkQuery; results: EntryText[] }[] = [];
+  const base: { query: BenchmarkQuery; results: EntryText[] }[] = [];
+  for (const q of queries) {
+    ours.push({ query: q, results: (await storage.searchEntries(q.query, { recordHistory: false })).map((r) => toText(r.entry)) });
+    const rows = raw.all(rawMatch(q)) as { rowid: number }[];
+    base.push({
+      query: q,
+      results: rows.map((r) => {
+        const row = textBySeq.get(r.rowid) as EntryText & { tags: string };
+        return { ...row, tags: JSON.parse(row.tags) as string[] };
+      }),
+    });
+  }
+
+  // Timing: every query REPS times in a seeded shuffle, the two engines interleaved, alternating who goes first.
+  const ops = new SeededRandom(SEED).shuffle(queries.flatMap((q) => Array.from({ length: REPS }, () => q)));
+  const samples = { ours: { wall: [] as number[], cpu: [] as number[] }, raw: { wall: [] as number[], cpu: [] as number[] } };
+  const byKind: Record<string, { ours: number[]; raw: number[] }> = {};
+  for (const q of queries.slice(0, 20)) {
+    await storage.searchEntries(q.query); // warm-up
+    raw.all(rawMatch(q));
+  }
+  for (let i = 0; i < ops.length; i++) {
+    const q = ops[i]!;
+    const runOurs = () => timed(() => storage.searchEntries(q.query));
+    const runRaw = () => timed(() => raw.all(rawMatch(q)));
+    const [a, b] = i % 2 === 0 ? [await runOurs(), await runRaw()] : (([r, o]) => [o, r])([await runRaw(), await runOurs()]);
+    samples.ours.wall.push(a.wallMs);
+    samples.ours.cpu.push(a.cpuMs);
+    samples.raw.wall.push(b.wallMs);
+    samples.raw.cpu.push(b.cpuMs);
+    (byKind[q.kind] ??= { ours: [], raw: [] }).ours.push(a.wallMs);
+    byKind[q.kind]!.raw.push(b.wallMs);
+  }
+  await storage.close();
+
+  const result = {
+    benchmark: 'search',
+    command: `pnpm bench:search --entries ${ENTRIES} --queries ${QUERIES} --reps ${REPS}`,
+    date: new Date().toISOString(),
+    machine: machine(),
+    entries: ENTRIES,
+    queries: queries.length,
+    timedOperations: ops.length,
+    buildSeconds: buildMs ? buildMs / 1000 : null,
+    ours: { wall: percentiles(samples.ours.wall), cpu: percentiles(samples.ours.cpu), quality: summarizeScores(ours) },
+    raw: { wall: percentiles(samples.raw.wall), cpu: percentiles(samples.raw.cpu), quality: summarizeScores(base) },
+    byKind: Object.fromEntries(
+      Object.entries(byKind).map(([k, v]) => [k, { ours: percentiles(v.ours), raw: percentiles(v.raw) }]),
+    ),
+  };
+  const ratio = result.ours.wall.p95 / result.raw.wall.p95;
+  console.log(`\nload average ${result.machine.loadAverage.join(' ')}; ${ops.length} timed operations per engine\n`);
+  console.log('engine            p50 ms   p95 ms   p99 ms   max ms   cpu p95 ms   code P@10   typo R@10');
+  for (const [name, r] of [['searchEntries', result.ours], ['raw FTS5 rank', result.raw]] as const) {
+    console.log(
+      `${name.padEnd(16)} ${fmt(r.wall.p50).padStart(7)} ${fmt(r.wall.p95).padStart(8)} ${fmt(r.wall.p99).padStart(8)} ${fmt(r.wall.max).padStart(8)} ${fmt(r.cpu.p95).padStart(12)} ${String(r.quality.codePrecisionAt10?.toFixed(3)).padStart(11)} ${String(r.quality.typoRecallAt10?.toFixed(3)).padStart(11)}`,
+    );
+  }
+  console.log('\nby query kind (wall p95 ms, ours / raw):');
+  for (const [kind, v] of Object.entries(result.byKind)) {
+    console.log(`  ${kind.padEnd(8)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`);
+  }
+  console.log(`\np95 ratio searchEntries / raw = ${ratio.toFixed(3)} (target ≤ 0.35)`);
+  const out = join(here, 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, `search-${ENTRIES}.json`), `${JSON.stringify({ ...result, p95Ratio: ratio }, null, 2)}\n`);
+}
+
+await main();
