@@ -47,7 +47,7 @@ class CommandRun {
     return this.#settings;
   }
 
-  openStorage(migrate: 'auto' | 'verify' = 'auto'): Promise<Storage> {
+  openStorage(migrate: 'auto' | 'verify' | 'none' = 'auto'): Promise<Storage> {
     this.#storage ??= Promise.resolve().then(() =>
       openStore(this.settings(), { migrate, actorId: actorId(this.io) }),
     );

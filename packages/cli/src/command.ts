@@ -17,7 +17,7 @@ export interface CommandContext {
   /** Where the store is and its config; resolving it reads the config file. */
   settings(): StoreSettings;
   /** Opens the store once per run; the CLI closes it when the command ends. */
-  openStorage(migrate?: 'auto' | 'verify'): Promise<Storage>;
+  openStorage(migrate?: 'auto' | 'verify' | 'none'): Promise<Storage>;
 }
 
 export interface Command {

@@ -60,8 +60,12 @@ export interface CreateStorageOptions {
   plugins?: readonly PluginDefinition<string, any>[];
   /** Who is acting; every mutation's audit row names them. Default: `{ id: 'system', role: 'admin' }`. */
   actor?: Actor;
-  /** `auto` (default) applies pending migrations on open; `verify` refuses to open with pending ones. */
-  migrate?: 'auto' | 'verify';
+  /**
+   * `auto` (default) applies pending migrations on open; `verify` refuses to open with pending ones;
+   * `none` opens without looking, for tools that manage migrations themselves (`kb migrate …`): the
+   * store's other methods may then fail on tables that do not exist yet.
+   */
+  migrate?: 'auto' | 'verify' | 'none';
 }
 
 export interface StorageMetrics {
@@ -122,10 +126,11 @@ export async function createStorage(
       ...pluginNamespaces(plugins),
     ];
     const migrations = new MigrationRegistry(dialect, namespaces);
-    if ((options.migrate ?? 'auto') === 'auto') {
+    const mode = options.migrate ?? 'auto';
+    if (mode === 'auto') {
       const result = await migrations.up();
       if (result.error) throw result.error;
-    } else {
+    } else if (mode === 'verify') {
       const status = await migrations.status();
       const pending = status.namespaces.flatMap((n) => n.pending.map((m) => `${n.namespace}:${m.id}`));
       if (pending.length > 0) {

@@ -59,23 +59,34 @@ async function main() {
     sqlite.exec(`insert into bench_raw_fts(rowid, title, problem, solution, tags, category)
       select seq, title, problem, solution, (select group_concat(value, ' ') from json_each(kb_entries.tags)), category
       from kb_entries`);
-    sqlite.prepare("insert into bench_raw_fts(bench_raw_fts, rank) values ('rank', ?)").run(`bm25(${WEIGHTS.join(', ')})`);
+    sqlite
+      .prepare("insert into bench_raw_fts(bench_raw_fts, rank) values ('rank', ?)")
+      .run(`bm25(${WEIGHTS.join(', ')})`);
     console.log(`raw FTS5 baseline table built in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   }
   const raw = sqlite.prepare(
     `select rowid, snippet(bench_raw_fts, 1, '<mark>', '</mark>', '…', 12) as snippet
      from bench_raw_fts where bench_raw_fts match ? order by rank limit 10`,
   );
-  const textBySeq = sqlite.prepare('select title, problem, solution, category, tags from kb_entries where seq = ?');
+  const textBySeq = sqlite.prepare(
+    'select title, problem, solution, category, tags from kb_entries where seq = ?',
+  );
 
-  const queries = generateQueries({ corpus: generateCorpus({ count: ENTRIES, seed: SEED }), count: QUERIES, seed: SEED });
+  const queries = generateQueries({
+    corpus: generateCorpus({ count: ENTRIES, seed: SEED }),
+    count: QUERIES,
+    seed: SEED,
+  });
   const toText = (e: KBEntry): EntryText => e;
 
   // Quality: one pass each, outside the timed loop.
   const ours: { query: BenchmarkQuery; results: EntryText[] }[] = [];
   const base: { query: BenchmarkQuery; results: EntryText[] }[] = [];
   for (const q of queries) {
-    ours.push({ query: q, results: (await storage.searchEntries(q.query, { recordHistory: false })).map((r) => toText(r.entry)) });
+    ours.push({
+      query: q,
+      results: (await storage.searchEntries(q.query, { recordHistory: false })).map((r) => toText(r.entry)),
+    });
     const rows = raw.all(rawMatch(q)) as { rowid: number }[];
     base.push({
       query: q,
@@ -88,7 +99,10 @@ async function main() {
 
   // Timing: every query REPS times in a seeded shuffle, the two engines interleaved, alternating who goes first.
   const ops = new SeededRandom(SEED).shuffle(queries.flatMap((q) => Array.from({ length: REPS }, () => q)));
-  const samples = { ours: { wall: [] as number[], cpu: [] as number[] }, raw: { wall: [] as number[], cpu: [] as number[] } };
+  const samples = {
+    ours: { wall: [] as number[], cpu: [] as number[] },
+    raw: { wall: [] as number[], cpu: [] as number[] },
+  };
   const byKind: Record<string, { ours: number[]; raw: number[] }> = {};
   for (const q of queries.slice(0, 20)) {
     await storage.searchEntries(q.query); // warm-up
@@ -98,7 +112,10 @@ async function main() {
     const q = ops[i]!;
     const runOurs = () => timed(() => storage.searchEntries(q.query));
     const runRaw = () => timed(() => raw.all(rawMatch(q)));
-    const [a, b] = i % 2 === 0 ? [await runOurs(), await runRaw()] : (([r, o]) => [o, r])([await runRaw(), await runOurs()]);
+    const [a, b] =
+      i % 2 === 0
+        ? [await runOurs(), await runRaw()]
+        : (([r, o]) => [o, r])([await runRaw(), await runOurs()]);
     samples.ours.wall.push(a.wallMs);
     samples.ours.cpu.push(a.cpuMs);
     samples.raw.wall.push(b.wallMs);
@@ -117,28 +134,46 @@ async function main() {
     queries: queries.length,
     timedOperations: ops.length,
     buildSeconds: buildMs ? buildMs / 1000 : null,
-    ours: { wall: percentiles(samples.ours.wall), cpu: percentiles(samples.ours.cpu), quality: summarizeScores(ours) },
-    raw: { wall: percentiles(samples.raw.wall), cpu: percentiles(samples.raw.cpu), quality: summarizeScores(base) },
+    ours: {
+      wall: percentiles(samples.ours.wall),
+      cpu: percentiles(samples.ours.cpu),
+      quality: summarizeScores(ours),
+    },
+    raw: {
+      wall: percentiles(samples.raw.wall),
+      cpu: percentiles(samples.raw.cpu),
+      quality: summarizeScores(base),
+    },
     byKind: Object.fromEntries(
       Object.entries(byKind).map(([k, v]) => [k, { ours: percentiles(v.ours), raw: percentiles(v.raw) }]),
     ),
   };
   const ratio = result.ours.wall.p95 / result.raw.wall.p95;
-  console.log(`\nload average ${result.machine.loadAverage.join(' ')}; ${ops.length} timed operations per engine\n`);
+  console.log(
+    `\nload average ${result.machine.loadAverage.join(' ')}; ${ops.length} timed operations per engine\n`,
+  );
   console.log('engine            p50 ms   p95 ms   p99 ms   max ms   cpu p95 ms   code P@10   typo R@10');
-  for (const [name, r] of [['searchEntries', result.ours], ['raw FTS5 rank', result.raw]] as const) {
+  for (const [name, r] of [
+    ['searchEntries', result.ours],
+    ['raw FTS5 rank', result.raw],
+  ] as const) {
     console.log(
       `${name.padEnd(16)} ${fmt(r.wall.p50).padStart(7)} ${fmt(r.wall.p95).padStart(8)} ${fmt(r.wall.p99).padStart(8)} ${fmt(r.wall.max).padStart(8)} ${fmt(r.cpu.p95).padStart(12)} ${String(r.quality.codePrecisionAt10?.toFixed(3)).padStart(11)} ${String(r.quality.typoRecallAt10?.toFixed(3)).padStart(11)}`,
     );
   }
   console.log('\nby query kind (wall p95 ms, ours / raw):');
   for (const [kind, v] of Object.entries(result.byKind)) {
-    console.log(`  ${kind.padEnd(8)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`);
+    console.log(
+      `  ${kind.padEnd(8)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`,
+    );
   }
   console.log(`\np95 ratio searchEntries / raw = ${ratio.toFixed(3)} (target ≤ 0.35)`);
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, `search-${ENTRIES}.json`), `${JSON.stringify({ ...result, p95Ratio: ratio }, null, 2)}\n`);
+  writeFileSync(
+    join(out, `search-${ENTRIES}.json`),
+    `${JSON.stringify({ ...result, p95Ratio: ratio }, null, 2)}\n`,
+  );
 }
 
 await main();

@@ -72,8 +72,8 @@ function target(ctx: CommandContext): string | undefined {
 }
 
 async function open(ctx: CommandContext): Promise<Storage> {
-  // 'verify': kb migrate must not migrate as a side effect of opening the store.
-  return ctx.openStorage('verify');
+  // 'none': kb migrate must not migrate as a side effect of opening the store, nor refuse a pending one.
+  return ctx.openStorage('none');
 }
 
 export const migrateCommand: Command = {

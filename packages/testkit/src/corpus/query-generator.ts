@@ -204,7 +204,10 @@ class CorpusCounter {
     }
     this.prefixCounters = prefixes.map((p) => ({ prefix: p.toLowerCase(), count: 0, lastDoc: -1 }));
     for (const [first, list] of this.byFirst) this.trieNode(first).sequences = list;
-    for (const p of this.prefixCounters) (this.trieNode(p.prefix).prefixes ??= []).push(p);
+    for (const p of this.prefixCounters) {
+      const node = this.trieNode(p.prefix);
+      node.prefixes = [...(node.prefixes ?? []), p];
+    }
   }
 
   private trieNode(word: string): TrieNode {

@@ -1,0 +1,877 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { sql, type Transaction } from 'kysely';
+import type { StorageConfig } from '../../config/storage-config.js';
+import { StorageErrorCode } from '../../errors/error-codes.js';
+import { StorageError, ValidationError } from '../../errors/storage-error.js';
+import { translateDatabaseError } from '../../errors/translate-error.js';
+import { type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
+import { validateSearchOptions, type ValidSearchOptions } from '../../kb/search-options-schema.js';
+import type { KBEntry } from '../../kb/kb-types.js';
+import { type Bm25Stats, bm25Idf, bm25Score, BM25_K1 } from '../../search/bm25.js';
+import { ChampionIndex } from '../../search/champion-index.js';
+import { type DocumentMatch, DocumentMatcher } from '../../search/document-matcher.js';
+import { FacetCounter } from '../../search/facet-counter.js';
+import { parseQuery } from '../../search/query-parser.js';
+import { type ParsedQuery, type QueryAtom, renderQuery } from '../../search/query-types.js';
+import type { SearchIndex } from '../../search/search-index.js';
+import { hasFilters, passesFilters, type ResolvedFilters, resolveFilters } from '../../search/search-filters.js';
+import { rankRows, type ScoredRow } from '../../search/search-ranking.js';
+import type {
+  MatchType,
+  SearchCorrection,
+  SearchFacets,
+  SearchOptions,
+  SearchResponse,
+  SearchResult,
+} from '../../search/search-types.js';
+import { buildSnippet } from '../../search/snippet.js';
+import { MIN_CORRECTABLE_LENGTH, SpellCorrector } from '../../search/spell-corrector.js';
+import { hasDigit, tokenize } from '../../search/tokenizer.js';
+import type { IntegrityReport, MaintenanceStep } from '../dialect-adapter.js';
+import { fts5IndexMigration, INDEXED_COLUMNS_SQL, KB_FTS_DDL, TAGS_TEXT_SQL } from './fts5-migrations.js';
+import { fts5String, matchExpression, negatedExpression } from './fts5-match-expression.js';
+import { parseFts5Averages } from './fts5-statistics.js';
+import type { SqliteDialectAdapter } from './sqlite-adapter.js';
+
+/**
+ * Knobs of the query planner. The defaults were chosen by measurement (bench/fts5-search-timing.ts); tests
+ * lower them to drive small data sets through every path.
+ */
+export interface Fts5Tuning {
+  /** Queries matching at most this many entries are ranked exactly by FTS5's bm25 over every match. */
+  exactLimit: number;
+  /** Entries kept per term in the champion lists. */
+  listSize: number;
+  /** Candidates scored exactly (in JavaScript) for a query above `exactLimit`. */
+  candidates: number;
+  /** Matches sampled to estimate `total` and the facets above `exactLimit`. */
+  sampleSize: number;
+  /** Deepest page (offset + limit) answered from champion candidates; deeper pages rank every match. */
+  deepestPage: number;
+}
+
+export const DEFAULT_FTS5_TUNING: Fts5Tuning = {
+  exactLimit: 2_000,
+  listSize: 400,
+  candidates: 300,
+  sampleSize: 400,
+  deepestPage: 100,
+};
+
+/** A correction is offered for a present-but-rare word only when the neighbour is this many times commoner. */
+const RARE_WORD_RATIO = 20;
+/** Words in fewer entries than this are checked for a much commoner neighbour (likely a typo in the data). */
+const RARE_WORD_DF = 3;
+/** Prefix atoms draw candidates from this many expansions (the most frequent). */
+const MAX_PREFIX_EXPANSIONS = 24;
+/** Entries folded into the champion lists one by one before a full rebuild is cheaper. */
+const MAX_INCREMENTAL = 2_000;
+/** upsertMany batches larger than this mark the champion lists stale instead of listing their keys. */
+const MAX_TRACKED_BATCH = 256;
+const CHUNK = 400;
+
+const ENTRY_COLUMNS =
+  'seq, id, title, problem, solution, category, severity, tags, created_at, updated_at, created_by, usage_count, success_count, failure_count, archived, version';
+
+interface MetaRow {
+  seq: number;
+  rank: number;
+  category: string;
+  severity: string;
+  tags: string;
+  archived: number;
+  usage_count: number;
+  success_count: number;
+  failure_count: number;
+  updated_at: string;
+}
+
+interface Champions {
+  index: ChampionIndex;
+  corrector: SpellCorrector;
+  dataVersion: number;
+  /** Newest updated_at seen: entries written by other connections after it are folded in on refresh. */
+  watermark: string;
+  /** Entries folded in one by one since the build. */
+  incremental: number;
+}
+
+interface Candidate {
+  seq: number;
+  /** Upper bound (words and phrases) or estimate (prefixes) of the text score. */
+  bound: number;
+}
+
+interface Scored {
+  row: EntryRow;
+  match: DocumentMatch;
+  text: number;
+}
+
+interface PlanResult {
+  ranked: ScoredRow[];
+  total: number;
+  facets: SearchFacets;
+  approximate: boolean;
+  /** Rows already read (by key), reused for the page. */
+  rows?: Map<number, EntryRow>;
+}
+
+const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
+
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function columnsOf(row: Pick<EntryRow, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
+  const tags = JSON.parse(row.tags) as string[];
+  return [row.title, row.problem, row.solution, tags.join(' '), row.category];
+}
+
+function parseTags(json: string): string[] {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The SQLite engine: FTS5 for matching and for exact ranking of ordinary queries, champion lists and a
+ * JavaScript BM25 for queries of common words, JavaScript snippets, and a spell corrector over the index
+ * vocabulary.
+ *
+ * Query plan (see `search`):
+ * 1. Parse; correct misspelt words; build an FTS5 MATCH string in which every token is quoted.
+ * 2. Count matches up to `exactLimit + 1` (FTS5 stops at the limit, so this is cheap however common the
+ *    words are).
+ * 3. At most `exactLimit` matches: one statement returns every match with its weighted bm25 and the row's
+ *    category, severity, tags and counters; filters, facets, the usage blend and the sort run in JavaScript
+ *    over that set — exact, and FTS5 never has to sort.
+ * 4. More: the slow tail of a plain `ORDER BY rank`, which must score every match. Instead the champion
+ *    lists of the query's atoms give candidates with an upper bound of their score; the best few hundred are
+ *    read, matched and scored with FTS5's bm25 formula in JavaScript, stopping as soon as no unread candidate
+ *    can enter the page; `total` and the facets are estimated from a fixed-size sample of the matches taken
+ *    at a query-dependent position (so the same query gives the same estimate), and the response says
+ *    `approximate: true`. Other sort orders and deep pages rank every match in SQL.
+ */
+export class Fts5SearchIndex implements SearchIndex {
+  readonly migrations = [fts5IndexMigration];
+  readonly #adapter: SqliteDialectAdapter;
+  readonly #weights: readonly number[];
+  readonly #usageWeight: number;
+  readonly #typoCorrection: boolean;
+  readonly #tuning: Fts5Tuning;
+  readonly #statements = new Map<string, Statement>();
+  #champions: Champions | undefined;
+  #championsStale = false;
+  /** Entry keys written through this connection since the champion lists were built. */
+  readonly #dirty = new Set<number>();
+
+  constructor(adapter: SqliteDialectAdapter, config: StorageConfig, tuning: Partial<Fts5Tuning> = {}) {
+    this.#adapter = adapter;
+    const w = config.performance.indexing.weights;
+    this.#weights = [w.title, w.problem, w.solution, w.tags, w.category];
+    this.#usageWeight = config.performance.indexing.usageWeight;
+    this.#typoCorrection = config.performance.indexing.typoCorrection;
+    this.#tuning = { ...DEFAULT_FTS5_TUNING, ...tuning };
+  }
+
+  get #sqlite(): Database {
+    return this.#adapter.sqlite;
+  }
+
+  #stmt(text: string): Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#sqlite.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
+  }
+
+  // ─── Writes (in the caller's transaction) ─────────────────────────────────────────────────────────
+
+  async upsert(trx: Transaction<any>, entry: KBEntry, _previous?: KBEntry): Promise<void> {
+    // The indexed text is read from the row itself, inside the caller's transaction, so the index holds
+    // exactly what kb_entries holds; REPLACE drops the old version by rowid (no old values needed).
+    const result = await sql`insert or replace into kb_fts(rowid, title, problem, solution, tags, category)
+      select seq, ${sql.raw(INDEXED_COLUMNS_SQL)} from kb_entries where id = ${entry.id}`.execute(trx);
+    if (Number(result.numAffectedRows ?? 0n) !== 1) {
+      throw new StorageError(
+        StorageErrorCode.DATABASE,
+        `search index: entry '${entry.id}' is not in kb_entries; write the row before indexing it`,
+        { details: { id: entry.id } },
+      );
+    }
+    this.#touch(Number(result.insertId));
+  }
+
+  async upsertMany(trx: Transaction<any>, entries: readonly KBEntry[]): Promise<void> {
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const ids = JSON.stringify(entries.slice(i, i + CHUNK).map((e) => e.id));
+      const result = await sql`insert into kb_fts(rowid, title, problem, solution, tags, category)
+        select seq, ${sql.raw(INDEXED_COLUMNS_SQL)} from kb_entries where id in (select value from json_each(${ids}))`.execute(
+        trx,
+      );
+      const expected = Math.min(CHUNK, entries.length - i);
+      if (Number(result.numAffectedRows ?? 0n) !== expected) {
+        throw new StorageError(
+          StorageErrorCode.DATABASE,
+          `search index: ${expected - Number(result.numAffectedRows ?? 0n)} of the new entries are not in kb_entries; write the rows before indexing them`,
+        );
+      }
+    }
+    if (!this.#champions) return;
+    if (entries.length > MAX_TRACKED_BATCH) {
+      this.#championsStale = true;
+      return;
+    }
+    const ids = JSON.stringify(entries.map((e) => e.id));
+    const rows = await sql<{ seq: number }>`select seq from kb_entries where id in (select value from json_each(${ids}))`.execute(
+      trx,
+    );
+    for (const row of rows.rows) this.#touch(row.seq);
+  }
+
+  async remove(trx: Transaction<any>, entry: KBEntry): Promise<void> {
+    const found = await sql<{ seq: number }>`select seq from kb_entries where id = ${entry.id}`.execute(trx);
+    const seq = found.rows[0]?.seq;
+    if (seq !== undefined) {
+      await sql`delete from kb_fts where rowid = ${BigInt(seq)}`.execute(trx);
+      this.#touch(seq);
+      return;
+    }
+    // The row is already gone (called after the DELETE): find the indexed copy by its text.
+    const title = tokenize(entry.title);
+    if (title.length === 0) return;
+    await sql`delete from kb_fts where rowid in (
+      select rowid from kb_fts where kb_fts match ${`title : ${fts5String(title.join(' '))}`}
+        and title = ${entry.title} and problem = ${entry.problem} and solution = ${entry.solution})`.execute(trx);
+    this.#championsStale = true;
+  }
+
+  async rebuild(trx: Transaction<any>): Promise<void> {
+    // Dropping and re-creating is much faster than deleting every row of a regular FTS5 table.
+    await sql`drop table if exists kb_fts_vocab`.execute(trx);
+    await sql`drop table if exists kb_fts`.execute(trx);
+    await sql.raw(KB_FTS_DDL).execute(trx);
+    await sql`create virtual table kb_fts_vocab using fts5vocab(kb_fts, 'row')`.execute(trx);
+    await sql
+      .raw(`insert into kb_fts(rowid, title, problem, solution, tags, category) select seq, ${INDEXED_COLUMNS_SQL} from kb_entries`)
+      .execute(trx);
+    this.#statements.clear();
+    this.#championsStale = true;
+  }
+
+  #touch(seq: number): void {
+    if (this.#champions) this.#dirty.add(seq);
+  }
+
+  // ─── Maintenance ──────────────────────────────────────────────────────────────────────────────────
+
+  async optimize(): Promise<MaintenanceStep[]> {
+    const steps: MaintenanceStep[] = [];
+    const step = async (name: string, fn: () => Promise<string | undefined>) => {
+      const start = performance.now();
+      try {
+        const detail = await fn();
+        steps.push({ name, ok: true, durationMs: performance.now() - start, ...(detail ? { detail } : {}) });
+      } catch (error) {
+        steps.push({ name, ok: false, durationMs: performance.now() - start, detail: String(error) });
+      }
+    };
+    await step('fts5 optimize', async () => {
+      await this.#adapter.writeTransaction(async (trx) => {
+        await sql`insert into kb_fts(kb_fts) values ('optimize')`.execute(trx);
+      });
+      return undefined;
+    });
+    await step('search champion lists', async () =>
+      this.#adapter.readTransaction(async () => {
+        this.#championsStale = true;
+        const c = this.#ensureChampions();
+        return `${c.index.terms} terms over ${c.index.documents} entries`;
+      }),
+    );
+    return steps;
+  }
+
+  async check(): Promise<IntegrityReport> {
+    return this.#adapter.db.connection().execute(async () => {
+      const problems: string[] = [];
+      try {
+        this.#sqlite.prepare(`insert into kb_fts(kb_fts, rank) values ('integrity-check', 0)`).run();
+      } catch (error) {
+        const code = (error as { code?: string }).code ?? '';
+        // A read-only connection cannot run the check (FTS5 runs it as an INSERT); the comparisons below still run.
+        if (!code.startsWith('SQLITE_READONLY')) {
+          problems.push(`search index: FTS5 integrity-check failed (${(error as Error).message}); run rebuild`);
+        }
+      }
+      const entries = this.#sqlite.prepare('select count(*) from kb_entries').pluck().get() as number;
+      const indexed = this.#sqlite.prepare('select count(*) from kb_fts').pluck().get() as number;
+      if (entries !== indexed) {
+        problems.push(`search index: ${indexed} indexed rows for ${entries} entries; run rebuild`);
+      }
+      const missing = this.#sqlite
+        .prepare(
+          'select e.id from kb_entries e where not exists (select 1 from kb_fts f where f.rowid = e.seq) order by e.seq limit 10',
+        )
+        .pluck()
+        .all() as string[];
+      if (missing.length > 0) {
+        problems.push(`search index: entries missing from the index: ${missing.join(', ')}; run rebuild`);
+      }
+      const orphans = this.#sqlite
+        .prepare(
+          'select f.rowid from kb_fts f where not exists (select 1 from kb_entries e where e.seq = f.rowid) order by f.rowid limit 10',
+        )
+        .pluck()
+        .all() as number[];
+      if (orphans.length > 0) {
+        problems.push(`search index: indexed rows without an entry (seq ${orphans.join(', ')}); run rebuild`);
+      }
+      const drifted = this.#sqlite
+        .prepare(
+          `select kb_entries.id from kb_entries join kb_fts f on f.rowid = kb_entries.seq
+           where f.title is not kb_entries.title or f.problem is not kb_entries.problem
+              or f.solution is not kb_entries.solution or f.category is not kb_entries.category
+              or f.tags is not ${TAGS_TEXT_SQL}
+           order by kb_entries.seq limit 10`,
+        )
+        .pluck()
+        .all() as string[];
+      if (drifted.length > 0) {
+        problems.push(`search index: indexed text differs from the entry for ${drifted.join(', ')}; run rebuild`);
+      }
+      return { ok: problems.length === 0, problems };
+    });
+  }
+
+  // ─── Search ───────────────────────────────────────────────────────────────────────────────────────
+
+  async search(query: string, options: SearchOptions): Promise<SearchResponse> {
+    const started = performance.now();
+    const opts = validateSearchOptions(options);
+    const parsed = parseQuery(query);
+    if (opts.category !== undefined) parsed.filters.categories.push(opts.category);
+    if (opts.severity !== undefined) parsed.filters.severities.push(opts.severity);
+    if (opts.tags) parsed.filters.tags.push(...opts.tags);
+    const filters = resolveFilters(parsed, opts.includeArchived);
+    try {
+      return await this.#adapter.readTransaction(async () => {
+        const corrections = (opts.correct ?? this.#typoCorrection) ? this.#correct(parsed) : [];
+        const match = matchExpression(parsed);
+        const matcher = new DocumentMatcher(parsed, this.#weights);
+        let plan: PlanResult;
+        if (match === undefined) plan = this.#filterOnly(parsed, filters, opts);
+        else if (filters.impossible) plan = { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
+        else if (this.#countUpTo(match, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
+          plan = this.#exact(match, filters, opts);
+        } else {
+          plan =
+            (opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage
+              ? this.#fromChampions(match, matcher, filters, opts)
+              : undefined) ?? this.#rankedInSql(match, filters, opts);
+        }
+        const results = this.#page(plan, matcher, opts, match === undefined);
+        const response: SearchResponse = {
+          results,
+          total: plan.total,
+          facets: opts.facets ? plan.facets : EMPTY_FACETS,
+          corrections,
+          interpreted: renderQuery(parsed),
+          tookMs: performance.now() - started,
+        };
+        if (plan.approximate) response.approximate = true;
+        return response;
+      });
+    } catch (error) {
+      throw translateDatabaseError(error, 'search');
+    }
+  }
+
+  /** Matches up to `cap` (FTS5 stops early without ORDER BY). */
+  #countUpTo(match: string, cap: number): number {
+    return this.#stmt('select count(*) from (select 1 from kb_fts where kb_fts match ? limit ?)')
+      .pluck()
+      .get(match, cap) as number;
+  }
+
+  #stats(): Bm25Stats {
+    return parseFts5Averages(
+      this.#stmt('select block from kb_fts_data where id = 1').pluck().get() as Uint8Array | undefined,
+    );
+  }
+
+  /**
+   * Replaces words the index does not hold by their likeliest intended word, and widens a word held by
+   * fewer than RARE_WORD_DF entries with a far commoner neighbour (`abnd` typed in one entry does not make
+   * `abnd` the word an analyst meant). Words with digits, prefixes and excluded words are left alone.
+   */
+  #correct(parsed: ParsedQuery): SearchCorrection[] {
+    const corrections: SearchCorrection[] = [];
+    for (const clause of parsed.clauses) {
+      if (clause.negated) continue;
+      for (const atom of [...clause.atoms]) {
+        const last = atom.prefix ? atom.terms.length - 1 : atom.terms.length;
+        for (let i = 0; i < last; i++) {
+          const term = atom.terms[i]!;
+          if (term.length < MIN_CORRECTABLE_LENGTH || hasDigit(term)) continue;
+          const held = this.#countUpTo(fts5String(term), RARE_WORD_DF);
+          if (held >= RARE_WORD_DF) continue;
+          const best = this.#ensureChampions().corrector.best(term);
+          // The in-memory vocabulary may know words deleted since: only offer what the index holds now.
+          if (!best || this.#countUpTo(fts5String(best.term), 1) === 0) continue;
+          const from = atom.terms.length === 1 ? atom.raw : term;
+          if (held === 0) {
+            atom.correctedFrom ??= [...atom.terms];
+            atom.terms[i] = best.term;
+            corrections.push({ from, to: best.term });
+          } else if (atom.terms.length === 1 && !atom.prefix && best.df >= RARE_WORD_RATIO * held) {
+            clause.atoms.push({ raw: best.term, terms: [best.term], prefix: false, quoted: false, correctedFrom: [term] });
+            corrections.push({ from, to: best.term });
+          }
+        }
+      }
+    }
+    return corrections;
+  }
+
+  // ─── Plans ────────────────────────────────────────────────────────────────────────────────────────
+
+  #bm25Sql(): string {
+    return `bm25(kb_fts, ${this.#weights.map((w) => Number(w).toString()).join(', ')})`;
+  }
+
+  /** Every match with its bm25 and what filters, facets and ranking need: exact in every respect. */
+  #exact(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+    const rows = this.#stmt(
+      `select f.rowid as seq, ${this.#bm25Sql()} as rank, e.category, e.severity, e.tags, e.archived,
+              e.usage_count, e.success_count, e.failure_count, e.updated_at
+       from kb_fts f cross join kb_entries e on e.seq = f.rowid
+       where kb_fts match ?`,
+    ).all(match) as MetaRow[];
+    const counter = new FacetCounter();
+    const ranked: ScoredRow[] = [];
+    for (const r of rows) {
+      const tags = parseTags(r.tags);
+      if (!passesFilters({ category: r.category, severity: r.severity, tags, archived: r.archived === 1 }, filters)) continue;
+      if (opts.facets) counter.add(r.category, r.severity, tags);
+      ranked.push(this.#scored(r.seq, -r.rank, r));
+    }
+    rankRows(ranked, opts.sortBy, this.#usageWeight);
+    return { ranked, total: ranked.length, facets: counter.facets(), approximate: false };
+  }
+
+  #scored(
+    seq: number,
+    text: number,
+    r: Pick<MetaRow, 'usage_count' | 'success_count' | 'failure_count' | 'updated_at'>,
+  ): ScoredRow {
+    return {
+      seq,
+      text,
+      usageCount: Number(r.usage_count),
+      successCount: Number(r.success_count),
+      failureCount: Number(r.failure_count),
+      updatedAt: r.updated_at,
+      final: 0,
+    };
+  }
+
+  /** Filters only (no words): a listing ordered by popularity or the asked-for key; exact. */
+  #filterOnly(parsed: ParsedQuery, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+    if (filters.impossible) return { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (!filters.includeArchived) where.push('e.archived = 0');
+    if (filters.categories.length > 0) {
+      where.push('lower(e.category) = ?');
+      params.push(filters.categories[0]);
+    }
+    if (filters.severities.length > 0) {
+      where.push('e.severity = ?');
+      params.push(filters.severities[0]);
+    }
+    for (const tag of filters.tags) {
+      where.push('e.id in (select entry_id from kb_tags where tag = ?)');
+      params.push(tag);
+    }
+    const excluded = negatedExpression(parsed);
+    if (excluded !== undefined) {
+      where.push('e.seq not in (select rowid from kb_fts where kb_fts match ?)');
+      params.push(excluded);
+    }
+    const rows = this.#stmt(
+      `select e.seq, 0 as rank, e.category, e.severity, e.tags, e.archived, e.usage_count, e.success_count,
+              e.failure_count, e.updated_at
+       from kb_entries e ${where.length > 0 ? `where ${where.join(' and ')}` : ''}`,
+    ).all(...params) as MetaRow[];
+    const counter = new FacetCounter();
+    const ranked = rows.map((r) => {
+      if (opts.facets) counter.add(r.category, r.severity, parseTags(r.tags));
+      return this.#scored(r.seq, 0, r);
+    });
+    rankRows(ranked, opts.sortBy, this.#usageWeight);
+    return { ranked, total: ranked.length, facets: counter.facets(), approximate: false };
+  }
+
+  /** Deep pages and non-relevance orders of a query matching very many entries: every match, in SQL. */
+  #rankedInSql(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+    const where: string[] = ['kb_fts match ?'];
+    const params: unknown[] = [match];
+    if (!filters.includeArchived) where.push('e.archived = 0');
+    if (filters.categories.length > 0) {
+      where.push('lower(e.category) = ?');
+      params.push(filters.categories[0]);
+    }
+    if (filters.severities.length > 0) {
+      where.push('e.severity = ?');
+      params.push(filters.severities[0]);
+    }
+    for (const tag of filters.tags) {
+      where.push('e.id in (select entry_id from kb_tags where tag = ?)');
+      params.push(tag);
+    }
+    const order = {
+      relevance: 'rank',
+      usage: 'e.usage_count desc, rank',
+      recent: 'e.updated_at desc, rank',
+      // The Bayesian success score of search-ranking.ts: (s + 2) / (s + f + 4).
+      success: '(e.success_count + 2.0) / (e.success_count + e.failure_count + 4.0) desc, rank',
+    }[opts.sortBy];
+    // The blend can only reorder entries whose text scores are close: a margin past the page is enough.
+    const limit = opts.offset + opts.limit + (opts.sortBy === 'relevance' ? 50 : 0);
+    const rows = this.#stmt(
+      `select f.rowid as seq, ${this.#bm25Sql()} as rank, e.usage_count, e.success_count, e.failure_count, e.updated_at
+       from kb_fts f cross join kb_entries e on e.seq = f.rowid
+       where ${where.join(' and ')} order by ${order} limit ?`,
+    ).all(...params, limit) as MetaRow[];
+    const ranked = rows.map((r) => this.#scored(r.seq, -r.rank, r));
+    rankRows(ranked, opts.sortBy, this.#usageWeight);
+    const sample = this.#sample(match, filters, opts.facets);
+    return { ranked, total: Math.max(sample.total, ranked.length), facets: sample.facets, approximate: sample.approximate };
+  }
+
+  /**
+   * Queries of common words: candidates from the champion lists, best upper bound first, read and scored
+   * exactly in chunks until no unread candidate can reach the page. Undefined when the candidates cannot
+   * fill the page (rare filters): the caller then ranks every match in SQL.
+   */
+  #fromChampions(
+    match: string,
+    matcher: DocumentMatcher,
+    filters: ResolvedFilters,
+    opts: ValidSearchOptions,
+  ): PlanResult | undefined {
+    const champions = this.#ensureChampions();
+    const stats = this.#stats();
+    const positives = matcher.positiveAtoms;
+    const idfs = new Float64Array(matcher.atoms.length);
+    const estimates: { known: Map<number, number>; floor: number }[] = [];
+    let bounded = true;
+    for (let a = 0; a < positives; a++) {
+      const atom = matcher.atoms[a]!;
+      const e = this.#estimate(atom, champions.index, stats.rows);
+      idfs[a] = bm25Idf(stats.rows, e.hits);
+      estimates.push(e);
+      if (atom.prefix) bounded = false;
+    }
+    for (let a = positives; a < matcher.atoms.length; a++) idfs[a] = 1;
+    const candidates = new Map<number, number>();
+    for (const e of estimates) for (const seq of e.known.keys()) candidates.set(seq, 0);
+    const order: Candidate[] = [];
+    for (const seq of candidates.keys()) {
+      let bound = 0;
+      estimates.forEach((e, a) => {
+        bound += idfs[a]! * (e.known.get(seq) ?? e.floor);
+      });
+      order.push({ seq, bound });
+    }
+    order.sort((x, y) => y.bound - x.bound || x.seq - y.seq);
+    const need = opts.offset + opts.limit;
+    const budget = Math.min(order.length, Math.max(this.#tuning.candidates, 4 * need));
+    const scored: Scored[] = [];
+    const rows = new Map<number, EntryRow>();
+    let read = 0;
+    const step = 100;
+    while (read < budget) {
+      const chunk = order.slice(read, Math.min(budget, read + step)).map((c) => c.seq);
+      read += chunk.length;
+      for (const row of this.#rowsBySeq(chunk)) {
+        const tags = parseTags(row.tags);
+        if (!passesFilters({ category: row.category, severity: row.severity, tags, archived: Number(row.archived) === 1 }, filters)) continue;
+        const m = matcher.match([row.title, row.problem, row.solution, tags.join(' '), row.category]);
+        if (!m) continue;
+        scored.push({ row, match: m, text: bm25Score(m.freqs, idfs, m.length, stats.avgLength) });
+        rows.set(row.seq, row);
+      }
+      if (!bounded || scored.length < need || read >= order.length) continue;
+      // Stop when the next candidate, even at its bound and with the best popularity, cannot reach the page.
+      const ranked = scored.map((s) => this.#scored(s.row.seq, s.text, s.row));
+      rankRows(ranked, 'relevance', this.#usageWeight);
+      const best = Math.max(...scored.map((s) => s.text));
+      const reachable = (1 - this.#usageWeight) * (order[read]!.bound / best) + this.#usageWeight;
+      if (ranked[need - 1]!.final >= reachable) break;
+    }
+    const sample = this.#sample(match, filters, opts.facets);
+    if (scored.length < need && sample.total > scored.length) return undefined;
+    const ranked = scored.map((s) => this.#scored(s.row.seq, s.text, s.row));
+    rankRows(ranked, 'relevance', this.#usageWeight);
+    return {
+      ranked,
+      total: Math.max(sample.total, ranked.length),
+      facets: sample.facets,
+      approximate: sample.approximate,
+      rows,
+    };
+  }
+
+  /**
+   * What the champion lists say about one atom: a score per listed entry (an upper bound for words and
+   * phrases: a phrase occurs no more often than its rarest word), the bound for unlisted entries, and an
+   * upper bound of the entries holding it (for idf).
+   */
+  #estimate(atom: QueryAtom, index: ChampionIndex, rows: number): { known: Map<number, number>; floor: number; hits: number } {
+    const known = new Map<number, number>();
+    const parts: { lists: ReturnType<ChampionIndex['list']>[]; hits: number; max: boolean }[] = [];
+    atom.terms.forEach((term, i) => {
+      if (atom.prefix && i === atom.terms.length - 1) {
+        const expansions = index.termsWithPrefix(term, MAX_PREFIX_EXPANSIONS);
+        parts.push({
+          lists: expansions.map((t) => index.list(t)),
+          hits: Math.min(rows, expansions.reduce((n, t) => n + index.df(t), 0)),
+          max: true,
+        });
+      } else parts.push({ lists: [index.list(term)], hits: index.df(term), max: false });
+    });
+    let floor = Number.POSITIVE_INFINITY;
+    const perPart: { values: Map<number, number>; floor: number }[] = parts.map((p) => {
+      const values = new Map<number, number>();
+      let partFloor = 0;
+      for (const list of p.lists) {
+        if (!list) continue;
+        partFloor = Math.max(partFloor, list.complete ? 0 : list.floor);
+        for (let k = 0; k < list.size; k++) {
+          const seq = list.seqs[k]!;
+          const v = list.impacts[k]!;
+          values.set(seq, p.max ? Math.max(values.get(seq) ?? 0, v) : v);
+        }
+      }
+      floor = Math.min(floor, partFloor);
+      return { values, floor: partFloor };
+    });
+    for (const part of perPart) {
+      for (const seq of part.values.keys()) {
+        if (known.has(seq)) continue;
+        let v = BM25_K1 + 1;
+        for (const other of perPart) v = Math.min(v, other.values.get(seq) ?? other.floor);
+        known.set(seq, v);
+      }
+    }
+    return { known, floor: Number.isFinite(floor) ? floor : 0, hits: Math.max(1, Math.min(...parts.map((p) => p.hits))) };
+  }
+
+  /**
+   * Estimates the number of matches passing the filters, and their facets, from `sampleSize` consecutive
+   * matches (in key order) starting at a position derived from the query: key gaps are assumed evenly
+   * spread, so matches per key in the sampled span scale to the whole key range.
+   */
+  #sample(match: string, filters: ResolvedFilters, facets: boolean): { total: number; facets: SearchFacets; approximate: boolean } {
+    const size = this.#tuning.sampleSize;
+    const range = this.#stmt('select min(seq) as lo, max(seq) as hi from kb_entries').get() as { lo: number | null; hi: number | null };
+    if (range.lo === null || range.hi === null) return { total: 0, facets: EMPTY_FACETS, approximate: false };
+    const width = range.hi - range.lo + 1;
+    const start = range.lo + (fnv1a(match) % width);
+    const select = (bound: string) =>
+      this.#stmt(
+        `select f.rowid as seq, e.category, e.severity, e.tags, e.archived
+         from kb_fts f cross join kb_entries e on e.seq = f.rowid
+         where kb_fts match ? and f.rowid ${bound} ? limit ?`,
+      );
+    const first = select('>=').all(match, BigInt(start), size) as MetaRow[];
+    let sampled = first;
+    let span: number;
+    let exhausted = false;
+    if (first.length < size) {
+      const second = select('<').all(match, BigInt(start), size - first.length) as MetaRow[];
+      sampled = first.concat(second);
+      if (second.length < size - first.length) exhausted = true;
+      span = range.hi - start + 1 + (second.length > 0 ? second[second.length - 1]!.seq - range.lo + 1 : 0);
+    } else {
+      span = first[first.length - 1]!.seq - start + 1;
+    }
+    const counter = new FacetCounter();
+    for (const r of sampled) {
+      const tags = parseTags(r.tags);
+      if (passesFilters({ category: r.category, severity: r.severity, tags, archived: r.archived === 1 }, filters)) {
+        counter.add(r.category, r.severity, tags);
+      }
+    }
+    if (exhausted) return { total: counter.entries, facets: facets ? counter.facets() : EMPTY_FACETS, approximate: false };
+    const total = Math.round((counter.entries * width) / Math.max(1, span));
+    return { total, facets: facets ? counter.scaledFacets(total) : EMPTY_FACETS, approximate: true };
+  }
+
+  #rowsBySeq(seqs: readonly number[]): EntryRow[] {
+    if (seqs.length === 0) return [];
+    return this.#stmt(
+      `select ${ENTRY_COLUMNS} from kb_entries where seq in (select value from json_each(?))`,
+    ).all(JSON.stringify(seqs)) as EntryRow[];
+  }
+
+  /** The requested page: entries, snippets, matched terms, match types. */
+  #page(plan: PlanResult, matcher: DocumentMatcher, opts: ValidSearchOptions, filterOnly: boolean): SearchResult[] {
+    const page = plan.ranked.slice(opts.offset, opts.offset + opts.limit);
+    const known = plan.rows ?? new Map<number, EntryRow>();
+    const missing = page.filter((r) => !known.has(r.seq)).map((r) => r.seq);
+    for (const row of this.#rowsBySeq(missing)) known.set(row.seq, row);
+    const results: SearchResult[] = [];
+    for (const r of page) {
+      const row = known.get(r.seq);
+      if (!row) continue;
+      const entry = rowToEntry(row);
+      const m = filterOnly ? null : matcher.match(columnsOf(row));
+      const matchType: MatchType = filterOnly
+        ? 'filter'
+        : m?.viaCorrection
+          ? 'corrected'
+          : m?.viaPrefix
+            ? 'prefix'
+            : 'exact';
+      results.push({
+        entry,
+        score: r.final,
+        matchType,
+        snippet: buildSnippet(entry, (term) => matcher.isHighlighted(term)),
+        matchedTerms: m?.matchedTerms ?? [],
+      });
+    }
+    return results;
+  }
+
+  // ─── Champion lists ───────────────────────────────────────────────────────────────────────────────
+
+  /** Builds the champion lists on first need, then keeps them current with the entries written since. */
+  #ensureChampions(): Champions {
+    const current = this.#champions;
+    if (!current || this.#championsStale) return this.#buildChampions();
+    const dataVersion = this.#sqlite.pragma('data_version', { simple: true }) as number;
+    if (dataVersion !== current.dataVersion) {
+      // Another connection committed: fold in what it wrote (deletions only leave stale candidates).
+      const seqs = this.#stmt('select seq from kb_entries where updated_at >= ?').pluck().all(current.watermark) as number[];
+      for (const seq of seqs) this.#dirty.add(seq);
+      current.dataVersion = dataVersion;
+    }
+    if (this.#dirty.size === 0) return current;
+    if (current.incremental + this.#dirty.size > Math.max(MAX_INCREMENTAL, current.index.documents / 10)) {
+      return this.#buildChampions();
+    }
+    const rows = this.#stmt(
+      `select seq, ${INDEXED_COLUMNS_SQL}, updated_at from kb_entries where seq in (select value from json_each(?))`,
+    )
+      .raw()
+      .all(JSON.stringify([...this.#dirty])) as [number, string, string, string, string, string, string][];
+    for (const [seq, title, problem, solution, tags, category, updatedAt] of rows) {
+      for (const term of current.index.addDocument(seq, [title, problem, solution, tags, category])) {
+        current.corrector.add(term, 1);
+      }
+      if (updatedAt > current.watermark) current.watermark = updatedAt;
+    }
+    current.incremental += this.#dirty.size;
+    this.#dirty.clear();
+    return current;
+  }
+
+  #buildChampions(): Champions {
+    const stats = this.#stats();
+    const index = new ChampionIndex(this.#tuning.listSize, this.#weights, stats.avgLength);
+    let watermark = '';
+    const rows = this.#sqlite
+      .prepare(`select seq, ${INDEXED_COLUMNS_SQL}, updated_at from kb_entries`)
+      .raw()
+      .iterate() as IterableIterator<[number, string, string, string, string, string, string]>;
+    for (const [seq, title, problem, solution, tags, category, updatedAt] of rows) {
+      index.addDocument(seq, [title, problem, solution, tags, category]);
+      if (updatedAt > watermark) watermark = updatedAt;
+    }
+    index.finalize();
+    const champions: Champions = {
+      index,
+      corrector: new SpellCorrector(index.vocabulary()),
+      dataVersion: this.#sqlite.pragma('data_version', { simple: true }) as number,
+      watermark,
+      incremental: 0,
+    };
+    this.#champions = champions;
+    this.#championsStale = false;
+    this.#dirty.clear();
+    return champions;
+  }
+
+  // ─── Autocomplete ─────────────────────────────────────────────────────────────────────────────────
+
+  async suggest(prefix: string, limit: number): Promise<string[]> {
+    if (typeof prefix !== 'string' || prefix.length > 200) {
+      const message = 'the prefix must be a string of at most 200 characters';
+      throw new ValidationError(message, [{ path: 'prefix', message }]);
+    }
+    const max = Math.max(1, Math.min(50, Math.floor(limit)));
+    const terms = tokenize(prefix);
+    const last = terms[terms.length - 1];
+    if (last === undefined) return [];
+    const head = terms.slice(0, -1);
+    try {
+      return await this.#adapter.readTransaction(async () => {
+        const out: string[] = [];
+        const seen = new Set<string>();
+        const push = (s: string) => {
+          const key = s.toLowerCase();
+          if (!seen.has(key) && out.length < max) {
+            seen.add(key);
+            out.push(s);
+          }
+        };
+        // Titles whose words start with what was typed, most used first.
+        const titleMatch = `title : (${[...head.map((t) => fts5String(t)), `${fts5String(last)}*`].join(' AND ')})`;
+        const titles = this.#stmt(
+          `select e.title, e.usage_count from kb_fts f cross join kb_entries e on e.seq = f.rowid
+           where kb_fts match ? and e.archived = 0 limit 200`,
+        ).all(titleMatch) as { title: string; usage_count: number }[];
+        const typed = prefix.trim().toLowerCase();
+        titles
+          .sort(
+            (a, b) =>
+              Number(b.title.toLowerCase().startsWith(typed)) - Number(a.title.toLowerCase().startsWith(typed)) ||
+              b.usage_count - a.usage_count ||
+              a.title.length - b.title.length ||
+              (a.title < b.title ? -1 : 1),
+          )
+          .slice(0, Math.ceil(max / 2))
+          .forEach((t) => push(t.title));
+        // Index terms completing the last word, most frequent first.
+        const completions = this.#champions
+          ? this.#champions.index.termsWithPrefix(last, max)
+          : (this.#stmt('select term, doc from kb_fts_vocab where term >= ? and term < ? limit 200').all(last, `${last}\uffff`) as {
+              term: string;
+              doc: number;
+            }[])
+              .sort((a, b) => b.doc - a.doc || (a.term < b.term ? -1 : 1))
+              .map((r) => r.term);
+        for (const term of completions) push([...head, term].join(' '));
+        return out;
+      });
+    } catch (error) {
+      throw translateDatabaseError(error, 'suggest');
+    }
+  }
+}
+
