@@ -22,7 +22,9 @@ for (const root of ['packages', 'apps']) {
     passed += report.numPassedTests ?? 0;
     failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
     skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-    console.log(`${pkg.name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests ?? 0} skipped`);
+    console.log(
+      `${pkg.name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests ?? 0} skipped`,
+    );
   }
 }
 for (const name of missing) console.log(`${name}: no test report (its tests did not run)`);

@@ -5,7 +5,12 @@ import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from 
 import type { DatabaseSize, DialectAdapter, MaintenanceStep } from './dialect/dialect-adapter.js';
 import { openDialect } from './dialect/open-dialect.js';
 import { StorageErrorCode } from './errors/error-codes.js';
-import { ExtensionNotEnabledError, NotFoundError, StorageError, ValidationError } from './errors/storage-error.js';
+import {
+  ExtensionNotEnabledError,
+  NotFoundError,
+  StorageError,
+  ValidationError,
+} from './errors/storage-error.js';
 import { translateDatabaseError } from './errors/translate-error.js';
 import { EventLog } from './events/event-log.js';
 import type { LoggedEvent, ReplayOptions, StorageEventMap, StorageEvents } from './events/storage-events.js';
@@ -52,7 +57,7 @@ import type {
   TableContribution,
 } from './plugin/plugin-types.js';
 import type { SearchOptions, SearchResponse, SearchResult } from './search/search-types.js';
-import { type WriteScope, WriteExecutor } from './storage-write.js';
+import { WriteExecutor, type WriteScope } from './storage-write.js';
 import { LruCache } from './util/lru-cache.js';
 
 export interface CreateStorageOptions {
@@ -141,7 +146,12 @@ export async function createStorage(
         );
       }
     }
-    const storage = new Storage(parsed, dialect, migrations, options.actor ?? { id: 'system', role: 'admin' });
+    const storage = new Storage(
+      parsed,
+      dialect,
+      migrations,
+      options.actor ?? { id: 'system', role: 'admin' },
+    );
     await storage.start(plugins);
     return storage;
   } catch (error) {
@@ -195,11 +205,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
     });
     this.#history = new SearchHistoryWriter(
       (records) => this.dialect.writeTransaction((trx) => this.#kb.insertSearchHistory(trx, records)),
-      (error) => this.#emitSafely('storage:error', {
-        operation: 'search-history',
-        code: translateDatabaseError(error, 'search history').code,
-        message: String(error),
-      }),
+      (error) =>
+        this.#emitSafely('storage:error', {
+          operation: 'search-history',
+          code: translateDatabaseError(error, 'search history').code,
+          message: String(error),
+        }),
     );
     // An EventEmitter without an 'error' listener throws on emit('error'); this store never emits it.
   }
@@ -246,7 +257,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
     } catch (error) {
       // A listener's bug must not turn a committed write into a reported failure.
       if (type !== 'storage:error') {
-        this.#emitSafely('storage:error', { operation: `listener of ${type}`, code: 'LISTENER', message: String(error) });
+        this.#emitSafely('storage:error', {
+          operation: `listener of ${type}`,
+          code: 'LISTENER',
+          message: String(error),
+        });
       }
     }
   }
@@ -288,7 +303,9 @@ export class Storage extends EventEmitter<StorageEventMap> {
     if (!Array.isArray(inputs)) {
       throw validationOf('entries', 'expected an array of entries');
     }
-    const valid = inputs.map((input, i) => validateEntryInput(input, inputs.length === 1 ? 'entry' : `entries.${i}`));
+    const valid = inputs.map((input, i) =>
+      validateEntryInput(input, inputs.length === 1 ? 'entry' : `entries.${i}`),
+    );
     if (valid.length === 0) return [];
     return this.#write('entry.create', async (scope) => {
       const entries = await this.#kb.insert(scope.trx, valid, scope.now);
@@ -318,7 +335,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#write('entry.update', async (scope) => {
       const result = await this.#kb.update(scope.trx, validId, valid, scope.now);
       if (!result) return false;
-      scope.audit({ action: 'update', entity: 'kb_entry', entityId: validId, detail: { changed: result.changed } });
+      scope.audit({
+        action: 'update',
+        entity: 'kb_entry',
+        entityId: validId,
+        detail: { changed: result.changed },
+      });
       scope.event('entry:updated', { entry: result.after, previous: result.before, changed: result.changed });
       return true;
     });
@@ -329,7 +351,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#write('entry.delete', async (scope) => {
       const before = await this.#kb.delete(scope.trx, validId);
       if (!before) return false;
-      scope.audit({ action: 'delete', entity: 'kb_entry', entityId: validId, detail: { title: before.title } });
+      scope.audit({
+        action: 'delete',
+        entity: 'kb_entry',
+        entityId: validId,
+        detail: { title: before.title },
+      });
       scope.event('entry:deleted', { id: validId, entry: before });
       return true;
     });
@@ -352,7 +379,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
       if (!after) throw new NotFoundError('entry', validId);
       const counters = countersOf(after);
       scope.audit({ action: `feedback-${valid.outcome}`, entity: 'kb_entry', entityId: validId });
-      scope.event('entry:feedback', { id: validId, outcome: valid.outcome, rating: valid.rating ?? null, counters });
+      scope.event('entry:feedback', {
+        id: validId,
+        outcome: valid.outcome,
+        rating: valid.rating ?? null,
+        counters,
+      });
       return counters;
     });
   }
@@ -384,7 +416,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
       for (const id of [from, to]) if (!found.has(id)) throw new NotFoundError('entry', id);
       const relation: KBRelation = { fromId: from, toId: to, type: validType, createdAt: scope.now };
       if (await this.#kb.addRelation(scope.trx, relation)) {
-        scope.audit({ action: 'relate', entity: 'kb_relation', entityId: `${from}>${to}`, detail: { type: validType } });
+        scope.audit({
+          action: 'relate',
+          entity: 'kb_relation',
+          entityId: `${from}>${to}`,
+          detail: { type: validType },
+        });
         scope.event('relation:added', relation);
       }
     });
@@ -397,7 +434,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#write('relation.remove', async (scope) => {
       const removed = await this.#kb.removeRelation(scope.trx, from, to, validType);
       if (removed) {
-        scope.audit({ action: 'unrelate', entity: 'kb_relation', entityId: `${from}>${to}`, detail: { type: validType } });
+        scope.audit({
+          action: 'unrelate',
+          entity: 'kb_relation',
+          entityId: `${from}>${to}`,
+          detail: { type: validType },
+        });
         scope.event('relation:removed', { fromId: from, toId: to, type: validType });
       }
       return removed;
@@ -422,7 +464,9 @@ export class Storage extends EventEmitter<StorageEventMap> {
       const valid = validateSearchOptions(options);
       const { recordHistory, userId, ...engineOptions } = valid;
       const caching = this.config.performance.caching.enabled;
-      const key = caching ? `${await this.dialect.dataVersion()}|${query}|${JSON.stringify(engineOptions)}` : '';
+      const key = caching
+        ? `${await this.dialect.dataVersion()}|${query}|${JSON.stringify(engineOptions)}`
+        : '';
       const cached = caching ? this.#cache.get(key) : undefined;
       const response = cached ?? (await this.dialect.searchIndex.search(query, engineOptions));
       if (caching && !cached) this.#cache.set(key, response);
@@ -439,7 +483,13 @@ export class Storage extends EventEmitter<StorageEventMap> {
           createdAt: new Date().toISOString(),
         });
       }
-      this.#emitSafely('search:performed', { query, total: response.total, tookMs, topResultId: top, cached: !!cached });
+      this.#emitSafely('search:performed', {
+        query,
+        total: response.total,
+        tookMs,
+        topResultId: top,
+        cached: !!cached,
+      });
       failed = false;
       return { ...response, tookMs };
     } catch (error) {
@@ -456,14 +506,17 @@ export class Storage extends EventEmitter<StorageEventMap> {
 
   /** Autocomplete suggestions for a prefix. */
   async suggest(prefix: string, limit = 10): Promise<string[]> {
-    if (typeof prefix !== 'string' || prefix.length > 200) throw validationOf('prefix', 'expected a string of at most 200 characters');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw validationOf('limit', 'expected an integer from 1 to 50');
+    if (typeof prefix !== 'string' || prefix.length > 200)
+      throw validationOf('prefix', 'expected a string of at most 200 characters');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 50)
+      throw validationOf('limit', 'expected an integer from 1 to 50');
     return this.#read('entry.search', () => this.dialect.searchIndex.suggest(prefix, limit));
   }
 
   async getSearchHistory(options: { limit?: number; since?: string } = {}): Promise<SearchHistoryRecord[]> {
     const limit = options.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw validationOf('limit', 'expected an integer from 1 to 10000');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw validationOf('limit', 'expected an integer from 1 to 10000');
     await this.#history.flush();
     return this.#read('search.history', () => this.#kb.searchHistory(this.dialect.db, limit, options.since));
   }
@@ -498,7 +551,10 @@ export class Storage extends EventEmitter<StorageEventMap> {
     const id = typeof plugin === 'string' ? plugin : plugin.id;
     const started = this.#plugins.find((p) => p.resolved.definition.id === id);
     if (!started) {
-      const pkg = typeof plugin === 'string' ? `the package providing '${id}'` : (plugin.package ?? `the package providing '${id}'`);
+      const pkg =
+        typeof plugin === 'string'
+          ? `the package providing '${id}'`
+          : (plugin.package ?? `the package providing '${id}'`);
       throw new StorageError(
         StorageErrorCode.EXTENSION_NOT_ENABLED,
         `extension '${id}' is not enabled in this store: install ${pkg} and add { id: '${id}' } to config.mvp.extensions`,
@@ -576,7 +632,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#read('storage.metrics', async () => {
       const extensions: Record<string, Record<string, number>> = {};
       for (const { resolved, setup } of this.#plugins) {
-        if (setup.contributes?.metrics) extensions[resolved.definition.id] = await setup.contributes.metrics();
+        if (setup.contributes?.metrics)
+          extensions[resolved.definition.id] = await setup.contributes.metrics();
       }
       const hits = this.#cache.hits;
       const misses = this.#cache.misses;
@@ -585,7 +642,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
         dialect: this.dialect.name,
         operations: this.metrics.operations(),
         counters: { ...this.metrics.counters(), localWrites: this.#localWrites },
-        cache: { hits, misses, hitRate: hits + misses === 0 ? 0 : hits / (hits + misses), size: this.#cache.size },
+        cache: {
+          hits,
+          misses,
+          hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
+          size: this.#cache.size,
+        },
         database: { ...(await this.dialect.size()), entries: await this.#kb.count(this.dialect.db) },
         extensions,
       };
@@ -614,7 +676,10 @@ export class Storage extends EventEmitter<StorageEventMap> {
           });
         }
       }
-      const status = results.reduce<HealthState>((worst, r) => (RANK[r.status] > RANK[worst] ? r.status : worst), 'healthy');
+      const status = results.reduce<HealthState>(
+        (worst, r) => (RANK[r.status] > RANK[worst] ? r.status : worst),
+        'healthy',
+      );
       return { status, checkedAt: new Date().toISOString(), probes: results };
     });
   }
@@ -632,7 +697,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
           const report = await this.dialect.integrityCheck('quick');
           return report.ok
             ? { status: 'healthy' }
-            : { status: 'unhealthy', detail: report.problems.slice(0, 5).join('; '), data: { problems: report.problems } };
+            : {
+                status: 'unhealthy',
+                detail: report.problems.slice(0, 5).join('; '),
+                data: { problems: report.problems },
+              };
         },
       },
       {
@@ -644,7 +713,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
             return { status: 'unhealthy', detail: status.problems.map((p) => p.message).join('; ') };
           }
           if (status.pendingCount > 0) {
-            return { status: 'degraded', detail: `${status.pendingCount} pending migrations`, data: { dormant } };
+            return {
+              status: 'degraded',
+              detail: `${status.pendingCount} pending migrations`,
+              data: { dormant },
+            };
           }
           return { status: 'healthy', data: { dormant } };
         },
@@ -654,7 +727,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
         run: async () => {
           const { walBytes } = await this.dialect.size();
           return walBytes > maintenance.walWarnBytes
-            ? { status: 'degraded', detail: `WAL is ${walBytes} bytes (a long-open reader may block checkpoints)`, data: { walBytes } }
+            ? {
+                status: 'degraded',
+                detail: `WAL is ${walBytes} bytes (a long-open reader may block checkpoints)`,
+                data: { walBytes },
+              }
             : { status: 'healthy', data: { walBytes } };
         },
       },
@@ -662,10 +739,13 @@ export class Storage extends EventEmitter<StorageEventMap> {
         name: 'disk',
         run: async () => {
           const { freeBytes, databaseBytes } = await this.dialect.size();
-          if (freeBytes === undefined) return { status: 'healthy', detail: 'free space not reported by this dialect' };
+          if (freeBytes === undefined)
+            return { status: 'healthy', detail: 'free space not reported by this dialect' };
           // A full VACUUM or backup needs about the database's size again.
-          if (freeBytes < 64 * 1024 * 1024) return { status: 'unhealthy', detail: `${freeBytes} bytes free`, data: { freeBytes } };
-          if (freeBytes < databaseBytes * 2) return { status: 'degraded', detail: `${freeBytes} bytes free`, data: { freeBytes } };
+          if (freeBytes < 64 * 1024 * 1024)
+            return { status: 'unhealthy', detail: `${freeBytes} bytes free`, data: { freeBytes } };
+          if (freeBytes < databaseBytes * 2)
+            return { status: 'degraded', detail: `${freeBytes} bytes free`, data: { freeBytes } };
           return { status: 'healthy', data: { freeBytes } };
         },
       },

@@ -122,9 +122,11 @@ describe('entries', () => {
   it('refuses a stale update with CONFLICT (optimistic concurrency)', async () => {
     const id = await storage.createEntry(entry());
     await storage.updateEntry(id, { title: 'First edit', expectedVersion: 1 });
-    await expect(storage.updateEntry(id, { title: 'Second edit', expectedVersion: 1 })).rejects.toMatchObject({
-      code: 'CONFLICT',
-    });
+    await expect(storage.updateEntry(id, { title: 'Second edit', expectedVersion: 1 })).rejects.toMatchObject(
+      {
+        code: 'CONFLICT',
+      },
+    );
     expect((await storage.getEntry(id)).title).toBe('First edit');
   });
 
@@ -135,7 +137,10 @@ describe('entries', () => {
       entry({ title: 'C', category: 'JCL', tags: ['vsam', 'jcl'] }),
     ]);
     expect((await storage.listEntries({ category: 'VSAM' })).total).toBe(2);
-    expect((await storage.listEntries({ tag: 'VSAM' })).entries.map((e) => e.title).sort()).toEqual(['A', 'C']);
+    expect((await storage.listEntries({ tag: 'VSAM' })).entries.map((e) => e.title).sort()).toEqual([
+      'A',
+      'C',
+    ]);
     expect((await storage.listEntries({ severity: 'low' })).entries.map((e) => e.title)).toEqual(['B']);
     const page = await storage.listEntries({ orderBy: 'title', limit: 2, offset: 1 });
     expect(page).toMatchObject({ total: 3 });
@@ -151,8 +156,12 @@ describe('feedback, usage and relations', () => {
     const counters = await storage.recordFeedback(a!, { outcome: 'failure', comment: 'did not help' });
     expect(counters).toEqual({ id: a, usageCount: 0, successCount: 2, failureCount: 1, successRate: 2 / 3 });
     expect((await storage.recordUsage(a!, 'view')).usageCount).toBe(1);
-    await expect(storage.recordFeedback('missing', { outcome: 'success' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(storage.recordFeedback(a!, { outcome: 'success', rating: 9 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(storage.recordFeedback('missing', { outcome: 'success' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(storage.recordFeedback(a!, { outcome: 'success', rating: 9 })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
 
     await storage.addRelation(a!, b!, 'related');
     await storage.addRelation(a!, b!, 'related'); // idempotent
@@ -226,7 +235,7 @@ describe('events and audit', () => {
 });
 
 describe('extensions', () => {
-  it("fails a flat method of an absent extension with a typed error naming the package", async () => {
+  it('fails a flat method of an absent extension with a typed error naming the package', async () => {
     const error = await storage.createPattern({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
     expect(error).toMatchObject({ code: 'EXTENSION_NOT_ENABLED' });
@@ -248,7 +257,9 @@ describe('extensions', () => {
             await db.schema
               .createTable('kb_notes')
               .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-              .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+              .addColumn('entry_id', 'varchar(64)', (c) =>
+                c.notNull().references('kb_entries.id').onDelete('cascade'),
+              )
               .addColumn('text', 'text', (c) => c.notNull())
               .execute();
           },
@@ -279,7 +290,9 @@ describe('extensions', () => {
     const path = join(dir, 'with-notes.db');
     const s = await createStorage({ database: { path } }, { plugins: [notes] });
     try {
-      expect(s.plugins).toEqual([{ id: 'notes', version: '1.2.0', mvp: 2, package: null, namespace: 'notes' }]);
+      expect(s.plugins).toEqual([
+        { id: 'notes', version: '1.2.0', mvp: 2, package: null, namespace: 'notes' },
+      ]);
       const id = await s.createEntry(entry());
       const api = s.extension(notes);
       await api.addNote(id, 'seen twice this week');
@@ -317,7 +330,13 @@ describe('monitoring', () => {
 
     const health = await storage.healthCheck();
     expect(health.status).toBe('healthy');
-    expect(health.probes.map((p) => p.name)).toEqual(['connectivity', 'integrity', 'migrations', 'wal', 'disk']);
+    expect(health.probes.map((p) => p.name)).toEqual([
+      'connectivity',
+      'integrity',
+      'migrations',
+      'wal',
+      'disk',
+    ]);
 
     const report = await storage.optimize();
     expect(report.steps.every((s) => s.ok)).toBe(true);

@@ -24,6 +24,16 @@ const SEED = 20261128;
 const DB = argValue('db', `/tmp/kb-bench-${ENTRIES}.db`);
 const WEIGHTS = [10, 4, 2, 6, 3]; // title, problem, solution, tags, category — the store's defaults
 
+/** The part of better-sqlite3's Database the baseline uses (testkit does not depend on the driver). */
+interface RawSqlite {
+  exec(sql: string): void;
+  prepare(sql: string): {
+    all(...params: unknown[]): unknown[];
+    get(...params: unknown[]): unknown;
+    run(...params: unknown[]): unknown;
+  };
+}
+
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** The raw baseline's MATCH expression: phrases kept, prefix kept, every other token quoted and ANDed. */
@@ -51,7 +61,7 @@ async function main() {
     buildMs = performance.now() - start;
     console.log(`built ${ENTRIES} entries in ${(buildMs / 1000).toFixed(1)} s`);
   }
-  const sqlite = (storage.dialect as unknown as { sqlite: import('better-sqlite3').Database }).sqlite;
+  const sqlite = (storage.dialect as unknown as { sqlite: RawSqlite }).sqlite;
   if (!sqlite.prepare("select 1 from sqlite_master where name = 'bench_raw_fts'").get()) {
     const start = performance.now();
     sqlite.exec(`create virtual table bench_raw_fts using fts5(title, problem, solution, tags, category,
@@ -112,16 +122,23 @@ async function main() {
     const q = ops[i]!;
     const runOurs = () => timed(() => storage.searchEntries(q.query));
     const runRaw = () => timed(() => raw.all(rawMatch(q)));
-    const [a, b] =
-      i % 2 === 0
-        ? [await runOurs(), await runRaw()]
-        : (([r, o]) => [o, r])([await runRaw(), await runOurs()]);
+    let a: Awaited<ReturnType<typeof runOurs>>;
+    let b: Awaited<ReturnType<typeof runRaw>>;
+    if (i % 2 === 0) {
+      a = await runOurs();
+      b = await runRaw();
+    } else {
+      b = await runRaw();
+      a = await runOurs();
+    }
     samples.ours.wall.push(a.wallMs);
     samples.ours.cpu.push(a.cpuMs);
     samples.raw.wall.push(b.wallMs);
     samples.raw.cpu.push(b.cpuMs);
-    (byKind[q.kind] ??= { ours: [], raw: [] }).ours.push(a.wallMs);
-    byKind[q.kind]!.raw.push(b.wallMs);
+    const kind = byKind[q.kind] ?? { ours: [], raw: [] };
+    byKind[q.kind] = kind;
+    kind.ours.push(a.wallMs);
+    kind.raw.push(b.wallMs);
   }
   await storage.close();
 

@@ -35,9 +35,13 @@ export class AccessControl {
   check(actor: Actor, operation: string): void {
     const needed = this.#rules.get(operation);
     if (needed === undefined) {
-      throw new StorageError(StorageErrorCode.FORBIDDEN, `no access rule covers '${operation}'; refused by default`, {
-        details: { operation, actor: actor.id },
-      });
+      throw new StorageError(
+        StorageErrorCode.FORBIDDEN,
+        `no access rule covers '${operation}'; refused by default`,
+        {
+          details: { operation, actor: actor.id },
+        },
+      );
     }
     if (RANK[actor.role] < RANK[needed]) {
       throw new StorageError(

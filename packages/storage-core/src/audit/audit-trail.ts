@@ -26,7 +26,16 @@ const GENESIS = '0'.repeat(64);
 
 function rowHash(prev: string, at: string, actor: Actor, record: AuditRecord, detail: string | null): string {
   // A length-prefixed encoding: no field can be shifted into its neighbour to forge the same digest.
-  const fields = [prev, at, actor.id, actor.role, record.action, record.entity, record.entityId ?? '', detail ?? ''];
+  const fields = [
+    prev,
+    at,
+    actor.id,
+    actor.role,
+    record.action,
+    record.entity,
+    record.entityId ?? '',
+    detail ?? '',
+  ];
   const hash = createHash('sha256');
   for (const field of fields) hash.update(`${field.length}:${field}|`);
   return hash.digest('hex');
@@ -39,9 +48,19 @@ function rowHash(prev: string, at: string, actor: Actor, record: AuditRecord, de
 export class AuditTrail {
   constructor(private readonly db: Kysely<any>) {}
 
-  async append(trx: Transaction<any>, actor: Actor, records: readonly AuditRecord[], at: string): Promise<void> {
+  async append(
+    trx: Transaction<any>,
+    actor: Actor,
+    records: readonly AuditRecord[],
+    at: string,
+  ): Promise<void> {
     if (records.length === 0) return;
-    const last = await trx.selectFrom('kb_audit').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const last = await trx
+      .selectFrom('kb_audit')
+      .select('hash')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     let prev: string = last?.hash ?? GENESIS;
     const rows = records.map((record) => {
       const detail = record.detail === undefined ? null : JSON.stringify(record.detail);
@@ -62,7 +81,10 @@ export class AuditTrail {
     });
     // Chunked: SQLite binds at most 32,766 parameters per statement.
     for (let i = 0; i < rows.length; i += 2_000) {
-      await trx.insertInto('kb_audit').values(rows.slice(i, i + 2_000)).execute();
+      await trx
+        .insertInto('kb_audit')
+        .values(rows.slice(i, i + 2_000))
+        .execute();
     }
   }
 

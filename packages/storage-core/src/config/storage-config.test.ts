@@ -5,9 +5,20 @@ import { parseStorageConfig } from './storage-config.js';
 describe('parseStorageConfig', () => {
   it('fills every default from an empty config', () => {
     const config = parseStorageConfig({});
-    expect(config.database).toMatchObject({ type: 'sqlite', path: './kb.db', busyTimeoutMs: 5_000, pragmas: {} });
-    expect(config.backup.encryption).toEqual({ enabled: true, algorithm: 'aes-256-gcm', passphraseEnv: 'KB_BACKUP_PASSPHRASE' });
-    expect(config.performance.indexing.weights.title).toBeGreaterThan(config.performance.indexing.weights.problem);
+    expect(config.database).toMatchObject({
+      type: 'sqlite',
+      path: './kb.db',
+      busyTimeoutMs: 5_000,
+      pragmas: {},
+    });
+    expect(config.backup.encryption).toEqual({
+      enabled: true,
+      algorithm: 'aes-256-gcm',
+      passphraseEnv: 'KB_BACKUP_PASSPHRASE',
+    });
+    expect(config.performance.indexing.weights.title).toBeGreaterThan(
+      config.performance.indexing.weights.problem,
+    );
     expect(config.mvp).toEqual({ version: '1', features: {}, extensions: [] });
     expect(config.integrations.eventBus.durableLog).toBe(true);
   });
@@ -43,7 +54,10 @@ describe('parseStorageConfig', () => {
     [{ mvp: { version: '6' } }, 'mvp.version'],
     [{ mvp: { extensions: [{ id: 'Bad Id' }] } }, 'mvp.extensions.0.id'],
     [{ backup: { destinations: [{ type: 'local' }] } }, 'backup.destinations.0.path'],
-    [{ integrations: { external: [{ name: 'sn', type: 'servicenow', url: 'not a url' }] } }, 'integrations.external.0.url'],
+    [
+      { integrations: { external: [{ name: 'sn', type: 'servicenow', url: 'not a url' }] } },
+      'integrations.external.0.url',
+    ],
   ])('rejects %j at %s', (input, path) => {
     expect(() => parseStorageConfig(input)).toThrow(ConfigError);
     try {

@@ -27,11 +27,16 @@ export const databaseConfigSchema = z
     port: z.number().int().min(1).max(65_535).optional(),
     database: z.string().min(1).optional(),
     /** Schema (PostgreSQL) used for every table; lets several stores share one database. */
-    schema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
     credentials: credentialsSchema.optional(),
     pool: poolSchema.prefault({}),
     /** Extra SQLite pragmas applied on open, after the defaults (`journal_mode`, `synchronous`, …). */
-    pragmas: z.record(z.string().regex(/^[a-z_]+$/, 'pragma names are lower-case words'), pragmaValue).default({}),
+    pragmas: z
+      .record(z.string().regex(/^[a-z_]+$/, 'pragma names are lower-case words'), pragmaValue)
+      .default({}),
     /** How long a writer waits for another writer before failing with BUSY. */
     busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000),
     readonly: z.boolean().default(false),
@@ -109,7 +114,11 @@ export const performanceConfigSchema = z
       .strictObject({
         autoOptimize: z.boolean().default(false),
         intervalMs: z.number().int().min(60_000).default(86_400_000),
-        walWarnBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+        walWarnBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(64 * 1024 * 1024),
       })
       .prefault({}),
     monitoring: z

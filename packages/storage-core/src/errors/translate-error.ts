@@ -7,7 +7,8 @@ import { StorageError } from './storage-error.js';
  */
 export function translateDatabaseError(error: unknown, operation: string): StorageError {
   if (error instanceof StorageError) return error;
-  const code = typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
+  const code =
+    typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : '';
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'SQLITE_FULL' || /database or disk is full/i.test(message) || code === 'ENOSPC') {
     return new StorageError(
@@ -24,9 +25,13 @@ export function translateDatabaseError(error: unknown, operation: string): Stora
     );
   }
   if (code.startsWith('SQLITE_CONSTRAINT')) {
-    return new StorageError(StorageErrorCode.CONFLICT, `${operation}: a constraint refused the write (${message})`, {
-      cause: error,
-    });
+    return new StorageError(
+      StorageErrorCode.CONFLICT,
+      `${operation}: a constraint refused the write (${message})`,
+      {
+        cause: error,
+      },
+    );
   }
   if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') {
     return new StorageError(

@@ -31,10 +31,16 @@ export class EventLog {
         .limit(batchSize);
       if (options.from !== undefined) query = query.where('created_at', '>=', options.from);
       if (options.to !== undefined) query = query.where('created_at', '<', options.to);
-      if (options.types !== undefined && options.types.length > 0) query = query.where('type', 'in', options.types);
+      if (options.types !== undefined && options.types.length > 0)
+        query = query.where('type', 'in', options.types);
       const rows = await query.execute();
       for (const row of rows) {
-        yield { seq: Number(row.seq), type: row.type, payload: JSON.parse(row.payload), createdAt: row.created_at };
+        yield {
+          seq: Number(row.seq),
+          type: row.type,
+          payload: JSON.parse(row.payload),
+          createdAt: row.created_at,
+        };
       }
       if (rows.length < batchSize) return;
       after = Number(rows[rows.length - 1]!.seq);

@@ -8,11 +8,22 @@ export interface StorageEvents {
   'entry:created': { entry: KBEntry };
   'entry:updated': { entry: KBEntry; previous: KBEntry; changed: string[] };
   'entry:deleted': { id: string; entry: KBEntry };
-  'entry:feedback': { id: string; outcome: 'success' | 'failure'; rating: number | null; counters: UsageCounters };
+  'entry:feedback': {
+    id: string;
+    outcome: 'success' | 'failure';
+    rating: number | null;
+    counters: UsageCounters;
+  };
   'entry:used': { id: string; action: UsageAction; counters: UsageCounters };
   'relation:added': KBRelation;
   'relation:removed': { fromId: string; toId: string; type: RelationType };
-  'search:performed': { query: string; total: number; tookMs: number; topResultId: string | null; cached: boolean };
+  'search:performed': {
+    query: string;
+    total: number;
+    tookMs: number;
+    topResultId: string | null;
+    cached: boolean;
+  };
   'migration:applied': { namespace: string; id: string; durationMs: number };
   'migration:failed': { namespace: string; id: string; message: string };
   'storage:closed': Record<string, never>;
@@ -23,7 +34,6 @@ export type StorageEventName = keyof StorageEvents;
 
 /** The tuple form Node's typed EventEmitter wants. */
 export type StorageEventMap = { [K in keyof StorageEvents]: [StorageEvents[K]] };
-
 
 export interface LoggedEvent {
   seq: number;

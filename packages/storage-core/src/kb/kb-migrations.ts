@@ -36,7 +36,9 @@ export const kbSchemaMigration: Migration = {
 
     await db.schema
       .createTable('kb_tags')
-      .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('entry_id', 'varchar(64)', (c) =>
+        c.notNull().references('kb_entries.id').onDelete('cascade'),
+      )
       .addColumn('tag', 'varchar(64)', (c) => c.notNull())
       .addPrimaryKeyConstraint('kb_tags_pk', ['entry_id', 'tag'])
       .execute();
@@ -56,7 +58,9 @@ export const kbSchemaMigration: Migration = {
     await db.schema
       .createTable('kb_feedback')
       .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-      .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('entry_id', 'varchar(64)', (c) =>
+        c.notNull().references('kb_entries.id').onDelete('cascade'),
+      )
       .addColumn('outcome', 'varchar(16)', (c) => c.notNull().check(sql`outcome in ('success', 'failure')`))
       .addColumn('rating', 'integer', (c) => c.check(sql`rating between 1 and 5`))
       .addColumn('comment', 'text')
@@ -68,7 +72,9 @@ export const kbSchemaMigration: Migration = {
     await db.schema
       .createTable('usage_metrics')
       .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-      .addColumn('entry_id', 'varchar(64)', (c) => c.notNull().references('kb_entries.id').onDelete('cascade'))
+      .addColumn('entry_id', 'varchar(64)', (c) =>
+        c.notNull().references('kb_entries.id').onDelete('cascade'),
+      )
       .addColumn('action', 'varchar(32)', (c) => c.notNull())
       .addColumn('user_id', 'varchar(128)')
       .addColumn('session_id', 'varchar(128)')
@@ -91,10 +97,21 @@ export const kbSchemaMigration: Migration = {
       .addColumn('user_id', 'varchar(128)')
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('search_history_created_idx').on('search_history').column('created_at').execute();
+    await db.schema
+      .createIndex('search_history_created_idx')
+      .on('search_history')
+      .column('created_at')
+      .execute();
   },
   async down(db: Kysely<any>) {
-    for (const table of ['search_history', 'usage_metrics', 'kb_feedback', 'kb_relations', 'kb_tags', 'kb_entries']) {
+    for (const table of [
+      'search_history',
+      'usage_metrics',
+      'kb_feedback',
+      'kb_relations',
+      'kb_tags',
+      'kb_entries',
+    ]) {
       await db.schema.dropTable(table).execute();
     }
   },
@@ -112,7 +129,11 @@ export const eventsAndAuditMigration: Migration = {
       .addColumn('payload', 'text', (c) => c.notNull())
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .execute();
-    await db.schema.createIndex('kb_events_created_idx').on('kb_events').columns(['created_at', 'seq']).execute();
+    await db.schema
+      .createIndex('kb_events_created_idx')
+      .on('kb_events')
+      .columns(['created_at', 'seq'])
+      .execute();
 
     await db.schema
       .createTable('kb_audit')

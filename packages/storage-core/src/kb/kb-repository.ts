@@ -65,7 +65,9 @@ export function rowToEntry(row: EntryRow): KBEntry {
   };
 }
 
-export function countersOf(entry: Pick<KBEntry, 'id' | 'usageCount' | 'successCount' | 'failureCount'>): UsageCounters {
+export function countersOf(
+  entry: Pick<KBEntry, 'id' | 'usageCount' | 'successCount' | 'failureCount'>,
+): UsageCounters {
   const rated = entry.successCount + entry.failureCount;
   return {
     id: entry.id,
@@ -100,7 +102,11 @@ export class KbRepository {
   constructor(private readonly searchIndex: SearchIndex) {}
 
   async find(db: Db, id: string): Promise<KBEntry | null> {
-    const row = await db.selectFrom('kb_entries').select(ENTRY_COLUMNS).where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('kb_entries')
+      .select(ENTRY_COLUMNS)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row ? rowToEntry(row as EntryRow) : null;
   }
 
@@ -138,9 +144,13 @@ export class KbRepository {
     const ids = new Set<string>();
     for (const entry of entries) {
       if (ids.has(entry.id)) {
-        throw new StorageError(StorageErrorCode.CONFLICT, `entry id '${entry.id}' appears twice in the batch`, {
-          details: { id: entry.id },
-        });
+        throw new StorageError(
+          StorageErrorCode.CONFLICT,
+          `entry id '${entry.id}' appears twice in the batch`,
+          {
+            details: { id: entry.id },
+          },
+        );
       }
       ids.add(entry.id);
     }
@@ -148,7 +158,10 @@ export class KbRepository {
     if (existing.length > 0) {
       throw new StorageError(
         StorageErrorCode.CONFLICT,
-        `entry id${existing.length > 1 ? 's' : ''} ${existing.slice(0, 5).map((id) => `'${id}'`).join(', ')} already exist${existing.length > 1 ? '' : 's'}`,
+        `entry id${existing.length > 1 ? 's' : ''} ${existing
+          .slice(0, 5)
+          .map((id) => `'${id}'`)
+          .join(', ')} already exist${existing.length > 1 ? '' : 's'}`,
         { details: { ids: existing.slice(0, 100) } },
       );
     }
@@ -173,7 +186,10 @@ export class KbRepository {
         .execute();
       const tagRows = chunk.flatMap((e) => e.tags.map((tag) => ({ entry_id: e.id, tag })));
       for (let j = 0; j < tagRows.length; j += CHUNK * 2) {
-        await trx.insertInto('kb_tags').values(tagRows.slice(j, j + CHUNK * 2)).execute();
+        await trx
+          .insertInto('kb_tags')
+          .values(tagRows.slice(j, j + CHUNK * 2))
+          .execute();
       }
     }
     await this.searchIndex.upsertMany(trx, entries);
@@ -251,7 +267,10 @@ export class KbRepository {
     return before;
   }
 
-  async list(db: Db, options: Required<Omit<ListEntriesOptions, 'category' | 'severity' | 'tag'>> & ListEntriesOptions) {
+  async list(
+    db: Db,
+    options: Required<Omit<ListEntriesOptions, 'category' | 'severity' | 'tag'>> & ListEntriesOptions,
+  ) {
     let query = db.selectFrom('kb_entries');
     if (!options.includeArchived) query = query.where('archived', '=', 0);
     if (options.category !== undefined) query = query.where('category', '=', options.category);
@@ -282,7 +301,12 @@ export class KbRepository {
   async recordFeedback(
     trx: Transaction<any>,
     id: string,
-    feedback: { outcome: 'success' | 'failure'; rating?: number | undefined; comment?: string | undefined; userId?: string | undefined },
+    feedback: {
+      outcome: 'success' | 'failure';
+      rating?: number | undefined;
+      comment?: string | undefined;
+      userId?: string | undefined;
+    },
     now: string,
   ): Promise<KBEntry | null> {
     const before = await this.find(trx, id);
@@ -357,7 +381,12 @@ export class KbRepository {
     return true;
   }
 
-  async removeRelation(trx: Transaction<any>, fromId: string, toId: string, type: RelationType): Promise<boolean> {
+  async removeRelation(
+    trx: Transaction<any>,
+    fromId: string,
+    toId: string,
+    type: RelationType,
+  ): Promise<boolean> {
     const result = await trx
       .deleteFrom('kb_relations')
       .where('from_id', '=', fromId)
@@ -374,7 +403,12 @@ export class KbRepository {
       .where((eb) => eb.or([eb('from_id', '=', id), eb('to_id', '=', id)]))
       .orderBy('created_at')
       .execute();
-    return rows.map((r) => ({ fromId: r.from_id, toId: r.to_id, type: r.relation_type, createdAt: r.created_at }));
+    return rows.map((r) => ({
+      fromId: r.from_id,
+      toId: r.to_id,
+      type: r.relation_type,
+      createdAt: r.created_at,
+    }));
   }
 
   async insertSearchHistory(trx: Transaction<any>, records: readonly Omit<SearchHistoryRecord, 'id'>[]) {

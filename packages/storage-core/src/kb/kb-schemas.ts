@@ -3,9 +3,9 @@ import { ValidationError } from '../errors/storage-error.js';
 import { zodIssues } from '../util/zod-issues.js';
 import {
   type FeedbackInput,
-  KNOWN_CATEGORIES,
   type KBEntryInput,
   type KBEntryUpdate,
+  KNOWN_CATEGORIES,
   type ListEntriesOptions,
   RELATION_TYPES,
   SEVERITIES,
@@ -44,7 +44,8 @@ export function normalizeTag(value: string): string | null {
     .replace(/\s+/g, '-')
     .replace(/[^\p{L}\p{N}._+#-]/gu, '')
     .replace(/-{2,}/g, '-')
-    .replace(/^-+|-+$/g, '');
+    // A leading dash is noise, except on a negative number (`-904`, an SQLCODE).
+    .replace(/^-+(?!\d+$)|-+$/g, '');
   return tag.length === 0 ? null : tag;
 }
 
@@ -79,7 +80,10 @@ const categorySchema = text(LIMITS.category).transform(normalizeCategory);
 
 export const entryIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, 'ids are 1–64 letters, digits, dots, dashes, colons or underscores');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/,
+    'ids are 1–64 letters, digits, dots, dashes, colons or underscores',
+  );
 
 export const entryInputSchema = z.strictObject({
   id: entryIdSchema.optional(),
@@ -103,7 +107,10 @@ export const entryUpdateSchema = z
     archived: z.boolean().optional(),
     expectedVersion: z.number().int().min(1).optional(),
   })
-  .refine((u) => Object.keys(u).some((k) => k !== 'expectedVersion'), 'an update must change at least one field');
+  .refine(
+    (u) => Object.keys(u).some((k) => k !== 'expectedVersion'),
+    'an update must change at least one field',
+  );
 
 export const feedbackInputSchema = z.strictObject({
   outcome: z.enum(['success', 'failure']),
@@ -119,14 +126,17 @@ export const listOptionsSchema = z
   .strictObject({
     category: categorySchema.optional(),
     severity: z.enum(SEVERITIES).optional(),
-    tag: z.string().transform((t, ctx) => {
-      const tag = normalizeTag(t);
-      if (tag === null) {
-        ctx.addIssue({ code: 'custom', message: 'not a valid tag' });
-        return z.NEVER;
-      }
-      return tag;
-    }).optional(),
+    tag: z
+      .string()
+      .transform((t, ctx) => {
+        const tag = normalizeTag(t);
+        if (tag === null) {
+          ctx.addIssue({ code: 'custom', message: 'not a valid tag' });
+          return z.NEVER;
+        }
+        return tag;
+      })
+      .optional(),
     includeArchived: z.boolean().default(false),
     limit: z.number().int().min(1).max(1_000).default(50),
     offset: z.number().int().min(0).default(0),
@@ -142,7 +152,10 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, label: 
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issues = zodIssues(result.error).map((i) => ({ ...i, path: i.path ? `${label}.${i.path}` : label }));
-  throw new ValidationError(`Invalid ${label}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, issues);
+  throw new ValidationError(
+    `Invalid ${label}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+    issues,
+  );
 }
 
 export function validateEntryInput(value: KBEntryInput, label = 'entry'): ValidEntryInput {

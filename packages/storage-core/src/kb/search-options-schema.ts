@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { SEVERITIES } from './kb-types.js';
-import { normalizeCategory, normalizeTags, validate } from './kb-schemas.js';
 import type { SearchOptions } from '../search/search-types.js';
+import { normalizeCategory, normalizeTags, validate } from './kb-schemas.js';
+import { SEVERITIES } from './kb-types.js';
 
 const searchOptionsSchema = z
   .strictObject({

@@ -37,7 +37,8 @@ export class LatencyHistogram {
 
   summary(): LatencySummary {
     const sorted = this.#samples.slice(0, this.#filled).sort();
-    const at = (q: number) => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!);
+    const at = (q: number) =>
+      sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
     return {
       count: this.#count,
       errors: this.#errors,

@@ -6,9 +6,12 @@ import { zodIssues } from '../util/zod-issues.js';
 import type { PluginDefinition } from './plugin-types.js';
 
 const definitionSchema = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'ids are lower-case words joined by dashes').refine((id) => id !== 'core', {
-    message: "'core' is reserved for storage-core",
-  }),
+  id: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'ids are lower-case words joined by dashes')
+    .refine((id) => id !== 'core', {
+      message: "'core' is reserved for storage-core",
+    }),
   version: z.string().refine((v) => semver.valid(v) !== null, 'must be a semver version'),
   mvp: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
   package: z.string().min(1).optional(),
@@ -37,7 +40,8 @@ export function definePlugin<const Id extends string, Api = unknown>(
 export function assertPluginDefinition(value: unknown): asserts value is PluginDefinition {
   const result = definitionSchema.safeParse(value);
   if (!result.success) {
-    const id = typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : '(unnamed)';
+    const id =
+      typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : '(unnamed)';
     const issues = zodIssues(result.error);
     throw new StorageError(
       StorageErrorCode.EXTENSION_INVALID,

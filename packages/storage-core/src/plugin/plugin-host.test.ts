@@ -14,9 +14,9 @@ describe('definePlugin', () => {
     expect(() => definePlugin({ id: 'x', version: 'one', mvp: 2 })).toThrow(/semver version/);
     expect(() => definePlugin({ id: 'x', version: '1.0.0', mvp: 7 as 2 })).toThrow(/mvp/);
     expect(() => definePlugin({ id: 'core', version: '1.0.0', mvp: 1 })).toThrow(/reserved/);
-    expect(() => definePlugin({ id: 'x', version: '1.0.0', mvp: 2, dependsOn: { y: 'not a range!' } })).toThrow(
-      /semver range/,
-    );
+    expect(() =>
+      definePlugin({ id: 'x', version: '1.0.0', mvp: 2, dependsOn: { y: 'not a range!' } }),
+    ).toThrow(/semver range/);
   });
 });
 
@@ -40,7 +40,9 @@ describe('orderByDependencies', () => {
   });
 
   it('refuses a missing dependency and a version outside the range', () => {
-    expect(() => orderByDependencies([wrap(plugin('a', { b: '^1.0.0' }))])).toThrow(/'b', which is not enabled/);
+    expect(() => orderByDependencies([wrap(plugin('a', { b: '^1.0.0' }))])).toThrow(
+      /'b', which is not enabled/,
+    );
     expect(() =>
       orderByDependencies([wrap(plugin('a', { b: '^2.0.0' })), wrap(plugin('b', {}, '1.4.0'))]),
     ).toThrow(/needs b \^2.0.0, but b 1.4.0/);
@@ -48,7 +50,9 @@ describe('orderByDependencies', () => {
   });
 
   it('gives every extension namespace core as a dependency', () => {
-    const namespaces = pluginNamespaces(orderByDependencies([wrap(plugin('p')), wrap(plugin('q', { p: '*' }))]));
+    const namespaces = pluginNamespaces(
+      orderByDependencies([wrap(plugin('p')), wrap(plugin('q', { p: '*' }))]),
+    );
     expect(namespaces.map((n) => [n.namespace, n.dependsOn])).toEqual([
       ['p', ['core']],
       ['q', ['core', 'p']],
@@ -58,11 +62,15 @@ describe('orderByDependencies', () => {
 
 describe('resolvePlugins', () => {
   it('imports an extension named in the config from its package', async () => {
-    const config = parseStorageConfig({ mvp: { extensions: [{ id: 'patterns', options: { threshold: 3 } }] } });
+    const config = parseStorageConfig({
+      mvp: { extensions: [{ id: 'patterns', options: { threshold: 3 } }] },
+    });
     const imported: string[] = [];
     const resolved = await resolvePlugins(config, [], async (specifier) => {
       imported.push(specifier);
-      return { default: (options: Record<string, unknown>) => plugin('patterns', {}, `1.${options.threshold}.0`) };
+      return {
+        default: (options: Record<string, unknown>) => plugin('patterns', {}, `1.${options.threshold}.0`),
+      };
     });
     expect(imported).toEqual(['@mainframe-kb/plugin-patterns']);
     expect(resolved[0]?.definition.version).toBe('1.3.0');

@@ -44,7 +44,12 @@ export async function resolvePlugins(
   }
   for (const entry of config.mvp.extensions) {
     if (!entry.enabled || byId.has(entry.id)) continue;
-    const definition = await importPlugin(entry.id, entry.package ?? defaultPackageOf(entry.id), entry.options, importer);
+    const definition = await importPlugin(
+      entry.id,
+      entry.package ?? defaultPackageOf(entry.id),
+      entry.options,
+      importer,
+    );
     resolved.push({ definition, options: { ...entry.options } });
   }
   return orderByDependencies(resolved);
@@ -131,7 +136,9 @@ export function pluginNamespaces(plugins: readonly ResolvedPlugin[]): MigrationN
     .map((p) => ({
       namespace: p.definition.id,
       dependsOn: ['core', ...Object.keys(p.definition.dependsOn ?? {}).filter((d) => d !== 'core')].filter(
-        (d) => d === 'core' || plugins.some((q) => q.definition.id === d && (q.definition.migrations?.length ?? 0) > 0),
+        (d) =>
+          d === 'core' ||
+          plugins.some((q) => q.definition.id === d && (q.definition.migrations?.length ?? 0) > 0),
       ),
       migrations: p.definition.migrations ?? [],
     }));

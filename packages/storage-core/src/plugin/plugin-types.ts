@@ -46,7 +46,9 @@ export interface PluginContributions {
   tables?: readonly TableContribution[];
 }
 
-export type EventHandlers = { [K in keyof StorageEvents]?: (payload: StorageEvents[K]) => void | Promise<void> };
+export type EventHandlers = {
+  [K in keyof StorageEvents]?: (payload: StorageEvents[K]) => void | Promise<void>;
+};
 
 /** What an extension's `setup` returns. */
 export interface PluginSetup<Api = unknown> {

@@ -196,7 +196,7 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
 
   it('scores candidates in JavaScript exactly as FTS5 bm25 does', async () => {
     const stats = readFts5Stats(store.adapter.sqlite);
-    const queries = ['dataset not found', '"file not found"', 'abend*', 'vsam OR db2 status', 'S0C7 -cobol', 'contratacao'];
+    const queries = ['dataset not found', '"file not found"', 'abend*', 'vsam OR db2 status', 'abend -cobol', 'contratacao'];
     for (const q of queries) {
       const parsed = parseQuery(q);
       const match = matchExpression(parsed)!;
@@ -267,7 +267,8 @@ describe('Fts5SearchIndex on queries of common words (champion lists)', () => {
     for (const q of ['dataset', 'job', 'abend*', 'data exception', 'file not found', '"file not found"']) {
       const a = await dense.index.search(q, { limit: 5 });
       const b = await exact.index.search(q, { limit: 5 });
-      expect(a.approximate, q).toBe(true);
+      // Above the exact limit (3 here) the answer comes from candidates and says so; at or below it, exact.
+      expect(a.approximate, q).toBe(b.total > 3 ? true : undefined);
       expect(b.approximate, q).toBeUndefined();
       expect(a.results.length, q).toBe(b.results.length);
       expect(a.total, q).toBeGreaterThan(0);
@@ -293,7 +294,8 @@ describe('Fts5SearchIndex on queries of common words (champion lists)', () => {
   it('applies filters to candidates and falls back to ranking every match when candidates run out', async () => {
     const filtered = await dense.index.search('dataset', { category: 'JCL', limit: 10 });
     const reference = await exact.index.search('dataset', { category: 'JCL', limit: 10 });
-    expect(filtered.results.map((r) => r.entry.id).sort()).toEqual(reference.results.map((r) => r.entry.id).sort());
+    // The two stores hold the same seeds under different generated ids: compare titles.
+    expect(filtered.results.map((r) => r.entry.title).sort()).toEqual(reference.results.map((r) => r.entry.title).sort());
     for (const r of filtered.results) expect(r.entry.category).toBe('JCL');
   });
 
@@ -370,10 +372,11 @@ describe('Fts5SearchIndex keeps in step with the table', () => {
 
   it('check() reports a damaged FTS5 index', async () => {
     await addEntries(store, [{ title: 'Damaged index entry', problem: 'p', solution: 's', category: 'JCL' }]);
-    // Change the stored copy of the text without the index knowing: postings and content now disagree.
-    await sql`update kb_fts_content set c0 = 'something else entirely' where id = (select max(id) from kb_fts_content)`.execute(
-      store.adapter.db,
-    );
+    // Simulate on-disk damage: change FTS5's stored copy of the text behind its back (SQLite refuses to
+    // write shadow tables outside unsafe mode), so the postings and the content disagree.
+    store.adapter.sqlite.unsafeMode(true);
+    store.adapter.sqlite.exec(`update kb_fts_content set c0 = 'something else entirely' where id = (select max(id) from kb_fts_content)`);
+    store.adapter.sqlite.unsafeMode(false);
     const report = await store.index.check();
     expect(report.ok).toBe(false);
     expect(report.problems.some((p) => p.includes('integrity-check'))).toBe(true);

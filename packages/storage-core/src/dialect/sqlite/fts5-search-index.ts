@@ -5,16 +5,17 @@ import { StorageErrorCode } from '../../errors/error-codes.js';
 import { StorageError, ValidationError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
 import { type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
-import { validateSearchOptions, type ValidSearchOptions } from '../../kb/search-options-schema.js';
+import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
 import type { KBEntry } from '../../kb/kb-types.js';
-import { type Bm25Stats, bm25Idf, bm25Score, BM25_K1 } from '../../search/bm25.js';
+import { BM25_K1, type Bm25Stats, bm25Idf, bm25Score } from '../../search/bm25.js';
 import { ChampionIndex } from '../../search/champion-index.js';
-import { type DocumentMatch, DocumentMatcher } from '../../search/document-matcher.js';
+import { DocumentMatcher } from '../../search/document-matcher.js';
+import { EntryFacts } from '../../search/entry-facts.js';
 import { FacetCounter } from '../../search/facet-counter.js';
 import { parseQuery } from '../../search/query-parser.js';
 import { type ParsedQuery, type QueryAtom, renderQuery } from '../../search/query-types.js';
 import type { SearchIndex } from '../../search/search-index.js';
-import { hasFilters, passesFilters, type ResolvedFilters, resolveFilters } from '../../search/search-filters.js';
+import { passesFilters, type ResolvedFilters, resolveFilters } from '../../search/search-filters.js';
 import { rankRows, type ScoredRow } from '../../search/search-ranking.js';
 import type {
   MatchType,
@@ -42,7 +43,7 @@ export interface Fts5Tuning {
   exactLimit: number;
   /** Entries kept per term in the champion lists. */
   listSize: number;
-  /** Candidates scored exactly (in JavaScript) for a query above `exactLimit`. */
+  /** Most candidate rows read and scored in JavaScript for one query above `exactLimit`. */
   candidates: number;
   /** Matches sampled to estimate `total` and the facets above `exactLimit`. */
   sampleSize: number;
@@ -68,6 +69,10 @@ const MAX_PREFIX_EXPANSIONS = 24;
 const MAX_INCREMENTAL = 2_000;
 /** upsertMany batches larger than this mark the champion lists stale instead of listing their keys. */
 const MAX_TRACKED_BATCH = 256;
+/** Candidate rows read per round trip when their exact score is needed. */
+const FETCH_BATCH = 32;
+/** Entries ranked exactly beyond the page before the usage blend is applied (it can reorder close scores). */
+const BLEND_MARGIN = 10;
 const CHUNK = 400;
 
 const ENTRY_COLUMNS =
@@ -89,23 +94,33 @@ interface MetaRow {
 interface Champions {
   index: ChampionIndex;
   corrector: SpellCorrector;
+  facts: EntryFacts;
   dataVersion: number;
   /** Newest updated_at seen: entries written by other connections after it are folded in on refresh. */
   watermark: string;
-  /** Entries folded in one by one since the build. */
-  incremental: number;
+  /** Entries folded in one by one since the build; their older list entries may be stale. */
+  touched: Set<number>;
 }
 
-interface Candidate {
+/** What the champion lists say about one positive atom of a query. */
+interface AtomEstimate {
+  /** Listed entries with their saturation for the atom: exact for a plain word, an upper bound for a phrase. */
+  known: Map<number, number>;
+  /** No unlisted entry has a higher saturation for the atom. */
+  floor: number;
+  /** Upper bound of the entries holding the atom (for its idf). */
+  hits: number;
+  /** `known` values are exact saturations (a plain word), not bounds or estimates. */
+  exact: boolean;
+  /** `known` values are upper bounds (false for prefixes, whose values are only estimates). */
+  bounded: boolean;
+}
+
+/** A match whose text score is known; `row` when it has been read. */
+interface TextScored {
   seq: number;
-  /** Upper bound (words and phrases) or estimate (prefixes) of the text score. */
-  bound: number;
-}
-
-interface Scored {
-  row: EntryRow;
-  match: DocumentMatch;
   text: number;
+  row?: EntryRow;
 }
 
 interface PlanResult {
@@ -128,11 +143,6 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-function columnsOf(row: Pick<EntryRow, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
-  const tags = JSON.parse(row.tags) as string[];
-  return [row.title, row.problem, row.solution, tags.join(' '), row.category];
-}
-
 function parseTags(json: string): string[] {
   try {
     const value = JSON.parse(json) as unknown;
@@ -142,24 +152,35 @@ function parseTags(json: string): string[] {
   }
 }
 
+function columnsOf(row: Pick<EntryRow, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
+  return [row.title, row.problem, row.solution, parseTags(row.tags).join(' '), row.category];
+}
+
 /**
- * The SQLite engine: FTS5 for matching and for exact ranking of ordinary queries, champion lists and a
- * JavaScript BM25 for queries of common words, JavaScript snippets, and a spell corrector over the index
+ * The SQLite engine: FTS5 for matching and for exact ranking of ordinary queries; champion lists and a
+ * JavaScript BM25 for queries of common words; snippets in JavaScript; spell correction over the index
  * vocabulary.
  *
  * Query plan (see `search`):
  * 1. Parse; correct misspelt words; build an FTS5 MATCH string in which every token is quoted.
- * 2. Count matches up to `exactLimit + 1` (FTS5 stops at the limit, so this is cheap however common the
- *    words are).
- * 3. At most `exactLimit` matches: one statement returns every match with its weighted bm25 and the row's
- *    category, severity, tags and counters; filters, facets, the usage blend and the sort run in JavaScript
- *    over that set — exact, and FTS5 never has to sort.
- * 4. More: the slow tail of a plain `ORDER BY rank`, which must score every match. Instead the champion
- *    lists of the query's atoms give candidates with an upper bound of their score; the best few hundred are
- *    read, matched and scored with FTS5's bm25 formula in JavaScript, stopping as soon as no unread candidate
- *    can enter the page; `total` and the facets are estimated from a fixed-size sample of the matches taken
- *    at a query-dependent position (so the same query gives the same estimate), and the response says
- *    `approximate: true`. Other sort orders and deep pages rank every match in SQL.
+ * 2. Count matches up to `exactLimit + 1` — FTS5 stops at the limit, so this is cheap however common the
+ *    words are.
+ * 3. At most `exactLimit` matches: one statement returns every match with its weighted bm25 (no ORDER BY,
+ *    so FTS5 never sorts); filters and facets over every match come from the in-memory entry facts (or a
+ *    join while those are not loaded); the usage blend and the page are computed in JavaScript, reading the
+ *    table only for the entries that can reach the page. Exact in every respect.
+ * 4. More matches — the slow tail of a plain `ORDER BY rank`, which must score every one of them: the
+ *    champion lists of the query's atoms give candidates with an exact score (plain words listed for every
+ *    atom) or an upper bound; candidates are taken best bound first, and rows are read and scored with
+ *    FTS5's bm25 formula in JavaScript only while a bound can still beat the page, threshold-algorithm
+ *    style. `total` and the facets are estimated from a fixed-size sample of the matches taken at a
+ *    query-dependent position (the same query gives the same estimate), and the response says
+ *    `approximate: true`. Other sort orders and pages deeper than `deepestPage` rank every match in SQL.
+ *
+ * The champion lists, the vocabulary and the entry facts are built in one pass over kb_entries when first
+ * needed (a query of common words, a word to correct, or optimize()), then kept current: entries written
+ * through this connection are folded in on the next search, and so are entries other connections wrote
+ * (found by updated_at once PRAGMA data_version moves).
  */
 export class Fts5SearchIndex implements SearchIndex {
   readonly migrations = [fts5IndexMigration];
@@ -376,14 +397,11 @@ export class Fts5SearchIndex implements SearchIndex {
         else if (this.#countUpTo(match, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
           plan = this.#exact(match, filters, opts);
         } else {
-          plan =
-            (opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage
-              ? this.#fromChampions(match, matcher, filters, opts)
-              : undefined) ?? this.#rankedInSql(match, filters, opts);
+          const shallow = opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
+          plan = (shallow ? this.#fromChampions(match, matcher, filters, opts) : undefined) ?? this.#rankedInSql(match, filters, opts);
         }
-        const results = this.#page(plan, matcher, opts, match === undefined);
         const response: SearchResponse = {
-          results,
+          results: this.#page(plan, matcher, opts, match === undefined),
           total: plan.total,
           facets: opts.facets ? plan.facets : EMPTY_FACETS,
           corrections,
@@ -451,15 +469,32 @@ export class Fts5SearchIndex implements SearchIndex {
     return `bm25(kb_fts, ${this.#weights.map((w) => Number(w).toString()).join(', ')})`;
   }
 
-  /** Every match with its bm25 and what filters, facets and ranking need: exact in every respect. */
+  /** At most `exactLimit` matches: every one scored by FTS5 and filtered and counted; exact. */
   #exact(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+    const facts = opts.sortBy === 'relevance' ? this.#currentFacts() : undefined;
+    const counter = new FacetCounter();
+    if (facts) {
+      const rows = this.#stmt(`select rowid, ${this.#bm25Sql()} from kb_fts where kb_fts match ?`).raw().all(match) as [
+        number,
+        number,
+      ][];
+      const scored: TextScored[] = [];
+      for (const [seq, rank] of rows) {
+        if (!facts.passes(seq, filters)) continue;
+        if (opts.facets) facts.count(seq, counter);
+        scored.push({ seq, text: -rank });
+      }
+      scored.sort((a, b) => b.text - a.text || a.seq - b.seq);
+      const blended = this.#blendTop(scored, opts.offset + opts.limit);
+      return { ...blended, total: scored.length, facets: counter.facets(), approximate: false };
+    }
+    // Without the entry facts in memory (nothing has needed them yet), or for another sort order: a join.
     const rows = this.#stmt(
       `select f.rowid as seq, ${this.#bm25Sql()} as rank, e.category, e.severity, e.tags, e.archived,
               e.usage_count, e.success_count, e.failure_count, e.updated_at
        from kb_fts f cross join kb_entries e on e.seq = f.rowid
        where kb_fts match ?`,
     ).all(match) as MetaRow[];
-    const counter = new FacetCounter();
     const ranked: ScoredRow[] = [];
     for (const r of rows) {
       const tags = parseTags(r.tags);
@@ -487,24 +522,44 @@ export class Fts5SearchIndex implements SearchIndex {
     };
   }
 
+  /**
+   * Applies the usage blend to matches sorted by text score, reading rows only for those that can reach the
+   * page: the blend adds at most `usageWeight` to a score, so once the page's last final score beats what
+   * the next text score could reach with perfect popularity, nothing further down can enter. `rescore`
+   * (champion candidates) recomputes a read row's exact text score and drops rows that no longer match.
+   */
+  #blendTop(
+    sorted: TextScored[],
+    need: number,
+    rescore?: (row: EntryRow) => number | null,
+  ): { ranked: ScoredRow[]; rows: Map<number, EntryRow> } {
+    const rows = new Map<number, EntryRow>();
+    let take = Math.min(sorted.length, need + BLEND_MARGIN);
+    for (;;) {
+      const missing = sorted.slice(0, take).filter((s) => !s.row && !rows.has(s.seq));
+      for (const row of this.#rowsBySeq(missing.map((s) => s.seq))) rows.set(row.seq, row);
+      const ranked: ScoredRow[] = [];
+      for (const s of sorted.slice(0, take)) {
+        const row = s.row ?? rows.get(s.seq);
+        if (!row) continue;
+        rows.set(row.seq, row);
+        const text = rescore ? rescore(row) : s.text;
+        if (text === null) continue;
+        ranked.push(this.#scored(row.seq, text, row));
+      }
+      rankRows(ranked, 'relevance', this.#usageWeight);
+      if (take >= sorted.length) return { ranked, rows };
+      const best = sorted[0]!.text;
+      const reachable = (1 - this.#usageWeight) * (sorted[take]!.text / best) + this.#usageWeight;
+      if (ranked.length >= need && ranked[need - 1]!.final >= reachable) return { ranked, rows };
+      take = Math.min(sorted.length, take * 2);
+    }
+  }
+
   /** Filters only (no words): a listing ordered by popularity or the asked-for key; exact. */
   #filterOnly(parsed: ParsedQuery, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
     if (filters.impossible) return { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (!filters.includeArchived) where.push('e.archived = 0');
-    if (filters.categories.length > 0) {
-      where.push('lower(e.category) = ?');
-      params.push(filters.categories[0]);
-    }
-    if (filters.severities.length > 0) {
-      where.push('e.severity = ?');
-      params.push(filters.severities[0]);
-    }
-    for (const tag of filters.tags) {
-      where.push('e.id in (select entry_id from kb_tags where tag = ?)');
-      params.push(tag);
-    }
+    const { where, params } = this.#filterSql(filters);
     const excluded = negatedExpression(parsed);
     if (excluded !== undefined) {
       where.push('e.seq not in (select rowid from kb_fts where kb_fts match ?)');
@@ -524,10 +579,9 @@ export class Fts5SearchIndex implements SearchIndex {
     return { ranked, total: ranked.length, facets: counter.facets(), approximate: false };
   }
 
-  /** Deep pages and non-relevance orders of a query matching very many entries: every match, in SQL. */
-  #rankedInSql(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
-    const where: string[] = ['kb_fts match ?'];
-    const params: unknown[] = [match];
+  #filterSql(filters: ResolvedFilters): { where: string[]; params: unknown[] } {
+    const where: string[] = [];
+    const params: unknown[] = [];
     if (!filters.includeArchived) where.push('e.archived = 0');
     if (filters.categories.length > 0) {
       where.push('lower(e.category) = ?');
@@ -541,6 +595,12 @@ export class Fts5SearchIndex implements SearchIndex {
       where.push('e.id in (select entry_id from kb_tags where tag = ?)');
       params.push(tag);
     }
+    return { where, params };
+  }
+
+  /** Deep pages and other orders of a query matching very many entries: every match ranked in SQL. */
+  #rankedInSql(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+    const { where, params } = this.#filterSql(filters);
     const order = {
       relevance: 'rank',
       usage: 'e.usage_count desc, rank',
@@ -553,18 +613,18 @@ export class Fts5SearchIndex implements SearchIndex {
     const rows = this.#stmt(
       `select f.rowid as seq, ${this.#bm25Sql()} as rank, e.usage_count, e.success_count, e.failure_count, e.updated_at
        from kb_fts f cross join kb_entries e on e.seq = f.rowid
-       where ${where.join(' and ')} order by ${order} limit ?`,
-    ).all(...params, limit) as MetaRow[];
+       where ${['kb_fts match ?', ...where].join(' and ')} order by ${order} limit ?`,
+    ).all(match, ...params, limit) as MetaRow[];
     const ranked = rows.map((r) => this.#scored(r.seq, -r.rank, r));
     rankRows(ranked, opts.sortBy, this.#usageWeight);
-    const sample = this.#sample(match, filters, opts.facets);
+    const sample = this.#sample(match, filters, this.#ensureChampions().facts);
     return { ranked, total: Math.max(sample.total, ranked.length), facets: sample.facets, approximate: sample.approximate };
   }
 
   /**
-   * Queries of common words: candidates from the champion lists, best upper bound first, read and scored
-   * exactly in chunks until no unread candidate can reach the page. Undefined when the candidates cannot
-   * fill the page (rare filters): the caller then ranks every match in SQL.
+   * Queries of common words, from champion candidates (see the class comment). Undefined when the
+   * candidates cannot fill the page although more matches exist (rare filters): the caller then ranks every
+   * match in SQL.
    */
   #fromChampions(
     match: string,
@@ -573,173 +633,173 @@ export class Fts5SearchIndex implements SearchIndex {
     opts: ValidSearchOptions,
   ): PlanResult | undefined {
     const champions = this.#ensureChampions();
+    const { facts, touched } = champions;
     const stats = this.#stats();
     const positives = matcher.positiveAtoms;
-    const idfs = new Float64Array(matcher.atoms.length);
-    const estimates: { known: Map<number, number>; floor: number }[] = [];
-    let bounded = true;
+    const idfs = new Float64Array(matcher.atoms.length).fill(1);
+    const estimates: AtomEstimate[] = [];
     for (let a = 0; a < positives; a++) {
-      const atom = matcher.atoms[a]!;
-      const e = this.#estimate(atom, champions.index, stats.rows);
+      const e = this.#estimate(matcher.atoms[a]!, champions.index, stats.rows);
       idfs[a] = bm25Idf(stats.rows, e.hits);
       estimates.push(e);
-      if (atom.prefix) bounded = false;
     }
-    for (let a = positives; a < matcher.atoms.length; a++) idfs[a] = 1;
-    const candidates = new Map<number, number>();
-    for (const e of estimates) for (const seq of e.known.keys()) candidates.set(seq, 0);
-    const order: Candidate[] = [];
-    for (const seq of candidates.keys()) {
-      let bound = 0;
-      estimates.forEach((e, a) => {
-        bound += idfs[a]! * (e.known.get(seq) ?? e.floor);
-      });
-      order.push({ seq, bound });
-    }
-    order.sort((x, y) => y.bound - x.bound || x.seq - y.seq);
-    const need = opts.offset + opts.limit;
-    const budget = Math.min(order.length, Math.max(this.#tuning.candidates, 4 * need));
-    const scored: Scored[] = [];
-    const rows = new Map<number, EntryRow>();
-    let read = 0;
-    const step = 100;
-    while (read < budget) {
-      const chunk = order.slice(read, Math.min(budget, read + step)).map((c) => c.seq);
-      read += chunk.length;
-      for (const row of this.#rowsBySeq(chunk)) {
-        const tags = parseTags(row.tags);
-        if (!passesFilters({ category: row.category, severity: row.severity, tags, archived: Number(row.archived) === 1 }, filters)) continue;
-        const m = matcher.match([row.title, row.problem, row.solution, tags.join(' '), row.category]);
-        if (!m) continue;
-        scored.push({ row, match: m, text: bm25Score(m.freqs, idfs, m.length, stats.avgLength) });
-        rows.set(row.seq, row);
+    const negated = matcher.atoms.length > positives;
+    const rescore = (row: EntryRow): number | null => {
+      const m = matcher.match(columnsOf(row));
+      return m ? bm25Score(m.freqs, idfs, m.length, stats.avgLength) : null;
+    };
+    // Candidates with their bound; `exact` when every atom's list gives the entry's exact saturation.
+    const seen = new Set<number>();
+    const candidates: { seq: number; bound: number; exact: boolean }[] = [];
+    for (const e of estimates) {
+      for (const seq of e.known.keys()) {
+        if (seen.has(seq)) continue;
+        seen.add(seq);
+        if (!facts.passes(seq, filters)) continue;
+        let bound = 0;
+        let exact = !negated && !touched.has(seq);
+        estimates.forEach((x, a) => {
+          const v = x.known.get(seq);
+          bound += idfs[a]! * (v ?? x.floor);
+          if (v === undefined || !x.exact) exact = false;
+        });
+        candidates.push({ seq, bound, exact });
       }
-      if (!bounded || scored.length < need || read >= order.length) continue;
-      // Stop when the next candidate, even at its bound and with the best popularity, cannot reach the page.
-      const ranked = scored.map((s) => this.#scored(s.row.seq, s.text, s.row));
-      rankRows(ranked, 'relevance', this.#usageWeight);
-      const best = Math.max(...scored.map((s) => s.text));
-      const reachable = (1 - this.#usageWeight) * (order[read]!.bound / best) + this.#usageWeight;
-      if (ranked[need - 1]!.final >= reachable) break;
     }
-    const sample = this.#sample(match, filters, opts.facets);
-    if (scored.length < need && sample.total > scored.length) return undefined;
-    const ranked = scored.map((s) => this.#scored(s.row.seq, s.text, s.row));
-    rankRows(ranked, 'relevance', this.#usageWeight);
+    const bounded = estimates.every((e) => e.bounded);
+    candidates.sort((x, y) => y.bound - x.bound || x.seq - y.seq);
+    const need = opts.offset + opts.limit;
+    const want = need + BLEND_MARGIN;
+    const found: TextScored[] = [];
+    // The `want`-th best text score so far: a candidate whose bound cannot beat it is not worth reading.
+    const threshold = () => (found.length < want ? -1 : found[want - 1]!.text);
+    const insert = (t: TextScored) => {
+      let at = found.length;
+      while (at > 0 && found[at - 1]!.text < t.text) at--;
+      found.splice(at, 0, t);
+    };
+    // Without bounds (prefixes) nothing tells when to stop: read a few pages' worth, best estimate first.
+    const budget = bounded ? this.#tuning.candidates : Math.min(this.#tuning.candidates, Math.max(3 * want, 48));
+    let pending: number[] = [];
+    let read = 0;
+    const flush = () => {
+      for (const row of this.#rowsBySeq(pending)) {
+        const text = rescore(row);
+        if (text !== null) insert({ seq: row.seq, text, row });
+      }
+      read += pending.length;
+      pending = [];
+    };
+    for (const c of candidates) {
+      if (bounded && c.bound <= threshold()) break;
+      if (c.exact) insert({ seq: c.seq, text: c.bound });
+      else {
+        pending.push(c.seq);
+        if (pending.length >= FETCH_BATCH) flush();
+      }
+      if (read + pending.length >= budget) break;
+    }
+    if (pending.length > 0) flush();
+    const sample = this.#sample(match, filters, facts);
+    if (found.length < need && sample.total > found.length) return undefined;
+    const { ranked, rows } = this.#blendTop(found, need, rescore);
+    // The order comes from candidates, not from every match: approximate even when the sample counted all.
+    return { ranked, total: Math.max(sample.total, found.length), facets: sample.facets, approximate: true, rows };
+  }
+
+  /**
+   * What the champion lists say about one atom. A plain word: its list's saturations, exact. A phrase: for
+   * each listed entry the smallest saturation among its words (a phrase occurs no more often than its
+   * rarest word), an upper bound. A prefix: the best saturation among its most frequent expansions, an
+   * estimate only (several expansions add up).
+   */
+  #estimate(atom: QueryAtom, index: ChampionIndex, rows: number): AtomEstimate {
+    const parts = atom.terms.map((term, i) => {
+      const expand = atom.prefix && i === atom.terms.length - 1;
+      const terms = expand ? index.termsWithPrefix(term, MAX_PREFIX_EXPANSIONS) : [term];
+      const values = new Map<number, number>();
+      let floor = 0;
+      for (const t of terms) {
+        const list = index.list(t);
+        if (!list) continue;
+        floor = Math.max(floor, list.complete ? 0 : list.floor);
+        for (let k = 0; k < list.size; k++) {
+          const seq = list.seqs[k]!;
+          const v = list.impacts[k]!;
+          if (!expand || v > (values.get(seq) ?? 0)) values.set(seq, v);
+        }
+      }
+      const hits = expand ? terms.reduce((n, t) => n + index.df(t), 0) : index.df(term);
+      return { values, floor, hits };
+    });
+    const known = new Map<number, number>();
+    for (const part of parts) {
+      for (const seq of part.values.keys()) {
+        if (known.has(seq)) continue;
+        let v = BM25_K1 + 1;
+        for (const other of parts) v = Math.min(v, other.values.get(seq) ?? other.floor);
+        known.set(seq, v);
+      }
+    }
     return {
-      ranked,
-      total: Math.max(sample.total, ranked.length),
-      facets: sample.facets,
-      approximate: sample.approximate,
-      rows,
+      known,
+      floor: Math.min(...parts.map((p) => p.floor)),
+      hits: Math.max(1, Math.min(rows, ...parts.map((p) => p.hits))),
+      exact: atom.terms.length === 1 && !atom.prefix,
+      bounded: !atom.prefix,
     };
   }
 
   /**
-   * What the champion lists say about one atom: a score per listed entry (an upper bound for words and
-   * phrases: a phrase occurs no more often than its rarest word), the bound for unlisted entries, and an
-   * upper bound of the entries holding it (for idf).
+   * Estimates the matches passing the filters, and their facets, from `sampleSize` consecutive matches (in
+   * key order) starting at a position derived from the query: key gaps are assumed evenly spread, so matches
+   * per key in the sampled span scale to the whole key range.
    */
-  #estimate(atom: QueryAtom, index: ChampionIndex, rows: number): { known: Map<number, number>; floor: number; hits: number } {
-    const known = new Map<number, number>();
-    const parts: { lists: ReturnType<ChampionIndex['list']>[]; hits: number; max: boolean }[] = [];
-    atom.terms.forEach((term, i) => {
-      if (atom.prefix && i === atom.terms.length - 1) {
-        const expansions = index.termsWithPrefix(term, MAX_PREFIX_EXPANSIONS);
-        parts.push({
-          lists: expansions.map((t) => index.list(t)),
-          hits: Math.min(rows, expansions.reduce((n, t) => n + index.df(t), 0)),
-          max: true,
-        });
-      } else parts.push({ lists: [index.list(term)], hits: index.df(term), max: false });
-    });
-    let floor = Number.POSITIVE_INFINITY;
-    const perPart: { values: Map<number, number>; floor: number }[] = parts.map((p) => {
-      const values = new Map<number, number>();
-      let partFloor = 0;
-      for (const list of p.lists) {
-        if (!list) continue;
-        partFloor = Math.max(partFloor, list.complete ? 0 : list.floor);
-        for (let k = 0; k < list.size; k++) {
-          const seq = list.seqs[k]!;
-          const v = list.impacts[k]!;
-          values.set(seq, p.max ? Math.max(values.get(seq) ?? 0, v) : v);
-        }
-      }
-      floor = Math.min(floor, partFloor);
-      return { values, floor: partFloor };
-    });
-    for (const part of perPart) {
-      for (const seq of part.values.keys()) {
-        if (known.has(seq)) continue;
-        let v = BM25_K1 + 1;
-        for (const other of perPart) v = Math.min(v, other.values.get(seq) ?? other.floor);
-        known.set(seq, v);
-      }
-    }
-    return { known, floor: Number.isFinite(floor) ? floor : 0, hits: Math.max(1, Math.min(...parts.map((p) => p.hits))) };
-  }
-
-  /**
-   * Estimates the number of matches passing the filters, and their facets, from `sampleSize` consecutive
-   * matches (in key order) starting at a position derived from the query: key gaps are assumed evenly
-   * spread, so matches per key in the sampled span scale to the whole key range.
-   */
-  #sample(match: string, filters: ResolvedFilters, facets: boolean): { total: number; facets: SearchFacets; approximate: boolean } {
+  #sample(match: string, filters: ResolvedFilters, facts: EntryFacts): { total: number; facets: SearchFacets; approximate: boolean } {
     const size = this.#tuning.sampleSize;
     const range = this.#stmt('select min(seq) as lo, max(seq) as hi from kb_entries').get() as { lo: number | null; hi: number | null };
     if (range.lo === null || range.hi === null) return { total: 0, facets: EMPTY_FACETS, approximate: false };
     const width = range.hi - range.lo + 1;
     const start = range.lo + (fnv1a(match) % width);
     const select = (bound: string) =>
-      this.#stmt(
-        `select f.rowid as seq, e.category, e.severity, e.tags, e.archived
-         from kb_fts f cross join kb_entries e on e.seq = f.rowid
-         where kb_fts match ? and f.rowid ${bound} ? limit ?`,
-      );
-    const first = select('>=').all(match, BigInt(start), size) as MetaRow[];
+      this.#stmt(`select rowid from kb_fts where kb_fts match ? and rowid ${bound} ? limit ?`).pluck();
+    const first = select('>=').all(match, BigInt(start), size) as number[];
     let sampled = first;
     let span: number;
     let exhausted = false;
     if (first.length < size) {
-      const second = select('<').all(match, BigInt(start), size - first.length) as MetaRow[];
+      const second = select('<').all(match, BigInt(start), size - first.length) as number[];
       sampled = first.concat(second);
       if (second.length < size - first.length) exhausted = true;
-      span = range.hi - start + 1 + (second.length > 0 ? second[second.length - 1]!.seq - range.lo + 1 : 0);
+      span = range.hi - start + 1 + (second.length > 0 ? second[second.length - 1]! - range.lo + 1 : 0);
     } else {
-      span = first[first.length - 1]!.seq - start + 1;
+      span = first[first.length - 1]! - start + 1;
     }
     const counter = new FacetCounter();
-    for (const r of sampled) {
-      const tags = parseTags(r.tags);
-      if (passesFilters({ category: r.category, severity: r.severity, tags, archived: r.archived === 1 }, filters)) {
-        counter.add(r.category, r.severity, tags);
-      }
-    }
-    if (exhausted) return { total: counter.entries, facets: facets ? counter.facets() : EMPTY_FACETS, approximate: false };
+    for (const seq of sampled) if (facts.passes(seq, filters)) facts.count(seq, counter);
+    if (exhausted) return { total: counter.entries, facets: counter.facets(), approximate: false };
     const total = Math.round((counter.entries * width) / Math.max(1, span));
-    return { total, facets: facets ? counter.scaledFacets(total) : EMPTY_FACETS, approximate: true };
+    return { total, facets: counter.scaledFacets(total), approximate: true };
   }
 
   #rowsBySeq(seqs: readonly number[]): EntryRow[] {
     if (seqs.length === 0) return [];
-    return this.#stmt(
-      `select ${ENTRY_COLUMNS} from kb_entries where seq in (select value from json_each(?))`,
-    ).all(JSON.stringify(seqs)) as EntryRow[];
+    return this.#stmt(`select ${ENTRY_COLUMNS} from kb_entries where seq in (select value from json_each(?))`).all(
+      JSON.stringify(seqs),
+    ) as EntryRow[];
   }
 
   /** The requested page: entries, snippets, matched terms, match types. */
   #page(plan: PlanResult, matcher: DocumentMatcher, opts: ValidSearchOptions, filterOnly: boolean): SearchResult[] {
     const page = plan.ranked.slice(opts.offset, opts.offset + opts.limit);
     const known = plan.rows ?? new Map<number, EntryRow>();
-    const missing = page.filter((r) => !known.has(r.seq)).map((r) => r.seq);
-    for (const row of this.#rowsBySeq(missing)) known.set(row.seq, row);
+    for (const row of this.#rowsBySeq(page.filter((r) => !known.has(r.seq)).map((r) => r.seq))) known.set(row.seq, row);
     const results: SearchResult[] = [];
     for (const r of page) {
       const row = known.get(r.seq);
       if (!row) continue;
       const entry = rowToEntry(row);
-      const m = filterOnly ? null : matcher.match(columnsOf(row));
+      const m = filterOnly ? null : matcher.match([entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category]);
       const matchType: MatchType = filterOnly
         ? 'filter'
         : m?.viaCorrection
@@ -758,7 +818,12 @@ export class Fts5SearchIndex implements SearchIndex {
     return results;
   }
 
-  // ─── Champion lists ───────────────────────────────────────────────────────────────────────────────
+  // ─── Champion lists and entry facts ───────────────────────────────────────────────────────────────
+
+  /** The entry facts when they are loaded (and current); undefined rather than loading them. */
+  #currentFacts(): EntryFacts | undefined {
+    return this.#champions && !this.#championsStale ? this.#ensureChampions().facts : undefined;
+  }
 
   /** Builds the champion lists on first need, then keeps them current with the entries written since. */
   #ensureChampions(): Champions {
@@ -766,50 +831,65 @@ export class Fts5SearchIndex implements SearchIndex {
     if (!current || this.#championsStale) return this.#buildChampions();
     const dataVersion = this.#sqlite.pragma('data_version', { simple: true }) as number;
     if (dataVersion !== current.dataVersion) {
-      // Another connection committed: fold in what it wrote (deletions only leave stale candidates).
+      // Another connection committed: fold in what it wrote. Its deletions leave stale list entries, which
+      // cost a wasted read, and stale facts for keys FTS5 no longer returns.
       const seqs = this.#stmt('select seq from kb_entries where updated_at >= ?').pluck().all(current.watermark) as number[];
       for (const seq of seqs) this.#dirty.add(seq);
       current.dataVersion = dataVersion;
     }
     if (this.#dirty.size === 0) return current;
-    if (current.incremental + this.#dirty.size > Math.max(MAX_INCREMENTAL, current.index.documents / 10)) {
+    if (current.touched.size + this.#dirty.size > Math.max(MAX_INCREMENTAL, current.index.documents / 10)) {
       return this.#buildChampions();
     }
     const rows = this.#stmt(
-      `select seq, ${INDEXED_COLUMNS_SQL}, updated_at from kb_entries where seq in (select value from json_each(?))`,
+      `select seq, title, problem, solution, tags, category, severity, archived, updated_at
+       from kb_entries where seq in (select value from json_each(?))`,
     )
       .raw()
-      .all(JSON.stringify([...this.#dirty])) as [number, string, string, string, string, string, string][];
-    for (const [seq, title, problem, solution, tags, category, updatedAt] of rows) {
-      for (const term of current.index.addDocument(seq, [title, problem, solution, tags, category])) {
-        current.corrector.add(term, 1);
-      }
-      if (updatedAt > current.watermark) current.watermark = updatedAt;
+      .all(JSON.stringify([...this.#dirty])) as [number, string, string, string, string, string, string, number, string][];
+    for (const seq of this.#dirty) {
+      current.facts.delete(seq);
+      current.touched.add(seq);
     }
-    current.incremental += this.#dirty.size;
+    for (const row of rows) {
+      for (const term of this.#addToChampions(current.index, current.facts, row)) current.corrector.add(term, 1);
+      if (row[8] > current.watermark) current.watermark = row[8];
+    }
     this.#dirty.clear();
     return current;
+  }
+
+  #addToChampions(
+    index: ChampionIndex,
+    facts: EntryFacts,
+    [seq, title, problem, solution, tagsJson, category, severity, archived]: [number, string, string, string, string, string, string, number, string],
+  ): string[] {
+    const tags = parseTags(tagsJson);
+    facts.set(seq, category, severity, tags, archived === 1);
+    return index.addDocument(seq, [title, problem, solution, tags.join(' '), category]);
   }
 
   #buildChampions(): Champions {
     const stats = this.#stats();
     const index = new ChampionIndex(this.#tuning.listSize, this.#weights, stats.avgLength);
+    const facts = new EntryFacts();
     let watermark = '';
     const rows = this.#sqlite
-      .prepare(`select seq, ${INDEXED_COLUMNS_SQL}, updated_at from kb_entries`)
+      .prepare('select seq, title, problem, solution, tags, category, severity, archived, updated_at from kb_entries')
       .raw()
-      .iterate() as IterableIterator<[number, string, string, string, string, string, string]>;
-    for (const [seq, title, problem, solution, tags, category, updatedAt] of rows) {
-      index.addDocument(seq, [title, problem, solution, tags, category]);
-      if (updatedAt > watermark) watermark = updatedAt;
+      .iterate() as IterableIterator<[number, string, string, string, string, string, string, number, string]>;
+    for (const row of rows) {
+      this.#addToChampions(index, facts, row);
+      if (row[8] > watermark) watermark = row[8];
     }
     index.finalize();
     const champions: Champions = {
       index,
       corrector: new SpellCorrector(index.vocabulary()),
+      facts,
       dataVersion: this.#sqlite.pragma('data_version', { simple: true }) as number,
       watermark,
-      incremental: 0,
+      touched: new Set(),
     };
     this.#champions = champions;
     this.#championsStale = false;

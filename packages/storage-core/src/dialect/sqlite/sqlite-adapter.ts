@@ -1,4 +1,4 @@
-import { statSync, statfsSync } from 'node:fs';
+import { statfsSync, statSync } from 'node:fs';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import {
   Kysely,
@@ -21,9 +21,9 @@ import type {
   IntegrityReport,
   MaintenanceStep,
 } from '../dialect-adapter.js';
+import { Fts5SearchIndex } from './fts5-search-index.js';
 import { SqliteDriver } from './sqlite-driver.js';
 import { acquireSqliteMigrationLock } from './sqlite-migration-lock.js';
-import { Fts5SearchIndex } from './fts5-search-index.js';
 import { takeSqliteSnapshot } from './sqlite-snapshot.js';
 
 const PRAGMA_VALUE = /^[A-Za-z0-9_-]+$/;
@@ -40,7 +40,11 @@ const DEFAULT_PRAGMAS: Record<string, string | number> = {
 
 export class SqliteDialectAdapter implements DialectAdapter {
   readonly name = 'sqlite' as const;
-  readonly capabilities: DialectCapabilities = { transactionalDdl: true, migrationSnapshot: true, embedded: true };
+  readonly capabilities: DialectCapabilities = {
+    transactionalDdl: true,
+    migrationSnapshot: true,
+    embedded: true,
+  };
   readonly db: Kysely<any>;
   readonly location: string;
   readonly sqlite: Database;
@@ -85,9 +89,14 @@ export class SqliteDialectAdapter implements DialectAdapter {
         }
         sqlite.pragma(`${name} = ${value}`);
       }
-      const compileOptions = sqlite.pragma('compile_options', { simple: false }) as { compile_options: string }[];
+      const compileOptions = sqlite.pragma('compile_options', { simple: false }) as {
+        compile_options: string;
+      }[];
       if (!compileOptions.some((o) => o.compile_options === 'ENABLE_FTS5')) {
-        throw new StorageError(StorageErrorCode.UNSUPPORTED, 'this SQLite build has no FTS5; the store needs it');
+        throw new StorageError(
+          StorageErrorCode.UNSUPPORTED,
+          'this SQLite build has no FTS5; the store needs it',
+        );
       }
     } catch (error) {
       sqlite.close();

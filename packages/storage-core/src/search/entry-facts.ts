@@ -1,0 +1,145 @@
+import type { FacetCounter } from './facet-counter.js';
+import type { ResolvedFilters } from './search-filters.js';
+
+/**
+ * What filters and facets need to know about each entry — category, severity, tags, archived — held in
+ * memory by entry key, so an engine can filter and count thousands of matches without joining the table
+ * for each. Strings are interned (a knowledge base has a few dozen categories and a few thousand tags), so
+ * 100,000 entries take a few megabytes.
+ *
+ * Like the champion lists it is a cache: the engine refreshes the entries written since it was filled.
+ * Usage and feedback counters are deliberately absent — they change without the index being told, so
+ * ranking reads them from the table for the few entries that can reach a page.
+ */
+export class EntryFacts {
+  readonly #categories: string[] = [];
+  readonly #categoriesLower: string[] = [];
+  readonly #categoryIds = new Map<string, number>();
+  readonly #tagNames: string[] = [];
+  readonly #tagIds = new Map<string, number>();
+  #category = new Int32Array(1024).fill(-1);
+  #severity = new Uint8Array(1024);
+  #archived = new Uint8Array(1024);
+  #tagStart = new Int32Array(1024);
+  #tagCount = new Uint8Array(1024);
+  #tagPool = new Int32Array(4096);
+  #tagUsed = 0;
+  #count = 0;
+
+  static readonly SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+  /** Entries held. */
+  get size(): number {
+    return this.#count;
+  }
+
+  set(seq: number, category: string, severity: string, tags: readonly string[], archived: boolean): void {
+    this.#ensure(seq);
+    if (this.#category[seq] === -1) this.#count++;
+    let c = this.#categoryIds.get(category);
+    if (c === undefined) {
+      c = this.#categories.length;
+      this.#categories.push(category);
+      this.#categoriesLower.push(category.toLowerCase());
+      this.#categoryIds.set(category, c);
+    }
+    this.#category[seq] = c;
+    this.#severity[seq] = Math.max(0, EntryFacts.SEVERITIES.indexOf(severity as 'low'));
+    this.#archived[seq] = archived ? 1 : 0;
+    const unique = [...new Set(tags)].slice(0, 255);
+    if (this.#tagUsed + unique.length > this.#tagPool.length) {
+      const pool = new Int32Array(Math.max(this.#tagPool.length * 2, this.#tagUsed + unique.length));
+      pool.set(this.#tagPool.subarray(0, this.#tagUsed));
+      this.#tagPool = pool;
+    }
+    // Updated entries get fresh slots; the old ones are simply abandoned (updates are few between rebuilds).
+    this.#tagStart[seq] = this.#tagUsed;
+    this.#tagCount[seq] = unique.length;
+    for (const tag of unique) {
+      let t = this.#tagIds.get(tag);
+      if (t === undefined) {
+        t = this.#tagNames.length;
+        this.#tagNames.push(tag);
+        this.#tagIds.set(tag, t);
+      }
+      this.#tagPool[this.#tagUsed++] = t;
+    }
+  }
+
+  delete(seq: number): void {
+    if (seq < this.#category.length && this.#category[seq] !== -1) {
+      this.#category[seq] = -1;
+      this.#count--;
+    }
+  }
+
+  has(seq: number): boolean {
+    return seq >= 0 && seq < this.#category.length && this.#category[seq] !== -1;
+  }
+
+  category(seq: number): string {
+    return this.#categories[this.#category[seq]!]!;
+  }
+
+  severity(seq: number): string {
+    return EntryFacts.SEVERITIES[this.#severity[seq]!]!;
+  }
+
+  archived(seq: number): boolean {
+    return this.#archived[seq] === 1;
+  }
+
+  tags(seq: number): string[] {
+    const out: string[] = [];
+    const start = this.#tagStart[seq]!;
+    for (let i = 0; i < this.#tagCount[seq]!; i++) out.push(this.#tagNames[this.#tagPool[start + i]!]!);
+    return out;
+  }
+
+  /** True when the entry is held and passes the filters (see search-filters.ts for their meaning). */
+  passes(seq: number, f: ResolvedFilters): boolean {
+    if (!this.has(seq) || f.impossible) return false;
+    if (this.#archived[seq] === 1 && !f.includeArchived) return false;
+    if (f.categories.length > 0 && this.#categoriesLower[this.#category[seq]!] !== f.categories[0]) return false;
+    if (f.severities.length > 0 && EntryFacts.SEVERITIES[this.#severity[seq]!] !== f.severities[0]) return false;
+    if (f.tags.length > 0) {
+      const start = this.#tagStart[seq]!;
+      const end = start + this.#tagCount[seq]!;
+      for (const tag of f.tags) {
+        const id = this.#tagIds.get(tag);
+        if (id === undefined) return false;
+        let found = false;
+        for (let i = start; i < end; i++) {
+          if (this.#tagPool[i] === id) {
+            found = true;
+            break;
+          }
+        }
+        if (!found) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Adds the entry's values to a facet counter. */
+  count(seq: number, counter: FacetCounter, weight = 1): void {
+    counter.add(this.category(seq), this.severity(seq), this.tags(seq), weight);
+  }
+
+  #ensure(seq: number): void {
+    if (seq < this.#category.length) return;
+    let size = this.#category.length;
+    while (size <= seq) size *= 2;
+    const grow = <T extends Int32Array | Uint8Array>(old: T, make: (n: number) => T, fill?: number): T => {
+      const next = make(size);
+      if (fill !== undefined) next.fill(fill);
+      next.set(old);
+      return next;
+    };
+    this.#category = grow(this.#category, (n) => new Int32Array(n), -1);
+    this.#severity = grow(this.#severity, (n) => new Uint8Array(n));
+    this.#archived = grow(this.#archived, (n) => new Uint8Array(n));
+    this.#tagStart = grow(this.#tagStart, (n) => new Int32Array(n));
+    this.#tagCount = grow(this.#tagCount, (n) => new Uint8Array(n));
+  }
+}
