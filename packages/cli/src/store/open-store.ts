@@ -30,7 +30,7 @@ export interface OpenStoreOptions {
    * `auto` creates and migrates on first use (every KB command); `verify` opens without migrating, so
    * `kb migrate status|plan|up|down` see and control the pending migrations themselves.
    */
-  migrate: 'auto' | 'verify';
+  migrate: 'auto' | 'verify' | 'none';
   actorId: string;
 }
 
