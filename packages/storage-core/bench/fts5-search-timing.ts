@@ -4,6 +4,7 @@
  * which goes through createStorage). Same corpus and query generators as the benchmark.
  *
  *   npx tsx bench/fts5-search-timing.ts [--entries 20000] [--reps 3] [--db /tmp/fts5-timing-20000.db]
+ *                                       [--exact-limit 2000] [--list-size 400] [--candidates 300]
  *
  * Prints p50/p95 per query kind for: the engine, the engine with the champion path switched off (every
  * query ranked exactly), and the raw `ORDER BY rank LIMIT 10` + snippet() baseline; plus the engine's code
@@ -12,7 +13,11 @@
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { generateCorpus } from '../../testkit/src/corpus/corpus-generator.js';
-import { type BenchmarkQuery, generateQueries, scoreQuery } from '../../testkit/src/corpus/query-generator.js';
+import {
+  type BenchmarkQuery,
+  generateQueries,
+  scoreQuery,
+} from '../../testkit/src/corpus/query-generator.js';
 import { parseStorageConfig } from '../src/config/storage-config.js';
 import { Fts5SearchIndex } from '../src/dialect/sqlite/fts5-search-index.js';
 import { SqliteDialectAdapter } from '../src/dialect/sqlite/sqlite-adapter.js';
@@ -45,7 +50,12 @@ async function main() {
   const fresh = !existsSync(DB);
   const config = parseStorageConfig({ database: { path: DB } });
   const adapter = SqliteDialectAdapter.open(config);
-  const engine = new Fts5SearchIndex(adapter, config);
+  const tuning = Object.fromEntries(
+    (['exact-limit', 'list-size', 'candidates'] as const)
+      .filter((k) => process.argv.includes(`--${k}`))
+      .map((k) => [k.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()), Number(arg(k, '0'))]),
+  );
+  const engine = new Fts5SearchIndex(adapter, config, tuning);
   const exactOnly = new Fts5SearchIndex(adapter, config, { exactLimit: Number.MAX_SAFE_INTEGER });
   if (fresh) {
     const ctx = { dialect: 'sqlite' as const, capabilities: adapter.capabilities };
@@ -111,13 +121,19 @@ async function main() {
       tokenize = 'unicode61 remove_diacritics 2')`);
     sqlite.exec(`insert into bench_raw_fts(rowid, title, problem, solution, tags, category)
       select seq, title, problem, solution, (select group_concat(value, ' ') from json_each(kb_entries.tags)), category from kb_entries`);
-    sqlite.prepare("insert into bench_raw_fts(bench_raw_fts, rank) values ('rank', 'bm25(10, 4, 2, 6, 3)')").run();
+    sqlite
+      .prepare("insert into bench_raw_fts(bench_raw_fts, rank) values ('rank', 'bm25(10, 4, 2, 6, 3)')")
+      .run();
   }
   const raw = sqlite.prepare(
     `select rowid, snippet(bench_raw_fts, 1, '<mark>', '</mark>', '…', 12) as snippet
      from bench_raw_fts where bench_raw_fts match ? order by rank limit 10`,
   );
-  const queries = generateQueries({ corpus: generateCorpus({ count: ENTRIES, seed: SEED }), count: 200, seed: SEED });
+  const queries = generateQueries({
+    corpus: generateCorpus({ count: ENTRIES, seed: SEED }),
+    count: 200,
+    seed: SEED,
+  });
 
   const t0 = performance.now();
   await engine.search('warm the champion lists', {}).catch(() => undefined);
@@ -133,7 +149,10 @@ async function main() {
   let compared = 0;
   for (const q of queries) {
     const ours = await engine.search(q.query, {});
-    const score = scoreQuery(q, ours.results.map((r) => r.entry));
+    const score = scoreQuery(
+      q,
+      ours.results.map((r) => r.entry),
+    );
     if (score !== null && q.kind === 'code') {
       codeSum += score;
       codeN++;
@@ -162,7 +181,8 @@ async function main() {
   const times: Record<string, { ours: number[]; exact: number[]; raw: number[] }> = {};
   const all = { ours: [] as number[], exact: [] as number[], raw: [] as number[] };
   for (const q of ops) {
-    const slot = (times[q.kind] ??= { ours: [], exact: [], raw: [] });
+    times[q.kind] ??= { ours: [], exact: [], raw: [] };
+    const slot = times[q.kind]!;
     let s = performance.now();
     await engine.search(q.query, {});
     const a = performance.now() - s;
@@ -179,15 +199,26 @@ async function main() {
     all.exact.push(b);
     all.raw.push(c);
   }
-  console.log(`\n${ENTRIES} entries, ${queries.length} queries × ${REPS}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  console.log(`\ntuning ${JSON.stringify(tuning)}`);
+  console.log(
+    `${ENTRIES} entries, ${queries.length} queries × ${REPS}; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} on ${cpus().length} cores`,
+  );
   console.log('kind       n     engine p50/p95      exact-only p50/p95     raw FTS5 p50/p95   (ms)');
   for (const [kind, t] of [...Object.entries(times), ['all', all] as const]) {
     const f = (v: number[]) => `${pct(v, 50).toFixed(2).padStart(7)} ${pct(v, 95).toFixed(2).padStart(7)}`;
-    console.log(`${kind.padEnd(8)} ${String(t.ours.length).padStart(4)}   ${f(t.ours)}      ${f(t.exact)}      ${f(t.raw)}`);
+    console.log(
+      `${kind.padEnd(8)} ${String(t.ours.length).padStart(4)}   ${f(t.ours)}      ${f(t.exact)}      ${f(t.raw)}`,
+    );
   }
   console.log(`\np95 ratio engine/raw = ${(pct(all.ours, 95) / pct(all.raw, 95)).toFixed(3)}`);
-  console.log(`code precision@10 = ${(codeSum / codeN).toFixed(3)} (${codeN} queries), typo recall@10 = ${(typoSum / typoN).toFixed(3)} (${typoN})`);
-  console.log(`champion answers whose entries reach the exact 10th score: ${compared ? ((100 * agree) / compared).toFixed(1) : '-'}% of ${compared}`);
+  console.log(
+    `code precision@10 = ${(codeSum / codeN).toFixed(3)} (${codeN} queries), typo recall@10 = ${(typoSum / typoN).toFixed(3)} (${typoN})`,
+  );
+  console.log(
+    `champion answers whose entries reach the exact 10th score: ${compared ? ((100 * agree) / compared).toFixed(1) : '-'}% of ${compared}`,
+  );
   await adapter.close();
 }
 

@@ -125,6 +125,14 @@ export type {
   TableContribution,
 } from './plugin/plugin-types.js';
 export type { SearchIndex } from './search/search-index.js';
+export { parseQuery } from './search/query-parser.js';
+export { QUERY_LIMITS, renderQuery } from './search/query-types.js';
+export type { ParsedQuery, QueryAtom, QueryClause, QueryFilters } from './search/query-types.js';
+export { tokenize, tokenizeWithOffsets } from './search/tokenizer.js';
+export { buildSnippet, escapeHtml } from './search/snippet.js';
+export { SpellCorrector } from './search/spell-corrector.js';
+export { DEFAULT_FTS5_TUNING, Fts5SearchIndex } from './dialect/sqlite/fts5-search-index.js';
+export type { Fts5Tuning } from './dialect/sqlite/fts5-search-index.js';
 // Search
 export type {
   FacetCount,

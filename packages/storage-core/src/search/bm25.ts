@@ -39,7 +39,8 @@ export function bm25Score(
   for (let i = 0; i < freqs.length; i++) {
     const f = freqs[i]!;
     if (f > 0) {
-      score += idfs[i]! * ((f * (BM25_K1 + 1)) / (f + BM25_K1 * (1 - BM25_B + (BM25_B * length) / avgLength)));
+      score +=
+        idfs[i]! * ((f * (BM25_K1 + 1)) / (f + BM25_K1 * (1 - BM25_B + (BM25_B * length) / avgLength)));
     }
   }
   return score;

@@ -20,7 +20,7 @@ export interface ChampionList {
   /** Entry keys (the dialect's integer row key), best first. */
   seqs: Int32Array;
   /** Saturation of the term in each entry, same order; non-increasing. */
-  impacts: Float32Array;
+  impacts: Float64Array;
   size: number;
   /** The list holds every entry that had the term when it was built (df ≤ list size). */
   complete: boolean;
@@ -31,7 +31,7 @@ export interface ChampionList {
 interface TermEntry {
   df: number;
   seqs: Int32Array;
-  impacts: Float32Array;
+  impacts: Float64Array;
   size: number;
   /** Number of documents that offered an impact (≥ size): whether the list is complete. */
   offered: number;
@@ -41,7 +41,7 @@ interface TermEntry {
 }
 
 const EMPTY_SEQS = new Int32Array(0);
-const EMPTY_IMPACTS = new Float32Array(0);
+const EMPTY_IMPACTS = new Float64Array(0);
 
 export class ChampionIndex {
   readonly listSize: number;
@@ -85,7 +85,15 @@ export class ChampionIndex {
         length++;
         let entry = this.#terms.get(term);
         if (!entry) {
-          entry = { df: 0, seqs: EMPTY_SEQS, impacts: EMPTY_IMPACTS, size: 0, offered: 0, lastSeq: -1, freq: 0 };
+          entry = {
+            df: 0,
+            seqs: EMPTY_SEQS,
+            impacts: EMPTY_IMPACTS,
+            size: 0,
+            offered: 0,
+            lastSeq: -1,
+            freq: 0,
+          };
           this.#terms.set(term, entry);
           this.#sortedTerms = undefined;
           fresh.push(term);
@@ -118,7 +126,7 @@ export class ChampionIndex {
         (a, b) => entry.impacts[b]! - entry.impacts[a]! || entry.seqs[a]! - entry.seqs[b]!,
       );
       const seqs = new Int32Array(entry.size);
-      const impacts = new Float32Array(entry.size);
+      const impacts = new Float64Array(entry.size);
       order.forEach((from, to) => {
         seqs[to] = entry.seqs[from]!;
         impacts[to] = entry.impacts[from]!;
@@ -138,8 +146,8 @@ export class ChampionIndex {
     const entry = this.#terms.get(term);
     if (!entry || entry.size === 0) return undefined;
     return {
-      seqs: entry.seqs,
-      impacts: entry.impacts,
+      seqs: entry.seqs.subarray(0, entry.size),
+      impacts: entry.impacts.subarray(0, entry.size),
       size: entry.size,
       complete: entry.offered <= this.listSize,
       floor: entry.impacts[entry.size - 1]!,
@@ -170,7 +178,7 @@ export class ChampionIndex {
   #grow(entry: TermEntry): void {
     const capacity = Math.min(this.listSize, Math.max(4, entry.seqs.length * 2));
     const seqs = new Int32Array(capacity);
-    const impacts = new Float32Array(capacity);
+    const impacts = new Float64Array(capacity);
     seqs.set(entry.seqs.subarray(0, entry.size));
     impacts.set(entry.impacts.subarray(0, entry.size));
     entry.seqs = seqs;

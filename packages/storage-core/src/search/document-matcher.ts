@@ -88,7 +88,9 @@ export class DocumentMatcher {
     const n = this.atoms.length;
     const freqs = new Float64Array(n);
     // Multi-term atoms: positions of each of their terms, as column·2^24 + position.
-    const seen: Set<number>[][] = this.atoms.map((atom) => (atom.terms.length > 1 ? atom.terms.map(() => new Set<number>()) : []));
+    const seen: Set<number>[][] = this.atoms.map((atom) =>
+      atom.terms.length > 1 ? atom.terms.map(() => new Set<number>()) : [],
+    );
     const prefixWords: Set<string>[] = this.atoms.map(() => new Set<string>());
     let length = 0;
     let viaPrefix = false;
@@ -147,6 +149,7 @@ export class DocumentMatcher {
     if (atom.terms.length === 1) freqs[slot.atom] = freqs[slot.atom]! + weight;
     // Each term of a phrase records where a run through it would start; a start every term records is an
     // instance of the phrase.
-    else if (position >= slot.position) seen[slot.atom]![slot.position]!.add(column * POSITION_BITS + position - slot.position);
+    else if (position >= slot.position)
+      seen[slot.atom]![slot.position]!.add(column * POSITION_BITS + position - slot.position);
   }
 }

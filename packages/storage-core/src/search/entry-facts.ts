@@ -100,8 +100,10 @@ export class EntryFacts {
   passes(seq: number, f: ResolvedFilters): boolean {
     if (!this.has(seq) || f.impossible) return false;
     if (this.#archived[seq] === 1 && !f.includeArchived) return false;
-    if (f.categories.length > 0 && this.#categoriesLower[this.#category[seq]!] !== f.categories[0]) return false;
-    if (f.severities.length > 0 && EntryFacts.SEVERITIES[this.#severity[seq]!] !== f.severities[0]) return false;
+    if (f.categories.length > 0 && this.#categoriesLower[this.#category[seq]!] !== f.categories[0])
+      return false;
+    if (f.severities.length > 0 && EntryFacts.SEVERITIES[this.#severity[seq]!] !== f.severities[0])
+      return false;
     if (f.tags.length > 0) {
       const start = this.#tagStart[seq]!;
       const end = start + this.#tagCount[seq]!;

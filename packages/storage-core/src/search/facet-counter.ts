@@ -54,7 +54,11 @@ function sorted(counts: Map<string, number>): FacetCount[] {
 
 function apportion(counts: Map<string, number>, factor: number, total: number): FacetCount[] {
   const exact = [...counts].map(([value, n]) => ({ value, raw: n * factor }));
-  const floors = exact.map((e) => ({ value: e.value, count: Math.floor(e.raw), rest: e.raw - Math.floor(e.raw) }));
+  const floors = exact.map((e) => ({
+    value: e.value,
+    count: Math.floor(e.raw),
+    rest: e.raw - Math.floor(e.raw),
+  }));
   let missing = total - floors.reduce((n, f) => n + f.count, 0);
   for (const f of [...floors].sort((a, b) => b.rest - a.rest)) {
     if (missing <= 0) break;

@@ -1,8 +1,8 @@
 import { ValidationError } from '../errors/storage-error.js';
 import { normalizeCategory, normalizeTag } from '../kb/kb-schemas.js';
 import { SEVERITIES, type Severity } from '../kb/kb-types.js';
-import { hasDigit, tokenize } from './tokenizer.js';
 import { type ParsedQuery, QUERY_LIMITS, type QueryAtom, type QueryClause } from './query-types.js';
+import { hasDigit, tokenize } from './tokenizer.js';
 
 /**
  * The query language:
@@ -93,7 +93,10 @@ function lex(text: string): Lexeme[] {
     }
     let negated = false;
     // `-word` and `-"phrase"` exclude; `-911` is a number, and a lone `-` is punctuation.
-    if (ch === '-' && (OPEN_QUOTES.has(text[i + 1] ?? '') || (startsTerm(text[i + 1]) && !isDigit(text[i + 1])))) {
+    if (
+      ch === '-' &&
+      (OPEN_QUOTES.has(text[i + 1] ?? '') || (startsTerm(text[i + 1]) && !isDigit(text[i + 1])))
+    ) {
       negated = true;
       i++;
       if (FILTER.test(text.slice(i, i + 10))) {
@@ -166,7 +169,8 @@ function filterValue(l: Extract<Lexeme, { kind: 'filter' }>, parsed: ParsedQuery
     parsed.filters.categories.push(normalizeCategory(value));
   } else {
     const tag = value.length <= 50 ? normalizeTag(value) : null;
-    if (tag === null) throw invalid(`'${l.written}' is not a tag: tags are 1–50 letters, digits, '-', '.', '_'`);
+    if (tag === null)
+      throw invalid(`'${l.written}' is not a tag: tags are 1–50 letters, digits, '-', '.', '_'`);
     parsed.filters.tags.push(tag);
   }
 }

@@ -69,7 +69,8 @@ export function rankRows(rows: ScoredRow[], sortBy: SortBy, usageWeight: number)
     usage: (a, b) => b.usageCount - a.usageCount || tie(a, b),
     recent: (a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : tie(a, b)),
     success: (a, b) =>
-      successScore(b.successCount, b.failureCount) - successScore(a.successCount, a.failureCount) || tie(a, b),
+      successScore(b.successCount, b.failureCount) - successScore(a.successCount, a.failureCount) ||
+      tie(a, b),
   };
   rows.sort(key[sortBy]);
 }

@@ -61,7 +61,7 @@ export interface SearchResponse {
   /**
    * True when `total` and the facet counts are estimates from a sample of the matches and the order was
    * computed over the strongest candidates rather than over every match — what an engine does for queries
-   * that match too many entries to score them all (the SQLite engine: more than 2,000). Absent when exact.
+   * that match too many entries to score them all (the SQLite engine: more than 1,000). Absent when exact.
    */
   approximate?: boolean;
 }

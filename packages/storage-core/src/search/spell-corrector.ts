@@ -7,8 +7,9 @@ import { hasDigit } from './tokenizer.js';
  * cheapest kind of slip and then the most frequent word.
  *
  * Edits are weighted by how people mistype: swapping two letters (0.6) and leaving one out (0.7, `abnd` →
- * `abend`) are commoner than typing an extra one (0.9) or a wrong one (1.0). The weights matter: `abnd` is
- * one edit from `abend` and from the far more frequent `and`, and an analyst means `abend`.
+ * `abend`) are commoner than typing a wrong one or an extra one (1.0), and a correction shorter than what was
+ * typed ranks a little lower still (short words are mostly function words nobody searches for). The weights
+ * matter: `abnd` is one edit from `abend` and from the far more frequent `and`, and an analyst means `abend`.
  *
  * Terms with digits are never corrected and never offered: codes differ by one character on purpose
  * (IEF212I and IEF213I, S0C7 and S0C4 are different errors), so fuzzing them only hurts precision.
@@ -26,7 +27,9 @@ export interface CorrectionCandidate {
   cost: number;
 }
 
-const COST = { transpose: 0.6, missing: 0.7, extra: 0.9, substitute: 1.0 } as const;
+const COST = { transpose: 0.6, missing: 0.7, extra: 1.0, substitute: 1.0 } as const;
+/** Added when ranking a candidate shorter than the typed word. */
+const SHORTER_PENALTY = 0.15;
 /** Each tenfold in document frequency is worth this much edit cost. */
 const DF_WEIGHT = 0.15;
 /** Changing the first letter is a rarer slip than any other. */
@@ -78,7 +81,11 @@ export function editCost(typed: string, word: string, limit: number): number {
     const a = typed.charCodeAt(i - 1);
     for (let j = 1; j <= m; j++) {
       const b = word.charCodeAt(j - 1);
-      let best = Math.min(prev[j]! + COST.extra, cur[j - 1]! + COST.missing, prev[j - 1]! + (a === b ? 0 : COST.substitute));
+      let best = Math.min(
+        prev[j]! + COST.extra,
+        cur[j - 1]! + COST.missing,
+        prev[j - 1]! + (a === b ? 0 : COST.substitute),
+      );
       if (i > 1 && j > 1 && a === word.charCodeAt(j - 2) && typed.charCodeAt(i - 2) === b && a !== b) {
         best = Math.min(best, prev2[j - 2]! + COST.transpose);
       }
@@ -143,7 +150,9 @@ export class SpellCorrector {
         const cost = editCost(word, term, limit);
         if (cost === Number.POSITIVE_INFINITY) continue;
         const df = bucket.dfs[k]!;
-        const penalty = term.charCodeAt(0) === word.charCodeAt(0) ? 0 : FIRST_LETTER_PENALTY;
+        const penalty =
+          (term.charCodeAt(0) === word.charCodeAt(0) ? 0 : FIRST_LETTER_PENALTY) +
+          (term.length < word.length ? SHORTER_PENALTY : 0);
         out.push({ term, df, cost, rank: cost + penalty - DF_WEIGHT * Math.log10(1 + df) });
       }
     }

@@ -41,9 +41,9 @@ function probeSqlite(): Unicode61Tables {
       number,
       string,
     ][]) {
-      let list = byDoc.get(doc);
-      if (!list) byDoc.set(doc, (list = []));
+      const list = byDoc.get(doc) ?? [];
       list.push(term);
+      byDoc.set(doc, list);
     }
     const token = new Uint8Array(MAX_CODE_POINT);
     const foldPairs: number[] = [];
@@ -82,7 +82,9 @@ function probeSqlite(): Unicode61Tables {
 
 function writeTable(tables: Unicode61Tables): void {
   const path = fileURLToPath(new URL('./unicode61-table.ts', import.meta.url));
-  const version = new BetterSqlite3(':memory:').prepare('select sqlite_version() as v').get() as { v: string };
+  const version = new BetterSqlite3(':memory:').prepare('select sqlite_version() as v').get() as {
+    v: string;
+  };
   const rows = (values: number[]) => {
     const lines: string[] = [];
     for (let i = 0; i < values.length; i += 14) lines.push(`  ${values.slice(i, i + 14).join(', ')},`);
@@ -111,7 +113,9 @@ function sqliteTokens(texts: string[]): { term: string; offset: number }[][] {
     db.exec(`create virtual table f using fts5(x, tokenize = 'unicode61 remove_diacritics 2');
              create virtual table v using fts5vocab(f, instance);`);
     const insert = db.prepare('insert into f(rowid, x) values (?, ?)');
-    texts.forEach((t, i) => insert.run(i + 1, t));
+    texts.forEach((t, i) => {
+      insert.run(i + 1, t);
+    });
     const out: { term: string; offset: number }[][] = texts.map(() => []);
     for (const row of db.prepare('select doc, term, offset from v order by doc, offset').all() as {
       doc: number;
@@ -142,11 +146,13 @@ describe('tokenizer', () => {
       if (isTokenChar(cp) !== inside) mismatches.push(`U+${cp.toString(16)} token=${isTokenChar(cp)}`);
     }
     const folds = new Map<number, number>();
-    for (let i = 0; i < probed.foldPairs.length; i += 2) folds.set(probed.foldPairs[i]!, probed.foldPairs[i + 1]!);
+    for (let i = 0; i < probed.foldPairs.length; i += 2)
+      folds.set(probed.foldPairs[i]!, probed.foldPairs[i + 1]!);
     for (let cp = 0; cp < MAX_CODE_POINT && mismatches.length < 20; cp++) {
       if (!isTokenChar(cp)) continue;
       const expected = folds.get(cp) ?? cp;
-      if (foldCodePoint(cp) !== expected) mismatches.push(`U+${cp.toString(16)} folds to ${foldCodePoint(cp)}`);
+      if (foldCodePoint(cp) !== expected)
+        mismatches.push(`U+${cp.toString(16)} folds to ${foldCodePoint(cp)}`);
     }
     expect(mismatches, 'regenerate with UPDATE_UNICODE61_TABLE=1 after a SQLite upgrade').toEqual([]);
   }, 60_000);

@@ -112,7 +112,11 @@ export function forEachToken(text: string, visit: (term: string, start: number, 
         i += d >= 0xd800 && d <= 0xdbff && i + 1 < n && isLowSurrogate(text.charCodeAt(i + 1)) ? 2 : 1;
       }
     }
-    const term = ascii ? (upper ? text.slice(start, i).toLowerCase() : text.slice(start, i)) : foldRun(text, start, i);
+    const term = ascii
+      ? upper
+        ? text.slice(start, i).toLowerCase()
+        : text.slice(start, i)
+      : foldRun(text, start, i);
     if (term.length > 0) visit(term, start, i);
   }
 }

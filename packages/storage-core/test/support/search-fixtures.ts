@@ -38,19 +38,22 @@ export interface SearchStore {
   close(): Promise<void>;
 }
 
-/** Opens `:memory:` (or `path`), migrates, and returns an index built with `tuning`. */
+/** Opens `:memory:` (or the configured path), migrates unless told not to, and returns an index built with `tuning`. */
 export async function openSearchStore(
   tuning: Partial<Fts5Tuning> = {},
   config: StorageConfigInput = {},
+  migrate = true,
 ): Promise<SearchStore> {
   const parsed = parseStorageConfig({ ...config, database: { path: ':memory:', ...config.database } });
   const adapter = SqliteDialectAdapter.open(parsed);
   const index = new Fts5SearchIndex(adapter, parsed, tuning);
   const ctx: MigrationContext = { dialect: 'sqlite', capabilities: adapter.capabilities };
-  await adapter.migrationTransaction(async (trx) => {
-    await kbSchemaMigration.up(trx, ctx);
-    for (const m of index.migrations) await m.up(trx, ctx);
-  });
+  if (migrate) {
+    await adapter.migrationTransaction(async (trx) => {
+      await kbSchemaMigration.up(trx, ctx);
+      for (const m of index.migrations) await m.up(trx, ctx);
+    });
+  }
   return { adapter, index, close: () => adapter.close() };
 }
 
@@ -120,9 +123,18 @@ export async function addEntries(
 }
 
 /** Updates an entry the way the repository does (row, tags, then index with the previous version). */
-export async function updateEntry(store: SearchStore, before: KBEntry, change: Partial<KBEntry>): Promise<KBEntry> {
+export async function updateEntry(
+  store: SearchStore,
+  before: KBEntry,
+  change: Partial<KBEntry>,
+): Promise<KBEntry> {
   clock += 1000;
-  const after: KBEntry = { ...before, ...change, updatedAt: new Date(clock).toISOString(), version: before.version + 1 };
+  const after: KBEntry = {
+    ...before,
+    ...change,
+    updatedAt: new Date(clock).toISOString(),
+    version: before.version + 1,
+  };
   await store.adapter.writeTransaction(async (trx) => {
     await trx
       .updateTable('kb_entries')
@@ -199,7 +211,8 @@ export function seedAnchorEntries(): EntrySeed[] {
   for (const file of ['cobol-abends.json', 'db2-sqlcodes.json', 'jcl-errors.json', 'vsam-errors.json']) {
     for (const raw of readJson(file) as RawEntry[]) out.push(mapTemplate(raw));
   }
-  for (const raw of (readJson('essential-kb.json') as { entries: RawEntry[] }).entries) out.push(mapTemplate(raw));
+  for (const raw of (readJson('essential-kb.json') as { entries: RawEntry[] }).entries)
+    out.push(mapTemplate(raw));
   for (const raw of readJson('mock-kb-data.json') as RawEntry[]) {
     out.push({
       ...mapTemplate(raw),

@@ -1,4 +1,4 @@
-import { type ParsedQuery, type QueryAtom, type QueryClause } from '../../search/query-types.js';
+import type { ParsedQuery, QueryAtom, QueryClause } from '../../search/query-types.js';
 
 /**
  * Turns a parsed query into an FTS5 MATCH expression. Every atom becomes an FTS5 string — its terms inside

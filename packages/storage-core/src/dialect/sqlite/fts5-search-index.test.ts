@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -23,7 +26,9 @@ import { readFts5Stats } from './fts5-statistics.js';
 const WEIGHTS = [10, 4, 2, 6, 3];
 
 function text(entry: KBEntry): string[] {
-  return tokenize([entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category].join(' \n '));
+  return tokenize(
+    [entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category].join(' \n '),
+  );
 }
 
 /** True when the entry holds `phrase` as consecutive tokens (the benchmark's notion of "contains"). */
@@ -85,7 +90,9 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
     expect(vasm.interpreted).toBe('vsam');
     expect(vasm.results.every((r) => r.matchType === 'corrected')).toBe(true);
     expect((await store.index.search('abnd', {})).corrections).toEqual([{ from: 'abnd', to: 'abend' }]);
-    expect((await store.index.search('datset not found', {})).corrections).toEqual([{ from: 'datset', to: 'dataset' }]);
+    expect((await store.index.search('datset not found', {})).corrections).toEqual([
+      { from: 'datset', to: 'dataset' },
+    ]);
     const off = await store.index.search('VASM', { correct: false });
     expect(off.results).toEqual([]);
     expect(off.corrections).toEqual([]);
@@ -102,7 +109,9 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
     expect(abend.results.length).toBeGreaterThan(3);
     for (const r of abend.results) expect(text(r.entry).some((t) => t.startsWith('abend'))).toBe(true);
     expect(abend.results.some((r) => r.matchType === 'prefix')).toBe(true);
-    expect(abend.results.find((r) => r.matchType === 'prefix')?.matchedTerms.some((t) => t !== 'abend')).toBe(true);
+    expect(abend.results.find((r) => r.matchType === 'prefix')?.matchedTerms.some((t) => t !== 'abend')).toBe(
+      true,
+    );
   });
 
   it('filters by category, severity and tags, written in the query or passed as options', async () => {
@@ -147,7 +156,11 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
     expect((await store.index.search('dataset', { category: 'JCL' })).total).toBe(jcl.count);
     const tag = response.facets.tags[0]!;
     expect((await store.index.search(`dataset tag:${tag.value}`, {})).total).toBe(tag.count);
-    expect((await store.index.search('dataset', { facets: false })).facets).toEqual({ category: [], severity: [], tags: [] });
+    expect((await store.index.search('dataset', { facets: false })).facets).toEqual({
+      category: [],
+      severity: [],
+      tags: [],
+    });
   });
 
   it('marks matched terms in snippets and reports them', async () => {
@@ -157,7 +170,8 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
       expect(r.snippet).toMatch(/<mark>deadlock/i);
       expect(r.matchedTerms).toContain('deadlock');
     }
-    for (let i = 1; i < results.length; i++) expect(results[i - 1]!.score).toBeGreaterThanOrEqual(results[i]!.score);
+    for (let i = 1; i < results.length; i++)
+      expect(results[i - 1]!.score).toBeGreaterThanOrEqual(results[i]!.score);
   });
 
   it('finds Portuguese text without its accents, and with them', async () => {
@@ -196,7 +210,14 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
 
   it('scores candidates in JavaScript exactly as FTS5 bm25 does', async () => {
     const stats = readFts5Stats(store.adapter.sqlite);
-    const queries = ['dataset not found', '"file not found"', 'abend*', 'vsam OR db2 status', 'abend -cobol', 'contratacao'];
+    const queries = [
+      'dataset not found',
+      '"file not found"',
+      'abend*',
+      'vsam OR db2 status',
+      'abend -cobol',
+      'contratacao',
+    ];
     for (const q of queries) {
       const parsed = parseQuery(q);
       const match = matchExpression(parsed)!;
@@ -204,7 +225,10 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
       const idfs = atoms.map((a) =>
         bm25Idf(
           stats.rows,
-          store.adapter.sqlite.prepare('select count(*) from kb_fts where kb_fts match ?').pluck().get(atomExpression(a)) as number,
+          store.adapter.sqlite
+            .prepare('select count(*) from kb_fts where kb_fts match ?')
+            .pluck()
+            .get(atomExpression(a)) as number,
         ),
       );
       const rows = store.adapter.sqlite
@@ -212,16 +236,32 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
           `select f.rowid as seq, bm25(kb_fts, ${WEIGHTS.join(', ')}) as rank, e.title, e.problem, e.solution, e.tags, e.category
            from kb_fts f join kb_entries e on e.seq = f.rowid where kb_fts match ?`,
         )
-        .all(match) as { seq: number; rank: number; title: string; problem: string; solution: string; tags: string; category: string }[];
+        .all(match) as {
+        seq: number;
+        rank: number;
+        title: string;
+        problem: string;
+        solution: string;
+        tags: string;
+        category: string;
+      }[];
       expect(rows.length, q).toBeGreaterThan(0);
       const matcher = new DocumentMatcher(parsed, WEIGHTS);
       for (const r of rows) {
-        const m = matcher.match([r.title, r.problem, r.solution, (JSON.parse(r.tags) as string[]).join(' '), r.category]);
+        const m = matcher.match([
+          r.title,
+          r.problem,
+          r.solution,
+          (JSON.parse(r.tags) as string[]).join(' '),
+          r.category,
+        ]);
         expect(m, `${q}: row ${r.seq} matches in FTS5 but not in JavaScript`).not.toBeNull();
         expect(bm25Score(m!.freqs, idfs, m!.length, stats.avgLength)).toBeCloseTo(-r.rank, 9);
       }
       // And nothing FTS5 rejects is accepted in JavaScript.
-      const all = store.adapter.sqlite.prepare('select title, problem, solution, tags, category from kb_entries').all() as {
+      const all = store.adapter.sqlite
+        .prepare('select title, problem, solution, tags, category from kb_entries')
+        .all() as {
         title: string;
         problem: string;
         solution: string;
@@ -229,7 +269,13 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
         category: string;
       }[];
       const accepted = all.filter((r) =>
-        matcher.match([r.title, r.problem, r.solution, (JSON.parse(r.tags) as string[]).join(' '), r.category]),
+        matcher.match([
+          r.title,
+          r.problem,
+          r.solution,
+          (JSON.parse(r.tags) as string[]).join(' '),
+          r.category,
+        ]),
       ).length;
       expect(accepted, q).toBe(rows.length);
     }
@@ -276,10 +322,16 @@ describe('Fts5SearchIndex on queries of common words (champion lists)', () => {
       const matcher = new DocumentMatcher(parsed, WEIGHTS);
       for (const r of a.results) {
         const e = r.entry;
-        expect(matcher.match([e.title, e.problem, e.solution, e.tags.join(' '), e.category]), `${q} → ${e.title}`).not.toBeNull();
+        expect(
+          matcher.match([e.title, e.problem, e.solution, e.tags.join(' '), e.category]),
+          `${q} → ${e.title}`,
+        ).not.toBeNull();
       }
       // The best entry by exact ranking is among the champion answer's first results.
-      expect(a.results.slice(0, 3).map((r) => r.entry.title), q).toContain(b.results[0]!.entry.title);
+      expect(
+        a.results.slice(0, 3).map((r) => r.entry.title),
+        q,
+      ).toContain(b.results[0]!.entry.title);
     }
   });
 
@@ -295,7 +347,9 @@ describe('Fts5SearchIndex on queries of common words (champion lists)', () => {
     const filtered = await dense.index.search('dataset', { category: 'JCL', limit: 10 });
     const reference = await exact.index.search('dataset', { category: 'JCL', limit: 10 });
     // The two stores hold the same seeds under different generated ids: compare titles.
-    expect(filtered.results.map((r) => r.entry.title).sort()).toEqual(reference.results.map((r) => r.entry.title).sort());
+    expect(filtered.results.map((r) => r.entry.title).sort()).toEqual(
+      reference.results.map((r) => r.entry.title).sort(),
+    );
     for (const r of filtered.results) expect(r.entry.category).toBe('JCL');
   });
 
@@ -307,7 +361,36 @@ describe('Fts5SearchIndex on queries of common words (champion lists)', () => {
     const { results } = await dense.index.search('dataset', { limit: 3 });
     expect(results.map((r) => r.entry.id)).toContain(added!.id);
     await deleteEntry(dense, added!);
-    expect((await dense.index.search('dataset', { limit: 50 })).results.map((r) => r.entry.id)).not.toContain(added!.id);
+    expect((await dense.index.search('dataset', { limit: 50 })).results.map((r) => r.entry.id)).not.toContain(
+      added!.id,
+    );
+  });
+});
+
+describe('Fts5SearchIndex maintenance and autocomplete on a fresh store', () => {
+  let store: SearchStore;
+  beforeAll(async () => {
+    store = await openSearchStore();
+    await addEntries(store, seedAnchorEntries());
+  });
+  afterAll(() => store.close());
+
+  it('suggests from the index vocabulary before anything is loaded in memory', async () => {
+    const s = await store.index.suggest('vsa', 6);
+    expect(s).toContain('vsam');
+    expect(s.some((x) => x.startsWith('VSAM Status'))).toBe(true);
+    expect(await store.index.suggest('zzqq', 5)).toEqual([]);
+    await expect(store.index.suggest('x'.repeat(201), 5)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('optimize() merges the FTS5 segments and loads the champion lists', async () => {
+    const steps = await store.index.optimize();
+    expect(steps.map((s) => [s.name, s.ok])).toEqual([
+      ['fts5 optimize', true],
+      ['search champion lists', true],
+    ]);
+    expect(steps[1]!.detail).toMatch(/terms over 46 entries/);
+    expect((await store.index.check()).ok).toBe(true);
   });
 });
 
@@ -321,13 +404,25 @@ describe('Fts5SearchIndex keeps in step with the table', () => {
   it('follows updates, archiving and deletes, one by one and in bulk', async () => {
     const [one] = await addEntries(
       store,
-      [{ title: 'zqoldword sample', problem: 'An old problem.', solution: 'Old fix.', category: 'JCL', tags: ['alpha'] }],
+      [
+        {
+          title: 'zqoldword sample',
+          problem: 'An old problem.',
+          solution: 'Old fix.',
+          category: 'JCL',
+          tags: ['alpha'],
+        },
+      ],
       'one-by-one',
     );
     const ids = async (q: string, o: SearchOptions = {}) =>
       (await store.index.search(q, { correct: false, ...o })).results.map((r) => r.entry.id);
     expect(await ids('zqoldword')).toEqual([one!.id]);
-    const updated = await updateEntry(store, one!, { title: 'zqnewword sample', problem: 'Nothing old.', tags: ['beta'] });
+    const updated = await updateEntry(store, one!, {
+      title: 'zqnewword sample',
+      problem: 'Nothing old.',
+      tags: ['beta'],
+    });
     expect(await ids('zqoldword')).toEqual([]);
     expect(await ids('zqnewword')).toEqual([one!.id]);
     expect(await ids('tag:beta')).toEqual([one!.id]);
@@ -339,8 +434,27 @@ describe('Fts5SearchIndex keeps in step with the table', () => {
     expect(await store.index.check()).toEqual({ ok: true, problems: [] });
   });
 
+  it('removes the indexed copy even when called after the row was deleted', async () => {
+    const [entry] = await addEntries(store, [
+      { title: 'zqlatedelete entry', problem: 'p', solution: 's', category: 'JCL' },
+    ]);
+    await store.adapter.writeTransaction(async (trx) => {
+      await trx.deleteFrom('kb_entries').where('id', '=', entry!.id).execute();
+      await store.index.remove(trx, entry!);
+    });
+    expect((await store.index.search('zqlatedelete', { correct: false })).results).toEqual([]);
+    expect((await store.index.check()).ok).toBe(true);
+  });
+
   it('refuses to index an entry whose row is not written', async () => {
-    const ghost = { id: 'ghost', title: 't', problem: 'p', solution: 's', category: 'JCL', tags: [] } as unknown as KBEntry;
+    const ghost = {
+      id: 'ghost',
+      title: 't',
+      problem: 'p',
+      solution: 's',
+      category: 'JCL',
+      tags: [],
+    } as unknown as KBEntry;
     const failure = store.adapter.writeTransaction((trx) => store.index.upsert(trx, ghost));
     await expect(failure).rejects.toSatisfy((e: unknown) => isStorageError(e, 'DATABASE'));
   });
@@ -358,7 +472,9 @@ describe('Fts5SearchIndex keeps in step with the table', () => {
     // An entry updated behind the index's back, one whose index row vanished, and an index row without entry.
     await sql`update kb_entries set title = 'Drift one, edited' where id = ${entries[0]!.id}`.execute(db);
     await sql`delete from kb_fts where rowid = ${BigInt(await seqOf(entries[1]!.id))}`.execute(db);
-    await sql`insert into kb_fts(rowid, title, problem, solution, tags, category) values (999999, 'orphan', '', '', '', '')`.execute(db);
+    await sql`insert into kb_fts(rowid, title, problem, solution, tags, category) values (999999, 'orphan', '', '', '', '')`.execute(
+      db,
+    );
     const report = await store.index.check();
     expect(report.ok).toBe(false);
     expect(report.problems.join('\n')).toMatch(/differs from the entry for .*?/);
@@ -375,7 +491,9 @@ describe('Fts5SearchIndex keeps in step with the table', () => {
     // Simulate on-disk damage: change FTS5's stored copy of the text behind its back (SQLite refuses to
     // write shadow tables outside unsafe mode), so the postings and the content disagree.
     store.adapter.sqlite.unsafeMode(true);
-    store.adapter.sqlite.exec(`update kb_fts_content set c0 = 'something else entirely' where id = (select max(id) from kb_fts_content)`);
+    store.adapter.sqlite.exec(
+      `update kb_fts_content set c0 = 'something else entirely' where id = (select max(id) from kb_fts_content)`,
+    );
     store.adapter.sqlite.unsafeMode(false);
     const report = await store.index.check();
     expect(report.ok).toBe(false);
@@ -393,6 +511,50 @@ describe('Fts5SearchIndex keeps in step with the table', () => {
     ]);
     const order = (await store.index.search('zqrank', {})).results.map((r) => r.entry.id);
     expect(order).toEqual([proven!.id, fresh!.id, failing!.id]);
+  });
+});
+
+describe('Fts5SearchIndex with a second connection writing', () => {
+  let dir: string;
+  let reader: SearchStore;
+  let writer: SearchStore;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kb-fts5-'));
+    const path = join(dir, 'kb.db');
+    // Tiny limits so that "dataset" takes the champion path, whose lists and facts live in memory.
+    reader = await openSearchStore(
+      { exactLimit: 3, listSize: 8, candidates: 12, sampleSize: 6 },
+      { database: { path } },
+    );
+    await addEntries(reader, seedAnchorEntries());
+    writer = await openSearchStore({}, { database: { path } }, false);
+  });
+  afterAll(async () => {
+    await reader.close();
+    await writer.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('sees entries and usage written by another connection after its lists were built', async () => {
+    expect((await reader.index.search('dataset', {})).approximate).toBe(true);
+    const [added] = await addEntries(writer, [
+      {
+        title: 'Dataset dataset zqforeign',
+        problem: 'dataset dataset',
+        solution: 'dataset',
+        category: 'JCL',
+      },
+    ]);
+    expect((await reader.index.search('dataset', { limit: 3 })).results.map((r) => r.entry.id)).toContain(
+      added!.id,
+    );
+    expect((await reader.index.search('zqforeign', {})).results.map((r) => r.entry.id)).toEqual([added!.id]);
+    // Archived elsewhere: the reader's in-memory facts follow.
+    await updateEntry(writer, added!, { archived: true });
+    expect(
+      (await reader.index.search('dataset', { limit: 50 })).results.map((r) => r.entry.id),
+    ).not.toContain(added!.id);
   });
 });
 
@@ -437,10 +599,27 @@ describe('Fts5SearchIndex against hostile input (reliability 16)', () => {
   beforeAll(async () => {
     store = await openSearchStore({ exactLimit: 2 });
     await addEntries(store, [
-      { title: 'S0C7 data exception', problem: 'abend S0C7 in COBOL', solution: 'fix data', category: 'COBOL', tags: ['s0c7'] },
-      { title: 'abend in JCL', problem: 'the job abends', solution: 'check JCL', category: 'JCL', tags: ['abend'] },
+      {
+        title: 'S0C7 data exception',
+        problem: 'abend S0C7 in COBOL',
+        solution: 'fix data',
+        category: 'COBOL',
+        tags: ['s0c7'],
+      },
+      {
+        title: 'abend in JCL',
+        problem: 'the job abends',
+        solution: 'check JCL',
+        category: 'JCL',
+        tags: ['abend'],
+      },
       { title: 'VSAM status 35', problem: 'file not found', solution: 'LISTCAT', category: 'VSAM' },
-      { title: 'Injected <script>alert("x")</script> & more', problem: '<b>abend</b> "quoted" \'single\'', solution: '--', category: 'JCL' },
+      {
+        title: 'Injected <script>alert("x")</script> & more',
+        problem: '<b>abend</b> "quoted" \'single\'',
+        solution: '--',
+        category: 'JCL',
+      },
     ]);
     before = (await sql`select * from kb_entries order by seq`.execute(store.adapter.db)).rows;
   });
@@ -451,16 +630,23 @@ describe('Fts5SearchIndex against hostile input (reliability 16)', () => {
       await call();
       return 'ok';
     } catch (error) {
-      return error instanceof ValidationError ? 'validation' : `${(error as { code?: string }).code}: ${(error as Error).message}`;
+      return error instanceof ValidationError
+        ? 'validation'
+        : `${(error as { code?: string }).code}: ${(error as Error).message}`;
     }
   }
 
   it('answers every hostile string with results or a ValidationError, and changes nothing', async () => {
     const failures: string[] = [];
     for (const q of HOSTILE) {
-      for (const options of [{}, { category: q.slice(0, 64) || 'x' }, { tags: [q.slice(0, 50)] }] as SearchOptions[]) {
+      for (const options of [
+        {},
+        { category: q.slice(0, 64) || 'x' },
+        { tags: [q.slice(0, 50)] },
+      ] as SearchOptions[]) {
         const r = await outcome(() => store.index.search(q, options));
-        if (r !== 'ok' && r !== 'validation') failures.push(`search(${JSON.stringify(q.slice(0, 30))}): ${r}`);
+        if (r !== 'ok' && r !== 'validation')
+          failures.push(`search(${JSON.stringify(q.slice(0, 30))}): ${r}`);
       }
       const s = await outcome(() => store.index.suggest(q.slice(0, 200), 5));
       if (s !== 'ok' && s !== 'validation') failures.push(`suggest(${JSON.stringify(q.slice(0, 30))}): ${s}`);
@@ -500,7 +686,31 @@ describe('Fts5SearchIndex against hostile input (reliability 16)', () => {
     const fc = (await import('fast-check')).default;
     const pieces = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 8 }),
-      fc.constantFrom(' AND ', ' OR ', ' NOT ', 'NEAR(', ')', '(', '"', "'", '*', '^', ':', '-', '--', ';', 'category:', 'tag:', 'severity:', '"S0C7"', 'S0C7', 'abend', '-911', '\u0000', '\\'),
+      fc.constantFrom(
+        ' AND ',
+        ' OR ',
+        ' NOT ',
+        'NEAR(',
+        ')',
+        '(',
+        '"',
+        "'",
+        '*',
+        '^',
+        ':',
+        '-',
+        '--',
+        ';',
+        'category:',
+        'tag:',
+        'severity:',
+        '"S0C7"',
+        'S0C7',
+        'abend',
+        '-911',
+        '\u0000',
+        '\\',
+      ),
     );
     const queries = fc.array(pieces, { maxLength: 24 }).map((p) => p.join(''));
     await fc.assert(

@@ -5,18 +5,18 @@ import { StorageErrorCode } from '../../errors/error-codes.js';
 import { StorageError, ValidationError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
 import { type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
-import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
 import type { KBEntry } from '../../kb/kb-types.js';
-import { BM25_K1, type Bm25Stats, bm25Idf, bm25Score } from '../../search/bm25.js';
-import { ChampionIndex } from '../../search/champion-index.js';
+import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
+import { type Bm25Stats, bm25Idf, bm25Score } from '../../search/bm25.js';
+import { type AtomEstimate, estimateAtom } from '../../search/champion-estimate.js';
 import { DocumentMatcher } from '../../search/document-matcher.js';
-import { EntryFacts } from '../../search/entry-facts.js';
+import type { EntryFacts } from '../../search/entry-facts.js';
 import { FacetCounter } from '../../search/facet-counter.js';
 import { parseQuery } from '../../search/query-parser.js';
 import { type ParsedQuery, type QueryAtom, renderQuery } from '../../search/query-types.js';
-import type { SearchIndex } from '../../search/search-index.js';
 import { passesFilters, type ResolvedFilters, resolveFilters } from '../../search/search-filters.js';
-import { rankRows, type ScoredRow } from '../../search/search-ranking.js';
+import type { SearchIndex } from '../../search/search-index.js';
+import { rankRows, type ScoredRow, usageScore } from '../../search/search-ranking.js';
 import type {
   MatchType,
   SearchCorrection,
@@ -26,11 +26,12 @@ import type {
   SearchResult,
 } from '../../search/search-types.js';
 import { buildSnippet } from '../../search/snippet.js';
-import { MIN_CORRECTABLE_LENGTH, SpellCorrector } from '../../search/spell-corrector.js';
+import { MIN_CORRECTABLE_LENGTH } from '../../search/spell-corrector.js';
 import { hasDigit, tokenize } from '../../search/tokenizer.js';
 import type { IntegrityReport, MaintenanceStep } from '../dialect-adapter.js';
-import { fts5IndexMigration, INDEXED_COLUMNS_SQL, KB_FTS_DDL, TAGS_TEXT_SQL } from './fts5-migrations.js';
+import { Fts5ChampionCache } from './fts5-champion-cache.js';
 import { fts5String, matchExpression, negatedExpression } from './fts5-match-expression.js';
+import { fts5IndexMigration, INDEXED_COLUMNS_SQL, KB_FTS_DDL, TAGS_TEXT_SQL } from './fts5-migrations.js';
 import { parseFts5Averages } from './fts5-statistics.js';
 import type { SqliteDialectAdapter } from './sqlite-adapter.js';
 
@@ -52,10 +53,10 @@ export interface Fts5Tuning {
 }
 
 export const DEFAULT_FTS5_TUNING: Fts5Tuning = {
-  exactLimit: 2_000,
+  exactLimit: 1_000,
   listSize: 400,
   candidates: 300,
-  sampleSize: 400,
+  sampleSize: 250,
   deepestPage: 100,
 };
 
@@ -65,10 +66,8 @@ const RARE_WORD_RATIO = 20;
 const RARE_WORD_DF = 3;
 /** Prefix atoms draw candidates from this many expansions (the most frequent). */
 const MAX_PREFIX_EXPANSIONS = 24;
-/** Entries folded into the champion lists one by one before a full rebuild is cheaper. */
-const MAX_INCREMENTAL = 2_000;
-/** upsertMany batches larger than this mark the champion lists stale instead of listing their keys. */
-const MAX_TRACKED_BATCH = 256;
+/** Prefixes with more expansions than this are counted and sampled as prefixes, not spelled out. */
+const MAX_PROBE_EXPANSIONS = 64;
 /** Candidate rows read per round trip when their exact score is needed. */
 const FETCH_BATCH = 32;
 /** Entries ranked exactly beyond the page before the usage blend is applied (it can reorder close scores). */
@@ -89,31 +88,6 @@ interface MetaRow {
   success_count: number;
   failure_count: number;
   updated_at: string;
-}
-
-interface Champions {
-  index: ChampionIndex;
-  corrector: SpellCorrector;
-  facts: EntryFacts;
-  dataVersion: number;
-  /** Newest updated_at seen: entries written by other connections after it are folded in on refresh. */
-  watermark: string;
-  /** Entries folded in one by one since the build; their older list entries may be stale. */
-  touched: Set<number>;
-}
-
-/** What the champion lists say about one positive atom of a query. */
-interface AtomEstimate {
-  /** Listed entries with their saturation for the atom: exact for a plain word, an upper bound for a phrase. */
-  known: Map<number, number>;
-  /** No unlisted entry has a higher saturation for the atom. */
-  floor: number;
-  /** Upper bound of the entries holding the atom (for its idf). */
-  hits: number;
-  /** `known` values are exact saturations (a plain word), not bounds or estimates. */
-  exact: boolean;
-  /** `known` values are upper bounds (false for prefixes, whose values are only estimates). */
-  bounded: boolean;
 }
 
 /** A match whose text score is known; `row` when it has been read. */
@@ -190,10 +164,8 @@ export class Fts5SearchIndex implements SearchIndex {
   readonly #typoCorrection: boolean;
   readonly #tuning: Fts5Tuning;
   readonly #statements = new Map<string, Statement>();
-  #champions: Champions | undefined;
-  #championsStale = false;
-  /** Entry keys written through this connection since the champion lists were built. */
-  readonly #dirty = new Set<number>();
+  readonly #champions: Fts5ChampionCache;
+  #ceiling: { key: string; value: number } | undefined;
 
   constructor(adapter: SqliteDialectAdapter, config: StorageConfig, tuning: Partial<Fts5Tuning> = {}) {
     this.#adapter = adapter;
@@ -202,6 +174,12 @@ export class Fts5SearchIndex implements SearchIndex {
     this.#usageWeight = config.performance.indexing.usageWeight;
     this.#typoCorrection = config.performance.indexing.typoCorrection;
     this.#tuning = { ...DEFAULT_FTS5_TUNING, ...tuning };
+    this.#champions = new Fts5ChampionCache(
+      () => this.#sqlite,
+      (text) => this.#stmt(text),
+      this.#weights,
+      this.#tuning.listSize,
+    );
   }
 
   get #sqlite(): Database {
@@ -249,16 +227,7 @@ export class Fts5SearchIndex implements SearchIndex {
         );
       }
     }
-    if (!this.#champions) return;
-    if (entries.length > MAX_TRACKED_BATCH) {
-      this.#championsStale = true;
-      return;
-    }
-    const ids = JSON.stringify(entries.map((e) => e.id));
-    const rows = await sql<{ seq: number }>`select seq from kb_entries where id in (select value from json_each(${ids}))`.execute(
-      trx,
-    );
-    for (const row of rows.rows) this.#touch(row.seq);
+    // New entries need no bookkeeping: the champion cache finds keys above the largest it has seen.
   }
 
   async remove(trx: Transaction<any>, entry: KBEntry): Promise<void> {
@@ -274,8 +243,10 @@ export class Fts5SearchIndex implements SearchIndex {
     if (title.length === 0) return;
     await sql`delete from kb_fts where rowid in (
       select rowid from kb_fts where kb_fts match ${`title : ${fts5String(title.join(' '))}`}
-        and title = ${entry.title} and problem = ${entry.problem} and solution = ${entry.solution})`.execute(trx);
-    this.#championsStale = true;
+        and title = ${entry.title} and problem = ${entry.problem} and solution = ${entry.solution})`.execute(
+      trx,
+    );
+    this.#champions.markStale();
   }
 
   async rebuild(trx: Transaction<any>): Promise<void> {
@@ -285,14 +256,16 @@ export class Fts5SearchIndex implements SearchIndex {
     await sql.raw(KB_FTS_DDL).execute(trx);
     await sql`create virtual table kb_fts_vocab using fts5vocab(kb_fts, 'row')`.execute(trx);
     await sql
-      .raw(`insert into kb_fts(rowid, title, problem, solution, tags, category) select seq, ${INDEXED_COLUMNS_SQL} from kb_entries`)
+      .raw(
+        `insert into kb_fts(rowid, title, problem, solution, tags, category) select seq, ${INDEXED_COLUMNS_SQL} from kb_entries`,
+      )
       .execute(trx);
     this.#statements.clear();
-    this.#championsStale = true;
+    this.#champions.markStale();
   }
 
   #touch(seq: number): void {
-    if (this.#champions) this.#dirty.add(seq);
+    this.#champions.touch(seq);
   }
 
   // ─── Maintenance ──────────────────────────────────────────────────────────────────────────────────
@@ -316,8 +289,8 @@ export class Fts5SearchIndex implements SearchIndex {
     });
     await step('search champion lists', async () =>
       this.#adapter.readTransaction(async () => {
-        this.#championsStale = true;
-        const c = this.#ensureChampions();
+        this.#champions.markStale();
+        const c = this.#champions.ensure();
         return `${c.index.terms} terms over ${c.index.documents} entries`;
       }),
     );
@@ -325,55 +298,54 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   async check(): Promise<IntegrityReport> {
-    return this.#adapter.db.connection().execute(async () => {
-      const problems: string[] = [];
+    const problems: string[] = [];
+    await this.#adapter.db.connection().execute(async () => {
       try {
         this.#sqlite.prepare(`insert into kb_fts(kb_fts, rank) values ('integrity-check', 0)`).run();
       } catch (error) {
         const code = (error as { code?: string }).code ?? '';
-        // A read-only connection cannot run the check (FTS5 runs it as an INSERT); the comparisons below still run.
+        // A read-only connection cannot run it (FTS5 runs it as an INSERT); the comparisons below still run.
         if (!code.startsWith('SQLITE_READONLY')) {
-          problems.push(`search index: FTS5 integrity-check failed (${(error as Error).message}); run rebuild`);
+          problems.push(
+            `search index: FTS5 integrity-check failed (${(error as Error).message}); run rebuild`,
+          );
         }
       }
+    });
+    // The comparisons read one snapshot, so a write in between cannot show up as drift.
+    await this.#adapter.readTransaction(async () => {
+      const all = <T>(text: string) => this.#sqlite.prepare(text).pluck().all() as T[];
       const entries = this.#sqlite.prepare('select count(*) from kb_entries').pluck().get() as number;
       const indexed = this.#sqlite.prepare('select count(*) from kb_fts').pluck().get() as number;
       if (entries !== indexed) {
         problems.push(`search index: ${indexed} indexed rows for ${entries} entries; run rebuild`);
       }
-      const missing = this.#sqlite
-        .prepare(
-          'select e.id from kb_entries e where not exists (select 1 from kb_fts f where f.rowid = e.seq) order by e.seq limit 10',
-        )
-        .pluck()
-        .all() as string[];
+      const missing = all<string>(
+        'select e.id from kb_entries e where not exists (select 1 from kb_fts f where f.rowid = e.seq) order by e.seq limit 10',
+      );
       if (missing.length > 0) {
         problems.push(`search index: entries missing from the index: ${missing.join(', ')}; run rebuild`);
       }
-      const orphans = this.#sqlite
-        .prepare(
-          'select f.rowid from kb_fts f where not exists (select 1 from kb_entries e where e.seq = f.rowid) order by f.rowid limit 10',
-        )
-        .pluck()
-        .all() as number[];
+      const orphans = all<number>(
+        'select f.rowid from kb_fts f where not exists (select 1 from kb_entries e where e.seq = f.rowid) order by f.rowid limit 10',
+      );
       if (orphans.length > 0) {
         problems.push(`search index: indexed rows without an entry (seq ${orphans.join(', ')}); run rebuild`);
       }
-      const drifted = this.#sqlite
-        .prepare(
-          `select kb_entries.id from kb_entries join kb_fts f on f.rowid = kb_entries.seq
-           where f.title is not kb_entries.title or f.problem is not kb_entries.problem
-              or f.solution is not kb_entries.solution or f.category is not kb_entries.category
-              or f.tags is not ${TAGS_TEXT_SQL}
-           order by kb_entries.seq limit 10`,
-        )
-        .pluck()
-        .all() as string[];
+      const drifted = all<string>(
+        `select kb_entries.id from kb_entries join kb_fts f on f.rowid = kb_entries.seq
+         where f.title is not kb_entries.title or f.problem is not kb_entries.problem
+            or f.solution is not kb_entries.solution or f.category is not kb_entries.category
+            or f.tags is not ${TAGS_TEXT_SQL}
+         order by kb_entries.seq limit 10`,
+      );
       if (drifted.length > 0) {
-        problems.push(`search index: indexed text differs from the entry for ${drifted.join(', ')}; run rebuild`);
+        problems.push(
+          `search index: indexed text differs from the entry for ${drifted.join(', ')}; run rebuild`,
+        );
       }
-      return { ok: problems.length === 0, problems };
     });
+    return { ok: problems.length === 0, problems };
   }
 
   // ─── Search ───────────────────────────────────────────────────────────────────────────────────────
@@ -393,12 +365,19 @@ export class Fts5SearchIndex implements SearchIndex {
         const matcher = new DocumentMatcher(parsed, this.#weights);
         let plan: PlanResult;
         if (match === undefined) plan = this.#filterOnly(parsed, filters, opts);
-        else if (filters.impossible) plan = { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
-        else if (this.#countUpTo(match, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
-          plan = this.#exact(match, filters, opts);
-        } else {
-          const shallow = opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
-          plan = (shallow ? this.#fromChampions(match, matcher, filters, opts) : undefined) ?? this.#rankedInSql(match, filters, opts);
+        else if (filters.impossible)
+          plan = { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
+        else {
+          const probe = this.#probeExpression(parsed) ?? match;
+          if (this.#countUpTo(probe, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
+            plan = this.#exact(match, filters, opts);
+          } else {
+            const shallow =
+              opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
+            plan =
+              (shallow ? this.#fromChampions(probe, matcher, filters, opts) : undefined) ??
+              this.#rankedInSql(match, probe, filters, opts);
+          }
         }
         const response: SearchResponse = {
           results: this.#page(plan, matcher, opts, match === undefined),
@@ -423,6 +402,30 @@ export class Fts5SearchIndex implements SearchIndex {
       .get(match, cap) as number;
   }
 
+  /**
+   * The same match set with each prefix atom spelled out as an OR of the words it expands to, for counting
+   * and sampling only: FTS5 answers a prefix by merging every expansion's postings before returning the
+   * first row, which costs milliseconds for a common prefix however small the LIMIT, while an OR of words
+   * streams. Needs the vocabulary (loaded with the champion lists); undefined when it is not loaded or no
+   * atom benefits. Ranking keeps the prefix itself, so scores stay FTS5's.
+   */
+  #probeExpression(parsed: ParsedQuery): string | undefined {
+    const champions = this.#champions.loaded();
+    if (!champions) return undefined;
+    let changed = false;
+    const clauses = parsed.clauses.map((clause) => ({
+      negated: clause.negated,
+      atoms: clause.atoms.flatMap((atom): QueryAtom[] => {
+        if (!atom.prefix || atom.terms.length !== 1) return [atom];
+        const words = champions.index.termsWithPrefix(atom.terms[0]!, MAX_PROBE_EXPANSIONS + 1);
+        if (words.length === 0 || words.length > MAX_PROBE_EXPANSIONS) return [atom];
+        changed = true;
+        return words.map((w) => ({ raw: w, terms: [w], prefix: false, quoted: false }));
+      }),
+    }));
+    return changed ? matchExpression({ clauses, filters: parsed.filters }) : undefined;
+  }
+
   #stats(): Bm25Stats {
     return parseFts5Averages(
       this.#stmt('select block from kb_fts_data where id = 1').pluck().get() as Uint8Array | undefined,
@@ -445,7 +448,9 @@ export class Fts5SearchIndex implements SearchIndex {
           if (term.length < MIN_CORRECTABLE_LENGTH || hasDigit(term)) continue;
           const held = this.#countUpTo(fts5String(term), RARE_WORD_DF);
           if (held >= RARE_WORD_DF) continue;
-          const best = this.#ensureChampions().corrector.best(term);
+          // An absent word needs the vocabulary (loaded on demand); a rare one is only widened when it is loaded.
+          const champions = held === 0 ? this.#champions.ensure() : this.#champions.loaded();
+          const best = champions?.corrector.best(term);
           // The in-memory vocabulary may know words deleted since: only offer what the index holds now.
           if (!best || this.#countUpTo(fts5String(best.term), 1) === 0) continue;
           const from = atom.terms.length === 1 ? atom.raw : term;
@@ -454,7 +459,13 @@ export class Fts5SearchIndex implements SearchIndex {
             atom.terms[i] = best.term;
             corrections.push({ from, to: best.term });
           } else if (atom.terms.length === 1 && !atom.prefix && best.df >= RARE_WORD_RATIO * held) {
-            clause.atoms.push({ raw: best.term, terms: [best.term], prefix: false, quoted: false, correctedFrom: [term] });
+            clause.atoms.push({
+              raw: best.term,
+              terms: [best.term],
+              prefix: false,
+              quoted: false,
+              correctedFrom: [term],
+            });
             corrections.push({ from, to: best.term });
           }
         }
@@ -474,10 +485,9 @@ export class Fts5SearchIndex implements SearchIndex {
     const facts = opts.sortBy === 'relevance' ? this.#currentFacts() : undefined;
     const counter = new FacetCounter();
     if (facts) {
-      const rows = this.#stmt(`select rowid, ${this.#bm25Sql()} from kb_fts where kb_fts match ?`).raw().all(match) as [
-        number,
-        number,
-      ][];
+      const rows = this.#stmt(`select rowid, ${this.#bm25Sql()} from kb_fts where kb_fts match ?`)
+        .raw()
+        .all(match) as [number, number][];
       const scored: TextScored[] = [];
       for (const [seq, rank] of rows) {
         if (!facts.passes(seq, filters)) continue;
@@ -498,7 +508,13 @@ export class Fts5SearchIndex implements SearchIndex {
     const ranked: ScoredRow[] = [];
     for (const r of rows) {
       const tags = parseTags(r.tags);
-      if (!passesFilters({ category: r.category, severity: r.severity, tags, archived: r.archived === 1 }, filters)) continue;
+      if (
+        !passesFilters(
+          { category: r.category, severity: r.severity, tags, archived: r.archived === 1 },
+          filters,
+        )
+      )
+        continue;
       if (opts.facets) counter.add(r.category, r.severity, tags);
       ranked.push(this.#scored(r.seq, -r.rank, r));
     }
@@ -523,10 +539,11 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   /**
-   * Applies the usage blend to matches sorted by text score, reading rows only for those that can reach the
-   * page: the blend adds at most `usageWeight` to a score, so once the page's last final score beats what
-   * the next text score could reach with perfect popularity, nothing further down can enter. `rescore`
-   * (champion candidates) recomputes a read row's exact text score and drops rows that no longer match.
+   * Applies the usage blend to matches sorted by text score, reading counters only for those that can reach
+   * the page: popularity adds at most `usageWeight × ceiling` (the best popularity any entry has now), so
+   * once the page's last final score beats what the next text score could reach with that ceiling, nothing
+   * further down can enter. `rescore` (champion candidates) recomputes a read row's exact text score and
+   * drops rows that no longer match.
    */
   #blendTop(
     sorted: TextScored[],
@@ -534,26 +551,68 @@ export class Fts5SearchIndex implements SearchIndex {
     rescore?: (row: EntryRow) => number | null,
   ): { ranked: ScoredRow[]; rows: Map<number, EntryRow> } {
     const rows = new Map<number, EntryRow>();
+    for (const s of sorted) if (s.row) rows.set(s.seq, s.row);
+    const counters = new Map<
+      number,
+      Pick<MetaRow, 'usage_count' | 'success_count' | 'failure_count' | 'updated_at'>
+    >();
+    const ceiling = this.#popularityCeiling();
     let take = Math.min(sorted.length, need + BLEND_MARGIN);
     for (;;) {
-      const missing = sorted.slice(0, take).filter((s) => !s.row && !rows.has(s.seq));
-      for (const row of this.#rowsBySeq(missing.map((s) => s.seq))) rows.set(row.seq, row);
+      const missing = sorted
+        .slice(0, take)
+        .filter((s) => !rows.has(s.seq) && !counters.has(s.seq))
+        .map((s) => s.seq);
+      for (const c of this.#countersBySeq(missing)) counters.set(c.seq, c);
       const ranked: ScoredRow[] = [];
       for (const s of sorted.slice(0, take)) {
-        const row = s.row ?? rows.get(s.seq);
-        if (!row) continue;
-        rows.set(row.seq, row);
-        const text = rescore ? rescore(row) : s.text;
+        const row = rows.get(s.seq);
+        const c = row ?? counters.get(s.seq);
+        if (!c) continue;
+        const text = rescore && row ? rescore(row) : s.text;
         if (text === null) continue;
-        ranked.push(this.#scored(row.seq, text, row));
+        ranked.push(this.#scored(s.seq, text, c));
       }
       rankRows(ranked, 'relevance', this.#usageWeight);
       if (take >= sorted.length) return { ranked, rows };
       const best = sorted[0]!.text;
-      const reachable = (1 - this.#usageWeight) * (sorted[take]!.text / best) + this.#usageWeight;
+      const reachable = (1 - this.#usageWeight) * (sorted[take]!.text / best) + this.#usageWeight * ceiling;
       if (ranked.length >= need && ranked[need - 1]!.final >= reachable) return { ranked, rows };
       take = Math.min(sorted.length, take * 2);
     }
+  }
+
+  #countersBySeq(seqs: readonly number[]): (Pick<
+    MetaRow,
+    'usage_count' | 'success_count' | 'failure_count' | 'updated_at'
+  > & {
+    seq: number;
+  })[] {
+    if (seqs.length === 0) return [];
+    return this.#stmt(
+      `select seq, usage_count, success_count, failure_count, updated_at from kb_entries
+       where seq in (select value from json_each(?))`,
+    ).all(JSON.stringify(seqs)) as (MetaRow & { seq: number })[];
+  }
+
+  /**
+   * The highest popularity any entry has (see search-ranking.ts), from the largest use count and the best
+   * success score. Counters change without this index being told, so the value is cached against
+   * PRAGMA data_version (other connections) and total_changes() (this one): exact, recomputed after writes.
+   */
+  #popularityCeiling(): number {
+    const key = `${this.#sqlite.pragma('data_version', { simple: true })}:${this.#stmt('select total_changes()').pluck().get()}`;
+    if (this.#ceiling?.key === key) return this.#ceiling.value;
+    const row = this.#stmt(
+      `select max(usage_count) as uses, max((success_count + 2.0) / (success_count + failure_count + 4.0)) as success
+       from kb_entries`,
+    ).get() as { uses: number | null; success: number | null };
+    const value =
+      row.uses === null
+        ? 1
+        : 0.5 * usageScore(Number(row.uses)) + 0.5 * Math.min(1, Number(row.success ?? 1));
+    this.#ceiling = { key, value };
+    return value;
   }
 
   /** Filters only (no words): a listing ordered by popularity or the asked-for key; exact. */
@@ -599,7 +658,7 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   /** Deep pages and other orders of a query matching very many entries: every match ranked in SQL. */
-  #rankedInSql(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+  #rankedInSql(match: string, probe: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
     const { where, params } = this.#filterSql(filters);
     const order = {
       relevance: 'rank',
@@ -617,8 +676,13 @@ export class Fts5SearchIndex implements SearchIndex {
     ).all(match, ...params, limit) as MetaRow[];
     const ranked = rows.map((r) => this.#scored(r.seq, -r.rank, r));
     rankRows(ranked, opts.sortBy, this.#usageWeight);
-    const sample = this.#sample(match, filters, this.#ensureChampions().facts);
-    return { ranked, total: Math.max(sample.total, ranked.length), facets: sample.facets, approximate: sample.approximate };
+    const sample = this.#sample(probe, filters, this.#champions.ensure().facts);
+    return {
+      ranked,
+      total: Math.max(sample.total, ranked.length),
+      facets: sample.facets,
+      approximate: sample.approximate,
+    };
   }
 
   /**
@@ -627,19 +691,19 @@ export class Fts5SearchIndex implements SearchIndex {
    * match in SQL.
    */
   #fromChampions(
-    match: string,
+    probe: string,
     matcher: DocumentMatcher,
     filters: ResolvedFilters,
     opts: ValidSearchOptions,
   ): PlanResult | undefined {
-    const champions = this.#ensureChampions();
+    const champions = this.#champions.ensure();
     const { facts, touched } = champions;
     const stats = this.#stats();
     const positives = matcher.positiveAtoms;
     const idfs = new Float64Array(matcher.atoms.length).fill(1);
     const estimates: AtomEstimate[] = [];
     for (let a = 0; a < positives; a++) {
-      const e = this.#estimate(matcher.atoms[a]!, champions.index, stats.rows);
+      const e = estimateAtom(matcher.atoms[a]!, champions.index, stats.rows, MAX_PREFIX_EXPANSIONS);
       idfs[a] = bm25Idf(stats.rows, e.hits);
       estimates.push(e);
     }
@@ -679,7 +743,9 @@ export class Fts5SearchIndex implements SearchIndex {
       found.splice(at, 0, t);
     };
     // Without bounds (prefixes) nothing tells when to stop: read a few pages' worth, best estimate first.
-    const budget = bounded ? this.#tuning.candidates : Math.min(this.#tuning.candidates, Math.max(3 * want, 48));
+    const budget = bounded
+      ? this.#tuning.candidates
+      : Math.min(this.#tuning.candidates, Math.max(3 * want, 48));
     let pending: number[] = [];
     let read = 0;
     const flush = () => {
@@ -700,53 +766,16 @@ export class Fts5SearchIndex implements SearchIndex {
       if (read + pending.length >= budget) break;
     }
     if (pending.length > 0) flush();
-    const sample = this.#sample(match, filters, facts);
+    const sample = this.#sample(probe, filters, facts);
     if (found.length < need && sample.total > found.length) return undefined;
     const { ranked, rows } = this.#blendTop(found, need, rescore);
     // The order comes from candidates, not from every match: approximate even when the sample counted all.
-    return { ranked, total: Math.max(sample.total, found.length), facets: sample.facets, approximate: true, rows };
-  }
-
-  /**
-   * What the champion lists say about one atom. A plain word: its list's saturations, exact. A phrase: for
-   * each listed entry the smallest saturation among its words (a phrase occurs no more often than its
-   * rarest word), an upper bound. A prefix: the best saturation among its most frequent expansions, an
-   * estimate only (several expansions add up).
-   */
-  #estimate(atom: QueryAtom, index: ChampionIndex, rows: number): AtomEstimate {
-    const parts = atom.terms.map((term, i) => {
-      const expand = atom.prefix && i === atom.terms.length - 1;
-      const terms = expand ? index.termsWithPrefix(term, MAX_PREFIX_EXPANSIONS) : [term];
-      const values = new Map<number, number>();
-      let floor = 0;
-      for (const t of terms) {
-        const list = index.list(t);
-        if (!list) continue;
-        floor = Math.max(floor, list.complete ? 0 : list.floor);
-        for (let k = 0; k < list.size; k++) {
-          const seq = list.seqs[k]!;
-          const v = list.impacts[k]!;
-          if (!expand || v > (values.get(seq) ?? 0)) values.set(seq, v);
-        }
-      }
-      const hits = expand ? terms.reduce((n, t) => n + index.df(t), 0) : index.df(term);
-      return { values, floor, hits };
-    });
-    const known = new Map<number, number>();
-    for (const part of parts) {
-      for (const seq of part.values.keys()) {
-        if (known.has(seq)) continue;
-        let v = BM25_K1 + 1;
-        for (const other of parts) v = Math.min(v, other.values.get(seq) ?? other.floor);
-        known.set(seq, v);
-      }
-    }
     return {
-      known,
-      floor: Math.min(...parts.map((p) => p.floor)),
-      hits: Math.max(1, Math.min(rows, ...parts.map((p) => p.hits))),
-      exact: atom.terms.length === 1 && !atom.prefix,
-      bounded: !atom.prefix,
+      ranked,
+      total: Math.max(sample.total, found.length),
+      facets: sample.facets,
+      approximate: true,
+      rows,
     };
   }
 
@@ -755,9 +784,16 @@ export class Fts5SearchIndex implements SearchIndex {
    * key order) starting at a position derived from the query: key gaps are assumed evenly spread, so matches
    * per key in the sampled span scale to the whole key range.
    */
-  #sample(match: string, filters: ResolvedFilters, facts: EntryFacts): { total: number; facets: SearchFacets; approximate: boolean } {
+  #sample(
+    match: string,
+    filters: ResolvedFilters,
+    facts: EntryFacts,
+  ): { total: number; facets: SearchFacets; approximate: boolean } {
     const size = this.#tuning.sampleSize;
-    const range = this.#stmt('select min(seq) as lo, max(seq) as hi from kb_entries').get() as { lo: number | null; hi: number | null };
+    // Two subqueries: SQLite answers a lone min() or max() from the key's b-tree, but scans for both at once.
+    const range = this.#stmt(
+      'select (select min(seq) from kb_entries) as lo, (select max(seq) from kb_entries) as hi',
+    ).get() as { lo: number | null; hi: number | null };
     if (range.lo === null || range.hi === null) return { total: 0, facets: EMPTY_FACETS, approximate: false };
     const width = range.hi - range.lo + 1;
     const start = range.lo + (fnv1a(match) % width);
@@ -784,22 +820,30 @@ export class Fts5SearchIndex implements SearchIndex {
 
   #rowsBySeq(seqs: readonly number[]): EntryRow[] {
     if (seqs.length === 0) return [];
-    return this.#stmt(`select ${ENTRY_COLUMNS} from kb_entries where seq in (select value from json_each(?))`).all(
-      JSON.stringify(seqs),
-    ) as EntryRow[];
+    return this.#stmt(
+      `select ${ENTRY_COLUMNS} from kb_entries where seq in (select value from json_each(?))`,
+    ).all(JSON.stringify(seqs)) as EntryRow[];
   }
 
   /** The requested page: entries, snippets, matched terms, match types. */
-  #page(plan: PlanResult, matcher: DocumentMatcher, opts: ValidSearchOptions, filterOnly: boolean): SearchResult[] {
+  #page(
+    plan: PlanResult,
+    matcher: DocumentMatcher,
+    opts: ValidSearchOptions,
+    filterOnly: boolean,
+  ): SearchResult[] {
     const page = plan.ranked.slice(opts.offset, opts.offset + opts.limit);
     const known = plan.rows ?? new Map<number, EntryRow>();
-    for (const row of this.#rowsBySeq(page.filter((r) => !known.has(r.seq)).map((r) => r.seq))) known.set(row.seq, row);
+    for (const row of this.#rowsBySeq(page.filter((r) => !known.has(r.seq)).map((r) => r.seq)))
+      known.set(row.seq, row);
     const results: SearchResult[] = [];
     for (const r of page) {
       const row = known.get(r.seq);
       if (!row) continue;
       const entry = rowToEntry(row);
-      const m = filterOnly ? null : matcher.match([entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category]);
+      const m = filterOnly
+        ? null
+        : matcher.match([entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category]);
       const matchType: MatchType = filterOnly
         ? 'filter'
         : m?.viaCorrection
@@ -820,81 +864,8 @@ export class Fts5SearchIndex implements SearchIndex {
 
   // ─── Champion lists and entry facts ───────────────────────────────────────────────────────────────
 
-  /** The entry facts when they are loaded (and current); undefined rather than loading them. */
   #currentFacts(): EntryFacts | undefined {
-    return this.#champions && !this.#championsStale ? this.#ensureChampions().facts : undefined;
-  }
-
-  /** Builds the champion lists on first need, then keeps them current with the entries written since. */
-  #ensureChampions(): Champions {
-    const current = this.#champions;
-    if (!current || this.#championsStale) return this.#buildChampions();
-    const dataVersion = this.#sqlite.pragma('data_version', { simple: true }) as number;
-    if (dataVersion !== current.dataVersion) {
-      // Another connection committed: fold in what it wrote. Its deletions leave stale list entries, which
-      // cost a wasted read, and stale facts for keys FTS5 no longer returns.
-      const seqs = this.#stmt('select seq from kb_entries where updated_at >= ?').pluck().all(current.watermark) as number[];
-      for (const seq of seqs) this.#dirty.add(seq);
-      current.dataVersion = dataVersion;
-    }
-    if (this.#dirty.size === 0) return current;
-    if (current.touched.size + this.#dirty.size > Math.max(MAX_INCREMENTAL, current.index.documents / 10)) {
-      return this.#buildChampions();
-    }
-    const rows = this.#stmt(
-      `select seq, title, problem, solution, tags, category, severity, archived, updated_at
-       from kb_entries where seq in (select value from json_each(?))`,
-    )
-      .raw()
-      .all(JSON.stringify([...this.#dirty])) as [number, string, string, string, string, string, string, number, string][];
-    for (const seq of this.#dirty) {
-      current.facts.delete(seq);
-      current.touched.add(seq);
-    }
-    for (const row of rows) {
-      for (const term of this.#addToChampions(current.index, current.facts, row)) current.corrector.add(term, 1);
-      if (row[8] > current.watermark) current.watermark = row[8];
-    }
-    this.#dirty.clear();
-    return current;
-  }
-
-  #addToChampions(
-    index: ChampionIndex,
-    facts: EntryFacts,
-    [seq, title, problem, solution, tagsJson, category, severity, archived]: [number, string, string, string, string, string, string, number, string],
-  ): string[] {
-    const tags = parseTags(tagsJson);
-    facts.set(seq, category, severity, tags, archived === 1);
-    return index.addDocument(seq, [title, problem, solution, tags.join(' '), category]);
-  }
-
-  #buildChampions(): Champions {
-    const stats = this.#stats();
-    const index = new ChampionIndex(this.#tuning.listSize, this.#weights, stats.avgLength);
-    const facts = new EntryFacts();
-    let watermark = '';
-    const rows = this.#sqlite
-      .prepare('select seq, title, problem, solution, tags, category, severity, archived, updated_at from kb_entries')
-      .raw()
-      .iterate() as IterableIterator<[number, string, string, string, string, string, string, number, string]>;
-    for (const row of rows) {
-      this.#addToChampions(index, facts, row);
-      if (row[8] > watermark) watermark = row[8];
-    }
-    index.finalize();
-    const champions: Champions = {
-      index,
-      corrector: new SpellCorrector(index.vocabulary()),
-      facts,
-      dataVersion: this.#sqlite.pragma('data_version', { simple: true }) as number,
-      watermark,
-      touched: new Set(),
-    };
-    this.#champions = champions;
-    this.#championsStale = false;
-    this.#dirty.clear();
-    return champions;
+    return this.#champions.loaded()?.facts;
   }
 
   // ─── Autocomplete ─────────────────────────────────────────────────────────────────────────────────
@@ -930,20 +901,29 @@ export class Fts5SearchIndex implements SearchIndex {
         titles
           .sort(
             (a, b) =>
-              Number(b.title.toLowerCase().startsWith(typed)) - Number(a.title.toLowerCase().startsWith(typed)) ||
+              Number(b.title.toLowerCase().startsWith(typed)) -
+                Number(a.title.toLowerCase().startsWith(typed)) ||
               b.usage_count - a.usage_count ||
               a.title.length - b.title.length ||
               (a.title < b.title ? -1 : 1),
           )
           .slice(0, Math.ceil(max / 2))
-          .forEach((t) => push(t.title));
+          .forEach((t) => {
+            push(t.title);
+          });
         // Index terms completing the last word, most frequent first.
-        const completions = this.#champions
-          ? this.#champions.index.termsWithPrefix(last, max)
-          : (this.#stmt('select term, doc from kb_fts_vocab where term >= ? and term < ? limit 200').all(last, `${last}\uffff`) as {
-              term: string;
-              doc: number;
-            }[])
+        const loaded = this.#champions.loaded();
+        const completions = loaded
+          ? loaded.index.termsWithPrefix(last, max)
+          : (
+              this.#stmt('select term, doc from kb_fts_vocab where term >= ? and term < ? limit 200').all(
+                last,
+                `${last}\uffff`,
+              ) as {
+                term: string;
+                doc: number;
+              }[]
+            )
               .sort((a, b) => b.doc - a.doc || (a.term < b.term ? -1 : 1))
               .map((r) => r.term);
         for (const term of completions) push([...head, term].join(' '));
@@ -954,4 +934,3 @@ export class Fts5SearchIndex implements SearchIndex {
     }
   }
 }
-

@@ -7,7 +7,9 @@ import type { Bm25Stats } from '../../search/bm25.js';
  * exactly these numbers, so scores computed in JavaScript with them equal the index's.
  */
 export function readFts5Stats(sqlite: Database, table = 'kb_fts'): Bm25Stats & { columnTokens: number[] } {
-  const block = sqlite.prepare(`select block from ${table}_data where id = 1`).pluck().get() as Buffer | undefined;
+  const block = sqlite.prepare(`select block from ${table}_data where id = 1`).pluck().get() as
+    | Buffer
+    | undefined;
   return parseFts5Averages(block);
 }
 
