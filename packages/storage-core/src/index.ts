@@ -4,7 +4,6 @@
 export { CORE_ACCESS_RULES } from './audit/access-rules.js';
 export type { Actor, AuditRecord, AuditVerification, Role } from './audit/audit-trail.js';
 export type { StorageConfig, StorageConfigInput } from './config/storage-config.js';
-// Config
 export {
   backupConfigSchema,
   databaseConfigSchema,
@@ -15,7 +14,6 @@ export {
   performanceConfigSchema,
   storageConfigSchema,
 } from './config/storage-config.js';
-// Dialects
 export type {
   DatabaseSize,
   DatabaseSnapshot,
@@ -27,10 +25,11 @@ export type {
   MaintenanceStep,
 } from './dialect/dialect-adapter.js';
 export { openDialect } from './dialect/open-dialect.js';
+export type { Fts5Tuning } from './dialect/sqlite/fts5-search-index.js';
+export { DEFAULT_FTS5_TUNING, Fts5SearchIndex } from './dialect/sqlite/fts5-search-index.js';
 export { SqliteDialectAdapter } from './dialect/sqlite/sqlite-adapter.js';
 export type { MigrationLockHolder } from './dialect/sqlite/sqlite-migration-lock.js';
 export { readMigrationLock } from './dialect/sqlite/sqlite-migration-lock.js';
-// Errors
 export { StorageErrorCode } from './errors/error-codes.js';
 export type { StorageErrorOptions, ValidationIssue } from './errors/storage-error.js';
 export {
@@ -42,7 +41,6 @@ export {
   ValidationError,
 } from './errors/storage-error.js';
 export { translateDatabaseError } from './errors/translate-error.js';
-// Events, audit, metrics, health
 export type {
   LoggedEvent,
   ReplayOptions,
@@ -71,7 +69,6 @@ export type {
   UsageAction,
   UsageCounters,
 } from './kb/kb-types.js';
-// Knowledge base
 export { KNOWN_CATEGORIES, RELATION_TYPES, SEVERITIES, USAGE_ACTIONS } from './kb/kb-types.js';
 export type { LatencySummary } from './metrics/latency-histogram.js';
 export type { CacheStats } from './metrics/metrics-registry.js';
@@ -102,12 +99,10 @@ export type {
   RepairResult,
   UpOptions,
 } from './migration/migration-registry-types.js';
-// Migrations
 export type { Migration, MigrationContext, MigrationNamespace } from './migration/migration-types.js';
 export type { RebuildTableOptions } from './migration/rebuild-table.js';
 export { rebuildTable } from './migration/rebuild-table.js';
 export type { RecordedStatement } from './migration/recording-driver.js';
-// Extensions
 export { definePlugin } from './plugin/define-plugin.js';
 export type { FlatMethodName } from './plugin/flat-methods.js';
 export { FLAT_METHOD_PROVIDERS } from './plugin/flat-methods.js';
@@ -124,16 +119,10 @@ export type {
   PluginSetup,
   TableContribution,
 } from './plugin/plugin-types.js';
-export type { SearchIndex } from './search/search-index.js';
 export { parseQuery } from './search/query-parser.js';
-export { QUERY_LIMITS, renderQuery } from './search/query-types.js';
 export type { ParsedQuery, QueryAtom, QueryClause, QueryFilters } from './search/query-types.js';
-export { tokenize, tokenizeWithOffsets } from './search/tokenizer.js';
-export { buildSnippet, escapeHtml } from './search/snippet.js';
-export { SpellCorrector } from './search/spell-corrector.js';
-export { DEFAULT_FTS5_TUNING, Fts5SearchIndex } from './dialect/sqlite/fts5-search-index.js';
-export type { Fts5Tuning } from './dialect/sqlite/fts5-search-index.js';
-// Search
+export { QUERY_LIMITS, renderQuery } from './search/query-types.js';
+export type { SearchIndex } from './search/search-index.js';
 export type {
   FacetCount,
   MatchType,
@@ -143,6 +132,9 @@ export type {
   SearchResponse,
   SearchResult,
 } from './search/search-types.js';
+export { buildSnippet, escapeHtml } from './search/snippet.js';
+export { SpellCorrector } from './search/spell-corrector.js';
+export { tokenize, tokenizeWithOffsets } from './search/tokenizer.js';
 export type { CreateStorageOptions, OptimizationResult, StorageMetrics } from './storage.js';
 export { createStorage, Storage } from './storage.js';
 export type { WriteScope } from './storage-write.js';

@@ -212,7 +212,7 @@ export class SqliteDialectAdapter implements DialectAdapter {
     if (!this.#memory) {
       run('wal checkpoint', () => {
         const [r] = this.sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number }[];
-        return r && r.busy ? 'a reader kept part of the WAL; it will be checkpointed later' : undefined;
+        return r?.busy ? 'a reader kept part of the WAL; it will be checkpointed later' : undefined;
       });
     }
     return steps;
