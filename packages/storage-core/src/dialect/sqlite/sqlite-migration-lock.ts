@@ -4,6 +4,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { StorageErrorCode } from '../../errors/error-codes.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
+import { processAlive } from '../../util/process-alive.js';
 import type { HeldLock } from '../dialect-adapter.js';
 
 export const MIGRATION_LOCK_TABLE = 'kb_migration_lock';
@@ -55,16 +56,6 @@ const DEFAULT_MAX_BACKOFF_MS = 1_000;
  * by an earlier process that had the same pid (pid 1 in a restarted container), so it is stale.
  */
 const heldTokens = new Set<string>();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function holderOf(record: LockRecord): MigrationLockHolder {
   return {

@@ -5,6 +5,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StorageErrorCode } from '../../errors/error-codes.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
+import { processAlive } from '../../util/process-alive.js';
 import type { DatabaseSnapshot } from '../dialect-adapter.js';
 
 /** What a snapshot needs of the adapter: the live connection and the file it has open. */
@@ -22,15 +23,6 @@ const SIDECARS = ['', '-wal', '-shm', '-journal'];
 
 /** Snapshots this process has taken and not yet discarded; anything else of ours on disk is a leftover. */
 const liveSnapshots = new Set<string>();
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function removeSnapshotFiles(path: string): void {
   for (const suffix of SIDECARS) rmSync(`${path}${suffix}`, { force: true });
