@@ -14,7 +14,11 @@ export interface WriteScope {
   readonly now: string;
   readonly actor: Actor;
   audit(record: AuditRecord): void;
-  event<K extends keyof StorageEvents>(type: K, payload: StorageEvents[K]): void;
+  /**
+   * Emits `payload` after commit and logs the change durably in this transaction. `logged`, when given, is
+   * what the durable log keeps instead: a change record without text the table already holds.
+   */
+  event<K extends keyof StorageEvents>(type: K, payload: StorageEvents[K], logged?: unknown): void;
 }
 
 export interface WriteExecutorDeps {
@@ -42,22 +46,27 @@ export class WriteExecutor {
       this.deps.access.check(actor, operation);
       const audits: AuditRecord[] = [];
       const events: PendingEvent[] = [];
+      const logged: PendingEvent[] = [];
       const result = await this.deps.dialect.writeTransaction(async (trx) => {
         // Reset on retry-free re-entry: the arrays belong to this one transaction.
         audits.length = 0;
         events.length = 0;
+        logged.length = 0;
         const now = new Date().toISOString();
         const value = await fn({
           trx,
           now,
           actor,
           audit: (record) => audits.push(record),
-          event: (type, payload) => events.push({ type, payload }),
+          event: (type, payload, log) => {
+            events.push({ type, payload });
+            logged.push({ type, payload: log === undefined ? payload : log });
+          },
         });
         await this.deps.audit.append(trx, actor, audits, now);
         if (this.deps.durableEvents) {
           // Everything a write scope emits is a change, so all of it is logged durably.
-          await this.deps.events.append(trx, events, now);
+          await this.deps.events.append(trx, logged, now);
         }
         return value;
       });

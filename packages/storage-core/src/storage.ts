@@ -311,7 +311,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
       const entries = await this.#kb.insert(scope.trx, valid, scope.now);
       for (const entry of entries) {
         scope.audit({ action: 'create', entity: 'kb_entry', entityId: entry.id });
-        scope.event('entry:created', { entry });
+        scope.event('entry:created', { entry }, { entry: entrySummary(entry) });
       }
       return entries.map((e) => e.id);
     });
@@ -341,7 +341,17 @@ export class Storage extends EventEmitter<StorageEventMap> {
         entityId: validId,
         detail: { changed: result.changed },
       });
-      scope.event('entry:updated', { entry: result.after, previous: result.before, changed: result.changed });
+      scope.event(
+        'entry:updated',
+        { entry: result.after, previous: result.before, changed: result.changed },
+        {
+          id: validId,
+          version: result.after.version,
+          changed: result.changed,
+          before: pick(result.before, result.changed),
+          after: pick(result.after, result.changed),
+        },
+      );
       return true;
     });
   }
@@ -775,6 +785,19 @@ export class Storage extends EventEmitter<StorageEventMap> {
     this.#emitSafely('storage:closed', {});
     this.removeAllListeners();
   }
+}
+
+/**
+ * What the durable log keeps of a created entry: who, what and where, not the text the entries table holds
+ * (logging the full text doubled a bulk import's writes). Deletions log the whole entry, since the row is gone.
+ */
+function entrySummary(entry: KBEntry) {
+  const { id, title, category, severity, tags, createdAt, createdBy, version } = entry;
+  return { id, title, category, severity, tags, createdAt, createdBy, version };
+}
+
+function pick(entry: KBEntry, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((k) => [k, entry[k as keyof KBEntry]]));
 }
 
 function validationOf(path: string, message: string): ValidationError {

@@ -119,6 +119,19 @@ describe('entries', () => {
     expect(await storage.countEntries()).toBe(100);
   });
 
+  it('creates a batch larger than one statement can bind (every table is written in chunks)', async () => {
+    // 12,000 entries × 3 columns of events alone would pass SQLite's 32,766 bound parameters in one INSERT.
+    const batch = Array.from({ length: 12_000 }, (_, i) => entry({ title: `Bulk entry ${i}`, tags: [`t${i % 7}`] }));
+    const ids = await storage.createEntries(batch);
+    expect(new Set(ids).size).toBe(12_000);
+    expect(await storage.countEntries()).toBe(12_000);
+    expect((await storage.search('"Bulk entry 11999"')).results[0]?.entry.title).toBe('Bulk entry 11999');
+    let events = 0;
+    for await (const _ of storage.replayEvents({ types: ['entry:created'] })) events += 1;
+    expect(events).toBe(12_000);
+    expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 12_000 });
+  });
+
   it('refuses a stale update with CONFLICT (optimistic concurrency)', async () => {
     const id = await storage.createEntry(entry());
     await storage.updateEntry(id, { title: 'First edit', expectedVersion: 1 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { insertRows } from '../util/insert-rows.js';
 
 export type Role = 'viewer' | 'editor' | 'admin';
 
@@ -80,12 +81,7 @@ export class AuditTrail {
       return row;
     });
     // Chunked: SQLite binds at most 32,766 parameters per statement.
-    for (let i = 0; i < rows.length; i += 2_000) {
-      await trx
-        .insertInto('kb_audit')
-        .values(rows.slice(i, i + 2_000))
-        .execute();
-    }
+    await insertRows(trx, 'kb_audit', rows, 2_000);
   }
 
   async verify(): Promise<AuditVerification> {

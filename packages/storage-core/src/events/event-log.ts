@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { insertRows } from '../util/insert-rows.js';
 import type { LoggedEvent, ReplayOptions } from './storage-events.js';
 
 export interface PendingEvent {
@@ -11,11 +12,12 @@ export class EventLog {
   constructor(private readonly db: Kysely<any>) {}
 
   async append(trx: Transaction<any>, events: readonly PendingEvent[], at: string): Promise<void> {
-    if (events.length === 0) return;
-    await trx
-      .insertInto('kb_events')
-      .values(events.map((e) => ({ type: e.type, payload: JSON.stringify(e.payload), created_at: at })))
-      .execute();
+    await insertRows(
+      trx,
+      'kb_events',
+      events.map((e) => ({ type: e.type, payload: JSON.stringify(e.payload), created_at: at })),
+      2_000,
+    );
   }
 
   /** Streams logged events in commit order, in batches, so a long range never sits in memory at once. */

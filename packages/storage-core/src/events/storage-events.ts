@@ -38,6 +38,11 @@ export type StorageEventMap = { [K in keyof StorageEvents]: [StorageEvents[K]] }
 export interface LoggedEvent {
   seq: number;
   type: string;
+  /**
+   * The change as logged: `entry:created` keeps the entry without its problem/solution text (the row holds
+   * it), `entry:updated` keeps `{ id, version, changed, before, after }` with the changed fields only, and
+   * every other event (a deletion keeps the whole entry) its emitted payload.
+   */
   payload: unknown;
   createdAt: string;
 }

@@ -3,6 +3,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import { StorageErrorCode } from '../errors/error-codes.js';
 import { StorageError } from '../errors/storage-error.js';
 import type { SearchIndex } from '../search/search-index.js';
+import { insertRows } from '../util/insert-rows.js';
 import type { ValidEntryInput, ValidEntryUpdate } from './kb-schemas.js';
 import type {
   KBEntry,
@@ -165,33 +166,29 @@ export class KbRepository {
         { details: { ids: existing.slice(0, 100) } },
       );
     }
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      const chunk = entries.slice(i, i + CHUNK);
-      await trx
-        .insertInto('kb_entries')
-        .values(
-          chunk.map((e) => ({
-            id: e.id,
-            title: e.title,
-            problem: e.problem,
-            solution: e.solution,
-            category: e.category,
-            severity: e.severity,
-            tags: JSON.stringify(e.tags),
-            created_at: e.createdAt,
-            updated_at: e.updatedAt,
-            created_by: e.createdBy,
-          })),
-        )
-        .execute();
-      const tagRows = chunk.flatMap((e) => e.tags.map((tag) => ({ entry_id: e.id, tag })));
-      for (let j = 0; j < tagRows.length; j += CHUNK * 2) {
-        await trx
-          .insertInto('kb_tags')
-          .values(tagRows.slice(j, j + CHUNK * 2))
-          .execute();
-      }
-    }
+    await insertRows(
+      trx,
+      'kb_entries',
+      entries.map((e) => ({
+        id: e.id,
+        title: e.title,
+        problem: e.problem,
+        solution: e.solution,
+        category: e.category,
+        severity: e.severity,
+        tags: JSON.stringify(e.tags),
+        created_at: e.createdAt,
+        updated_at: e.updatedAt,
+        created_by: e.createdBy,
+      })),
+      CHUNK,
+    );
+    await insertRows(
+      trx,
+      'kb_tags',
+      entries.flatMap((e) => e.tags.map((tag) => ({ entry_id: e.id, tag }))),
+      CHUNK * 2,
+    );
     await this.searchIndex.upsertMany(trx, entries);
     return entries;
   }
