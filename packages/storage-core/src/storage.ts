@@ -44,6 +44,7 @@ import { validateSearchOptions } from './kb/search-options-schema.js';
 import type { LatencySummary } from './metrics/latency-histogram.js';
 import { type CacheStats, MetricsRegistry } from './metrics/metrics-registry.js';
 import { MigrationRegistry } from './migration/migration-registry.js';
+import type { MigrationStepResult } from './migration/migration-registry-types.js';
 import type { MigrationNamespace } from './migration/migration-types.js';
 import { FLAT_METHOD_PROVIDERS, type FlatMethodName } from './plugin/flat-methods.js';
 import { pluginNamespaces, type ResolvedPlugin, resolvePlugins } from './plugin/plugin-host.js';
@@ -634,6 +635,17 @@ export class Storage extends EventEmitter<StorageEventMap> {
   }
   import(...args: unknown[]): Promise<unknown> {
     return this.#flat('import', args);
+  }
+
+  /**
+   * The seed interface's `migrate(targetVersion)`: applies pending migrations up to `namespace:id` (all of
+   * them without a target) and returns one result per migration; a failure is in the results, not thrown.
+   */
+  async migrate(target?: string): Promise<MigrationStepResult[]> {
+    this.#assertOpen();
+    this.#access.check(this.actor, 'storage.migrate');
+    const run = await this.migrations.up(target === undefined ? {} : { to: target });
+    return run.results;
   }
 
   // ─── Monitoring and maintenance ─────────────────────────────────────────────────────────────────

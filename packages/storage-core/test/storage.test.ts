@@ -121,7 +121,9 @@ describe('entries', () => {
 
   it('creates a batch larger than one statement can bind (every table is written in chunks)', async () => {
     // 12,000 entries × 3 columns of events alone would pass SQLite's 32,766 bound parameters in one INSERT.
-    const batch = Array.from({ length: 12_000 }, (_, i) => entry({ title: `Bulk entry ${i}`, tags: [`t${i % 7}`] }));
+    const batch = Array.from({ length: 12_000 }, (_, i) =>
+      entry({ title: `Bulk entry ${i}`, tags: [`t${i % 7}`] }),
+    );
     const ids = await storage.createEntries(batch);
     expect(new Set(ids).size).toBe(12_000);
     expect(await storage.countEntries()).toBe(12_000);
@@ -326,6 +328,19 @@ describe('extensions', () => {
     } finally {
       await without.close();
     }
+  });
+});
+
+describe('migrate (seed interface)', () => {
+  it('reports one result per migration and nothing to do on a current store', async () => {
+    expect(await storage.migrate()).toEqual([]);
+    const status = await storage.migrations.status();
+    expect(status.pendingCount).toBe(0);
+    expect(status.namespaces[0]?.applied.map((m) => m.id)).toEqual([
+      '0001_knowledge_base',
+      '0002_events_audit',
+      'sqlite_fts5_0001_kb_fts',
+    ]);
   });
 });
 

@@ -83,7 +83,9 @@ async function main() {
   );
 
   // The first query of common words after open builds the in-memory term lists; reported, not hidden.
-  const firstQuery = await timed(() => storage.searchEntries('job ended data set not found', { recordHistory: false }));
+  const firstQuery = await timed(() =>
+    storage.searchEntries('job ended data set not found', { recordHistory: false }),
+  );
   console.log(`first common-word query after open: ${fmt(firstQuery.wallMs)} ms`);
 
   const queries = generateQueries({

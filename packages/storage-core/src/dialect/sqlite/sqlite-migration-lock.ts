@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { StorageErrorCode } from '../../errors/error-codes.js';
@@ -178,7 +178,8 @@ export async function acquireSqliteMigrationLock(
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw lockedError(holder, timeoutMs);
-    await sleep(Math.min(remaining, backoff * (0.5 + Math.random())));
+    // Jitter (0.5–1.5× the backoff) keeps processes that started together from retrying in step.
+    await sleep(Math.min(remaining, (backoff * randomInt(500, 1_500)) / 1_000));
     backoff = Math.min(maxBackoff, backoff * 2);
   }
 
