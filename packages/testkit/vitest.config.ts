@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // The reliability tests spawn writer processes and kill -9 importers; run files one at a time so they do
+    // not compete with each other for the machine's two cores.
+    fileParallelism: false,
   },
 });

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Transaction } from 'kysely';
 import type { AccessControl } from './audit/access-rules.js';
 import type { Actor, AuditRecord, AuditTrail } from './audit/audit-trail.js';
@@ -6,6 +7,17 @@ import { translateDatabaseError } from './errors/translate-error.js';
 import type { EventLog, PendingEvent } from './events/event-log.js';
 import type { StorageEvents } from './events/storage-events.js';
 import type { MetricsRegistry } from './metrics/metrics-registry.js';
+
+/**
+ * The operation whose write transaction the current async context is inside. The store has one connection:
+ * a store call made from inside a write would wait for that write to finish, forever.
+ */
+const writeContext = new AsyncLocalStorage<string>();
+
+/** Name of the write the caller is inside, if any. */
+export function currentWrite(): string | undefined {
+  return writeContext.getStore();
+}
 
 /** What a write sees: its transaction, its timestamp, and where to put its audit rows and events. */
 export interface WriteScope {
@@ -53,16 +65,18 @@ export class WriteExecutor {
         events.length = 0;
         logged.length = 0;
         const now = new Date().toISOString();
-        const value = await fn({
-          trx,
-          now,
-          actor,
-          audit: (record) => audits.push(record),
-          event: (type, payload, log) => {
-            events.push({ type, payload });
-            logged.push({ type, payload: log === undefined ? payload : log });
-          },
-        });
+        const value = await writeContext.run(operation, () =>
+          fn({
+            trx,
+            now,
+            actor,
+            audit: (record) => audits.push(record),
+            event: (type, payload, log) => {
+              events.push({ type, payload });
+              logged.push({ type, payload: log === undefined ? payload : log });
+            },
+          }),
+        );
         await this.deps.audit.append(trx, actor, audits, now);
         if (this.deps.durableEvents) {
           // Everything a write scope emits is a change, so all of it is logged durably.

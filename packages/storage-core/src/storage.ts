@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { z } from 'zod';
 import { AccessControl } from './audit/access-rules.js';
 import { type Actor, AuditTrail, type AuditVerification } from './audit/audit-trail.js';
 import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from './config/storage-config.js';
@@ -58,7 +59,7 @@ import type {
   TableContribution,
 } from './plugin/plugin-types.js';
 import type { SearchOptions, SearchResponse, SearchResult } from './search/search-types.js';
-import { WriteExecutor, type WriteScope } from './storage-write.js';
+import { currentWrite, WriteExecutor, type WriteScope } from './storage-write.js';
 import { LruCache } from './util/lru-cache.js';
 
 export interface CreateStorageOptions {
@@ -147,12 +148,7 @@ export async function createStorage(
         );
       }
     }
-    const storage = new Storage(
-      parsed,
-      dialect,
-      migrations,
-      options.actor ?? { id: 'system', role: 'admin' },
-    );
+    const storage = new Storage(parsed, dialect, migrations, validateActor(options.actor));
     await storage.start(plugins);
     return storage;
   } catch (error) {
@@ -178,6 +174,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
   readonly #methods = new Map<string, (...args: any[]) => Promise<unknown>>();
   #localWrites = 0;
   #closed = false;
+  /** Operations started and not yet settled; close() waits for them. */
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   /** Use createStorage(). */
   constructor(config: StorageConfig, dialect: DialectAdapter, migrations: MigrationRegistry, actor: Actor) {
@@ -218,24 +216,53 @@ export class Storage extends EventEmitter<StorageEventMap> {
 
   /** @internal Starts the enabled extensions in dependency order. */
   async start(plugins: readonly ResolvedPlugin[]): Promise<void> {
-    for (const resolved of plugins) {
-      const { definition } = resolved;
-      const setup = (await definition.setup?.(this.#contextFor(resolved))) ?? {};
-      for (const operation of Object.keys(setup.permissions ?? {})) {
-        if (!operation.startsWith(`${definition.id}.`)) {
-          throw new StorageError(
+    try {
+      for (const resolved of plugins) await this.#startOne(resolved);
+    } catch (error) {
+      await this.#stopPlugins();
+      throw error instanceof StorageError
+        ? error
+        : new StorageError(
             StorageErrorCode.EXTENSION_INVALID,
-            `extension '${definition.id}' declares a rule for '${operation}'; its operations must start with '${definition.id}.'`,
+            `an extension failed to start: ${String(error)}`,
+            {
+              cause: error,
+            },
           );
-        }
-      }
-      this.#access.addRules(setup.permissions ?? {});
-      this.#plugins.push({ resolved, setup });
-      for (const [event, handler] of Object.entries(setup.on ?? {})) {
-        if (handler) this.on(event as keyof StorageEvents, handler as (payload: unknown) => void);
-      }
-      for (const [name, fn] of Object.entries(setup.methods ?? {})) this.#methods.set(name, fn);
     }
+  }
+
+  async #startOne(resolved: ResolvedPlugin): Promise<void> {
+    const { definition } = resolved;
+    const setup = (await definition.setup?.(this.#contextFor(resolved))) ?? {};
+    this.#plugins.push({ resolved, setup });
+    for (const operation of Object.keys(setup.permissions ?? {})) {
+      if (!operation.startsWith(`${definition.id}.`) || this.#access.hasRule(operation)) {
+        throw new StorageError(
+          StorageErrorCode.EXTENSION_INVALID,
+          `extension '${definition.id}' declares a rule for '${operation}'; its operations must start with '${definition.id}.' and may not redefine an existing rule`,
+        );
+      }
+    }
+    this.#access.addRules(setup.permissions ?? {});
+    for (const [event, handler] of Object.entries(setup.on ?? {})) {
+      if (handler) this.on(event as keyof StorageEvents, handler as (payload: unknown) => void);
+    }
+    for (const [name, fn] of Object.entries(setup.methods ?? {})) this.#methods.set(name, fn);
+  }
+
+  /** Stops extensions in reverse order; every one is asked even when an earlier one fails. */
+  async #stopPlugins(): Promise<unknown[]> {
+    const errors: unknown[] = [];
+    for (const { setup } of [...this.#plugins].reverse()) {
+      try {
+        await setup.stop?.();
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    this.#plugins.length = 0;
+    return errors;
   }
 
   #contextFor(resolved: ResolvedPlugin): PluginContext {
@@ -252,32 +279,59 @@ export class Storage extends EventEmitter<StorageEventMap> {
     };
   }
 
+  /**
+   * Calls every listener of `type` on its own: one that throws, or whose promise rejects, is reported as
+   * `storage:error` and does not stop the others, nor turn a committed write into a reported failure.
+   */
   #emitSafely(type: string, payload: unknown): void {
-    try {
-      (this.emit as (t: string, p: unknown) => boolean)(type, payload);
-    } catch (error) {
-      // A listener's bug must not turn a committed write into a reported failure.
-      if (type !== 'storage:error') {
-        this.#emitSafely('storage:error', {
-          operation: `listener of ${type}`,
-          code: 'LISTENER',
-          message: String(error),
-        });
+    const report = (error: unknown) => {
+      if (type === 'storage:error') return;
+      this.#emitSafely('storage:error', {
+        operation: `listener of ${type}`,
+        code: 'LISTENER',
+        message: String(error),
+      });
+    };
+    for (const listener of this.listeners(type as keyof StorageEvents) as ((p: unknown) => unknown)[]) {
+      try {
+        const result = listener.call(this, payload);
+        if (result instanceof Promise) result.catch(report);
+      } catch (error) {
+        report(error);
       }
     }
   }
 
   #assertOpen(): void {
     if (this.#closed) throw new StorageError(StorageErrorCode.CLOSED, 'the store is closed');
+    const inside = currentWrite();
+    if (inside !== undefined) {
+      throw new StorageError(
+        StorageErrorCode.UNSUPPORTED,
+        `a store method was called from inside the write '${inside}'; it would wait for that write forever: use the write's scope.trx instead`,
+        { details: { write: inside } },
+      );
+    }
+  }
+
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#inFlight.add(promise);
+    const forget = () => this.#inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
   }
 
   #write<T>(operation: string, fn: (scope: WriteScope) => Promise<T>): Promise<T> {
     this.#assertOpen();
-    return this.#writer.run(operation, this.actor, fn);
+    return this.#track(this.#writer.run(operation, this.actor, fn));
   }
 
-  async #read<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  #read<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     this.#assertOpen();
+    return this.#track(this.#timedRead(operation, fn));
+  }
+
+  async #timedRead<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     const start = performance.now();
     let failed = true;
     try {
@@ -375,7 +429,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
 
   async listEntries(options?: ListEntriesOptions): Promise<{ entries: KBEntry[]; total: number }> {
     const valid = validateListOptions(options);
-    return this.#read('entry.read', () => this.#kb.list(this.dialect.db, valid));
+    // One read transaction: the total and the page see the same snapshot.
+    return this.#read('entry.read', () => this.dialect.readTransaction((trx) => this.#kb.list(trx, valid)));
   }
 
   async countEntries(options: { includeArchived?: boolean } = {}): Promise<number> {
@@ -479,8 +534,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
         ? `${await this.dialect.dataVersion()}|${query}|${JSON.stringify(engineOptions)}`
         : '';
       const cached = caching ? this.#cache.get(key) : undefined;
-      const response = cached ?? (await this.dialect.searchIndex.search(query, engineOptions));
-      if (caching && !cached) this.#cache.set(key, response);
+      const response = cached
+        ? structuredClone(cached)
+        : await this.dialect.searchIndex.search(query, engineOptions);
+      // The cache keeps its own copy: a caller that edits its results must not change the next answer.
+      if (caching && !cached) this.#cache.set(key, structuredClone(response));
       const tookMs = performance.now() - start;
       const top = response.results[0]?.entry.id ?? null;
       if (recordHistory) {
@@ -787,15 +845,34 @@ export class Storage extends EventEmitter<StorageEventMap> {
     });
   }
 
-  /** Flushes pending search history, stops extensions and closes the database. Idempotent. */
+  /**
+   * Refuses new operations, waits for those in flight, flushes search history, stops extensions and closes
+   * the database. Idempotent; the database is closed even when an extension's `stop()` fails (its error is
+   * rethrown afterwards).
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.#history.flush();
     this.#closed = true;
-    for (const { setup } of [...this.#plugins].reverse()) await setup.stop?.();
+    await Promise.allSettled([...this.#inFlight]);
+    const errors: unknown[] = [];
+    try {
+      await this.#history.flush();
+    } catch (error) {
+      errors.push(error);
+    }
+    errors.push(...(await this.#stopPlugins()));
     await this.dialect.close();
     this.#emitSafely('storage:closed', {});
     this.removeAllListeners();
+    if (errors.length > 0) {
+      throw new StorageError(
+        StorageErrorCode.DATABASE,
+        `closing the store: ${errors.map(String).join('; ')}`,
+        {
+          cause: errors[0],
+        },
+      );
+    }
   }
 }
 
@@ -810,6 +887,15 @@ function entrySummary(entry: KBEntry) {
 
 function pick(entry: KBEntry, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, entry[k as keyof KBEntry]]));
+}
+
+const actorSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  role: z.enum(['viewer', 'editor', 'admin']),
+});
+
+function validateActor(actor: Actor | undefined): Actor {
+  return actor === undefined ? { id: 'system', role: 'admin' } : validate(actorSchema, actor, 'actor');
 }
 
 function validationOf(path: string, message: string): ValidationError {

@@ -389,3 +389,115 @@ describe('monitoring', () => {
     storage = await createStorage({ database: { path: join(dir, 'kb.db') } });
   });
 });
+
+describe('robustness (findings of the review)', () => {
+  it('isolates listeners: a throwing or rejecting one is reported and the others still run', async () => {
+    const seen: string[] = [];
+    const errors: string[] = [];
+    storage.on('storage:error', (e) => errors.push(e.message));
+    storage.on('entry:created', () => {
+      throw new Error('sync bug');
+    });
+    storage.on('entry:created', (async () => {
+      throw new Error('async bug');
+    }) as unknown as () => void);
+    storage.on('entry:created', ({ entry: e }) => seen.push(e.id));
+    const id = await storage.createEntry(entry());
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen).toEqual([id]);
+    expect(errors.sort()).toEqual(['Error: async bug', 'Error: sync bug']);
+  });
+
+  it('refuses an actor whose role is not one of viewer, editor, admin', async () => {
+    const error = await createStorage(
+      { database: { path: join(dir, 'kb.db') } },
+      { actor: { id: 'mallory', role: 'superuser' as 'admin' } },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path)).toContain('actor.role');
+  });
+
+  it('refuses a store call made inside a write instead of waiting for it forever', async () => {
+    let inner: unknown;
+    const plugin = definePlugin({
+      id: 'nested',
+      version: '1.0.0',
+      mvp: 2,
+      setup: (ctx) => ({
+        api: {
+          run: (s: Storage) =>
+            ctx.write('nested.run', async () => {
+              inner = await s.countEntries().catch((e: unknown) => e);
+            }),
+        },
+        permissions: { 'nested.run': 'editor' },
+      }),
+    });
+    const s = await createStorage({ database: { path: join(dir, 'nested.db') } }, { plugins: [plugin] });
+    try {
+      await s.extension(plugin).run(s);
+      expect(inner).toMatchObject({ code: 'UNSUPPORTED' });
+      expect(await s.countEntries()).toBe(0); // the store is still usable
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('refuses extensions that would redefine or shadow core rules', async () => {
+    expect(() => definePlugin({ id: 'entry', version: '1.0.0', mvp: 2 })).toThrow(/reserved/);
+    const sneaky = definePlugin({
+      id: 'sneaky',
+      version: '1.0.0',
+      mvp: 2,
+      setup: () => ({ permissions: { 'entry.delete': 'viewer' } }),
+    });
+    await expect(
+      createStorage({ database: { path: join(dir, 'sneaky.db') } }, { plugins: [sneaky] }),
+    ).rejects.toMatchObject({ code: 'EXTENSION_INVALID' });
+  });
+
+  it('closes the database even when an extension fails to stop, and stops started extensions when one fails to start', async () => {
+    const stopped: string[] = [];
+    const failingStop = definePlugin({
+      id: 'failing-stop',
+      version: '1.0.0',
+      mvp: 2,
+      setup: () => ({
+        stop: () => {
+          throw new Error('stop failed');
+        },
+      }),
+    });
+    const s = await createStorage({ database: { path: join(dir, 'stop.db') } }, { plugins: [failingStop] });
+    await expect(s.close()).rejects.toThrow(/stop failed/);
+    expect((s.dialect as unknown as { sqlite: { open: boolean } }).sqlite.open).toBe(false);
+
+    const first = definePlugin({
+      id: 'first',
+      version: '1.0.0',
+      mvp: 2,
+      setup: () => ({ stop: () => void stopped.push('first') }),
+    });
+    const broken = definePlugin({
+      id: 'broken',
+      version: '1.0.0',
+      mvp: 2,
+      setup: () => {
+        throw new Error('setup failed');
+      },
+    });
+    await expect(
+      createStorage({ database: { path: join(dir, 'start.db') } }, { plugins: [first, broken] }),
+    ).rejects.toMatchObject({ code: 'EXTENSION_INVALID' });
+    expect(stopped).toEqual(['first']);
+  });
+
+  it('hands each caller its own copy of a cached search response', async () => {
+    await storage.createEntry(entry());
+    const first = await storage.search('S0C7');
+    first.results[0]!.entry.title = 'POISONED';
+    const second = await storage.search('S0C7');
+    expect(second.results[0]?.entry.title).toBe('S0C7 data exception in PAYROLL');
+    expect((await storage.getMetrics()).cache.hits).toBe(1);
+  });
+});

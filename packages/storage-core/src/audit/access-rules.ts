@@ -32,7 +32,20 @@ export class AccessControl {
     for (const [operation, role] of Object.entries(rules)) this.#rules.set(operation, role);
   }
 
+  hasRule(operation: string): boolean {
+    return this.#rules.has(operation);
+  }
+
   check(actor: Actor, operation: string): void {
+    if (!Object.hasOwn(RANK, actor.role)) {
+      throw new StorageError(
+        StorageErrorCode.FORBIDDEN,
+        `'${String(actor.role)}' is not a role; refused by default`,
+        {
+          details: { operation, actor: actor.id },
+        },
+      );
+    }
     const needed = this.#rules.get(operation);
     if (needed === undefined) {
       throw new StorageError(

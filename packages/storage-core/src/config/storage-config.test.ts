@@ -8,7 +8,7 @@ describe('parseStorageConfig', () => {
     expect(config.database).toMatchObject({
       type: 'sqlite',
       path: './kb.db',
-      busyTimeoutMs: 5_000,
+      busyTimeoutMs: 15_000,
       pragmas: {},
     });
     expect(config.backup.encryption).toEqual({

@@ -37,8 +37,11 @@ export const databaseConfigSchema = z
     pragmas: z
       .record(z.string().regex(/^[a-z_]+$/, 'pragma names are lower-case words'), pragmaValue)
       .default({}),
-    /** How long a writer waits for another writer before failing with BUSY. */
-    busyTimeoutMs: z.number().int().min(0).max(600_000).default(5_000),
+    /**
+     * How long a writer waits for another writer before failing with BUSY. SQLite's busy handler is not fair:
+     * under four busy writer processes on a loaded two-core machine one writer waited past 5 s.
+     */
+    busyTimeoutMs: z.number().int().min(0).max(600_000).default(15_000),
     readonly: z.boolean().default(false),
   })
   .prefault({});

@@ -5,12 +5,15 @@ import { StorageError } from '../errors/storage-error.js';
 import { zodIssues } from '../util/zod-issues.js';
 import type { PluginDefinition } from './plugin-types.js';
 
+/** core's namespace and the prefixes of core's operations: an extension named so could redefine their rules. */
+const RESERVED_IDS = new Set(['core', 'entry', 'relation', 'search', 'events', 'audit', 'storage']);
+
 const definitionSchema = z.object({
   id: z
     .string()
     .regex(/^[a-z][a-z0-9-]*$/, 'ids are lower-case words joined by dashes')
-    .refine((id) => id !== 'core', {
-      message: "'core' is reserved for storage-core",
+    .refine((id) => !RESERVED_IDS.has(id), {
+      message: 'is reserved for storage-core (its operations use that prefix)',
     }),
   version: z.string().refine((v) => semver.valid(v) !== null, 'must be a semver version'),
   mvp: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]),
