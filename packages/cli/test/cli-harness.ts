@@ -9,7 +9,6 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   /** stdout parsed as the one JSON document a `--json` run prints. */
-  // biome-ignore lint/suspicious/noExplicitAny: the assertions check the document's shape, not the type system
   json<T = any>(): T;
   /** stderr parsed as the JSON error of a failed `--json` run. */
   errorJson(): { error: { code: string; message: string } };
@@ -57,7 +56,6 @@ export class Workspace {
   }
 
   /** Runs with --json and fails the test with kb's own error text when the exit code is not 0. */
-  // biome-ignore lint/suspicious/noExplicitAny: the assertions check the document's shape, not the type system
   async ok<T = any>(args: readonly string[], options?: RunOptions): Promise<T> {
     const result = await this.run(['--json', ...args], options);
     if (result.code !== 0) throw new Error(`kb ${args.join(' ')} exited ${result.code}: ${result.stderr}`);

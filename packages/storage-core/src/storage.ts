@@ -321,12 +321,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return promise;
   }
 
-  #write<T>(operation: string, fn: (scope: WriteScope) => Promise<T>): Promise<T> {
+  async #write<T>(operation: string, fn: (scope: WriteScope) => Promise<T>): Promise<T> {
     this.#assertOpen();
     return this.#track(this.#writer.run(operation, this.actor, fn));
   }
 
-  #read<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  async #read<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     this.#assertOpen();
     return this.#track(this.#timedRead(operation, fn));
   }
@@ -462,8 +462,9 @@ export class Storage extends EventEmitter<StorageEventMap> {
   ): Promise<UsageCounters> {
     const validId = validate(entryIdSchema, id, 'id');
     const validAction = validate(usageActionSchema, action, 'action');
+    const validContext = validate(usageContextSchema, context, 'context');
     return this.#write('entry.usage', async (scope) => {
-      const after = await this.#kb.recordUsage(scope.trx, validId, validAction, context, scope.now);
+      const after = await this.#kb.recordUsage(scope.trx, validId, validAction, validContext, scope.now);
       if (!after) throw new NotFoundError('entry', validId);
       const counters = countersOf(after);
       scope.audit({ action: `usage-${validAction}`, entity: 'kb_entry', entityId: validId });
@@ -522,6 +523,10 @@ export class Storage extends EventEmitter<StorageEventMap> {
   /** Searches with the query language (`"data set" category:JCL tag:abend S0C*`); logs it in search history. */
   async search(query: string, options?: SearchOptions): Promise<SearchResponse> {
     this.#assertOpen();
+    return this.#track(this.#search(query, options));
+  }
+
+  async #search(query: string, options?: SearchOptions): Promise<SearchResponse> {
     const start = performance.now();
     let failed = true;
     try {
@@ -583,11 +588,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
   }
 
   async getSearchHistory(options: { limit?: number; since?: string } = {}): Promise<SearchHistoryRecord[]> {
-    const limit = options.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-      throw validationOf('limit', 'expected an integer from 1 to 10000');
+    const valid = validate(historyOptionsSchema, options, 'options');
     await this.#history.flush();
-    return this.#read('search.history', () => this.#kb.searchHistory(this.dialect.db, limit, options.since));
+    return this.#read('search.history', () =>
+      this.#kb.searchHistory(this.dialect.db, valid.limit, valid.since),
+    );
   }
 
   // ─── Events and audit ───────────────────────────────────────────────────────────────────────────
@@ -596,7 +601,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
   replayEvents(options: ReplayOptions = {}): AsyncIterable<LoggedEvent> {
     this.#assertOpen();
     this.#access.check(this.actor, 'events.replay');
-    return this.#events.replay(options);
+    return this.#events.replay(validate(replayOptionsSchema, options, 'options'));
   }
 
   async verifyAuditChain(): Promise<AuditVerification> {
@@ -888,6 +893,26 @@ function entrySummary(entry: KBEntry) {
 function pick(entry: KBEntry, keys: readonly string[]): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [k, entry[k as keyof KBEntry]]));
 }
+
+const isoTimestamp = z.iso.datetime({ offset: true });
+
+const usageContextSchema = z.strictObject({
+  userId: z.string().min(1).max(128).optional(),
+  sessionId: z.string().min(1).max(128).optional(),
+});
+
+const historyOptionsSchema = z.strictObject({
+  limit: z.number().int().min(1).max(10_000).default(100),
+  since: isoTimestamp.optional(),
+});
+
+const replayOptionsSchema = z.strictObject({
+  from: isoTimestamp.optional(),
+  to: isoTimestamp.optional(),
+  types: z.array(z.string().min(1).max(64)).max(100).optional(),
+  afterSeq: z.number().int().min(0).optional(),
+  batchSize: z.number().int().min(1).max(10_000).optional(),
+});
 
 const actorSchema = z.strictObject({
   id: z.string().min(1).max(128),

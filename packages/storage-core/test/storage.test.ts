@@ -233,6 +233,10 @@ describe('events and audit', () => {
     await storage.recordFeedback(id, { outcome: 'success' });
     await storage.deleteEntry(id);
     expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 4 });
+    await sql`update kb_audit set detail = '' where seq = 1`.execute(storage.dialect.db);
+    expect(await storage.verifyAuditChain()).toEqual({ ok: false, rows: 1, firstBadSeq: 1 });
+    await sql`update kb_audit set detail = null where seq = 1`.execute(storage.dialect.db);
+    expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 4 });
     await sql`update kb_audit set actor = 'mallory' where seq = 2`.execute(storage.dialect.db);
     expect(await storage.verifyAuditChain()).toEqual({ ok: false, rows: 2, firstBadSeq: 2 });
   });
@@ -499,5 +503,24 @@ describe('robustness (findings of the review)', () => {
     const second = await storage.search('S0C7');
     expect(second.results[0]?.entry.title).toBe('S0C7 data exception in PAYROLL');
     expect((await storage.getMetrics()).cache.hits).toBe(1);
+  });
+
+  it('validates every option bag, so bad input is a ValidationError and changes nothing', async () => {
+    const id = await storage.createEntry(entry());
+    await expect(storage.updateEntry(id, { title: undefined })).rejects.toBeInstanceOf(ValidationError);
+    expect((await storage.getEntry(id)).version).toBe(1);
+    await expect(storage.recordUsage(id, 'view', { sessionId: 'x'.repeat(1_000) })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    await expect(
+      storage.recordUsage(id, 'view', null as unknown as { userId?: string }),
+    ).rejects.toBeInstanceOf(ValidationError);
+    await expect(storage.getSearchHistory({ since: 'yesterday' })).rejects.toBeInstanceOf(ValidationError);
+    expect(() => storage.replayEvents({ batchSize: Number.NaN })).toThrow(ValidationError);
+    // One ligature (U+FDFA) normalises to 18 characters: the limit holds on the stored form.
+    await expect(storage.createEntry(entry({ tags: ['\uFDFA'.repeat(3)] }))).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+    expect((await storage.getEntry(id)).usageCount).toBe(0);
   });
 });

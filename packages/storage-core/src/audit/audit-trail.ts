@@ -26,7 +26,8 @@ export interface AuditVerification {
 const GENESIS = '0'.repeat(64);
 
 function rowHash(prev: string, at: string, actor: Actor, record: AuditRecord, detail: string | null): string {
-  // A length-prefixed encoding: no field can be shifted into its neighbour to forge the same digest.
+  // A length-prefixed encoding: no field can be shifted into its neighbour to forge the same digest, and
+  // NULL (`-`) differs from the empty string (`0:`).
   const fields = [
     prev,
     at,
@@ -34,11 +35,11 @@ function rowHash(prev: string, at: string, actor: Actor, record: AuditRecord, de
     actor.role,
     record.action,
     record.entity,
-    record.entityId ?? '',
-    detail ?? '',
+    record.entityId ?? null,
+    detail,
   ];
   const hash = createHash('sha256');
-  for (const field of fields) hash.update(`${field.length}:${field}|`);
+  for (const field of fields) hash.update(field === null ? '-|' : `${field.length}:${field}|`);
   return hash.digest('hex');
 }
 

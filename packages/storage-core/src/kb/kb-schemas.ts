@@ -74,7 +74,11 @@ const tagsSchema = z
       .refine(noControl, 'must not contain control characters'),
   )
   .max(LIMITS.tags, `at most ${LIMITS.tags} tags`)
-  .transform(normalizeTags);
+  .transform(normalizeTags)
+  // Checked again after normalising: NFKC can lengthen a tag (one ligature character becomes several).
+  .pipe(
+    z.array(z.string().max(LIMITS.tag, `a tag must be at most ${LIMITS.tag} characters once normalised`)),
+  );
 
 const categorySchema = text(LIMITS.category).transform(normalizeCategory);
 
@@ -108,7 +112,7 @@ export const entryUpdateSchema = z
     expectedVersion: z.number().int().min(1).optional(),
   })
   .refine(
-    (u) => Object.keys(u).some((k) => k !== 'expectedVersion'),
+    (u) => Object.entries(u).some(([k, v]) => k !== 'expectedVersion' && v !== undefined),
     'an update must change at least one field',
   );
 

@@ -17,19 +17,23 @@ export async function insertRows(
   const columns = Object.keys(first);
   const compiled = new Map<number, string>();
   for (let i = 0; i < rows.length; i += chunkSize) {
-    const chunk = rows.slice(i, i + chunkSize);
+    // kysely leaves undefined columns out of the SQL; binding null keeps the statement and the values aligned.
+    const chunk = rows.slice(i, i + chunkSize).map((row) => {
+      const keys = Object.keys(row);
+      if (keys.length !== columns.length || keys.some((k, n) => k !== columns[n])) {
+        throw new TypeError(
+          `insertRows(${table}): every row needs the columns ${columns.join(', ')}, in that order`,
+        );
+      }
+      return Object.fromEntries(columns.map((c) => [c, row[c] ?? null]));
+    });
     let text = compiled.get(chunk.length);
     if (text === undefined) {
       text = db.insertInto(table).values(chunk).compile().sql;
       compiled.set(chunk.length, text);
     }
     const parameters: unknown[] = [];
-    for (const row of chunk) {
-      if (Object.keys(row).length !== columns.length) {
-        throw new TypeError(`insertRows(${table}): every row needs the columns ${columns.join(', ')}`);
-      }
-      for (const column of columns) parameters.push(row[column] ?? null);
-    }
+    for (const row of chunk) for (const column of columns) parameters.push(row[column]);
     await db.executeQuery(CompiledQuery.raw(text, parameters));
   }
 }
