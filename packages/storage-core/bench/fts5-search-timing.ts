@@ -22,6 +22,7 @@ import { parseStorageConfig } from '../src/config/storage-config.js';
 import { Fts5SearchIndex } from '../src/dialect/sqlite/fts5-search-index.js';
 import { SqliteDialectAdapter } from '../src/dialect/sqlite/sqlite-adapter.js';
 import { kbSchemaMigration } from '../src/kb/kb-migrations.js';
+import { entryToRow } from '../src/kb/kb-repository.js';
 import type { KBEntry } from '../src/kb/kb-types.js';
 
 function arg(name: string, fallback: string): string {
@@ -73,19 +74,7 @@ async function main() {
         for (let k = 0; k < entries.length; k += 400) {
           await trx
             .insertInto('kb_entries')
-            .values(
-              entries.slice(k, k + 400).map((e) => ({
-                id: e.id,
-                title: e.title,
-                problem: e.problem,
-                solution: e.solution,
-                category: e.category,
-                severity: e.severity,
-                tags: JSON.stringify(e.tags),
-                created_at: e.createdAt,
-                updated_at: e.updatedAt,
-              })),
-            )
+            .values(entries.slice(k, k + 400).map(entryToRow))
             .execute();
         }
         await engine.upsertMany(trx, entries);

@@ -66,6 +66,27 @@ export function rowToEntry(row: EntryRow): KBEntry {
   };
 }
 
+/** The kb_entries row of an entry (`seq` aside, which the database assigns): the inverse of `rowToEntry`. */
+export function entryToRow(entry: KBEntry): Omit<EntryRow, 'seq'> {
+  return {
+    id: entry.id,
+    title: entry.title,
+    problem: entry.problem,
+    solution: entry.solution,
+    category: entry.category,
+    severity: entry.severity,
+    tags: JSON.stringify(entry.tags),
+    created_at: entry.createdAt,
+    updated_at: entry.updatedAt,
+    created_by: entry.createdBy,
+    usage_count: entry.usageCount,
+    success_count: entry.successCount,
+    failure_count: entry.failureCount,
+    archived: entry.archived ? 1 : 0,
+    version: entry.version,
+  };
+}
+
 export function countersOf(
   entry: Pick<KBEntry, 'id' | 'usageCount' | 'successCount' | 'failureCount'>,
 ): UsageCounters {
@@ -166,23 +187,7 @@ export class KbRepository {
         { details: { ids: existing.slice(0, 100) } },
       );
     }
-    await insertRows(
-      trx,
-      'kb_entries',
-      entries.map((e) => ({
-        id: e.id,
-        title: e.title,
-        problem: e.problem,
-        solution: e.solution,
-        category: e.category,
-        severity: e.severity,
-        tags: JSON.stringify(e.tags),
-        created_at: e.createdAt,
-        updated_at: e.updatedAt,
-        created_by: e.createdBy,
-      })),
-      CHUNK,
-    );
+    await insertRows(trx, 'kb_entries', entries.map(entryToRow), CHUNK);
     await insertRows(
       trx,
       'kb_tags',

@@ -6,6 +6,7 @@ import { parseStorageConfig, type StorageConfigInput } from '../../src/config/st
 import { Fts5SearchIndex, type Fts5Tuning } from '../../src/dialect/sqlite/fts5-search-index.js';
 import { SqliteDialectAdapter } from '../../src/dialect/sqlite/sqlite-adapter.js';
 import { kbSchemaMigration } from '../../src/kb/kb-migrations.js';
+import { entryToRow } from '../../src/kb/kb-repository.js';
 import { normalizeCategory, normalizeTags } from '../../src/kb/kb-schemas.js';
 import { type KBEntry, SEVERITIES, type Severity } from '../../src/kb/kb-types.js';
 import type { MigrationContext } from '../../src/migration/migration-types.js';
@@ -90,25 +91,7 @@ export async function addEntries(
   const entries = seeds.map(toEntry);
   await store.adapter.writeTransaction(async (trx) => {
     for (const e of entries) {
-      await trx
-        .insertInto('kb_entries')
-        .values({
-          id: e.id,
-          title: e.title,
-          problem: e.problem,
-          solution: e.solution,
-          category: e.category,
-          severity: e.severity,
-          tags: JSON.stringify(e.tags),
-          created_at: e.createdAt,
-          updated_at: e.updatedAt,
-          created_by: e.createdBy,
-          usage_count: e.usageCount,
-          success_count: e.successCount,
-          failure_count: e.failureCount,
-          archived: e.archived ? 1 : 0,
-        })
-        .execute();
+      await trx.insertInto('kb_entries').values(entryToRow(e)).execute();
       if (e.tags.length > 0) {
         await trx
           .insertInto('kb_tags')
