@@ -6,4 +6,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export const sourceAliases: Record<string, string> = {
   '@mainframe-kb/storage-core': src('storage-core'),
   '@mainframe-kb/testkit': src('testkit'),
+  '@mainframe-kb/io-formats': src('io-formats'),
+  '@mainframe-kb/plugin-patterns': src('plugin-patterns'),
+  '@mainframe-kb/backup': src('backup'),
 };

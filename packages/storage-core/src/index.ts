@@ -138,4 +138,15 @@ export { tokenize, tokenizeWithOffsets } from './search/tokenizer.js';
 export type { CreateStorageOptions, OptimizationResult, StorageMetrics } from './storage.js';
 export { createStorage, Storage } from './storage.js';
 export type { WriteScope } from './storage-write.js';
+export type { ContentHash, ContentHashOptions, TableHash } from './transfer/content-hash.js';
+export { computeContentHash } from './transfer/content-hash.js';
+export type { CopyProgress, CopyStoreOptions, CopyStoreResult } from './transfer/copy-store.js';
+export { copyStore } from './transfer/copy-store.js';
+export type {
+  ExportTablesOptions,
+  ImportTablesOptions,
+  ImportTablesResult,
+  TableBatch,
+  TransferProgress,
+} from './transfer/table-transfer.js';
 export { CORE_VERSION } from './version.js';

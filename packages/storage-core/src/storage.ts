@@ -60,6 +60,16 @@ import type {
 } from './plugin/plugin-types.js';
 import type { SearchOptions, SearchResponse, SearchResult } from './search/search-types.js';
 import { currentWrite, WriteExecutor, type WriteScope } from './storage-write.js';
+import { type ContentHash, type ContentHashOptions, computeContentHash } from './transfer/content-hash.js';
+import {
+  type ExportTablesOptions,
+  type ImportTablesOptions,
+  type ImportTablesResult,
+  readTableBatches,
+  type TableBatch,
+  transferTables,
+  writeTableBatches,
+} from './transfer/table-transfer.js';
 import { LruCache } from './util/lru-cache.js';
 
 export interface CreateStorageOptions {
@@ -636,6 +646,69 @@ export class Storage extends EventEmitter<StorageEventMap> {
       );
     }
     return started.setup.api as PluginApi<P>;
+  }
+
+  /**
+   * The store's logical content hash: every non-derived table except the migrations ledger, each row in a
+   * canonical form that is the same on every dialect, read in one snapshot. Equal hashes mean equal content.
+   */
+  async contentHash(options: ContentHashOptions = {}): Promise<ContentHash> {
+    return this.#read('storage.hash', async () => {
+      await this.#history.flush();
+      return this.dialect.readTransaction((trx) => computeContentHash(trx, this.tables(), options));
+    });
+  }
+
+  /**
+   * The rows of every content table (or the chosen ones), parents before children, in batches read from
+   * one snapshot: the raw material of copies and logical backups. Needs the admin role.
+   */
+  async *exportTables(options: ExportTablesOptions = {}): AsyncGenerator<TableBatch> {
+    this.#assertOpen();
+    this.#access.check(this.actor, 'storage.export');
+    await this.#history.flush();
+    const tables = transferTables(this.tables(), options.tables);
+    let done!: () => void;
+    this.#track(new Promise<void>((resolve) => (done = resolve)));
+    try {
+      yield* readTableBatches(this.dialect, tables, options.batchSize);
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * Loads table batches (from `exportTables` of this or another store, of any dialect) into this store in
+   * one write transaction — all or nothing — then rebuilds the search index and the dialect's key
+   * sequences. The tables must be empty unless `replace` is set. Rows are written as they are: no audit rows
+   * or events (the audit and event tables are themselves part of what is loaded). Needs the admin role.
+   */
+  async importTables(
+    batches: AsyncIterable<TableBatch>,
+    options: ImportTablesOptions & { tables?: readonly string[] } = {},
+  ): Promise<ImportTablesResult> {
+    this.#assertOpen();
+    return this.#track(
+      (async () => {
+        this.#access.check(this.actor, 'storage.import');
+        await this.#history.flush();
+        try {
+          const tables = transferTables(this.tables(), options.tables);
+          return await writeTableBatches(this.dialect, tables, batches, {
+            ...options,
+            afterLoad: async (trx, loaded) => {
+              if (options.replace || loaded.includes('kb_entries'))
+                await this.dialect.searchIndex.rebuild(trx);
+              await this.dialect.afterBulkLoad(trx, loaded);
+            },
+          });
+        } catch (error) {
+          throw translateDatabaseError(error, 'storage.import');
+        } finally {
+          this.#cache.clear();
+        }
+      })(),
+    );
   }
 
   /** Every table backups and exports must include: core's and each enabled extension's. */

@@ -22,6 +22,9 @@ export const CORE_ACCESS_RULES: Readonly<Record<string, Role>> = {
   'storage.health': 'viewer',
   'storage.optimize': 'admin',
   'storage.migrate': 'admin',
+  'storage.hash': 'viewer',
+  'storage.export': 'admin',
+  'storage.import': 'admin',
 };
 
 /** The one choke point where roles are checked. */

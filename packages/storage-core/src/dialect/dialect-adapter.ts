@@ -73,6 +73,12 @@ export interface DialectAdapter {
    */
   migrationTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T>;
 
+  /**
+   * After rows were written with their keys given (a copy or a logical restore), moves key generators past
+   * them so the next insert does not collide (PostgreSQL sequences; SQLite and MySQL track this themselves).
+   */
+  afterBulkLoad(trx: Transaction<any>, tables: readonly string[]): Promise<void>;
+
   /** Takes the cross-process migration lock; waits up to `timeoutMs`. */
   acquireMigrationLock(owner: string, timeoutMs: number): Promise<HeldLock>;
 

@@ -218,6 +218,9 @@ export class SqliteDialectAdapter implements DialectAdapter {
     return steps;
   }
 
+  /** AUTOINCREMENT keys given explicitly already advance sqlite_sequence: nothing to do. */
+  async afterBulkLoad(_trx: Transaction<any>, _tables: readonly string[]): Promise<void> {}
+
   async serverVersion(): Promise<string> {
     const row = this.sqlite.prepare('select sqlite_version() as v').get() as { v: string };
     return `SQLite ${row.v}`;
