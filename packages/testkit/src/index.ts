@@ -58,3 +58,13 @@ export {
 } from './fixtures/seed-anchor.js';
 export type { Seed } from './random/seeded-random.js';
 export { SeededRandom, WeightedPicker, zipfWeights } from './random/seeded-random.js';
+export type { TestDialect, TestStores } from './servers/server-stores.js';
+export {
+  availableTestStores,
+  mysqlStores,
+  postgresStores,
+  skipReason,
+  sqliteStores,
+  TEST_DATABASE_ENV,
+  testDatabaseUrl,
+} from './servers/server-stores.js';

@@ -45,6 +45,16 @@ export interface DatabaseSnapshot {
   discard(): Promise<void>;
 }
 
+/** Connection pool usage of a server dialect. */
+export interface PoolStatistics {
+  /** Connections open (idle or in use). */
+  size: number;
+  idle: number;
+  /** Callers waiting for a connection. */
+  waiting: number;
+  max: number;
+}
+
 /**
  * The dialect adapter: the only place that knows which database is underneath. Everything else talks to
  * kysely and asks the adapter for capabilities, locks, snapshots and maintenance.
@@ -86,12 +96,15 @@ export interface DialectAdapter {
   snapshot(): Promise<DatabaseSnapshot | undefined>;
 
   /** A monotonically changing number that moves when any connection commits a change (cache invalidation). */
-  dataVersion(): Promise<number>;
+  dataVersion(): Promise<number | string>;
 
   size(): Promise<DatabaseSize>;
   integrityCheck(mode: 'quick' | 'full'): Promise<IntegrityReport>;
   optimize(): Promise<MaintenanceStep[]>;
   serverVersion(): Promise<string>;
+
+  /** Pool usage, where the dialect pools connections. */
+  poolStatistics?(): PoolStatistics;
 
   /** The dialect's full-text index over the knowledge base. */
   readonly searchIndex: SearchIndex;

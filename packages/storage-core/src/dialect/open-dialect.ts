@@ -2,6 +2,8 @@ import type { StorageConfig } from '../config/storage-config.js';
 import { StorageErrorCode } from '../errors/error-codes.js';
 import { StorageError } from '../errors/storage-error.js';
 import type { DialectAdapter, DialectName } from './dialect-adapter.js';
+import { MysqlDialectAdapter } from './mysql/mysql-adapter.js';
+import { PgDialectAdapter } from './postgres/pg-adapter.js';
 import { SqliteDialectAdapter } from './sqlite/sqlite-adapter.js';
 
 type DialectFactory = (config: StorageConfig) => Promise<DialectAdapter>;
@@ -9,6 +11,8 @@ type DialectFactory = (config: StorageConfig) => Promise<DialectAdapter>;
 /** The one table that maps a configured database type to the code that opens it. */
 const FACTORIES: Partial<Record<DialectName, DialectFactory>> = {
   sqlite: async (config) => SqliteDialectAdapter.open(config),
+  postgresql: (config) => PgDialectAdapter.open(config),
+  mysql: (config) => MysqlDialectAdapter.open(config),
 };
 
 export async function openDialect(config: StorageConfig): Promise<DialectAdapter> {

@@ -1,5 +1,21 @@
-import { type Kysely, sql } from 'kysely';
-import type { Migration } from '../migration/migration-types.js';
+import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
+import type { Migration, MigrationContext } from '../migration/migration-types.js';
+
+/**
+ * An integer key the database assigns: `integer … autoincrement` on SQLite, `auto_increment` on MySQL,
+ * `serial` on PostgreSQL (which has no AUTOINCREMENT keyword). The SQLite statement is unchanged from the
+ * first release, so existing stores keep their migration checksums.
+ */
+function generatedKey(ctx: MigrationContext | undefined) {
+  return ctx?.dialect === 'postgresql'
+    ? ({ type: 'serial', build: (c: ColumnDefinitionBuilder) => c.primaryKey() } as const)
+    : ({ type: 'integer', build: (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement() } as const);
+}
+
+/** A double-precision float: `real` is 8 bytes on SQLite and MySQL but 4 on PostgreSQL. */
+function double(ctx: MigrationContext | undefined) {
+  return ctx?.dialect === 'postgresql' ? 'double precision' : 'real';
+}
 
 /**
  * The knowledge base's tables. Timestamps are ISO-8601 UTC text with milliseconds, so they sort and compare
@@ -8,11 +24,12 @@ import type { Migration } from '../migration/migration-types.js';
 export const kbSchemaMigration: Migration = {
   id: '0001_knowledge_base',
   description: 'knowledge base entries, tags, relations, feedback, usage, search history',
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<any>, ctx: MigrationContext) {
+    const key = generatedKey(ctx);
     await db.schema
       .createTable('kb_entries')
       // An integer key the full-text index refers to; stable across VACUUM, unlike an implicit rowid.
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('seq', key.type, key.build)
       .addColumn('id', 'varchar(64)', (c) => c.notNull().unique())
       .addColumn('title', 'varchar(255)', (c) => c.notNull())
       .addColumn('problem', 'text', (c) => c.notNull())
@@ -88,12 +105,12 @@ export const kbSchemaMigration: Migration = {
 
     await db.schema
       .createTable('search_history')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', key.type, key.build)
       .addColumn('query', 'text', (c) => c.notNull())
       .addColumn('result_count', 'integer', (c) => c.notNull())
       .addColumn('top_result_id', 'varchar(64)')
       .addColumn('corrected_query', 'text')
-      .addColumn('took_ms', 'real', (c) => c.notNull())
+      .addColumn('took_ms', double(ctx), (c) => c.notNull())
       .addColumn('user_id', 'varchar(128)')
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .execute();
@@ -121,10 +138,11 @@ export const kbSchemaMigration: Migration = {
 export const eventsAndAuditMigration: Migration = {
   id: '0002_events_audit',
   description: 'durable event log and hash-chained audit trail',
-  async up(db: Kysely<any>) {
+  async up(db: Kysely<any>, ctx: MigrationContext) {
+    const key = generatedKey(ctx);
     await db.schema
       .createTable('kb_events')
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('seq', key.type, key.build)
       .addColumn('type', 'varchar(64)', (c) => c.notNull())
       .addColumn('payload', 'text', (c) => c.notNull())
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
@@ -137,7 +155,7 @@ export const eventsAndAuditMigration: Migration = {
 
     await db.schema
       .createTable('kb_audit')
-      .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('seq', key.type, key.build)
       .addColumn('at', 'varchar(32)', (c) => c.notNull())
       .addColumn('actor', 'varchar(128)', (c) => c.notNull())
       .addColumn('role', 'varchar(16)', (c) => c.notNull())

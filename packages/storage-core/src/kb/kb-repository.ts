@@ -419,7 +419,8 @@ export class KbRepository {
         .insertInto('search_history')
         .values(
           records.slice(i, i + CHUNK).map((r) => ({
-            query: r.query,
+            // NUL cannot be stored in PostgreSQL text; the log keeps the rest of what was typed.
+            query: r.query.replaceAll('\u0000', '\ufffd'),
             result_count: r.resultCount,
             top_result_id: r.topResultId,
             corrected_query: r.correctedQuery,

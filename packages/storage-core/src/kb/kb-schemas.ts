@@ -25,7 +25,7 @@ export const LIMITS = {
 // particular truncates strings in some drivers.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const noControl = (s: string) => !CONTROL.test(s);
+export const noControl = (s: string) => !CONTROL.test(s);
 
 const knownByLower = new Map<string, string>(KNOWN_CATEGORIES.map((c) => [c.toLowerCase(), c]));
 

@@ -1,0 +1,275 @@
+import { Kysely, MysqlDialect, sql, type Transaction } from 'kysely';
+import type { StorageConfig } from '../../config/storage-config.js';
+import { StorageErrorCode } from '../../errors/error-codes.js';
+import { StorageError } from '../../errors/storage-error.js';
+import { translateDatabaseError } from '../../errors/translate-error.js';
+import type { SearchIndex } from '../../search/search-index.js';
+import { ServerSearchIndex } from '../../search/server/server-search-index.js';
+import type {
+  DatabaseSize,
+  DatabaseSnapshot,
+  DialectAdapter,
+  DialectCapabilities,
+  HeldLock,
+  IntegrityReport,
+  MaintenanceStep,
+  PoolStatistics,
+} from '../dialect-adapter.js';
+import { loadDriver } from '../load-driver.js';
+import { redactUrl } from '../redact-url.js';
+import { MysqlTextBackend } from './mysql-text-backend.js';
+
+type Mysql2Module = typeof import('mysql2');
+type MysqlPool = ReturnType<Mysql2Module['createPool']>;
+
+/**
+ * Tables compare keys byte for byte: with MySQL's default case-insensitive collations `ABC-1` and `abc-1`
+ * would be one id here and two on SQLite and PostgreSQL, and a copy between them would fail.
+ */
+const COLLATION = 'utf8mb4_bin';
+
+/**
+ * MySQL / MariaDB through a `mysql2` pool. DDL commits implicitly, so the migration registry writes a
+ * `running` ledger row before each step (a crash leaves a visible failed state). Every session runs in
+ * UTC with strict SQL mode, so nothing is silently truncated.
+ */
+export class MysqlDialectAdapter implements DialectAdapter {
+  readonly name = 'mysql' as const;
+  readonly capabilities: DialectCapabilities = {
+    transactionalDdl: false,
+    migrationSnapshot: false,
+    embedded: false,
+  };
+  readonly db: Kysely<any>;
+  readonly location: string;
+  readonly database: string;
+  readonly searchIndex: SearchIndex;
+  readonly #pool: MysqlPool;
+  readonly #max: number;
+  #version = 0;
+  #closed = false;
+
+  private constructor(pool: MysqlPool, location: string, database: string, config: StorageConfig) {
+    this.#pool = pool;
+    this.location = location;
+    this.database = database;
+    this.#max = config.database.pool.max;
+    this.db = new Kysely<any>({
+      dialect: new MysqlDialect({
+        pool,
+        onCreateConnection: async (connection) => {
+          await connection.executeQuery(sql`set session time_zone = '+00:00'`.compile(this.db));
+          await connection.executeQuery(
+            sql`set session sql_mode = concat_ws(',', @@session.sql_mode, 'STRICT_ALL_TABLES', 'NO_ENGINE_SUBSTITUTION')`.compile(
+              this.db,
+            ),
+          );
+        },
+      }),
+    });
+    this.searchIndex = new ServerSearchIndex(this, new MysqlTextBackend(), config);
+  }
+
+  static async open(config: StorageConfig): Promise<MysqlDialectAdapter> {
+    const mysql = await loadDriver<Mysql2Module>('mysql2', 'mysql');
+    const { url, host, port, database, credentials, pool } = config.database;
+    if (!url && !host) {
+      throw new StorageError(
+        StorageErrorCode.CONFIG_INVALID,
+        "database.type 'mysql' needs database.url or database.host",
+      );
+    }
+    const name = database ?? (url ? decodeURIComponent(new URL(url).pathname.replace(/^\//, '')) : '');
+    if (!name) {
+      throw new StorageError(
+        StorageErrorCode.CONFIG_INVALID,
+        "database.type 'mysql' needs a database name (in the URL or database.database)",
+      );
+    }
+    const options = {
+      ...(url ? { uri: url } : {}),
+      ...(host ? { host } : {}),
+      ...(port ? { port } : {}),
+      database: name,
+      ...(credentials ? { user: credentials.user, password: credentials.password ?? '' } : {}),
+      connectionLimit: pool.max,
+      maxIdle: Math.max(pool.min, 1),
+      idleTimeout: pool.idleTimeoutMs,
+      connectTimeout: pool.acquireTimeoutMs,
+      charset: 'utf8mb4',
+      timezone: 'Z',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      dateStrings: true,
+      decimalNumbers: true,
+    };
+    const instance = mysql.createPool(options as Parameters<Mysql2Module['createPool']>[0]);
+    const location = url ? redactUrl(url) : `mysql://${host}:${port ?? 3306}/${name}`;
+    try {
+      await MysqlDialectAdapter.#prepareDatabase(instance, name);
+    } catch (error) {
+      await new Promise<void>((resolve) => instance.end(() => resolve()));
+      throw translateDatabaseError(error, `connecting to MySQL at ${location}`);
+    }
+    return new MysqlDialectAdapter(instance, location, name, config);
+  }
+
+  /** Gives an empty database the byte-wise collation (see COLLATION); a database with tables is left alone. */
+  static async #prepareDatabase(pool: MysqlPool, name: string): Promise<void> {
+    const query = (text: string, values: unknown[] = []) =>
+      new Promise<any[]>((resolve, reject) =>
+        pool.query(text, values, (error, rows) => (error ? reject(error) : resolve(rows as any[]))),
+      );
+    const [row] = await query(
+      'select @@collation_database as c, (select count(*) from information_schema.tables where table_schema = database()) as n',
+    );
+    if (row.c !== COLLATION && Number(row.n) === 0) {
+      await query(
+        `alter database \`${name.replace(/`/g, '``')}\` character set utf8mb4 collate ${COLLATION}`,
+      );
+    }
+  }
+
+  writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await fn(trx);
+      this.#version++;
+      return result;
+    });
+  }
+
+  readTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
+  }
+
+  migrationTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  /** GET_LOCK on a dedicated connection: released by the server if this process dies. */
+  async acquireMigrationLock(owner: string, timeoutMs: number): Promise<HeldLock> {
+    const lockName = `mainframe-kb:migrate:${this.database}`.slice(0, 64);
+    const connection = await new Promise<any>((resolve, reject) =>
+      this.#pool.getConnection((error, c) => (error ? reject(error) : resolve(c))),
+    );
+    const query = (text: string, values: unknown[]) =>
+      new Promise<any[]>((resolve, reject) =>
+        connection.query(text, values, (error: unknown, rows: unknown) =>
+          error ? reject(error) : resolve(rows as any[]),
+        ),
+      );
+    try {
+      const [row] = await query('select get_lock(?, ?) as locked', [
+        lockName,
+        Math.max(0, Math.ceil(timeoutMs / 1000)),
+      ]);
+      if (Number(row?.locked) !== 1) {
+        throw new StorageError(
+          StorageErrorCode.BUSY,
+          `another process is migrating this store; waited ${timeoutMs} ms for the lock '${lockName}'`,
+          { details: { owner, lock: lockName } },
+        );
+      }
+    } catch (error) {
+      connection.release();
+      throw error;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await query('select release_lock(?)', [lockName]);
+        } finally {
+          connection.release();
+        }
+      },
+    };
+  }
+
+  async snapshot(): Promise<DatabaseSnapshot | undefined> {
+    return undefined;
+  }
+
+  /**
+   * MySQL has no cheap counter of commits by other connections, so this changes on every call: search
+   * results are not served from the cache on MySQL (they stay correct across processes).
+   */
+  async dataVersion(): Promise<string> {
+    return `${process.pid}:${++this.#version}:${performance.now()}`;
+  }
+
+  async size(): Promise<DatabaseSize> {
+    const { rows } = await sql<{ bytes: number | string | null }>`
+      select coalesce(sum(data_length + index_length), 0) as bytes from information_schema.tables
+      where table_schema = database()`.execute(this.db);
+    return { databaseBytes: Number(rows[0]?.bytes ?? 0), walBytes: 0 };
+  }
+
+  async integrityCheck(_mode: 'quick' | 'full'): Promise<IntegrityReport> {
+    const index = await this.searchIndex.check();
+    return { ok: index.ok, problems: [...index.problems] };
+  }
+
+  async #tables(): Promise<string[]> {
+    const { rows } = await sql<{ name: string }>`select table_name as name from information_schema.tables
+      where table_schema = database() and table_type = 'BASE TABLE' order by table_name`.execute(this.db);
+    return rows.map((r) => r.name);
+  }
+
+  async optimize(): Promise<MaintenanceStep[]> {
+    const steps: MaintenanceStep[] = [];
+    const step = async (name: string, fn: () => Promise<string | undefined>) => {
+      const start = performance.now();
+      try {
+        const detail = await fn();
+        steps.push({ name, ok: true, durationMs: performance.now() - start, ...(detail ? { detail } : {}) });
+      } catch (error) {
+        steps.push({ name, ok: false, durationMs: performance.now() - start, detail: String(error) });
+      }
+    };
+    await step('analyze table', async () => {
+      const tables = await this.#tables();
+      if (tables.length > 0)
+        await sql`analyze table ${sql.join(tables.map((t) => sql.table(t)))}`.execute(this.db);
+      return `${tables.length} tables`;
+    });
+    // Merges the FULLTEXT index's deleted-document list (OPTIMIZE on InnoDB rebuilds the table).
+    await step('optimize table kb_search', async () => {
+      await sql`optimize table kb_search`.execute(this.db);
+      return undefined;
+    });
+    steps.push(...(await this.searchIndex.optimize()));
+    return steps;
+  }
+
+  /** InnoDB's AUTO_INCREMENT already moves past explicitly given keys. */
+  async afterBulkLoad(_trx: Transaction<any>, _tables: readonly string[]): Promise<void> {}
+
+  async serverVersion(): Promise<string> {
+    const { rows } = await sql<{ v: string }>`select version() as v`.execute(this.db);
+    const v = rows[0]?.v ?? '';
+    return /mariadb/i.test(v) ? `MariaDB ${v}` : `MySQL ${v}`;
+  }
+
+  poolStatistics(): PoolStatistics {
+    const inner = this.#pool as unknown as {
+      _allConnections?: { length: number };
+      _freeConnections?: { length: number };
+      _connectionQueue?: { length: number };
+    };
+    return {
+      size: inner._allConnections?.length ?? 0,
+      idle: inner._freeConnections?.length ?? 0,
+      waiting: inner._connectionQueue?.length ?? 0,
+      max: this.#max,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+}

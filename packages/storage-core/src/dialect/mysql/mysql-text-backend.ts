@@ -1,0 +1,147 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Migration } from '../../migration/migration-types.js';
+import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
+import type { ResolvedFilters } from '../../search/search-filters.js';
+import { MAX_VOCABULARY_TERM, whereFilters } from '../../search/server/server-search-index.js';
+import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
+
+/** InnoDB ignores tokens longer than innodb_ft_max_token_size (84 by default). */
+const MAX_TOKEN = 84;
+
+/**
+ * A term as a token InnoDB's FULLTEXT parser keeps whole and indexes: `kb` + the term with every character
+ * other than a–z and 0–9 written as `_<hex>_`. The prefix lifts one- and two-letter terms (`35` in
+ * `status 35`) over innodb_ft_min_token_size (3) and out of the stopword list, and the escapes keep codes
+ * such as `-911`, `sys1.proclib` or `#priv` in one token (InnoDB splits at punctuation). Terms past 84
+ * characters are cut; the engine re-checks every candidate, so a cut term can over-match, never miss.
+ */
+export function ftToken(term: string): string {
+  let out = 'kb';
+  for (const ch of term) out += /[a-z0-9]/.test(ch) ? ch : `_${ch.codePointAt(0)!.toString(16)}_`;
+  return out.slice(0, MAX_TOKEN);
+}
+
+function atomExpression(atom: QueryAtom): string {
+  const last = atom.terms.length - 1;
+  if (atom.terms.length === 1) {
+    const token = ftToken(atom.terms[0]!);
+    return atom.prefix && token.length < MAX_TOKEN ? `${token}*` : token;
+  }
+  // A phrase; InnoDB has no prefix inside a phrase, so a trailing prefix is required beside it instead.
+  const words = (atom.prefix ? atom.terms.slice(0, last) : atom.terms).map(ftToken);
+  const phrase = words.length === 1 ? words[0]! : `"${words.join(' ')}"`;
+  return atom.prefix ? `(+${phrase} +${ftToken(atom.terms[last]!)}*)` : phrase;
+}
+
+/** Boolean-mode query text for the positive clauses: each clause required, its atoms alternatives. */
+export function booleanQuery(query: ParsedQuery): string | undefined {
+  const clauses = query.clauses
+    .filter((c) => !c.negated && c.atoms.length > 0)
+    .map((c) =>
+      c.atoms.length === 1
+        ? `+${atomExpression(c.atoms[0]!)}`
+        : `+(${c.atoms.map(atomExpression).join(' ')})`,
+    );
+  return clauses.length > 0 ? clauses.join(' ') : undefined;
+}
+
+export const mysqlSearchMigration: Migration = {
+  id: 'mysql_fulltext_0001_kb_search',
+  description: 'encoded terms of each entry with an InnoDB FULLTEXT index, and the search vocabulary',
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('kb_search')
+      .addColumn('seq', 'integer', (c) => c.primaryKey().references('kb_entries.seq').onDelete('cascade'))
+      .addColumn('length', 'integer', (c) => c.notNull())
+      .addColumn('ft', sql`mediumtext`, (c) => c.notNull())
+      .execute();
+    await sql`create fulltext index kb_search_ft_idx on kb_search (ft)`.execute(db);
+    await db.schema
+      .createTable('kb_search_terms')
+      .addColumn('term', 'varchar(100)', (c) => c.primaryKey())
+      .addColumn('df', 'integer', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('kb_search_terms').execute();
+    await db.schema.dropTable('kb_search').execute();
+  },
+};
+
+export class MysqlTextBackend implements TextBackend {
+  readonly migrations = [mysqlSearchMigration];
+
+  async write(trx: Transaction<any>, documents: readonly IndexedDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    await trx
+      .insertInto('kb_search')
+      .values(
+        documents.map((d) => ({ seq: d.seq, length: d.length, ft: d.columns.flat().map(ftToken).join(' ') })),
+      )
+      .onDuplicateKeyUpdate({ length: sql`values(length)`, ft: sql`values(ft)` })
+      .execute();
+  }
+
+  async remove(trx: Transaction<any>, seqs: readonly number[]): Promise<void> {
+    if (seqs.length > 0) await trx.deleteFrom('kb_search').where('seq', 'in', seqs).execute();
+  }
+
+  async clear(trx: Transaction<any>): Promise<void> {
+    await trx.deleteFrom('kb_search').execute();
+  }
+
+  async adjustTerms(trx: Transaction<any>, deltas: readonly (readonly [string, number])[]): Promise<void> {
+    for (let i = 0; i < deltas.length; i += 1_000) {
+      const chunk = deltas.slice(i, i + 1_000).filter(([t]) => t.length <= MAX_VOCABULARY_TERM);
+      if (chunk.length === 0) continue;
+      await trx
+        .insertInto('kb_search_terms')
+        .values(chunk.map(([term, df]) => ({ term, df })))
+        .onDuplicateKeyUpdate({ df: sql`df + values(df)` })
+        .execute();
+    }
+  }
+
+  canMatch(query: ParsedQuery): boolean {
+    return booleanQuery(query) !== undefined;
+  }
+
+  #base(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters) {
+    const text = booleanQuery(query);
+    if (text === undefined) throw new Error('the query has no positive clause');
+    const against = sql`match(s.ft) against (${text} in boolean mode)`;
+    return {
+      against,
+      select: whereFilters(
+        db
+          .selectFrom('kb_search as s')
+          .innerJoin('kb_entries as e', 'e.seq', 's.seq')
+          .where(sql<boolean>`${against}`),
+        filters,
+      ),
+    };
+  }
+
+  async match(
+    db: Kysely<any>,
+    query: ParsedQuery,
+    filters: ResolvedFilters,
+    limit: number,
+    ranked: boolean,
+  ): Promise<number[]> {
+    const { against, select } = this.#base(db, query, filters);
+    let q = select.select('s.seq');
+    if (ranked) q = q.orderBy(against, 'desc').orderBy('s.seq');
+    const rows = await q.limit(limit).execute();
+    return rows.map((r) => Number(r.seq));
+  }
+
+  async count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number> {
+    const { select } = this.#base(db, query, filters);
+    const row = await db
+      .selectFrom(select.select('s.seq').limit(cap).as('m'))
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

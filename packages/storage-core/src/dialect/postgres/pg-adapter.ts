@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import {
+  type DatabaseIntrospector,
+  Kysely,
+  PostgresDialect,
+  PostgresIntrospector,
+  sql,
+  type TableMetadata,
+  type Transaction,
+} from 'kysely';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { StorageConfig } from '../../config/storage-config.js';
+import { StorageErrorCode } from '../../errors/error-codes.js';
+import { StorageError } from '../../errors/storage-error.js';
+import { translateDatabaseError } from '../../errors/translate-error.js';
+import type { SearchIndex } from '../../search/search-index.js';
+import { ServerSearchIndex } from '../../search/server/server-search-index.js';
+import type {
+  DatabaseSize,
+  DatabaseSnapshot,
+  DialectAdapter,
+  DialectCapabilities,
+  HeldLock,
+  IntegrityReport,
+  MaintenanceStep,
+  PoolStatistics,
+} from '../dialect-adapter.js';
+import { loadDriver } from '../load-driver.js';
+import { redactUrl } from '../redact-url.js';
+import { PgTextBackend } from './pg-text-backend.js';
+
+type PgModule = typeof import('pg');
+
+const INT8_OID = 20;
+
+/** Lists only the tables of the store's schema (kysely's introspector lists every schema's). */
+class SchemaIntrospector implements DatabaseIntrospector {
+  readonly #inner: PostgresIntrospector;
+  readonly #schema: string;
+  constructor(db: Kysely<any>, schema: string) {
+    this.#inner = new PostgresIntrospector(db);
+    this.#schema = schema;
+  }
+  getSchemas() {
+    return this.#inner.getSchemas();
+  }
+  async getTables(options?: Parameters<PostgresIntrospector['getTables']>[0]): Promise<TableMetadata[]> {
+    return (await this.#inner.getTables(options)).filter((t) => t.schema === this.#schema);
+  }
+  getMetadata(options?: Parameters<PostgresIntrospector['getMetadata']>[0]) {
+    return this.#inner.getMetadata(options);
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * PostgreSQL through a `pg` pool. Every connection's search_path is the store's schema, so several stores
+ * (and the test suite's runs) share one database without seeing each other. BIGINT results (counts) come
+ * back as numbers while they are exact, as strings beyond 2^53.
+ */
+export class PgDialectAdapter implements DialectAdapter {
+  readonly name = 'postgresql' as const;
+  readonly capabilities: DialectCapabilities = {
+    transactionalDdl: true,
+    migrationSnapshot: false,
+    embedded: false,
+  };
+  readonly db: Kysely<any>;
+  readonly location: string;
+  readonly schema: string;
+  readonly searchIndex: SearchIndex;
+  readonly #pool: Pool;
+  #closed = false;
+
+  private constructor(pool: Pool, location: string, schema: string, config: StorageConfig) {
+    this.#pool = pool;
+    this.location = location;
+    this.schema = schema;
+    const base = new PostgresDialect({ pool });
+    this.db = new Kysely<any>({
+      dialect: {
+        createAdapter: () => base.createAdapter(),
+        createDriver: () => base.createDriver(),
+        createQueryCompiler: () => base.createQueryCompiler(),
+        createIntrospector: (db) => new SchemaIntrospector(db, schema),
+      },
+    });
+    this.searchIndex = new ServerSearchIndex(this, new PgTextBackend(), config);
+  }
+
+  static async open(config: StorageConfig): Promise<PgDialectAdapter> {
+    const pg = await loadDriver<PgModule>('pg', 'postgresql');
+    const { url, host, port, database, credentials, pool, schema = 'public' } = config.database;
+    if (!url && !host) {
+      throw new StorageError(
+        StorageErrorCode.CONFIG_INVALID,
+        "database.type 'postgresql' needs database.url or database.host",
+      );
+    }
+    const types = {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+        if (oid === INT8_OID) {
+          return (value: string) => {
+            const n = Number(value);
+            return Number.isSafeInteger(n) ? n : value;
+          };
+        }
+        return (pg.types.getTypeParser as (o: number, f?: 'text' | 'binary') => unknown)(oid, format);
+      },
+    };
+    const poolConfig: PoolConfig = {
+      ...(url ? { connectionString: url } : {}),
+      ...(host ? { host } : {}),
+      ...(port ? { port } : {}),
+      ...(database ? { database } : {}),
+      ...(credentials ? { user: credentials.user, password: credentials.password } : {}),
+      max: pool.max,
+      min: pool.min,
+      idleTimeoutMillis: pool.idleTimeoutMs,
+      connectionTimeoutMillis: pool.acquireTimeoutMs,
+      options: `-c search_path=${schema}`,
+      types: types as PoolConfig['types'],
+      application_name: 'mainframe-kb',
+    };
+    const instance = new pg.Pool(poolConfig);
+    // An idle client's error (server restart) must not crash the process; the next query reports it.
+    instance.on('error', () => {});
+    const location = url ? redactUrl(url) : `postgres://${host}:${port ?? 5432}/${database ?? ''}`;
+    try {
+      const client = await instance.connect();
+      try {
+        if (schema !== 'public') await client.query(`create schema if not exists "${schema}"`);
+      } finally {
+        client.release();
+      }
+    } catch (error) {
+      await instance.end().catch(() => {});
+      throw translateDatabaseError(error, `connecting to PostgreSQL at ${location}`);
+    }
+    return new PgDialectAdapter(instance, `${location} (schema ${schema})`, schema, config);
+  }
+
+  writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  readTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
+  }
+
+  migrationTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(fn);
+  }
+
+  /** Two 32-bit advisory-lock keys from the schema name, so stores in different schemas do not contend. */
+  #lockKeys(): [number, number] {
+    const digest = createHash('sha256').update(`mainframe-kb:migrate:${this.schema}`).digest();
+    return [digest.readInt32BE(0), digest.readInt32BE(4)];
+  }
+
+  /**
+   * A session-level advisory lock held by a dedicated connection for the whole run; PostgreSQL releases it
+   * if this process dies, so a crashed migration never leaves a stale lock.
+   */
+  async acquireMigrationLock(owner: string, timeoutMs: number): Promise<HeldLock> {
+    const [a, b] = this.#lockKeys();
+    const client: PoolClient = await this.#pool.connect();
+    const deadline = Date.now() + timeoutMs;
+    try {
+      for (;;) {
+        const { rows } = await client.query<{ locked: boolean }>(
+          'select pg_try_advisory_lock($1, $2) as locked',
+          [a, b],
+        );
+        if (rows[0]?.locked) break;
+        if (Date.now() >= deadline) {
+          const holder = await client.query<{ pid: number; application_name: string }>(
+            `select l.pid, a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
+             where l.locktype = 'advisory' and l.classid = $1::int::oid and l.objid = $2::int::oid limit 1`,
+            [a, b],
+          );
+          const who = holder.rows[0];
+          throw new StorageError(
+            StorageErrorCode.BUSY,
+            `another process is migrating this store${who ? ` (backend pid ${who.pid})` : ''}; waited ${timeoutMs} ms`,
+            { details: { owner, holder: who ?? null } },
+          );
+        }
+        await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
+      }
+    } catch (error) {
+      client.release();
+      throw error;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        try {
+          await client.query('select pg_advisory_unlock($1, $2)', [a, b]);
+        } finally {
+          client.release();
+        }
+      },
+    };
+  }
+
+  /** Migrations roll back with their transaction: no snapshot needed. */
+  async snapshot(): Promise<DatabaseSnapshot | undefined> {
+    return undefined;
+  }
+
+  /** The current snapshot (xmin:xmax:in-progress list): it changes whenever any write transaction commits. */
+  async dataVersion(): Promise<string> {
+    const { rows } = await sql<{ v: string }>`select pg_current_snapshot()::text as v`.execute(this.db);
+    return rows[0]!.v;
+  }
+
+  async size(): Promise<DatabaseSize> {
+    const { rows } = await sql<{ bytes: number | string | null }>`
+      select coalesce(sum(pg_total_relation_size(c.oid)), 0) as bytes
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind in ('r', 'm', 't')`.execute(this.db);
+    return { databaseBytes: Number(rows[0]?.bytes ?? 0), walBytes: 0 };
+  }
+
+  /**
+   * PostgreSQL enforces constraints and checksums pages itself; what can drift is ours: the search index
+   * against the entries, and the migration ledger (checked by the registry).
+   */
+  async integrityCheck(_mode: 'quick' | 'full'): Promise<IntegrityReport> {
+    const index = await this.searchIndex.check();
+    return { ok: index.ok, problems: [...index.problems] };
+  }
+
+  async optimize(): Promise<MaintenanceStep[]> {
+    const steps: MaintenanceStep[] = [];
+    const start = performance.now();
+    try {
+      const { rows } = await sql<{ name: string }>`
+        select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = current_schema() and c.relkind = 'r' order by c.relname`.execute(this.db);
+      // VACUUM cannot run inside a transaction block: each runs alone on a pooled connection.
+      for (const { name } of rows) await this.#pool.query(`vacuum (analyze) "${name.replace(/"/g, '""')}"`);
+      steps.push({
+        name: 'vacuum analyze',
+        ok: true,
+        durationMs: performance.now() - start,
+        detail: `${rows.length} tables`,
+      });
+    } catch (error) {
+      steps.push({
+        name: 'vacuum analyze',
+        ok: false,
+        durationMs: performance.now() - start,
+        detail: String(error),
+      });
+    }
+    steps.push(...(await this.searchIndex.optimize()));
+    return steps;
+  }
+
+  /** Moves each serial column's sequence past the largest key loaded. */
+  async afterBulkLoad(trx: Transaction<any>, tables: readonly string[]): Promise<void> {
+    if (tables.length === 0) return;
+    const { rows } = await sql<{ table_name: string; column_name: string }>`
+      select table_name, column_name from information_schema.columns
+      where table_schema = current_schema() and column_default like 'nextval(%'
+        and table_name in (${sql.join(tables)})`.execute(trx);
+    for (const { table_name, column_name } of rows) {
+      await sql`select setval(pg_get_serial_sequence(${table_name}, ${column_name}),
+        coalesce((select max(${sql.ref(column_name)}) from ${sql.table(table_name)}), 0) + 1, false)`.execute(
+        trx,
+      );
+    }
+  }
+
+  async serverVersion(): Promise<string> {
+    const { rows } = await sql<{ v: string }>`select version() as v`.execute(this.db);
+    return rows[0]?.v ?? 'PostgreSQL';
+  }
+
+  poolStatistics(): PoolStatistics {
+    return {
+      size: this.#pool.totalCount,
+      idle: this.#pool.idleCount,
+      waiting: this.#pool.waitingCount,
+      max: this.#pool.options.max ?? 10,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,165 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Migration } from '../../migration/migration-types.js';
+import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
+import type { ResolvedFilters } from '../../search/search-filters.js';
+import { MAX_VOCABULARY_TERM, whereFilters } from '../../search/server/server-search-index.js';
+import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
+
+/** tsvector weight per column: title A, problem B, solution C, tags and category D. */
+const WEIGHT_LETTERS = ['A', 'B', 'C', 'D', 'D'] as const;
+/** ts_rank_cd weights, in PostgreSQL's {D, C, B, A} order. */
+const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
+/** PostgreSQL keeps positions up to 16,383 and at most 256 per lexeme; lexemes up to 2,046 bytes. */
+const MAX_POSITION = 16_383;
+const MAX_POSITIONS_PER_LEXEME = 256;
+const MAX_LEXEME_BYTES = 2_000;
+
+/** A lexeme quoted for tsvector/tsquery input: quotes doubled and backslashes escaped. */
+function quote(lexeme: string): string {
+  return `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/**
+ * The weighted tsvector of a document, written as tsvector input text from the shared tokenizer's terms
+ * (not by `to_tsvector`, whose parser splits `SQLCODE -911`, `IEF212I` and `SYS1.PROCLIB` differently from
+ * the other dialects). Columns are separated by a one-position gap so a phrase never spans two columns.
+ */
+export function tsvectorText(doc: IndexedDocument): string {
+  const positions = new Map<string, string[]>();
+  let position = 1;
+  doc.columns.forEach((terms, column) => {
+    const weight = WEIGHT_LETTERS[column] ?? 'D';
+    for (const term of terms) {
+      if (Buffer.byteLength(term) <= MAX_LEXEME_BYTES) {
+        let list = positions.get(term);
+        if (!list) {
+          list = [];
+          positions.set(term, list);
+        }
+        if (list.length < MAX_POSITIONS_PER_LEXEME) list.push(`${Math.min(position, MAX_POSITION)}${weight}`);
+      }
+      position++;
+    }
+    position++;
+  });
+  return [...positions].map(([term, list]) => `${quote(term)}:${list.join(',')}`).join(' ');
+}
+
+function atomQuery(atom: QueryAtom): string {
+  const parts = atom.terms.map((term, i) =>
+    atom.prefix && i === atom.terms.length - 1 ? `${quote(term)}:*` : quote(term),
+  );
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' <-> ')})`;
+}
+
+/** tsquery input text for the positive clauses: OR within a clause, AND between clauses. */
+export function tsqueryText(query: ParsedQuery): string | undefined {
+  const clauses = query.clauses
+    .filter((c) => !c.negated && c.atoms.length > 0)
+    .map((c) => `(${c.atoms.map(atomQuery).join(' | ')})`);
+  return clauses.length > 0 ? clauses.join(' & ') : undefined;
+}
+
+export const pgSearchMigration: Migration = {
+  id: 'pg_tsvector_0001_kb_search',
+  description: 'weighted tsvector of each entry with a GIN index, and the search vocabulary',
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('kb_search')
+      .addColumn('seq', 'integer', (c) => c.primaryKey().references('kb_entries.seq').onDelete('cascade'))
+      .addColumn('length', 'integer', (c) => c.notNull())
+      .addColumn('tsv', sql`tsvector`, (c) => c.notNull())
+      .execute();
+    await sql`create index kb_search_tsv_idx on kb_search using gin (tsv)`.execute(db);
+    await db.schema
+      .createTable('kb_search_terms')
+      .addColumn('term', 'varchar(100)', (c) => c.primaryKey())
+      .addColumn('df', 'integer', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('kb_search_terms').execute();
+    await db.schema.dropTable('kb_search').execute();
+  },
+};
+
+export class PgTextBackend implements TextBackend {
+  readonly migrations = [pgSearchMigration];
+
+  async write(trx: Transaction<any>, documents: readonly IndexedDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    const rows = documents.map((d) => ({ seq: d.seq, length: d.length, tsv: tsvectorText(d) }));
+    await trx
+      .insertInto('kb_search')
+      .values(rows.map((r) => ({ seq: r.seq, length: r.length, tsv: sql`cast(${r.tsv} as tsvector)` })))
+      .onConflict((oc) =>
+        oc.column('seq').doUpdateSet({ length: sql`excluded.length`, tsv: sql`excluded.tsv` }),
+      )
+      .execute();
+  }
+
+  async remove(trx: Transaction<any>, seqs: readonly number[]): Promise<void> {
+    if (seqs.length > 0) await trx.deleteFrom('kb_search').where('seq', 'in', seqs).execute();
+  }
+
+  async clear(trx: Transaction<any>): Promise<void> {
+    await trx.deleteFrom('kb_search').execute();
+  }
+
+  async adjustTerms(trx: Transaction<any>, deltas: readonly (readonly [string, number])[]): Promise<void> {
+    for (let i = 0; i < deltas.length; i += 1_000) {
+      const chunk = deltas.slice(i, i + 1_000).filter(([t]) => t.length <= MAX_VOCABULARY_TERM);
+      if (chunk.length === 0) continue;
+      await trx
+        .insertInto('kb_search_terms')
+        .values(chunk.map(([term, df]) => ({ term, df })))
+        .onConflict((oc) => oc.column('term').doUpdateSet({ df: sql`kb_search_terms.df + excluded.df` }))
+        .execute();
+    }
+  }
+
+  canMatch(query: ParsedQuery): boolean {
+    return tsqueryText(query) !== undefined;
+  }
+
+  #base(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters) {
+    const text = tsqueryText(query);
+    if (text === undefined) throw new Error('the query has no positive clause');
+    return {
+      tsquery: sql`cast(${text} as tsquery)`,
+      select: whereFilters(
+        db
+          .selectFrom('kb_search as s')
+          .innerJoin('kb_entries as e', 'e.seq', 's.seq')
+          .where(sql<boolean>`s.tsv @@ cast(${text} as tsquery)`),
+        filters,
+      ),
+    };
+  }
+
+  async match(
+    db: Kysely<any>,
+    query: ParsedQuery,
+    filters: ResolvedFilters,
+    limit: number,
+    ranked: boolean,
+  ): Promise<number[]> {
+    const { tsquery, select } = this.#base(db, query, filters);
+    let q = select.select('s.seq');
+    if (ranked)
+      q = q
+        .orderBy(sql`ts_rank_cd(${sql.lit(RANK_WEIGHTS)}::float4[], s.tsv, ${tsquery})`, 'desc')
+        .orderBy('s.seq');
+    const rows = await q.limit(limit).execute();
+    return rows.map((r) => Number(r.seq));
+  }
+
+  async count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number> {
+    const { select } = this.#base(db, query, filters);
+    const row = await db
+      .selectFrom(select.select('s.seq').limit(cap).as('m'))
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}

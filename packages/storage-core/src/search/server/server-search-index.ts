@@ -1,0 +1,673 @@
+import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { StorageConfig } from '../../config/storage-config.js';
+import type { DialectAdapter, IntegrityReport, MaintenanceStep } from '../../dialect/dialect-adapter.js';
+import { ValidationError } from '../../errors/storage-error.js';
+import { translateDatabaseError } from '../../errors/translate-error.js';
+import { type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
+import type { KBEntry } from '../../kb/kb-types.js';
+import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
+import type { Migration } from '../../migration/migration-types.js';
+import { bm25Idf, bm25Score } from '../bm25.js';
+import { DocumentMatcher } from '../document-matcher.js';
+import { FacetCounter } from '../facet-counter.js';
+import { parseQuery } from '../query-parser.js';
+import { type ParsedQuery, type QueryAtom, renderQuery } from '../query-types.js';
+import { passesFilters, type ResolvedFilters, resolveFilters } from '../search-filters.js';
+import type { SearchIndex } from '../search-index.js';
+import { rankRows, type ScoredRow } from '../search-ranking.js';
+import type {
+  MatchType,
+  SearchCorrection,
+  SearchFacets,
+  SearchResponse,
+  SearchResult,
+} from '../search-types.js';
+import { buildSnippet } from '../snippet.js';
+import { MIN_CORRECTABLE_LENGTH, SpellCorrector } from '../spell-corrector.js';
+import { hasDigit, tokenize } from '../tokenizer.js';
+import type { IndexedDocument, TextBackend } from './text-backend.js';
+
+/** Queries matching at most this many entries are checked and ranked exactly, every match read. */
+const EXACT_LIMIT = 200;
+/** Above it, this many natively ranked candidates are read and re-ranked with BM25. */
+const CANDIDATES = 100;
+/** Matches counted for `total` above EXACT_LIMIT (beyond, the total is a lower bound). */
+const COUNT_CAP = 10_000;
+/** Words in fewer entries than this are checked for a much commoner neighbour. */
+const RARE_WORD_DF = 3;
+const RARE_WORD_RATIO = 20;
+/** Longest term kept in the vocabulary table (longer terms are still searchable). */
+export const MAX_VOCABULARY_TERM = 100;
+/** How long cached corpus statistics and vocabulary serve before they are re-read (other processes' writes). */
+const CACHE_TTL_MS = 2_000;
+const VOCABULARY_TTL_MS = 30_000;
+const CHUNK = 500;
+
+const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
+
+const ENTRY_COLUMNS = [
+  'seq',
+  'id',
+  'title',
+  'problem',
+  'solution',
+  'category',
+  'severity',
+  'tags',
+  'created_at',
+  'updated_at',
+  'created_by',
+  'usage_count',
+  'success_count',
+  'failure_count',
+  'archived',
+  'version',
+] as const;
+
+function columnsOf(entry: Pick<KBEntry, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
+  return [entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category];
+}
+
+export function indexedDocument(seq: number, entry: KBEntry): IndexedDocument {
+  const columns = columnsOf(entry).map((text) => tokenize(text));
+  return { seq, columns, length: columns.reduce((n, c) => n + c.length, 0) };
+}
+
+function distinctTerms(entry: KBEntry): Set<string> {
+  const terms = new Set<string>();
+  for (const text of columnsOf(entry))
+    for (const t of tokenize(text)) if (t.length <= MAX_VOCABULARY_TERM) terms.add(t);
+  return terms;
+}
+
+/** Adds `filters` as conditions on the kb_entries alias `e`. */
+export function whereFilters<Q extends SelectQueryBuilder<any, any, any>>(
+  query: Q,
+  filters: ResolvedFilters,
+): Q {
+  let q = query;
+  if (!filters.includeArchived) q = q.where('e.archived', '=', 0) as Q;
+  if (filters.categories[0] !== undefined)
+    q = q.where((eb) => eb(eb.fn('lower', ['e.category']), '=', filters.categories[0]!)) as Q;
+  if (filters.severities[0] !== undefined) q = q.where('e.severity', '=', filters.severities[0]) as Q;
+  for (const tag of filters.tags) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('kb_tags as t')
+          .select('t.tag')
+          .whereRef('t.entry_id', '=', 'e.id')
+          .where('t.tag', '=', tag),
+      ),
+    ) as Q;
+  }
+  return q;
+}
+
+const NO_FILTERS: ResolvedFilters = {
+  categories: [],
+  severities: [],
+  tags: [],
+  includeArchived: true,
+  impossible: false,
+};
+
+interface Scored {
+  row: EntryRow;
+  entry: KBEntry;
+  text: number;
+}
+
+/**
+ * The search engine of the server dialects (PostgreSQL, MySQL/MariaDB). The dialect's native full-text index
+ * finds candidates (a superset of the matches); every candidate is checked against the query and scored in
+ * JavaScript with the same tokenizer, query semantics and BM25 (FTS5's formula, column weights from the
+ * config) as the SQLite engine, so the three dialects agree on what matches and, for queries matching up to
+ * EXACT_LIMIT entries, on the order. Above that, the strongest CANDIDATES by the native rank (`ts_rank_cd`,
+ * FULLTEXT relevance) are re-ranked and the response says `approximate: true`.
+ *
+ * Corrections use the shared SpellCorrector over the `kb_search_terms` vocabulary (term → entries holding
+ * it), kept current in the write's transaction, so a typo gets the same correction on every dialect.
+ * Snippets are built by the shared snippet builder (HTML-escaped, `<mark>` around matches).
+ */
+export class ServerSearchIndex implements SearchIndex {
+  readonly migrations: readonly Migration[];
+  readonly #adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction'>;
+  readonly #backend: TextBackend;
+  readonly #weights: readonly number[];
+  readonly #usageWeight: number;
+  readonly #typoCorrection: boolean;
+  #stats: { at: number; rows: number; avgLength: number } | undefined;
+  #vocabulary: { at: number; corrector: SpellCorrector } | undefined;
+
+  constructor(
+    adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction'>,
+    backend: TextBackend,
+    config: StorageConfig,
+  ) {
+    this.#adapter = adapter;
+    this.#backend = backend;
+    this.migrations = backend.migrations;
+    const w = config.performance.indexing.weights;
+    this.#weights = [w.title, w.problem, w.solution, w.tags, w.category];
+    this.#usageWeight = config.performance.indexing.usageWeight;
+    this.#typoCorrection = config.performance.indexing.typoCorrection;
+  }
+
+  #stale(): void {
+    this.#stats = undefined;
+  }
+
+  // ─── Writes (in the caller's transaction) ─────────────────────────────────────────────────────────
+
+  async #seqsOf(trx: Transaction<any>, ids: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await trx
+        .selectFrom('kb_entries')
+        .select(['seq', 'id'])
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) out.set(r.id as string, Number(r.seq));
+    }
+    return out;
+  }
+
+  async upsert(trx: Transaction<any>, entry: KBEntry, previous?: KBEntry): Promise<void> {
+    const seq = (await this.#seqsOf(trx, [entry.id])).get(entry.id);
+    if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
+    await this.#backend.write(trx, [indexedDocument(seq, entry)]);
+    const deltas = new Map<string, number>();
+    for (const t of distinctTerms(entry)) deltas.set(t, 1);
+    if (previous) for (const t of distinctTerms(previous)) deltas.set(t, (deltas.get(t) ?? 0) - 1);
+    await this.#adjust(trx, deltas);
+    this.#stale();
+  }
+
+  async upsertMany(trx: Transaction<any>, entries: readonly KBEntry[]): Promise<void> {
+    const seqs = await this.#seqsOf(
+      trx,
+      entries.map((e) => e.id),
+    );
+    const deltas = new Map<string, number>();
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const documents = entries.slice(i, i + CHUNK).map((entry) => {
+        const seq = seqs.get(entry.id);
+        if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
+        for (const t of distinctTerms(entry)) deltas.set(t, (deltas.get(t) ?? 0) + 1);
+        return indexedDocument(seq, entry);
+      });
+      await this.#backend.write(trx, documents);
+    }
+    await this.#adjust(trx, deltas);
+    this.#stale();
+  }
+
+  async remove(trx: Transaction<any>, entry: KBEntry): Promise<void> {
+    const seq = (await this.#seqsOf(trx, [entry.id])).get(entry.id);
+    if (seq !== undefined) await this.#backend.remove(trx, [seq]);
+    else {
+      // Called after the row was deleted: the index row goes by the foreign key's cascade, or here by orphan.
+      await trx
+        .deleteFrom('kb_search')
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb.selectFrom('kb_entries as e').select('e.seq').whereRef('e.seq', '=', 'kb_search.seq'),
+            ),
+          ),
+        )
+        .execute();
+    }
+    const deltas = new Map<string, number>();
+    for (const t of distinctTerms(entry)) deltas.set(t, -1);
+    await this.#adjust(trx, deltas);
+    this.#stale();
+  }
+
+  async #adjust(trx: Transaction<any>, deltas: Map<string, number>): Promise<void> {
+    const changes = [...deltas].filter(([, d]) => d !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    if (changes.length > 0) await this.#backend.adjustTerms(trx, changes);
+  }
+
+  async rebuild(trx: Transaction<any>): Promise<void> {
+    await this.#backend.clear(trx);
+    await trx.deleteFrom('kb_search_terms').execute();
+    const df = new Map<string, number>();
+    let after = 0;
+    for (;;) {
+      const rows = (await trx
+        .selectFrom('kb_entries')
+        .select([...ENTRY_COLUMNS])
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(CHUNK)
+        .execute()) as EntryRow[];
+      if (rows.length === 0) break;
+      const documents = rows.map((row) => {
+        const entry = rowToEntry(row);
+        for (const t of distinctTerms(entry)) df.set(t, (df.get(t) ?? 0) + 1);
+        return indexedDocument(Number(row.seq), entry);
+      });
+      await this.#backend.write(trx, documents);
+      after = Number(rows[rows.length - 1]!.seq);
+    }
+    await this.#adjust(trx, df);
+    this.#stale();
+    this.#vocabulary = undefined;
+  }
+
+  // ─── Maintenance ──────────────────────────────────────────────────────────────────────────────────
+
+  async optimize(): Promise<MaintenanceStep[]> {
+    const start = performance.now();
+    try {
+      const removed = await this.#adapter.writeTransaction((trx) =>
+        trx.deleteFrom('kb_search_terms').where('df', '<=', 0).executeTakeFirst(),
+      );
+      this.#vocabulary = undefined;
+      return [
+        {
+          name: 'search vocabulary',
+          ok: true,
+          durationMs: performance.now() - start,
+          detail: `${Number(removed.numDeletedRows)} unused terms removed`,
+        },
+      ];
+    } catch (error) {
+      return [
+        {
+          name: 'search vocabulary',
+          ok: false,
+          durationMs: performance.now() - start,
+          detail: String(error),
+        },
+      ];
+    }
+  }
+
+  async check(): Promise<IntegrityReport> {
+    return this.#adapter.readTransaction(async (trx) => {
+      const problems: string[] = [];
+      const count = async (table: string) =>
+        Number(
+          (
+            await trx
+              .selectFrom(table)
+              .select((eb) => eb.fn.countAll().as('n'))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const [entries, indexed] = [await count('kb_entries'), await count('kb_search')];
+      if (entries !== indexed)
+        problems.push(`search index: ${indexed} indexed rows for ${entries} entries; run rebuild`);
+      const missing = await trx
+        .selectFrom('kb_entries as e')
+        .select('e.id')
+        .where((eb) =>
+          eb.not(eb.exists(eb.selectFrom('kb_search as s').select('s.seq').whereRef('s.seq', '=', 'e.seq'))),
+        )
+        .orderBy('e.seq')
+        .limit(10)
+        .execute();
+      if (missing.length > 0)
+        problems.push(
+          `search index: entries missing from the index: ${missing.map((r) => r.id).join(', ')}; run rebuild`,
+        );
+      return { ok: problems.length === 0, problems };
+    });
+  }
+
+  // ─── Search ───────────────────────────────────────────────────────────────────────────────────────
+
+  async search(query: string, options: Parameters<SearchIndex['search']>[1]): Promise<SearchResponse> {
+    const started = performance.now();
+    const opts = validateSearchOptions(options);
+    const parsed = parseQuery(query);
+    if (opts.category !== undefined) parsed.filters.categories.push(opts.category);
+    if (opts.severity !== undefined) parsed.filters.severities.push(opts.severity);
+    if (opts.tags) parsed.filters.tags.push(...opts.tags);
+    const filters = resolveFilters(parsed, opts.includeArchived);
+    try {
+      return await this.#adapter.readTransaction(async (trx) => {
+        const corrections = (opts.correct ?? this.#typoCorrection) ? await this.#correct(trx, parsed) : [];
+        const matcher = new DocumentMatcher(parsed, this.#weights);
+        const words = this.#backend.canMatch(parsed);
+        let plan: {
+          ranked: ScoredRow[];
+          rows: Map<number, Scored>;
+          total: number;
+          facets: SearchFacets;
+          approximate: boolean;
+        };
+        if (filters.impossible)
+          plan = { ranked: [], rows: new Map(), total: 0, facets: EMPTY_FACETS, approximate: false };
+        else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
+        else plan = await this.#matching(trx, parsed, matcher, filters, opts);
+        const response: SearchResponse = {
+          results: this.#page(plan.ranked, plan.rows, matcher, opts, !words),
+          total: plan.total,
+          facets: opts.facets ? plan.facets : EMPTY_FACETS,
+          corrections,
+          interpreted: renderQuery(parsed),
+          tookMs: performance.now() - started,
+        };
+        if (plan.approximate) response.approximate = true;
+        return response;
+      });
+    } catch (error) {
+      throw translateDatabaseError(error, 'search');
+    }
+  }
+
+  async #rows(db: Kysely<any>, seqs: readonly number[]): Promise<EntryRow[]> {
+    const out: EntryRow[] = [];
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('kb_entries')
+        .select([...ENTRY_COLUMNS])
+        .where('seq', 'in', seqs.slice(i, i + CHUNK))
+        .execute();
+      out.push(...(rows as EntryRow[]));
+    }
+    return out;
+  }
+
+  async #corpusStats(db: Kysely<any>): Promise<{ rows: number; avgLength: number }> {
+    const now = Date.now();
+    if (this.#stats && now - this.#stats.at < CACHE_TTL_MS) return this.#stats;
+    const row = await db
+      .selectFrom('kb_search')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('length').as('total')])
+      .executeTakeFirstOrThrow();
+    const rows = Number(row.n);
+    const avgLength = rows === 0 ? 1 : Number(row.total ?? 0) / rows;
+    this.#stats = { at: now, rows, avgLength: avgLength > 0 ? avgLength : 1 };
+    return this.#stats;
+  }
+
+  async #termDf(db: Kysely<any>, terms: readonly string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const wanted = [...new Set(terms)].filter((t) => t.length <= MAX_VOCABULARY_TERM);
+    for (let i = 0; i < wanted.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('kb_search_terms')
+        .select(['term', 'df'])
+        .where('term', 'in', wanted.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) out.set(r.term as string, Number(r.df));
+    }
+    return out;
+  }
+
+  /** Entries holding each atom (BM25's idf), over every indexed entry as FTS5 counts them. */
+  async #atomHits(db: Kysely<any>, atoms: readonly QueryAtom[], rows: number): Promise<number[]> {
+    const single = atoms.filter((a) => a.terms.length === 1 && !a.prefix).map((a) => a.terms[0]!);
+    const df = await this.#termDf(db, single);
+    const hits: number[] = [];
+    for (const atom of atoms) {
+      if (atom.terms.length === 1 && !atom.prefix && atom.terms[0]!.length <= MAX_VOCABULARY_TERM) {
+        hits.push(df.get(atom.terms[0]!) ?? 0);
+      } else {
+        const one: ParsedQuery = {
+          clauses: [{ atoms: [atom], negated: false }],
+          filters: { categories: [], severities: [], tags: [] },
+        };
+        hits.push(Math.min(rows, await this.#backend.count(db, one, NO_FILTERS, COUNT_CAP)));
+      }
+    }
+    return hits;
+  }
+
+  async #matching(
+    db: Kysely<any>,
+    parsed: ParsedQuery,
+    matcher: DocumentMatcher,
+    filters: ResolvedFilters,
+    opts: ValidSearchOptions,
+  ) {
+    const first = await this.#backend.match(db, parsed, filters, EXACT_LIMIT + 1, false);
+    const approximate = first.length > EXACT_LIMIT;
+    const seqs = approximate ? await this.#backend.match(db, parsed, filters, CANDIDATES, true) : first;
+    const stats = await this.#corpusStats(db);
+    const positives = matcher.atoms.slice(0, matcher.positiveAtoms);
+    const hits = await this.#atomHits(db, positives, stats.rows);
+    const idfs = new Float64Array(matcher.atoms.length).fill(1);
+    hits.forEach((h, a) => {
+      idfs[a] = bm25Idf(stats.rows, h);
+    });
+    const counter = new FacetCounter();
+    const scored = new Map<number, Scored>();
+    const ranked: ScoredRow[] = [];
+    for (const row of await this.#rows(db, seqs)) {
+      const entry = rowToEntry(row);
+      if (!passesFilters(entry, filters)) continue;
+      const m = matcher.match(columnsOf(entry));
+      if (!m) continue;
+      const text = bm25Score(m.freqs, idfs, m.length, stats.avgLength);
+      const seq = Number(row.seq);
+      scored.set(seq, { row, entry, text });
+      counter.add(entry.category, entry.severity, entry.tags);
+      ranked.push({
+        seq,
+        text,
+        usageCount: entry.usageCount,
+        successCount: entry.successCount,
+        failureCount: entry.failureCount,
+        updatedAt: entry.updatedAt,
+        final: 0,
+      });
+    }
+    rankRows(ranked, opts.sortBy, this.#usageWeight);
+    if (!approximate)
+      return { ranked, rows: scored, total: ranked.length, facets: counter.facets(), approximate };
+    const total = Math.max(ranked.length, await this.#backend.count(db, parsed, filters, COUNT_CAP));
+    return { ranked, rows: scored, total, facets: counter.scaledFacets(total), approximate };
+  }
+
+  /** No words: a listing of the entries passing the filters (and no negated clause), by popularity or key. */
+  async #filterOnly(
+    db: Kysely<any>,
+    matcher: DocumentMatcher,
+    filters: ResolvedFilters,
+    _opts: ValidSearchOptions,
+  ) {
+    const rows = (await whereFilters(
+      db.selectFrom('kb_entries as e').select(ENTRY_COLUMNS.map((c) => `e.${c}` as const)),
+      filters,
+    ).execute()) as EntryRow[];
+    const counter = new FacetCounter();
+    const scored = new Map<number, Scored>();
+    const ranked: ScoredRow[] = [];
+    const negated = matcher.atoms.length > 0;
+    for (const row of rows) {
+      const entry = rowToEntry(row);
+      if (negated && !matcher.match(columnsOf(entry))) continue;
+      const seq = Number(row.seq);
+      scored.set(seq, { row, entry, text: 0 });
+      counter.add(entry.category, entry.severity, entry.tags);
+      ranked.push({
+        seq,
+        text: 0,
+        usageCount: entry.usageCount,
+        successCount: entry.successCount,
+        failureCount: entry.failureCount,
+        updatedAt: entry.updatedAt,
+        final: 0,
+      });
+    }
+    rankRows(ranked, _opts.sortBy, this.#usageWeight);
+    return { ranked, rows: scored, total: ranked.length, facets: counter.facets(), approximate: false };
+  }
+
+  #page(
+    ranked: readonly ScoredRow[],
+    rows: Map<number, Scored>,
+    matcher: DocumentMatcher,
+    opts: ValidSearchOptions,
+    filterOnly: boolean,
+  ): SearchResult[] {
+    const results: SearchResult[] = [];
+    for (const r of ranked.slice(opts.offset, opts.offset + opts.limit)) {
+      const hit = rows.get(r.seq);
+      if (!hit) continue;
+      const { entry } = hit;
+      const m = filterOnly ? null : matcher.match(columnsOf(entry));
+      const matchType: MatchType = filterOnly
+        ? 'filter'
+        : m?.viaCorrection
+          ? 'corrected'
+          : m?.viaPrefix
+            ? 'prefix'
+            : 'exact';
+      results.push({
+        entry,
+        score: r.final,
+        matchType,
+        snippet: buildSnippet(entry, (term) => matcher.isHighlighted(term)),
+        matchedTerms: m?.matchedTerms ?? [],
+      });
+    }
+    return results;
+  }
+
+  // ─── Spelling ─────────────────────────────────────────────────────────────────────────────────────
+
+  async #corrector(db: Kysely<any>): Promise<SpellCorrector> {
+    const now = Date.now();
+    if (this.#vocabulary && now - this.#vocabulary.at < VOCABULARY_TTL_MS) return this.#vocabulary.corrector;
+    const rows = await db.selectFrom('kb_search_terms').select(['term', 'df']).where('df', '>', 0).execute();
+    const corrector = new SpellCorrector(rows.map((r) => [r.term as string, Number(r.df)] as const));
+    this.#vocabulary = { at: now, corrector };
+    return corrector;
+  }
+
+  /** As the SQLite engine: absent words replaced by their likeliest intended word; rare ones widened. */
+  async #correct(db: Kysely<any>, parsed: ParsedQuery): Promise<SearchCorrection[]> {
+    const corrections: SearchCorrection[] = [];
+    const candidates: string[] = [];
+    for (const clause of parsed.clauses) {
+      if (clause.negated) continue;
+      for (const atom of clause.atoms) {
+        const last = atom.prefix ? atom.terms.length - 1 : atom.terms.length;
+        for (let i = 0; i < last; i++) {
+          const term = atom.terms[i]!;
+          if (term.length >= MIN_CORRECTABLE_LENGTH && !hasDigit(term)) candidates.push(term);
+        }
+      }
+    }
+    if (candidates.length === 0) return corrections;
+    const held = await this.#termDf(db, candidates);
+    for (const clause of parsed.clauses) {
+      if (clause.negated) continue;
+      for (const atom of [...clause.atoms]) {
+        const last = atom.prefix ? atom.terms.length - 1 : atom.terms.length;
+        for (let i = 0; i < last; i++) {
+          const term = atom.terms[i]!;
+          if (term.length < MIN_CORRECTABLE_LENGTH || hasDigit(term)) continue;
+          const df = held.get(term) ?? 0;
+          if (df >= RARE_WORD_DF) continue;
+          const best = (await this.#corrector(db)).best(term);
+          if (!best) continue;
+          // The cached vocabulary may know words deleted since: only offer what the index holds now.
+          const now = (await this.#termDf(db, [best.term])).get(best.term) ?? 0;
+          if (now <= 0) continue;
+          const from = atom.terms.length === 1 ? atom.raw : term;
+          if (df === 0) {
+            atom.correctedFrom ??= [...atom.terms];
+            atom.terms[i] = best.term;
+            corrections.push({ from, to: best.term });
+          } else if (atom.terms.length === 1 && !atom.prefix && now >= RARE_WORD_RATIO * df) {
+            clause.atoms.push({
+              raw: best.term,
+              terms: [best.term],
+              prefix: false,
+              quoted: false,
+              correctedFrom: [term],
+            });
+            corrections.push({ from, to: best.term });
+          }
+        }
+      }
+    }
+    return corrections;
+  }
+
+  // ─── Autocomplete ─────────────────────────────────────────────────────────────────────────────────
+
+  async suggest(prefix: string, limit: number): Promise<string[]> {
+    if (typeof prefix !== 'string' || prefix.length > 200) {
+      const message = 'the prefix must be a string of at most 200 characters';
+      throw new ValidationError(message, [{ path: 'prefix', message }]);
+    }
+    const max = Math.max(1, Math.min(50, Math.floor(limit)));
+    const terms = tokenize(prefix);
+    const last = terms[terms.length - 1];
+    if (last === undefined) return [];
+    const head = terms.slice(0, -1);
+    try {
+      return await this.#adapter.readTransaction(async (db) => {
+        const out: string[] = [];
+        const seen = new Set<string>();
+        const push = (s: string) => {
+          const key = s.toLowerCase();
+          if (!seen.has(key) && out.length < max) {
+            seen.add(key);
+            out.push(s);
+          }
+        };
+        const query: ParsedQuery = {
+          clauses: [
+            ...head.map((t) => ({
+              atoms: [{ raw: t, terms: [t], prefix: false, quoted: false }],
+              negated: false,
+            })),
+            { atoms: [{ raw: `${last}*`, terms: [last], prefix: true, quoted: false }], negated: false },
+          ],
+          filters: { categories: [], severities: [], tags: [] },
+        };
+        const filters = { ...NO_FILTERS, includeArchived: false };
+        const seqs = await this.#backend.match(db, query, filters, 200, false);
+        const rows = await this.#rows(db, seqs);
+        const titles = rows
+          .filter((r) => {
+            const words = tokenize(r.title);
+            return head.every((h) => words.includes(h)) && words.some((w) => w.startsWith(last));
+          })
+          .map((r) => ({ title: r.title, usage_count: Number(r.usage_count) }));
+        const typed = prefix.trim().toLowerCase();
+        titles
+          .sort(
+            (a, b) =>
+              Number(b.title.toLowerCase().startsWith(typed)) -
+                Number(a.title.toLowerCase().startsWith(typed)) ||
+              b.usage_count - a.usage_count ||
+              a.title.length - b.title.length ||
+              (a.title < b.title ? -1 : 1),
+          )
+          .slice(0, Math.ceil(max / 2))
+          .forEach((t) => {
+            push(t.title);
+          });
+        const escaped = last.replace(/[\\%_]/g, (c) => `\\${c}`);
+        const completions = (
+          await db
+            .selectFrom('kb_search_terms')
+            .select(['term', 'df'])
+            .where((eb) => eb('term', 'like', `${escaped}%`))
+            .where('df', '>', 0)
+            .orderBy('df', 'desc')
+            .limit(200)
+            .execute()
+        )
+          .map((c) => ({ term: c.term as string, df: Number(c.df) }))
+          // Ties in code-point order, as the SQLite engine orders them, whatever the server's collation.
+          .sort((a, b) => b.df - a.df || (a.term < b.term ? -1 : a.term > b.term ? 1 : 0));
+        for (const c of completions) push([...head, c.term].join(' '));
+        return out;
+      });
+    } catch (error) {
+      throw translateDatabaseError(error, 'suggest');
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Migration } from '../../migration/migration-types.js';
+import type { ParsedQuery } from '../query-types.js';
+import type { ResolvedFilters } from '../search-filters.js';
+
+/** One entry's indexed text, tokenized by the shared tokenizer: the same terms on every dialect. */
+export interface IndexedDocument {
+  readonly seq: number;
+  /** Terms per column: title, problem, solution, tags, category. */
+  readonly columns: readonly (readonly string[])[];
+  /** Terms over all columns (BM25's document length). */
+  readonly length: number;
+}
+
+/**
+ * What a server dialect's native full-text index does for the shared server engine: store documents, and
+ * answer a parsed query with a superset of the entries the query matches (the engine checks each candidate
+ * against the query in JavaScript, so a backend may over-match, never under-match).
+ */
+export interface TextBackend {
+  /** The index table (named `kb_search`, with `seq` and `length` columns) and its native index. */
+  readonly migrations: readonly Migration[];
+  write(trx: Transaction<any>, documents: readonly IndexedDocument[]): Promise<void>;
+  remove(trx: Transaction<any>, seqs: readonly number[]): Promise<void>;
+  /** Removes every document; DML only (a rebuild runs inside the caller's transaction). */
+  clear(trx: Transaction<any>): Promise<void>;
+  /** Changes the stored term counts (kb_search_terms.df) by `delta`, in term order. */
+  adjustTerms(trx: Transaction<any>, deltas: readonly (readonly [string, number])[]): Promise<void>;
+  /** Entries matching the positive part of `query` and `filters`, at most `limit`, best native rank first. */
+  match(
+    db: Kysely<any>,
+    query: ParsedQuery,
+    filters: ResolvedFilters,
+    limit: number,
+    ranked: boolean,
+  ): Promise<number[]>;
+  /** Entries matching one query (positive part) and the filters, counted up to `cap`. */
+  count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number>;
+  /** A query can only be run natively when it has a positive clause this backend can express. */
+  canMatch(query: ParsedQuery): boolean;
+}

@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type CreateStorageOptions,
+  createStorage,
+  type Storage,
+  type StorageConfigInput,
+} from '@mainframe-kb/storage-core';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+
+/** The dialects a test can run on, with the environment variable that enables each server dialect. */
+export type TestDialect = 'sqlite' | 'postgresql' | 'mysql';
+
+export const TEST_DATABASE_ENV = { postgresql: 'KB_TEST_PG_URL', mysql: 'KB_TEST_MYSQL_URL' } as const;
+
+/**
+ * Opens new, empty stores of one dialect for tests, each isolated from every other (a temp file, a
+ * PostgreSQL schema, a MySQL database), and removes them all in `cleanup()`.
+ */
+export interface TestStores {
+  readonly dialect: TestDialect;
+  /** The database config of a new, isolated store (nothing is created until a store opens it). */
+  database(): Promise<NonNullable<StorageConfigInput['database']>>;
+  open(config?: Omit<StorageConfigInput, 'database'>, options?: CreateStorageOptions): Promise<Storage>;
+  cleanup(): Promise<void>;
+}
+
+/** The URL for a server dialect from the environment, or undefined when that dialect's tests skip. */
+export function testDatabaseUrl(dialect: Exclude<TestDialect, 'sqlite'>): string | undefined {
+  const value = process.env[TEST_DATABASE_ENV[dialect]];
+  return value && value.length > 0 ? value : undefined;
+}
+
+/** Why a server dialect's tests are skipped, for the describe block's name. */
+export function skipReason(dialect: Exclude<TestDialect, 'sqlite'>): string {
+  return `skipped: set ${TEST_DATABASE_ENV[dialect]} to run them (.ci/run does)`;
+}
+
+function runPrefix(): string {
+  return `kbt_${process.pid}_${Date.now().toString(36)}`;
+}
+
+export function sqliteStores(): TestStores {
+  const dir = mkdtempSync(join(tmpdir(), 'kb-test-sqlite-'));
+  let n = 0;
+  const open: Storage[] = [];
+  const database = async () => ({ type: 'sqlite' as const, path: join(dir, `kb-${++n}.db`) });
+  return {
+    dialect: 'sqlite',
+    database,
+    async open(config = {}, options) {
+      const s = await createStorage({ ...config, database: await database() }, options);
+      open.push(s);
+      return s;
+    },
+    async cleanup() {
+      for (const s of open.splice(0)) await s.close().catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Each store in its own schema of the database `url` names. */
+export function postgresStores(url: string): TestStores {
+  const prefix = runPrefix();
+  const schemas: string[] = [];
+  const open: Storage[] = [];
+  let n = 0;
+  const database = async () => {
+    const schema = `${prefix}_${++n}`;
+    schemas.push(schema);
+    return { type: 'postgresql' as const, url, schema };
+  };
+  return {
+    dialect: 'postgresql',
+    database,
+    async open(config = {}, options) {
+      const s = await createStorage({ ...config, database: await database() }, options);
+      open.push(s);
+      return s;
+    },
+    async cleanup() {
+      for (const s of open.splice(0)) await s.close().catch(() => {});
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        for (const schema of schemas.splice(0))
+          await client.query(`drop schema if exists "${schema}" cascade`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/** Each store in its own database on the server `url` names (created here, dropped in cleanup). */
+export function mysqlStores(url: string): TestStores {
+  const prefix = runPrefix();
+  const databases: string[] = [];
+  const open: Storage[] = [];
+  let n = 0;
+  const admin = () => mysql.createConnection({ uri: url });
+  const database = async () => {
+    const name = `${prefix}_${++n}`;
+    const connection = await admin();
+    try {
+      await connection.query(`create database \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
+    } finally {
+      await connection.end();
+    }
+    databases.push(name);
+    const target = new URL(url);
+    target.pathname = `/${name}`;
+    return { type: 'mysql' as const, url: target.toString() };
+  };
+  return {
+    dialect: 'mysql',
+    database,
+    async open(config = {}, options) {
+      const s = await createStorage({ ...config, database: await database() }, options);
+      open.push(s);
+      return s;
+    },
+    async cleanup() {
+      for (const s of open.splice(0)) await s.close().catch(() => {});
+      const connection = await admin();
+      try {
+        for (const name of databases.splice(0)) await connection.query(`drop database if exists \`${name}\``);
+      } finally {
+        await connection.end();
+      }
+    },
+  };
+}
+
+/** Store factories for every dialect this run can reach: SQLite always, servers when their URL is set. */
+export function availableTestStores(): { dialect: TestDialect; stores?: TestStores; skipped?: string }[] {
+  const pgUrl = testDatabaseUrl('postgresql');
+  const myUrl = testDatabaseUrl('mysql');
+  return [
+    { dialect: 'sqlite', stores: sqliteStores() },
+    pgUrl
+      ? { dialect: 'postgresql', stores: postgresStores(pgUrl) }
+      : { dialect: 'postgresql', skipped: skipReason('postgresql') },
+    myUrl
+      ? { dialect: 'mysql', stores: mysqlStores(myUrl) }
+      : { dialect: 'mysql', skipped: skipReason('mysql') },
+  ];
+}
