@@ -1,4 +1,5 @@
 import type { Storage } from '@mainframe-kb/storage-core';
+import { actorId } from './actor.js';
 import {
   GLOBAL_OPTIONS,
   globalFlags,
@@ -21,10 +22,6 @@ function checkPositionals(command: Command, positionals: readonly string[]): voi
   if (positionals.length < min) throw new UsageError('missing argument', command.usage);
   if (positionals.length > max)
     throw new UsageError(`unexpected argument '${positionals[max]}'`, command.usage);
-}
-
-function actorId(io: CliIo): string {
-  return io.env.KB_ACTOR ?? `cli:${io.env.USER ?? io.env.USERNAME ?? 'operator'}`;
 }
 
 /** One run of one command: holds the store it opened so it can be closed whatever happens. */

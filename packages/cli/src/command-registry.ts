@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { addCommand } from './commands/add-command.js';
+import { copyCommand } from './commands/copy-command.js';
 import { deleteCommand } from './commands/delete-command.js';
 import { feedbackCommand } from './commands/feedback-command.js';
 import { getCommand } from './commands/get-command.js';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   healthCommand,
   metricsCommand,
   optimizeCommand,
+  copyCommand,
   ...laterCommands,
 ];
 

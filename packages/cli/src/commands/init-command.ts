@@ -17,8 +17,15 @@ export const initCommand: Command = {
   positionals: { min: 0, max: 0 },
   async run(ctx) {
     const { target } = ctx.settings();
-    const existed = storeExists(target);
+    const opened = new Date().toISOString();
+    let existed = storeExists(target);
     const storage = await ctx.openStorage('auto');
+    if (target.type !== 'sqlite') {
+      // A server database exists before kb touches it: the store is new if its first migration ran just now.
+      const core = (await storage.migrations.status()).namespaces.find((n) => n.namespace === 'core');
+      const first = core?.applied[0]?.appliedAt;
+      existed = first !== undefined && first < opened;
+    }
     let added = 0;
     let present = 0;
     if (flag(ctx, 'sample')) {

@@ -22,12 +22,6 @@ const LATER: readonly LaterCommand[] = [
     provider: '@mainframe-kb/backup',
   },
   {
-    name: 'copy',
-    usage: 'kb copy --from <target> --to <target>',
-    summary: 'copy a whole store to another database',
-    provider: '@mainframe-kb/backup',
-  },
-  {
     name: 'backup',
     usage: 'kb backup create|list|verify|prune …',
     summary: 'full, incremental and differential backups',

@@ -36,7 +36,8 @@ export function parseDbTarget(spec: string, baseDir: string): DbTarget {
         `unknown database URL scheme '${scheme}://': use a file path, sqlite:<path>, postgres://… or mysql://…`,
       );
     }
-    return { type, url: value };
+    // mysql2 reads mysql:// URLs; mariadb:// names the same protocol.
+    return { type, url: scheme === 'mariadb' ? value.replace(/^mariadb:/i, 'mysql:') : value };
   }
   if (/^sqlite:/i.test(value)) {
     // sqlite:kb.db, sqlite://kb.db and sqlite:///abs/kb.db all name a file; the slashes are URL dressing.

@@ -98,8 +98,13 @@ export function resolveStoreSettings(input: StoreSettingsInput): StoreSettings {
           type: 'sqlite' as const,
           path: resolve(input.cwd, DEFAULT_DB_FILE),
         });
+  // A server named in the config file by host/port/credentials is used as written.
+  const fromFile = dbSpec === undefined && database !== undefined && (database.type ?? 'sqlite') !== 'sqlite';
   return {
-    config: { ...fileConfig, database: withTarget(database, target) } as StorageConfigInput,
+    config: {
+      ...fileConfig,
+      database: fromFile ? database : withTarget(database, target),
+    } as StorageConfigInput,
     target,
     configFile,
   };

@@ -52,6 +52,35 @@ class SchemaIntrospector implements DatabaseIntrospector {
   }
 }
 
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The schema comes from `database.schema`, else from a `?schema=` parameter of the URL (so `kb --db
+ * postgres://host/db?schema=kb` works), else `public`. The parameter is removed before `pg` sees the URL.
+ */
+function schemaFromUrl(
+  url: string | undefined,
+  configured: string | undefined,
+): { url?: string; schema: string } {
+  if (!url) return { schema: configured ?? 'public' };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, schema: configured ?? 'public' };
+  }
+  const fromUrl = parsed.searchParams.get('schema');
+  if (fromUrl === null) return { url, schema: configured ?? 'public' };
+  if (!SCHEMA_NAME.test(fromUrl)) {
+    throw new StorageError(
+      StorageErrorCode.CONFIG_INVALID,
+      `the URL's schema parameter '${fromUrl}' is not a plain identifier (letters, digits, underscore)`,
+    );
+  }
+  parsed.searchParams.delete('schema');
+  return { url: parsed.toString(), schema: configured ?? fromUrl };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -91,7 +120,8 @@ export class PgDialectAdapter implements DialectAdapter {
 
   static async open(config: StorageConfig): Promise<PgDialectAdapter> {
     const pg = await loadDriver<PgModule>('pg', 'postgresql');
-    const { url, host, port, database, credentials, pool, schema = 'public' } = config.database;
+    const { host, port, database, credentials, pool } = config.database;
+    const { url, schema } = schemaFromUrl(config.database.url, config.database.schema);
     if (!url && !host) {
       throw new StorageError(
         StorageErrorCode.CONFIG_INVALID,
