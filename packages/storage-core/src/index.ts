@@ -23,8 +23,11 @@ export type {
   HeldLock,
   IntegrityReport,
   MaintenanceStep,
+  PoolStatistics,
 } from './dialect/dialect-adapter.js';
+export { MysqlDialectAdapter } from './dialect/mysql/mysql-adapter.js';
 export { openDialect } from './dialect/open-dialect.js';
+export { PgDialectAdapter } from './dialect/postgres/pg-adapter.js';
 export type { Fts5Tuning } from './dialect/sqlite/fts5-search-index.js';
 export { DEFAULT_FTS5_TUNING, Fts5SearchIndex } from './dialect/sqlite/fts5-search-index.js';
 export { SqliteDialectAdapter } from './dialect/sqlite/sqlite-adapter.js';

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { AccessControl } from './audit/access-rules.js';
 import { type Actor, AuditTrail, type AuditVerification } from './audit/audit-trail.js';
 import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from './config/storage-config.js';
-import type { DatabaseSize, DialectAdapter, MaintenanceStep } from './dialect/dialect-adapter.js';
+import type {
+  DatabaseSize,
+  DialectAdapter,
+  MaintenanceStep,
+  PoolStatistics,
+} from './dialect/dialect-adapter.js';
 import { openDialect } from './dialect/open-dialect.js';
 import { StorageErrorCode } from './errors/error-codes.js';
 import {
@@ -16,7 +21,7 @@ import { translateDatabaseError } from './errors/translate-error.js';
 import { EventLog } from './events/event-log.js';
 import type { LoggedEvent, ReplayOptions, StorageEventMap, StorageEvents } from './events/storage-events.js';
 import type { HealthProbe, HealthState, HealthStatus, ProbeResult } from './health/health-types.js';
-import { eventsAndAuditMigration, kbSchemaMigration } from './kb/kb-migrations.js';
+import { auditHeadMigration, eventsAndAuditMigration, kbSchemaMigration } from './kb/kb-migrations.js';
 import { countersOf, KbRepository } from './kb/kb-repository.js';
 import {
   entryIdSchema,
@@ -92,6 +97,8 @@ export interface StorageMetrics {
   counters: Record<string, number>;
   cache: CacheStats;
   database: DatabaseSize & { entries: number };
+  /** Connection pool usage (server dialects). */
+  pool?: PoolStatistics;
   extensions: Record<string, Record<string, number>>;
 }
 
@@ -112,6 +119,8 @@ const CORE_TABLES: readonly TableContribution[] = [
   { name: 'search_history', entity: 'kb', primaryKey: ['id'] },
   { name: 'kb_events', entity: 'events', primaryKey: ['seq'] },
   { name: 'kb_audit', entity: 'audit', primaryKey: ['seq'] },
+  // Derived: rebuilt from the last audit row after a load (importTables), so never copied or exported.
+  { name: 'kb_audit_head', entity: 'audit', primaryKey: ['id'], derived: true },
   { name: 'kb_migrations', entity: 'schema', primaryKey: ['namespace', 'id'] },
 ];
 
@@ -138,7 +147,12 @@ export async function createStorage(
       {
         namespace: 'core',
         dependsOn: [],
-        migrations: [kbSchemaMigration, eventsAndAuditMigration, ...dialect.searchIndex.migrations],
+        migrations: [
+          kbSchemaMigration,
+          eventsAndAuditMigration,
+          ...dialect.searchIndex.migrations,
+          auditHeadMigration,
+        ],
       },
       ...pluginNamespaces(plugins),
     ];
@@ -195,7 +209,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
     this.migrations = migrations;
     this.actor = actor;
     this.metrics = new MetricsRegistry(config.performance.monitoring.histogramSize);
-    this.#audit = new AuditTrail(dialect.db);
+    this.#audit = new AuditTrail(dialect.db, dialect.capabilities.lockingReads);
     this.#events = new EventLog(dialect.db);
     this.#kb = new KbRepository(dialect.searchIndex);
     this.#cache = new LruCache(config.performance.caching.maxEntries, config.performance.caching.ttlMs);
@@ -699,6 +713,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
             afterLoad: async (trx, loaded) => {
               if (options.replace || loaded.includes('kb_entries'))
                 await this.dialect.searchIndex.rebuild(trx);
+              // The audit head is derived: it points at the last loaded audit row.
+              if (options.replace || loaded.includes('kb_audit')) await this.#audit.resetHead(trx);
               await this.dialect.afterBulkLoad(trx, loaded);
             },
           });
@@ -807,6 +823,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
           size: this.#cache.size,
         },
         database: { ...(await this.dialect.size()), entries: await this.#kb.count(this.dialect.db) },
+        ...(this.dialect.poolStatistics ? { pool: this.dialect.poolStatistics() } : {}),
         extensions,
       };
     });
@@ -880,6 +897,29 @@ export class Storage extends EventEmitter<StorageEventMap> {
           return { status: 'healthy', data: { dormant } };
         },
       },
+      ...(this.dialect.poolStatistics
+        ? [
+            {
+              name: 'connection pool',
+              run: async () => {
+                const pool = this.dialect.poolStatistics!();
+                const data = { ...pool };
+                // Callers queueing for a connection while every one is busy: the pool is too small for the load.
+                return pool.waiting > 0 && pool.size >= pool.max
+                  ? {
+                      status: 'degraded' as const,
+                      detail: `${pool.waiting} callers waiting for one of ${pool.max} connections`,
+                      data,
+                    }
+                  : {
+                      status: 'healthy' as const,
+                      detail: `${pool.size - pool.idle} of ${pool.max} connections in use`,
+                      data,
+                    };
+              },
+            },
+          ]
+        : []),
       {
         name: 'wal',
         run: async () => {

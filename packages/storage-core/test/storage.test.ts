@@ -344,6 +344,7 @@ describe('migrate (seed interface)', () => {
       '0001_knowledge_base',
       '0002_events_audit',
       'sqlite_fts5_0001_kb_fts',
+      '0003_audit_head',
     ]);
   });
 });

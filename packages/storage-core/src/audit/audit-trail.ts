@@ -23,7 +23,9 @@ export interface AuditVerification {
   firstBadSeq?: number;
 }
 
-const GENESIS = '0'.repeat(64);
+/** The hash the first audit row links to. */
+export const AUDIT_GENESIS = '0'.repeat(64);
+const GENESIS = AUDIT_GENESIS;
 
 function rowHash(prev: string, at: string, actor: Actor, record: AuditRecord, detail: string | null): string {
   // A length-prefixed encoding: no field can be shifted into its neighbour to forge the same digest, and
@@ -45,10 +47,16 @@ function rowHash(prev: string, at: string, actor: Actor, record: AuditRecord, de
 
 /**
  * The audit trail: one row per mutation, written in the mutation's transaction, each row carrying the hash
- * of its predecessor. Writers are serialised by the write lock, so the chain is linear.
+ * of its predecessor. Appends start by locking the chain's head row (`kb_audit_head`) — with a locking read
+ * where the dialect runs writers concurrently — so the chain stays linear; the head also records the last
+ * row, so a deleted tail shows.
  */
 export class AuditTrail {
-  constructor(private readonly db: Kysely<any>) {}
+  constructor(
+    private readonly db: Kysely<any>,
+    /** Whether `SELECT … FOR UPDATE` exists (server dialects); SQLite serialises writers instead. */
+    private readonly lockingReads: boolean,
+  ) {}
 
   async append(
     trx: Transaction<any>,
@@ -57,13 +65,12 @@ export class AuditTrail {
     at: string,
   ): Promise<void> {
     if (records.length === 0) return;
-    const last = await trx
-      .selectFrom('kb_audit')
-      .select('hash')
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    let prev: string = last?.hash ?? GENESIS;
+    let head = trx.selectFrom('kb_audit_head').select(['seq', 'hash']).where('id', '=', 1);
+    if (this.lockingReads) head = head.forUpdate();
+    const current = await head.executeTakeFirst();
+    if (!current)
+      throw new Error('the audit chain head row is missing (kb_audit_head); the store is damaged');
+    let prev: string = current.hash;
     const rows = records.map((record) => {
       const detail = record.detail === undefined ? null : JSON.stringify(record.detail);
       const hash = rowHash(prev, at, actor, record, detail);
@@ -83,9 +90,42 @@ export class AuditTrail {
     });
     // Chunked: SQLite binds at most 32,766 parameters per statement.
     await insertRows(trx, 'kb_audit', rows, 2_000);
+    // Holding the head, no other transaction can append: the largest key is the last row just written.
+    const last = await trx
+      .selectFrom('kb_audit')
+      .select((eb) => eb.fn.max('seq').as('seq'))
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable('kb_audit_head')
+      .set({ seq: Number(last.seq), hash: prev })
+      .where('id', '=', 1)
+      .execute();
   }
 
+  /** Points the head at the last row, after audit rows were loaded as they are (a copy or a restore). */
+  async resetHead(trx: Transaction<any>): Promise<void> {
+    const last = await trx
+      .selectFrom('kb_audit')
+      .select(['seq', 'hash'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    await trx.deleteFrom('kb_audit_head').execute();
+    await trx
+      .insertInto('kb_audit_head')
+      .values({ id: 1, seq: last ? Number(last.seq) : 0, hash: last?.hash ?? GENESIS })
+      .execute();
+  }
+
+  /** Walks the chain up to the head read first (rows appended meanwhile are left for the next check). */
   async verify(): Promise<AuditVerification> {
+    const head = await this.db
+      .selectFrom('kb_audit_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    if (!head) return { ok: false, rows: 0, firstBadSeq: 0 };
+    const end = Number(head.seq);
     let prev = GENESIS;
     let after = 0;
     let count = 0;
@@ -94,6 +134,7 @@ export class AuditTrail {
         .selectFrom('kb_audit')
         .selectAll()
         .where('seq', '>', after)
+        .where('seq', '<=', end)
         .orderBy('seq')
         .limit(2_000)
         .execute();
@@ -111,7 +152,12 @@ export class AuditTrail {
         }
         prev = row.hash;
       }
-      if (rows.length < 2_000) return { ok: true, rows: count };
+      if (rows.length < 2_000) {
+        // The chain must end where the head says: rows deleted from the end leave the head pointing past them.
+        const lastSeq = rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : after;
+        if (prev !== head.hash || lastSeq !== end) return { ok: false, rows: count, firstBadSeq: end };
+        return { ok: true, rows: count };
+      }
       after = Number(rows[rows.length - 1]!.seq);
     }
   }

@@ -9,6 +9,11 @@ export interface DialectCapabilities {
   readonly transactionalDdl: boolean;
   /** The dialect takes a whole-database snapshot before migrating and restores it when one fails. */
   readonly migrationSnapshot: boolean;
+  /**
+   * `SELECT … FOR UPDATE` exists and writers run concurrently (the servers); where false, the dialect
+   * serialises write transactions itself (SQLite's BEGIN IMMEDIATE).
+   */
+  readonly lockingReads: boolean;
   /** One process may open the database; several processes share the file (SQLite) or a server. */
   readonly embedded: boolean;
 }

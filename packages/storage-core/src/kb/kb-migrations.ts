@@ -1,4 +1,5 @@
 import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
+import { AUDIT_GENESIS } from '../audit/audit-trail.js';
 import type { Migration, MigrationContext } from '../migration/migration-types.js';
 
 /**
@@ -170,5 +171,32 @@ export const eventsAndAuditMigration: Migration = {
   async down(db: Kysely<any>) {
     await db.schema.dropTable('kb_audit').execute();
     await db.schema.dropTable('kb_events').execute();
+  },
+};
+
+/**
+ * The head of the audit chain: one row holding the last audit row's sequence number and hash. Every append
+ * locks it (a locking read on the server dialects, where writers run concurrently; SQLite serialises
+ * writers already), so the chain stays linear, and deleting rows from the end of the chain is detected
+ * because the head no longer matches the last row.
+ */
+export const auditHeadMigration: Migration = {
+  id: '0003_audit_head',
+  description: 'audit chain head row: serialises audit appends across connections, detects tail deletion',
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('kb_audit_head')
+      .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('hash', 'varchar(64)', (c) => c.notNull())
+      .execute();
+    // The head of an existing chain (stores created before this migration), or the genesis hash.
+    await sql`insert into kb_audit_head (id, seq, hash)
+      select 1, coalesce(max(seq), 0),
+        coalesce((select a.hash from kb_audit a where a.seq = (select max(b.seq) from kb_audit b)), ${AUDIT_GENESIS})
+      from kb_audit`.execute(db);
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable('kb_audit_head').execute();
   },
 };

@@ -14,7 +14,7 @@ import type { Migration, MigrationContext } from './migration-types.js';
 
 const ctx: MigrationContext = {
   dialect: 'sqlite',
-  capabilities: { transactionalDdl: true, migrationSnapshot: true, embedded: true },
+  capabilities: { transactionalDdl: true, lockingReads: false, migrationSnapshot: true, embedded: true },
 };
 
 let sqlite: BetterSqlite3.Database;

@@ -303,7 +303,11 @@ describe('a failing migration', () => {
 describe('without transactional DDL', () => {
   it('writes a running row first, marks it failed on error, and refuses the next run until repaired', async () => {
     const adapter = open();
-    const mysqlLike = withCapabilities(adapter, { transactionalDdl: false, migrationSnapshot: false });
+    const mysqlLike = withCapabilities(adapter, {
+      transactionalDdl: false,
+      lockingReads: true,
+      migrationSnapshot: false,
+    });
     const statusDuringRun: unknown[] = [];
     const observing: Migration = {
       id: '0002',
@@ -340,7 +344,11 @@ describe('without transactional DDL', () => {
 
   it('rolls back through a running row as well', async () => {
     const adapter = open();
-    const mysqlLike = withCapabilities(adapter, { transactionalDdl: false, migrationSnapshot: false });
+    const mysqlLike = withCapabilities(adapter, {
+      transactionalDdl: false,
+      lockingReads: true,
+      migrationSnapshot: false,
+    });
     const registry = new MigrationRegistry(mysqlLike, [core(table('0001', 'a'), table('0002', 'b'))]);
     await registry.up();
     const { results, error } = await registry.down({ to: 'core:0001' });

@@ -117,6 +117,25 @@ export function defineEventsConformance(target: ConformanceTarget): void {
       await store().createEntry(sampleEntry('EVENTC'));
       expect(await store().verifyAuditChain()).toEqual({ ok: true, rows: 9 });
     });
+
+    it('keeps the chain linear under concurrent writes and detects rows deleted from its end', async () => {
+      const before = (await store().verifyAuditChain()).rows;
+      // Writes issued at once: on the server dialects they run on different connections concurrently.
+      await Promise.all(
+        Array.from({ length: 12 }, (_, i) => store().createEntry(sampleEntry(`AUDITPAR${i}`))),
+      );
+      const audit = await store().verifyAuditChain();
+      expect(audit).toEqual({ ok: true, rows: before + 12 });
+      const db = store().dialect.db;
+      const last = await db
+        .selectFrom('kb_audit')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirstOrThrow();
+      await db.deleteFrom('kb_audit').where('seq', '=', Number(last.seq)).execute();
+      const after = await store().verifyAuditChain();
+      expect(after.ok).toBe(false);
+      expect(after.firstBadSeq).toBe(Number(last.seq));
+    });
   });
 
   describe('methods of extensions that are not enabled', () => {

@@ -37,6 +37,7 @@ export class MysqlDialectAdapter implements DialectAdapter {
   readonly name = 'mysql' as const;
   readonly capabilities: DialectCapabilities = {
     transactionalDdl: false,
+    lockingReads: true,
     migrationSnapshot: false,
     embedded: false,
   };

@@ -92,6 +92,7 @@ export class PgDialectAdapter implements DialectAdapter {
   readonly name = 'postgresql' as const;
   readonly capabilities: DialectCapabilities = {
     transactionalDdl: true,
+    lockingReads: true,
     migrationSnapshot: false,
     embedded: false,
   };

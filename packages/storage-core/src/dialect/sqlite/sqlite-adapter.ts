@@ -42,6 +42,7 @@ export class SqliteDialectAdapter implements DialectAdapter {
   readonly name = 'sqlite' as const;
   readonly capabilities: DialectCapabilities = {
     transactionalDdl: true,
+    lockingReads: false,
     migrationSnapshot: true,
     embedded: true,
   };
