@@ -7,6 +7,8 @@ import type { IndexedDocument, TextBackend } from '../../search/server/text-back
 
 /** InnoDB ignores tokens longer than innodb_ft_max_token_size (84 by default). */
 const MAX_TOKEN = 84;
+/** Matches ranked natively when a query matches too many entries to rank them all (see ServerSearchIndex). */
+const RANK_POOL = 5_000;
 
 /**
  * A term as a token InnoDB's FULLTEXT parser keeps whole and indexes: `kb` + the term with every character
@@ -130,9 +132,19 @@ export class MysqlTextBackend implements TextBackend {
     ranked: boolean,
   ): Promise<number[]> {
     const { against, select } = this.#base(db, query, filters);
-    let q = select.select('s.seq');
-    if (ranked) q = q.orderBy(against, 'desc').orderBy('s.seq');
-    const rows = await q.limit(limit).execute();
+    if (!ranked) return (await select.select('s.seq').limit(limit).execute()).map((r) => Number(r.seq));
+    // Relevance is computed for every scored row: bound the work by ranking at most RANK_POOL matches.
+    const pool = select
+      .select(['s.seq', sql<number>`${against}`.as('score')])
+      .limit(RANK_POOL)
+      .as('m');
+    const rows = await db
+      .selectFrom(pool)
+      .select('m.seq')
+      .orderBy('m.score', 'desc')
+      .orderBy('m.seq')
+      .limit(limit)
+      .execute();
     return rows.map((r) => Number(r.seq));
   }
 

@@ -13,6 +13,8 @@ const RANK_WEIGHTS = '{0.1, 0.2, 0.4, 1.0}';
 const MAX_POSITION = 16_383;
 const MAX_POSITIONS_PER_LEXEME = 256;
 const MAX_LEXEME_BYTES = 2_000;
+/** Matches ranked natively when a query matches too many entries to rank them all (see ServerSearchIndex). */
+const RANK_POOL = 5_000;
 
 /** A lexeme quoted for tsvector/tsquery input: quotes doubled and backslashes escaped. */
 function quote(lexeme: string): string {

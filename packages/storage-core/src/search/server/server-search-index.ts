@@ -124,7 +124,9 @@ interface Scored {
  * JavaScript with the same tokenizer, query semantics and BM25 (FTS5's formula, column weights from the
  * config) as the SQLite engine, so the three dialects agree on what matches and, for queries matching up to
  * EXACT_LIMIT entries, on the order. Above that, the strongest CANDIDATES by the native rank (`ts_rank_cd`,
- * FULLTEXT relevance) are re-ranked and the response says `approximate: true`.
+ * FULLTEXT relevance) among the first few thousand matches are re-ranked and the response says
+ * `approximate: true`: the cost stays bounded however common the words are, at the price of missing a
+ * strong match that is not among the ranked pool (the SQLite engine's champion lists do better here).
  *
  * Corrections use the shared SpellCorrector over the `kb_search_terms` vocabulary (term → entries holding
  * it), kept current in the write's transaction, so a typo gets the same correction on every dialect.
@@ -329,8 +331,12 @@ export class ServerSearchIndex implements SearchIndex {
     if (opts.tags) parsed.filters.tags.push(...opts.tags);
     const filters = resolveFilters(parsed, opts.includeArchived);
     try {
-      return await this.#adapter.readTransaction(async (trx) => {
-        const corrections = (opts.correct ?? this.#typoCorrection) ? await this.#correct(trx, parsed) : [];
+      // Statement-level snapshots, no transaction: BEGIN and COMMIT would be two more round trips per search,
+      // and a row changing between the statements only means a candidate is read in its newer state.
+      return await (async (trx: Kysely<any>) => {
+        const df = new Map<string, number>();
+        const corrections =
+          (opts.correct ?? this.#typoCorrection) ? await this.#correct(trx, parsed, df) : [];
         const matcher = new DocumentMatcher(parsed, this.#weights);
         const words = this.#backend.canMatch(parsed);
         let plan: {
@@ -343,7 +349,7 @@ export class ServerSearchIndex implements SearchIndex {
         if (filters.impossible)
           plan = { ranked: [], rows: new Map(), total: 0, facets: EMPTY_FACETS, approximate: false };
         else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
-        else plan = await this.#matching(trx, parsed, matcher, filters, opts);
+        else plan = await this.#matching(trx, parsed, matcher, filters, opts, df);
         const response: SearchResponse = {
           results: this.#page(plan.ranked, plan.rows, matcher, opts, !words),
           total: plan.total,
@@ -354,7 +360,7 @@ export class ServerSearchIndex implements SearchIndex {
         };
         if (plan.approximate) response.approximate = true;
         return response;
-      });
+      })(this.#adapter.db);
     } catch (error) {
       throw translateDatabaseError(error, 'search');
     }
@@ -386,9 +392,15 @@ export class ServerSearchIndex implements SearchIndex {
     return this.#stats;
   }
 
-  async #termDf(db: Kysely<any>, terms: readonly string[]): Promise<Map<string, number>> {
+  /** Entries holding each term, from the vocabulary; `known` caches lookups within one search. */
+  async #termDf(
+    db: Kysely<any>,
+    terms: readonly string[],
+    known = new Map<string, number>(),
+  ): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    const wanted = [...new Set(terms)].filter((t) => t.length <= MAX_VOCABULARY_TERM);
+    for (const t of terms) if (known.has(t)) out.set(t, known.get(t)!);
+    const wanted = [...new Set(terms)].filter((t) => t.length <= MAX_VOCABULARY_TERM && !known.has(t));
     for (let i = 0; i < wanted.length; i += CHUNK) {
       const rows = await db
         .selectFrom('kb_search_terms')
@@ -397,13 +409,23 @@ export class ServerSearchIndex implements SearchIndex {
         .execute();
       for (const r of rows) out.set(r.term as string, Number(r.df));
     }
+    // Absent terms are known too (df 0), so a second lookup in the same search costs nothing.
+    for (const t of wanted) {
+      if (!out.has(t)) out.set(t, 0);
+      known.set(t, out.get(t)!);
+    }
     return out;
   }
 
   /** Entries holding each atom (BM25's idf), over every indexed entry as FTS5 counts them. */
-  async #atomHits(db: Kysely<any>, atoms: readonly QueryAtom[], rows: number): Promise<number[]> {
+  async #atomHits(
+    db: Kysely<any>,
+    atoms: readonly QueryAtom[],
+    rows: number,
+    known: Map<string, number>,
+  ): Promise<number[]> {
     const single = atoms.filter((a) => a.terms.length === 1 && !a.prefix).map((a) => a.terms[0]!);
-    const df = await this.#termDf(db, single);
+    const df = await this.#termDf(db, single, known);
     const hits: number[] = [];
     for (const atom of atoms) {
       if (atom.terms.length === 1 && !atom.prefix && atom.terms[0]!.length <= MAX_VOCABULARY_TERM) {
@@ -425,13 +447,14 @@ export class ServerSearchIndex implements SearchIndex {
     matcher: DocumentMatcher,
     filters: ResolvedFilters,
     opts: ValidSearchOptions,
+    known: Map<string, number>,
   ) {
     const first = await this.#backend.match(db, parsed, filters, EXACT_LIMIT + 1, false);
     const approximate = first.length > EXACT_LIMIT;
     const seqs = approximate ? await this.#backend.match(db, parsed, filters, CANDIDATES, true) : first;
     const stats = await this.#corpusStats(db);
     const positives = matcher.atoms.slice(0, matcher.positiveAtoms);
-    const hits = await this.#atomHits(db, positives, stats.rows);
+    const hits = await this.#atomHits(db, positives, stats.rows, known);
     const idfs = new Float64Array(matcher.atoms.length).fill(1);
     hits.forEach((h, a) => {
       idfs[a] = bm25Idf(stats.rows, h);
@@ -543,7 +566,11 @@ export class ServerSearchIndex implements SearchIndex {
   }
 
   /** As the SQLite engine: absent words replaced by their likeliest intended word; rare ones widened. */
-  async #correct(db: Kysely<any>, parsed: ParsedQuery): Promise<SearchCorrection[]> {
+  async #correct(
+    db: Kysely<any>,
+    parsed: ParsedQuery,
+    known: Map<string, number>,
+  ): Promise<SearchCorrection[]> {
     const corrections: SearchCorrection[] = [];
     const candidates: string[] = [];
     for (const clause of parsed.clauses) {
@@ -557,7 +584,11 @@ export class ServerSearchIndex implements SearchIndex {
       }
     }
     if (candidates.length === 0) return corrections;
-    const held = await this.#termDf(db, candidates);
+    // Every single-word term of the query at once: the corrector needs them, and BM25's idf reuses them.
+    const singles = parsed.clauses.flatMap((c) =>
+      c.atoms.filter((a) => a.terms.length === 1 && !a.prefix).map((a) => a.terms[0]!),
+    );
+    const held = await this.#termDf(db, [...candidates, ...singles], known);
     for (const clause of parsed.clauses) {
       if (clause.negated) continue;
       for (const atom of [...clause.atoms]) {
@@ -570,7 +601,7 @@ export class ServerSearchIndex implements SearchIndex {
           const best = (await this.#corrector(db)).best(term);
           if (!best) continue;
           // The cached vocabulary may know words deleted since: only offer what the index holds now.
-          const now = (await this.#termDf(db, [best.term])).get(best.term) ?? 0;
+          const now = (await this.#termDf(db, [best.term], known)).get(best.term) ?? 0;
           if (now <= 0) continue;
           const from = atom.terms.length === 1 ? atom.raw : term;
           if (df === 0) {
