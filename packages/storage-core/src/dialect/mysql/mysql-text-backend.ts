@@ -8,7 +8,7 @@ import type { IndexedDocument, TextBackend } from '../../search/server/text-back
 /** InnoDB ignores tokens longer than innodb_ft_max_token_size (84 by default). */
 const MAX_TOKEN = 84;
 /** Matches ranked natively when a query matches too many entries to rank them all (see ServerSearchIndex). */
-const RANK_POOL = 5_000;
+const RANK_POOL = 1_000;
 
 /**
  * A term as a token InnoDB's FULLTEXT parser keeps whole and indexes: `kb` + the term with every character

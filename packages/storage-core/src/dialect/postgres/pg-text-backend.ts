@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import type { ResolvedFilters } from '../../search/search-filters.js';
+import type { DocumentTerms, TermOccurrence } from '../../search/server/position-scorer.js';
 import { MAX_VOCABULARY_TERM, whereFilters } from '../../search/server/server-search-index.js';
 import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
 
@@ -14,7 +15,7 @@ const MAX_POSITION = 16_383;
 const MAX_POSITIONS_PER_LEXEME = 256;
 const MAX_LEXEME_BYTES = 2_000;
 /** Matches ranked natively when a query matches too many entries to rank them all (see ServerSearchIndex). */
-const RANK_POOL = 5_000;
+const RANK_POOL = 1_000;
 
 /** A lexeme quoted for tsvector/tsquery input: quotes doubled and backslashes escaped. */
 function quote(lexeme: string): string {
@@ -22,16 +23,26 @@ function quote(lexeme: string): string {
 }
 
 /**
+ * Positions are given column by column in this order — title, tags, category, problem, solution — so the
+ * short columns keep exact positions (PostgreSQL caps positions at 16,383) and BM25 can tell every column
+ * apart: A title, B problem, C solution, D tags before `category_pos` and category from it.
+ */
+const POSITION_ORDER = [0, 3, 4, 1, 2] as const;
+
+/**
  * The weighted tsvector of a document, written as tsvector input text from the shared tokenizer's terms
  * (not by `to_tsvector`, whose parser splits `SQLCODE -911`, `IEF212I` and `SYS1.PROCLIB` differently from
- * the other dialects). Columns are separated by a one-position gap so a phrase never spans two columns.
+ * the other dialects), and the position where the category starts. Columns are separated by a one-position
+ * gap so a phrase never spans two columns.
  */
-export function tsvectorText(doc: IndexedDocument): string {
+export function tsvectorText(doc: IndexedDocument): { text: string; categoryPos: number } {
   const positions = new Map<string, string[]>();
   let position = 1;
-  doc.columns.forEach((terms, column) => {
-    const weight = WEIGHT_LETTERS[column] ?? 'D';
-    for (const term of terms) {
+  let categoryPos = 1;
+  for (const column of POSITION_ORDER) {
+    if (column === 4) categoryPos = position;
+    const weight = WEIGHT_LETTERS[column]!;
+    for (const term of doc.columns[column] ?? []) {
       if (Buffer.byteLength(term) <= MAX_LEXEME_BYTES) {
         let list = positions.get(term);
         if (!list) {
@@ -43,22 +54,31 @@ export function tsvectorText(doc: IndexedDocument): string {
       position++;
     }
     position++;
-  });
-  return [...positions].map(([term, list]) => `${quote(term)}:${list.join(',')}`).join(' ');
+  }
+  const text = [...positions].map(([term, list]) => `${quote(term)}:${list.join(',')}`).join(' ');
+  return { text, categoryPos: Math.min(categoryPos, MAX_POSITION) };
 }
 
-function atomQuery(atom: QueryAtom): string {
-  const parts = atom.terms.map((term, i) =>
-    atom.prefix && i === atom.terms.length - 1 ? `${quote(term)}:*` : quote(term),
-  );
+/** One atom as tsquery text; `weights` (e.g. `A`) restricts each of its lexemes to those columns. */
+function atomQuery(atom: QueryAtom, weights = ''): string {
+  const parts = atom.terms.map((term, i) => {
+    const prefix = atom.prefix && i === atom.terms.length - 1 ? '*' : '';
+    return prefix || weights ? `${quote(term)}:${prefix}${weights}` : quote(term);
+  });
   return parts.length === 1 ? parts[0]! : `(${parts.join(' <-> ')})`;
+}
+
+/** Entries whose title holds one of the query's positive atoms (the title weighs most in BM25). */
+export function titleQueryText(query: ParsedQuery): string | undefined {
+  const atoms = query.clauses.filter((c) => !c.negated).flatMap((c) => c.atoms);
+  return atoms.length > 0 ? `(${atoms.map((a) => atomQuery(a, 'A')).join(' | ')})` : undefined;
 }
 
 /** tsquery input text for the positive clauses: OR within a clause, AND between clauses. */
 export function tsqueryText(query: ParsedQuery): string | undefined {
   const clauses = query.clauses
     .filter((c) => !c.negated && c.atoms.length > 0)
-    .map((c) => `(${c.atoms.map(atomQuery).join(' | ')})`);
+    .map((c) => `(${c.atoms.map((a) => atomQuery(a)).join(' | ')})`);
   return clauses.length > 0 ? clauses.join(' & ') : undefined;
 }
 
@@ -70,6 +90,7 @@ export const pgSearchMigration: Migration = {
       .createTable('kb_search')
       .addColumn('seq', 'integer', (c) => c.primaryKey().references('kb_entries.seq').onDelete('cascade'))
       .addColumn('length', 'integer', (c) => c.notNull())
+      .addColumn('category_pos', 'integer', (c) => c.notNull())
       .addColumn('tsv', sql`tsvector`, (c) => c.notNull())
       .execute();
     await sql`create index kb_search_tsv_idx on kb_search using gin (tsv)`.execute(db);
@@ -90,12 +111,25 @@ export class PgTextBackend implements TextBackend {
 
   async write(trx: Transaction<any>, documents: readonly IndexedDocument[]): Promise<void> {
     if (documents.length === 0) return;
-    const rows = documents.map((d) => ({ seq: d.seq, length: d.length, tsv: tsvectorText(d) }));
     await trx
       .insertInto('kb_search')
-      .values(rows.map((r) => ({ seq: r.seq, length: r.length, tsv: sql`cast(${r.tsv} as tsvector)` })))
+      .values(
+        documents.map((d) => {
+          const { text, categoryPos } = tsvectorText(d);
+          return {
+            seq: d.seq,
+            length: d.length,
+            category_pos: categoryPos,
+            tsv: sql`cast(${text} as tsvector)`,
+          };
+        }),
+      )
       .onConflict((oc) =>
-        oc.column('seq').doUpdateSet({ length: sql`excluded.length`, tsv: sql`excluded.tsv` }),
+        oc.column('seq').doUpdateSet({
+          length: sql`excluded.length`,
+          category_pos: sql`excluded.category_pos`,
+          tsv: sql`excluded.tsv`,
+        }),
       )
       .execute();
   }
@@ -118,6 +152,47 @@ export class PgTextBackend implements TextBackend {
         .onConflict((oc) => oc.column('term').doUpdateSet({ df: sql`kb_search_terms.df + excluded.df` }))
         .execute();
     }
+  }
+
+  async documentTerms(
+    db: Kysely<any>,
+    seqs: readonly number[],
+    wanted: { terms: readonly string[]; prefixes: readonly string[] },
+  ): Promise<Map<number, DocumentTerms>> {
+    const out = new Map<number, DocumentTerms>();
+    if (seqs.length === 0) return out;
+    const conditions = [
+      sql`u.lexeme = any(cast(${[...wanted.terms]} as text[]))`,
+      ...wanted.prefixes.map((p) => sql`u.lexeme like ${`${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`),
+    ];
+    const { rows } = await sql<{
+      seq: number;
+      length: number;
+      category_pos: number;
+      lexeme: string;
+      positions: number[];
+      weights: string[];
+    }>`select s.seq, s.length, s.category_pos, u.lexeme, u.positions, u.weights
+       from kb_search s cross join lateral unnest(s.tsv) as u(lexeme, positions, weights)
+       where s.seq = any(cast(${[...seqs]} as integer[])) and (${sql.join(conditions, sql` or `)})`.execute(
+      db,
+    );
+    for (const r of rows) {
+      const seq = Number(r.seq);
+      let doc = out.get(seq) as { length: number; terms: Map<string, TermOccurrence[]> } | undefined;
+      if (!doc) {
+        doc = { length: Number(r.length), terms: new Map() };
+        out.set(seq, doc);
+      }
+      const occurrences = r.positions.map((position, i) => {
+        const weight = r.weights[i];
+        const column =
+          weight === 'A' ? 0 : weight === 'B' ? 1 : weight === 'C' ? 2 : position >= r.category_pos ? 4 : 3;
+        return { position, column };
+      });
+      doc.terms.set(r.lexeme, occurrences);
+    }
+    return out;
   }
 
   canMatch(query: ParsedQuery): boolean {

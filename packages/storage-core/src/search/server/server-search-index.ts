@@ -25,6 +25,7 @@ import type {
 import { buildSnippet } from '../snippet.js';
 import { MIN_CORRECTABLE_LENGTH, SpellCorrector } from '../spell-corrector.js';
 import { hasDigit, tokenize } from '../tokenizer.js';
+import { PositionScorer } from './position-scorer.js';
 import type { IndexedDocument, TextBackend } from './text-backend.js';
 
 /** Queries matching at most this many entries are checked and ranked exactly, every match read. */
@@ -32,7 +33,7 @@ const EXACT_LIMIT = 200;
 /** Above it, this many natively ranked candidates are read and re-ranked with BM25. */
 const CANDIDATES = 100;
 /** Matches counted for `total` above EXACT_LIMIT (beyond, the total is a lower bound). */
-const COUNT_CAP = 10_000;
+const COUNT_CAP = 2_000;
 /** Words in fewer entries than this are checked for a much commoner neighbour. */
 const RARE_WORD_DF = 3;
 const RARE_WORD_RATIO = 20;
@@ -113,9 +114,22 @@ const NO_FILTERS: ResolvedFilters = {
 };
 
 interface Scored {
-  row: EntryRow;
-  entry: KBEntry;
+  /** Read when the entry was scored from its text; otherwise read for the page only. */
+  entry?: KBEntry;
   text: number;
+}
+
+/** What filtering, facets and ranking need of an entry: no text. */
+interface Facts {
+  seq: number;
+  category: string;
+  severity: string;
+  tags: string[];
+  archived: boolean;
+  usageCount: number;
+  successCount: number;
+  failureCount: number;
+  updatedAt: string;
 }
 
 /**
@@ -124,7 +138,8 @@ interface Scored {
  * JavaScript with the same tokenizer, query semantics and BM25 (FTS5's formula, column weights from the
  * config) as the SQLite engine, so the three dialects agree on what matches and, for queries matching up to
  * EXACT_LIMIT entries, on the order. Above that, the strongest CANDIDATES by the native rank (`ts_rank_cd`,
- * FULLTEXT relevance) among the first few thousand matches are re-ranked and the response says
+ * FULLTEXT relevance) among a bounded pool of matches (on PostgreSQL, those with a query word in the title
+ * first) are re-ranked and the response says
  * `approximate: true`: the cost stays bounded however common the words are, at the price of missing a
  * strong match that is not among the ranked pool (the SQLite engine's champion lists do better here).
  *
@@ -351,7 +366,7 @@ export class ServerSearchIndex implements SearchIndex {
         else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
         else plan = await this.#matching(trx, parsed, matcher, filters, opts, df);
         const response: SearchResponse = {
-          results: this.#page(plan.ranked, plan.rows, matcher, opts, !words),
+          results: await this.#page(trx, plan.ranked, plan.rows, matcher, opts, !words),
           total: plan.total,
           facets: opts.facets ? plan.facets : EMPTY_FACETS,
           corrections,
@@ -375,6 +390,41 @@ export class ServerSearchIndex implements SearchIndex {
         .where('seq', 'in', seqs.slice(i, i + CHUNK))
         .execute();
       out.push(...(rows as EntryRow[]));
+    }
+    return out;
+  }
+
+  async #facts(db: Kysely<any>, seqs: readonly number[]): Promise<Facts[]> {
+    const out: Facts[] = [];
+    for (let i = 0; i < seqs.length; i += CHUNK) {
+      const rows = await db
+        .selectFrom('kb_entries')
+        .select([
+          'seq',
+          'category',
+          'severity',
+          'tags',
+          'archived',
+          'usage_count',
+          'success_count',
+          'failure_count',
+          'updated_at',
+        ])
+        .where('seq', 'in', seqs.slice(i, i + CHUNK))
+        .execute();
+      for (const r of rows) {
+        out.push({
+          seq: Number(r.seq),
+          category: r.category as string,
+          severity: r.severity as string,
+          tags: JSON.parse(r.tags as string) as string[],
+          archived: Number(r.archived) === 1,
+          usageCount: Number(r.usage_count),
+          successCount: Number(r.success_count),
+          failureCount: Number(r.failure_count),
+          updatedAt: r.updated_at as string,
+        });
+      }
     }
     return out;
   }
@@ -462,24 +512,39 @@ export class ServerSearchIndex implements SearchIndex {
     const counter = new FacetCounter();
     const scored = new Map<number, Scored>();
     const ranked: ScoredRow[] = [];
-    for (const row of await this.#rows(db, seqs)) {
-      const entry = rowToEntry(row);
-      if (!passesFilters(entry, filters)) continue;
-      const m = matcher.match(columnsOf(entry));
-      if (!m) continue;
-      const text = bm25Score(m.freqs, idfs, m.length, stats.avgLength);
-      const seq = Number(row.seq);
-      scored.set(seq, { row, entry, text });
-      counter.add(entry.category, entry.severity, entry.tags);
+    const add = (seq: number, facts: Omit<Facts, 'seq'>, text: number, entry?: KBEntry) => {
+      scored.set(seq, entry ? { entry, text } : { text });
+      counter.add(facts.category, facts.severity, facts.tags);
       ranked.push({
         seq,
         text,
-        usageCount: entry.usageCount,
-        successCount: entry.successCount,
-        failureCount: entry.failureCount,
-        updatedAt: entry.updatedAt,
+        usageCount: facts.usageCount,
+        successCount: facts.successCount,
+        failureCount: facts.failureCount,
+        updatedAt: facts.updatedAt,
         final: 0,
       });
+    };
+    if (this.#backend.documentTerms) {
+      // Scored from stored term positions: no candidate's text is read or tokenized, only the page's.
+      const scorer = new PositionScorer(parsed, this.#weights);
+      const [facts, docs] = await Promise.all([
+        this.#facts(db, seqs),
+        this.#backend.documentTerms(db, seqs, scorer.wanted()),
+      ]);
+      for (const f of facts) {
+        const doc = docs.get(f.seq);
+        if (!doc || !passesFilters(f, filters)) continue;
+        const freqs = scorer.score(doc);
+        if (freqs) add(f.seq, f, bm25Score(freqs, idfs, doc.length, stats.avgLength));
+      }
+    } else {
+      for (const row of await this.#rows(db, seqs)) {
+        const entry = rowToEntry(row);
+        if (!passesFilters(entry, filters)) continue;
+        const m = matcher.match(columnsOf(entry));
+        if (m) add(Number(row.seq), entry, bm25Score(m.freqs, idfs, m.length, stats.avgLength), entry);
+      }
     }
     rankRows(ranked, opts.sortBy, this.#usageWeight);
     if (!approximate)
@@ -507,7 +572,7 @@ export class ServerSearchIndex implements SearchIndex {
       const entry = rowToEntry(row);
       if (negated && !matcher.match(columnsOf(entry))) continue;
       const seq = Number(row.seq);
-      scored.set(seq, { row, entry, text: 0 });
+      scored.set(seq, { entry, text: 0 });
       counter.add(entry.category, entry.severity, entry.tags);
       ranked.push({
         seq,
@@ -523,18 +588,22 @@ export class ServerSearchIndex implements SearchIndex {
     return { ranked, rows: scored, total: ranked.length, facets: counter.facets(), approximate: false };
   }
 
-  #page(
+  async #page(
+    db: Kysely<any>,
     ranked: readonly ScoredRow[],
     rows: Map<number, Scored>,
     matcher: DocumentMatcher,
     opts: ValidSearchOptions,
     filterOnly: boolean,
-  ): SearchResult[] {
+  ): Promise<SearchResult[]> {
+    const page = ranked.slice(opts.offset, opts.offset + opts.limit);
+    const unread = page.filter((r) => rows.get(r.seq)?.entry === undefined).map((r) => r.seq);
+    const read = new Map((await this.#rows(db, unread)).map((row) => [Number(row.seq), rowToEntry(row)]));
     const results: SearchResult[] = [];
-    for (const r of ranked.slice(opts.offset, opts.offset + opts.limit)) {
-      const hit = rows.get(r.seq);
-      if (!hit) continue;
-      const { entry } = hit;
+    for (const r of page) {
+      const entry = rows.get(r.seq)?.entry ?? read.get(r.seq);
+      // Deleted between the match and this read: left out rather than shown stale.
+      if (!entry) continue;
       const m = filterOnly ? null : matcher.match(columnsOf(entry));
       const matchType: MatchType = filterOnly
         ? 'filter'

@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery } from '../query-types.js';
 import type { ResolvedFilters } from '../search-filters.js';
+import type { DocumentTerms } from './position-scorer.js';
 
 /** One entry's indexed text, tokenized by the shared tokenizer: the same terms on every dialect. */
 export interface IndexedDocument {
@@ -36,6 +37,15 @@ export interface TextBackend {
   ): Promise<number[]>;
   /** Entries matching one query (positive part) and the filters, counted up to `cap`. */
   count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number>;
+  /**
+   * Where the wanted terms (and terms starting with the wanted prefixes) occur in each of `seqs`, read from
+   * the index instead of the text. Optional: without it the engine reads and tokenizes each candidate.
+   */
+  documentTerms?(
+    db: Kysely<any>,
+    seqs: readonly number[],
+    wanted: { terms: readonly string[]; prefixes: readonly string[] },
+  ): Promise<Map<number, DocumentTerms>>;
   /** A query can only be run natively when it has a positive clause this backend can express. */
   canMatch(query: ParsedQuery): boolean;
 }
