@@ -222,13 +222,27 @@ export class PgTextBackend implements TextBackend {
     ranked: boolean,
   ): Promise<number[]> {
     const { tsquery, select } = this.#base(db, query, filters);
-    let q = select.select('s.seq');
-    if (ranked)
-      q = q
-        .orderBy(sql`ts_rank_cd(${sql.lit(RANK_WEIGHTS)}::float4[], s.tsv, ${tsquery})`, 'desc')
-        .orderBy('s.seq');
-    const rows = await q.limit(limit).execute();
-    return rows.map((r) => Number(r.seq));
+    if (!ranked) return (await select.select('s.seq').limit(limit).execute()).map((r) => Number(r.seq));
+    // ts_rank_cd reads every scored row's tsvector, so the work is bounded: first the matches with a query
+    // word in the title (they rank highest), at most RANK_POOL of them; then, if they do not fill `limit`,
+    // up to RANK_POOL matches of any kind.
+    const rank = async (pool: typeof select, exclude: readonly number[]) => {
+      let q = pool.select(['s.seq', 's.tsv']);
+      if (exclude.length > 0) q = q.where('s.seq', 'not in', exclude);
+      const rows = await db
+        .selectFrom(q.limit(RANK_POOL).as('m'))
+        .select('m.seq')
+        .orderBy(sql`ts_rank_cd(${sql.lit(RANK_WEIGHTS)}::float4[], m.tsv, ${tsquery})`, 'desc')
+        .orderBy('m.seq')
+        .limit(limit - exclude.length)
+        .execute();
+      return rows.map((r) => Number(r.seq));
+    };
+    const titled = titleQueryText(query);
+    const first = titled
+      ? await rank(select.where(sql<boolean>`s.tsv @@ cast(${titled} as tsquery)`), [])
+      : [];
+    return first.length >= limit ? first : first.concat(await rank(select, first));
   }
 
   async count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number> {
