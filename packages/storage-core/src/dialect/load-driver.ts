@@ -5,7 +5,7 @@ import { StorageError } from '../errors/storage-error.js';
  * Loads an optional peer dependency (a database driver) on first use, so a SQLite user installs neither
  * `pg` nor `mysql2`. A missing one is a DRIVER_MISSING error naming the package to install.
  */
-export async function loadDriver<T>(pkg: 'pg' | 'mysql2', dialect: string): Promise<T> {
+export async function loadDriver<T>(pkg: string, dialect: string): Promise<T> {
   try {
     const module = (await import(pkg)) as { default?: T } & T;
     return (module.default ?? module) as T;
