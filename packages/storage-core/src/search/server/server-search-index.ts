@@ -12,7 +12,7 @@ import { DocumentMatcher } from '../document-matcher.js';
 import { FacetCounter } from '../facet-counter.js';
 import { parseQuery } from '../query-parser.js';
 import { type ParsedQuery, type QueryAtom, renderQuery } from '../query-types.js';
-import { passesFilters, type ResolvedFilters, resolveFilters } from '../search-filters.js';
+import { hasFilters, passesFilters, type ResolvedFilters, resolveFilters } from '../search-filters.js';
 import type { SearchIndex } from '../search-index.js';
 import { rankRows, type ScoredRow } from '../search-ranking.js';
 import type {
@@ -40,7 +40,7 @@ const RARE_WORD_RATIO = 20;
 /** Longest term kept in the vocabulary table (longer terms are still searchable). */
 export const MAX_VOCABULARY_TERM = 100;
 /** How long cached corpus statistics and vocabulary serve before they are re-read (other processes' writes). */
-const CACHE_TTL_MS = 2_000;
+const CACHE_TTL_MS = 30_000;
 const VOCABULARY_TTL_MS = 30_000;
 const CHUNK = 500;
 
@@ -549,8 +549,36 @@ export class ServerSearchIndex implements SearchIndex {
     rankRows(ranked, opts.sortBy, this.#usageWeight);
     if (!approximate)
       return { ranked, rows: scored, total: ranked.length, facets: counter.facets(), approximate };
-    const total = Math.max(ranked.length, await this.#backend.count(db, parsed, filters, COUNT_CAP));
+    // Without filters, single-word clauses bound the total from the vocabulary for free (the smallest
+    // clause's entries); counting the matches of common words would read every one of them.
+    const bound = hasFilters(filters) ? undefined : this.#clauseBound(parsed, known);
+    const total = Math.max(
+      ranked.length,
+      bound ?? (await this.#backend.count(db, parsed, filters, COUNT_CAP)),
+    );
     return { ranked, rows: scored, total, facets: counter.scaledFacets(total), approximate };
+  }
+
+  /**
+   * An upper bound on the matches from the vocabulary: the smallest positive clause's summed entry counts,
+   * when every atom of that clause is a single word (phrases and prefixes are not in the vocabulary).
+   */
+  #clauseBound(parsed: ParsedQuery, known: ReadonlyMap<string, number>): number | undefined {
+    let best: number | undefined;
+    for (const clause of parsed.clauses) {
+      if (clause.negated) continue;
+      let sum = 0;
+      for (const atom of clause.atoms) {
+        const df = atom.terms.length === 1 && !atom.prefix ? known.get(atom.terms[0]!) : undefined;
+        if (df === undefined) {
+          sum = Number.NaN;
+          break;
+        }
+        sum += df;
+      }
+      if (!Number.isNaN(sum)) best = best === undefined ? sum : Math.min(best, sum);
+    }
+    return best;
   }
 
   /** No words: a listing of the entries passing the filters (and no negated clause), by popularity or key. */
