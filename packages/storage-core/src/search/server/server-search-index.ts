@@ -138,8 +138,7 @@ interface Facts {
  * JavaScript with the same tokenizer, query semantics and BM25 (FTS5's formula, column weights from the
  * config) as the SQLite engine, so the three dialects agree on what matches and, for queries matching up to
  * EXACT_LIMIT entries, on the order. Above that, the strongest CANDIDATES by the native rank (`ts_rank_cd`,
- * FULLTEXT relevance) among a bounded pool of matches (on PostgreSQL, those with a query word in the title
- * first) are re-ranked and the response says
+ * FULLTEXT relevance) among a bounded pool of matches are re-ranked and the response says
  * `approximate: true`: the cost stays bounded however common the words are, at the price of missing a
  * strong match that is not among the ranked pool (the SQLite engine's champion lists do better here).
  *
