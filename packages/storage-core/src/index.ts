@@ -109,6 +109,7 @@ export type { RecordedStatement } from './migration/recording-driver.js';
 export { definePlugin } from './plugin/define-plugin.js';
 export type { FlatMethodName } from './plugin/flat-methods.js';
 export { FLAT_METHOD_PROVIDERS } from './plugin/flat-methods.js';
+export type { PluginImporter } from './plugin/plugin-host.js';
 export type {
   EventHandlers,
   ExporterContribution,

@@ -53,7 +53,12 @@ import { MigrationRegistry } from './migration/migration-registry.js';
 import type { MigrationStepResult } from './migration/migration-registry-types.js';
 import type { MigrationNamespace } from './migration/migration-types.js';
 import { FLAT_METHOD_PROVIDERS, type FlatMethodName } from './plugin/flat-methods.js';
-import { pluginNamespaces, type ResolvedPlugin, resolvePlugins } from './plugin/plugin-host.js';
+import {
+  type PluginImporter,
+  pluginNamespaces,
+  type ResolvedPlugin,
+  resolvePlugins,
+} from './plugin/plugin-host.js';
 import type {
   ImporterContribution,
   PluginApi,
@@ -88,6 +93,12 @@ export interface CreateStorageOptions {
    * store's other methods may then fail on tables that do not exist yet.
    */
   migrate?: 'auto' | 'verify' | 'none';
+  /**
+   * Imports the packages `config.mvp.extensions` names. Default: a plain `import()`, then resolution from
+   * the working directory. Pass `(pkg) => import(pkg)` from the application's own module to resolve them
+   * exactly as the application does.
+   */
+  importPlugin?: PluginImporter;
 }
 
 export interface StorageMetrics {
@@ -140,7 +151,7 @@ export async function createStorage(
   options: CreateStorageOptions = {},
 ): Promise<Storage> {
   const parsed = parseStorageConfig(config);
-  const plugins = await resolvePlugins(parsed, options.plugins ?? []);
+  const plugins = await resolvePlugins(parsed, options.plugins ?? [], options.importPlugin);
   const dialect = await openDialect(parsed);
   try {
     const namespaces: MigrationNamespace[] = [

@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import semver from 'semver';
 import type { StorageConfig } from '../config/storage-config.js';
 import { StorageErrorCode } from '../errors/error-codes.js';
@@ -13,9 +16,29 @@ export interface ResolvedPlugin {
   options: Record<string, unknown>;
 }
 
-type Importer = (specifier: string) => Promise<unknown>;
+export type PluginImporter = (specifier: string) => Promise<unknown>;
+type Importer = PluginImporter;
 
-const nativeImport: Importer = (specifier) => import(specifier);
+/**
+ * Imports an extension's package. A package manager that isolates dependencies (pnpm) does not let
+ * storage-core see packages it does not depend on itself, so when the plain import fails the package is
+ * resolved from the application's directory (the working directory), where the application installed it.
+ */
+const nativeImport: Importer = async (specifier) => {
+  try {
+    return await import(specifier);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const fromApp = createRequire(join(process.cwd(), 'package.json'));
+    let resolved: string;
+    try {
+      resolved = fromApp.resolve(specifier);
+    } catch {
+      throw error;
+    }
+    return import(pathToFileURL(resolved).href);
+  }
+};
 
 /**
  * Collects the enabled extensions: those passed to createStorage() and those named in
