@@ -58,7 +58,15 @@ export type {
   ProbeOutcome,
   ProbeResult,
 } from './health/health-types.js';
-export { LIMITS, normalizeCategory, normalizeTag, normalizeTags } from './kb/kb-schemas.js';
+export type { ValidEntryInput } from './kb/kb-schemas.js';
+export {
+  entryInputSchema,
+  LIMITS,
+  normalizeCategory,
+  normalizeTag,
+  normalizeTags,
+  validateEntryInput,
+} from './kb/kb-schemas.js';
 export type {
   FeedbackInput,
   KBEntry,

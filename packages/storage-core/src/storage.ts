@@ -311,7 +311,18 @@ export class Storage extends EventEmitter<StorageEventMap> {
       write: (operation, fn) => this.#write(operation, fn),
       read: (operation, fn) => this.#read(operation, fn),
       emit: (event, payload) => this.#emitSafely(event, payload),
+      // Evaluated when called: extensions started later contribute too.
+      tables: () => this.tables(),
+      importers: () => this.importers(),
+      plugins: () => this.plugins,
+      storage: () => this,
     };
+  }
+
+  /** Writes the searches recorded so far to search_history now (they are otherwise batched, ≤ 1 s). */
+  async flushSearchHistory(): Promise<void> {
+    this.#assertOpen();
+    await this.#track(this.#history.flush());
   }
 
   /**

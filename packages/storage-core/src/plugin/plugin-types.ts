@@ -6,6 +6,7 @@ import type { StorageEvents } from '../events/storage-events.js';
 import type { HealthProbe } from '../health/health-types.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
 import type { Migration } from '../migration/migration-types.js';
+import type { Storage } from '../storage.js';
 import type { WriteScope } from '../storage-write.js';
 
 export type MvpNumber = 1 | 2 | 3 | 4 | 5;
@@ -84,6 +85,17 @@ export interface PluginContext {
   read<T>(operation: string, fn: () => Promise<T>): Promise<T>;
   /** Emits an event that is not tied to a write (e.g. a computed alert). */
   emit<K extends keyof StorageEvents>(event: K, payload: StorageEvents[K]): void;
+  /** Every table of the store (core's and each enabled extension's), as `storage.tables()`. */
+  tables(): TableContribution[];
+  /** Every domain importer the enabled extensions contribute. */
+  importers(): ImporterContribution[];
+  /** The enabled extensions. */
+  plugins(): PluginInfo[];
+  /**
+   * The store itself, for service extensions (export, backup) that drive whole-store operations through its
+   * public API. Not for use inside `write` (a store call there is refused).
+   */
+  storage(): Storage;
 }
 
 /** An extension: as small as kysely's Dialect — identity, dependencies, migrations, setup. */
