@@ -1,0 +1,296 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import {
+  CORE_VERSION,
+  StorageError,
+  StorageErrorCode,
+  type TableContribution,
+} from '@mainframe-kb/storage-core';
+import type { Kysely, Transaction } from 'kysely';
+import { z } from 'zod';
+import type { CodecRegistry } from '../codec-registry.js';
+import type { DataRecord, FormatName } from '../codec-types.js';
+import { writeJsonEnvelope } from '../envelope/json-envelope-writer.js';
+import {
+  EXPORT_FORMAT_ID,
+  EXPORT_VERSION,
+  type ExportHeader,
+  type ExportManifest,
+  type ExportMetadata,
+  type ExportTrailer,
+  MANIFEST_FILE,
+  type ManifestFile,
+  READABLE_VERSIONS,
+  type TableSchema,
+  type TableValidationResult,
+  toEntitySchema,
+} from '../envelope/versioned-export.js';
+import { checkValue } from '../field-values.js';
+import { fileSink } from '../io/byte-sink.js';
+import type { StoreAccess } from '../plugin/store-access.js';
+import { IO_FORMATS_VERSION } from '../version.js';
+import { describeTables, type TableInfo } from './table-schema.js';
+
+export interface ExportProgress {
+  readonly phase: 'export';
+  readonly table: string;
+  /** Records written so far, all tables together. */
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface ExportOptions {
+  readonly format: FormatName;
+  /** A file for `json` (the envelope); a directory (manifest + one file per table) for the other formats. */
+  readonly out: string;
+  /** Entities to include (`kb`, `incidents`, …); all when absent. */
+  readonly entities?: readonly string[] | undefined;
+  readonly onProgress?: ((progress: ExportProgress) => void) | undefined;
+  /** Rows read per query. */
+  readonly pageSize?: number | undefined;
+}
+
+export interface ExportResult {
+  readonly file: string;
+  readonly format: FormatName;
+  readonly layout: 'envelope' | 'directory';
+  /** Records per entity. */
+  readonly records: Record<string, number>;
+  readonly tables: Record<string, number>;
+  readonly bytes: number;
+}
+
+const exportOptionsSchema = z.strictObject({
+  format: z.string().min(1),
+  out: z.string().min(1),
+  entities: z.array(z.string().min(1)).optional(),
+  onProgress: z.function().optional(),
+  pageSize: z.number().int().min(1).max(100_000).optional(),
+});
+
+/** Tables an export writes: every contributed table but the derived ones, optionally of some entities. */
+export function exportedTables(
+  tables: readonly TableContribution[],
+  entities: readonly string[] | undefined,
+): TableContribution[] {
+  const chosen = tables.filter((t) => !t.derived);
+  if (entities === undefined) return chosen;
+  const known = new Set(chosen.map((t) => t.entity));
+  const unknown = entities.filter((e) => !known.has(e));
+  if (unknown.length > 0) {
+    throw new StorageError(
+      StorageErrorCode.VALIDATION,
+      `unknown entit${unknown.length > 1 ? 'ies' : 'y'} ${unknown.map((e) => `'${e}'`).join(', ')}; this store has ${[...known].join(', ')} (an entity appears when its extension is enabled)`,
+      { details: { unknown, known: [...known] } },
+    );
+  }
+  return chosen.filter((t) => entities.includes(t.entity));
+}
+
+/**
+ * Exports the store on one consistent snapshot (a read transaction around every query), streaming each
+ * table page by page into the codec. The output appears under its final name only once complete.
+ */
+export async function exportWith(
+  access: StoreAccess,
+  codecs: CodecRegistry,
+  options: ExportOptions,
+): Promise<ExportResult> {
+  const parsed = exportOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new StorageError(
+      StorageErrorCode.VALIDATION,
+      `invalid export options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const codec = codecs.get(options.format);
+  const tables = exportedTables(access.tables(), options.entities);
+  if (await exists(options.out)) {
+    throw new StorageError(
+      StorageErrorCode.CONFLICT,
+      `${options.out} already exists; remove it or choose another output path (an export never overwrites)`,
+      { details: { out: options.out } },
+    );
+  }
+  const temporary = join(dirname(options.out), `.${basename(options.out)}.partial-${randomUUID()}`);
+  const pageSize = options.pageSize ?? 2_000;
+  return access.read('io-formats.export', () =>
+    access.dialect.readTransaction(async (trx) => {
+      const infos = await describeTables(trx, tables);
+      const counts = new Map<string, number>();
+      for (const table of tables) counts.set(table.name, await countRows(trx, table.name));
+      const total = [...counts.values()].reduce((a, b) => a + b, 0);
+      let done = 0;
+      const header = await buildHeader(trx, access, infos);
+      const rows = (table: TableContribution): AsyncIterable<DataRecord> =>
+        readTable(trx, infos.get(table.name) as TableInfo, table, pageSize, () => {
+          done += 1;
+          if (done % 500 === 0 || done === total)
+            options.onProgress?.({ phase: 'export', table: table.name, done, total });
+        });
+      const validation = (): TableValidationResult[] =>
+        tables.map((t) => ({ entity: t.entity, table: t.name, records: counts.get(t.name) ?? 0, ok: true }));
+      const trailer = (): ExportTrailer => ({ transformation_log: [], validation_results: validation() });
+      options.onProgress?.({ phase: 'export', table: tables[0]?.name ?? '', done: 0, total });
+      try {
+        let bytes = 0;
+        const perTable: Record<string, number> = {};
+        if (codec.format === 'json') {
+          const sink = await fileSink(temporary);
+          const written = await writeJsonEnvelope(
+            sink,
+            header,
+            (async function* () {
+              for (const table of tables) yield { table: table.name, records: rows(table) };
+            })(),
+            trailer,
+          );
+          bytes = written.bytes;
+          Object.assign(perTable, written.records);
+        } else {
+          await mkdir(temporary);
+          const files: ManifestFile[] = [];
+          for (const table of tables) {
+            const info = infos.get(table.name) as TableInfo;
+            const file = `${table.name}.${codec.format}`;
+            const summary = await codec.write(
+              rows(table),
+              toEntitySchema(info.schema),
+              await fileSink(join(temporary, file)),
+            );
+            files.push({
+              entity: table.entity,
+              table: table.name,
+              file,
+              format: codec.format,
+              records: summary.records,
+              bytes: summary.bytes,
+            });
+            perTable[table.name] = summary.records;
+            bytes += summary.bytes;
+          }
+          const manifest: ExportManifest = { ...header, files, ...trailer() };
+          const text = `${JSON.stringify(manifest, null, 2)}\n`;
+          await writeFile(join(temporary, MANIFEST_FILE), text, { flag: 'wx' });
+          bytes += Buffer.byteLength(text);
+        }
+        for (const table of tables) {
+          if (perTable[table.name] !== counts.get(table.name)) {
+            throw new StorageError(
+              StorageErrorCode.INTEGRITY,
+              `${table.name}: wrote ${perTable[table.name]} records but the snapshot holds ${counts.get(table.name)}`,
+            );
+          }
+        }
+        await rename(temporary, options.out);
+        const records: Record<string, number> = {};
+        for (const table of tables)
+          records[table.entity] = (records[table.entity] ?? 0) + (perTable[table.name] ?? 0);
+        return {
+          file: options.out,
+          format: codec.format,
+          layout: codec.format === 'json' ? 'envelope' : 'directory',
+          records,
+          tables: perTable,
+          bytes,
+        };
+      } catch (error) {
+        await rm(temporary, { recursive: true, force: true });
+        throw error;
+      }
+    }),
+  );
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function countRows(db: Kysely<any>, table: string): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number((row as { n: number | bigint | string }).n);
+}
+
+/**
+ * Pages through a table in primary-key order. A single-column key pages by key (each page an index seek);
+ * a composite key pages by offset, which the surrounding read transaction keeps consistent.
+ */
+async function* readTable(
+  db: Transaction<any>,
+  info: TableInfo,
+  table: TableContribution,
+  pageSize: number,
+  onRecord: () => void,
+): AsyncGenerator<DataRecord> {
+  const key = table.primaryKey;
+  const schema = toEntitySchema(info.schema);
+  let last: unknown;
+  let offset = 0;
+  let row = 0;
+  for (;;) {
+    let query = db.selectFrom(table.name).selectAll();
+    for (const column of key) query = query.orderBy(column);
+    if (key.length === 1 && last !== undefined) query = query.where(key[0] as string, '>', last);
+    if (key.length !== 1) query = query.offset(offset);
+    const page = (await query.limit(pageSize).execute()) as Record<string, unknown>[];
+    for (const raw of page) {
+      row += 1;
+      const record: DataRecord = {};
+      for (const field of schema.fields) {
+        let value = raw[field.name];
+        if (typeof value === 'bigint') value = Number(value);
+        record[field.name] = checkValue('json', field, value as never, { row, pointer: `${table.name}` });
+      }
+      onRecord();
+      yield record;
+    }
+    if (page.length < pageSize) return;
+    offset += page.length;
+    if (key.length === 1) last = (page.at(-1) as Record<string, unknown>)[key[0] as string];
+  }
+}
+
+async function buildHeader(
+  db: Kysely<any>,
+  access: StoreAccess,
+  infos: ReadonlyMap<string, TableInfo>,
+): Promise<ExportHeader> {
+  const ledger = (await db
+    .selectFrom('kb_migrations')
+    .select(['namespace', 'id'])
+    .orderBy('namespace')
+    .orderBy('id')
+    .execute()) as { namespace: string; id: string }[];
+  const plugins = access.plugins();
+  const mvp = Math.max(1, ...plugins.map((p) => p.mvp));
+  const metadata: ExportMetadata = {
+    exported_at: new Date().toISOString(),
+    mvp_version: `MVP${mvp}`,
+    schema_version: ledger.length,
+    data_model_version: EXPORT_VERSION,
+    export_tool_version: IO_FORMATS_VERSION,
+    core_version: CORE_VERSION,
+    dialect: access.dialect.name,
+    extensions: plugins.map((p) => ({ id: p.id, version: p.version, mvp: p.mvp })),
+    migrations: ledger.map((m) => `${m.namespace}:${m.id}`),
+  };
+  const schemas: Record<string, TableSchema> = {};
+  for (const [name, info] of infos) schemas[name] = info.schema;
+  return {
+    format: EXPORT_FORMAT_ID,
+    version: EXPORT_VERSION,
+    backward_compatibility: [EXPORT_VERSION],
+    forward_compatibility: [...READABLE_VERSIONS],
+    metadata,
+    schemas,
+  };
+}

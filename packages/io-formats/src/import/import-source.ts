@@ -1,0 +1,402 @@
+import { stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { CodecRegistry } from '../codec-registry.js';
+import type { ByteSource, DataRecord, FormatName, InputLimits, RecordLocation } from '../codec-types.js';
+import { upgradeSeedRecord } from '../envelope/envelope-upgrades.js';
+import { readJsonEnvelope } from '../envelope/json-envelope-reader.js';
+import { sniffEnvelope } from '../envelope/json-envelope-writer.js';
+import { checkVersion } from '../envelope/version-check.js';
+import {
+  type ExportManifest,
+  MANIFEST_FILE,
+  type TableSchema,
+  type TransformationStep,
+  toEntitySchema,
+} from '../envelope/versioned-export.js';
+import { FormatErrorReason, formatError } from '../errors/format-error.js';
+import { fileSource, streamHead } from '../io/byte-source.js';
+import { gunzipSource, isGzip } from '../io/gunzip.js';
+import { JsonStreamParser, type JsonValue } from '../json/json-stream-parser.js';
+import { jsonToRecord } from '../record-shape.js';
+import { kbFieldOf } from './kb-entry-mapping.js';
+
+/** Entities whose tables the store keeps for itself: exported for the record, never imported. */
+export const STORE_MANAGED_ENTITIES: ReadonlySet<string> = new Set(['events', 'audit', 'schema']);
+/** What a restore leaves out: the migrations ledger belongs to the target's own schema. */
+export const RESTORE_SKIPPED_ENTITIES: ReadonlySet<string> = new Set(['schema']);
+
+export interface RawItem {
+  /** `row`: a row of `table`; `entry`: a KB entry from a plain file, mapped by field name or alias. */
+  readonly kind: 'row' | 'entry';
+  readonly table: string;
+  readonly record: DataRecord;
+  readonly location: RecordLocation;
+}
+
+export interface OpenedInput {
+  readonly layout: 'envelope' | 'directory' | 'records';
+  readonly format: FormatName | 'envelope';
+  /** Records the input announces (manifest counts), when it does. */
+  readonly total: number | undefined;
+  /** Filled as the input is read: upgrade steps applied. */
+  readonly transformationLog: TransformationStep[];
+  /** Filled as the input is read: store-managed entities left out. */
+  readonly ignored: Set<string>;
+  /** Identifies the input for a checkpoint: size and modification time of every file read. */
+  readonly fingerprint: string;
+  items(): AsyncIterable<RawItem>;
+}
+
+const HEAD_BYTES = 4096;
+
+/** A file source, transparently gunzipped (within the byte cap) when its content is gzip. */
+export async function openFile(
+  path: string,
+  limits: InputLimits,
+): Promise<{ source: ByteSource; head: Uint8Array }> {
+  let source = await fileSource(path);
+  let head = await source.read(0, HEAD_BYTES);
+  if (isGzip(head)) {
+    source = gunzipSource(source, limits.maxDecompressedBytes);
+    head = await streamHead(source, HEAD_BYTES);
+  }
+  return { source, head };
+}
+
+/**
+ * Opens what an import reads: a directory export (its manifest), an export envelope, or a plain file of
+ * records in any registered format. The format comes from the content; a format the caller names must agree.
+ */
+export async function openInput(
+  path: string,
+  asserted: FormatName | undefined,
+  codecs: CodecRegistry,
+  limits: InputLimits,
+  /** Entities read from an export but not imported (the store's own logs, unless restoring). */
+  skipped: ReadonlySet<string> = STORE_MANAGED_ENTITIES,
+): Promise<OpenedInput> {
+  const info = await stat(path);
+  if (info.isDirectory()) return openDirectory(path, asserted, codecs, limits, skipped);
+  const { source, head } = await openFile(path, limits);
+  const fingerprint = `${info.size}:${info.mtimeMs}`;
+  if (sniffEnvelope(head) && (asserted === undefined || asserted === 'json')) {
+    return openEnvelope(source, limits, fingerprint, skipped);
+  }
+  const codec = asserted === undefined ? codecs.detect(head) : codecs.get(asserted);
+  if (codec === undefined || !codec.sniff(head)) {
+    throw formatError(
+      asserted ?? 'json',
+      FormatErrorReason.UNKNOWN_FORMAT,
+      asserted === undefined
+        ? `cannot tell the format of ${basename(path)} from its content (supported: ${codecs.formats().join(', ')})`
+        : `the content of ${basename(path)} is not ${asserted}`,
+    );
+  }
+  return {
+    layout: 'records',
+    format: codec.format,
+    total: undefined,
+    transformationLog: [],
+    ignored: new Set(),
+    fingerprint,
+    async *items() {
+      const checked = new Set<string>();
+      for await (const item of codec.read(source, { limits })) {
+        assertDistinctFields(item.record, checked, codec.format, item.location);
+        yield { kind: 'entry', table: 'kb_entries', record: item.record, location: item.location };
+      }
+    },
+  };
+}
+
+/**
+ * Two columns that mean the same KB field (`Title` and ServiceNow's `Short description`) would let one
+ * silently win: refused like a duplicate header. Checked once per distinct set of keys.
+ */
+function assertDistinctFields(
+  record: DataRecord,
+  checked: Set<string>,
+  format: FormatName,
+  location: RecordLocation,
+) {
+  const keys = Object.keys(record);
+  const signature = keys.join('\u0000');
+  if (checked.has(signature)) return;
+  const seen = new Map<string, string>();
+  for (const key of keys) {
+    const field = kbFieldOf(key);
+    if (field === undefined) continue;
+    const earlier = seen.get(field);
+    if (earlier !== undefined) {
+      throw formatError(
+        format,
+        FormatErrorReason.DUPLICATE_HEADER,
+        `the columns '${earlier}' and '${key}' both mean the KB field '${field}'; remove one`,
+        {
+          location,
+          field,
+        },
+      );
+    }
+    seen.set(field, key);
+  }
+  checked.add(signature);
+}
+
+function openEnvelope(
+  source: ByteSource,
+  limits: InputLimits,
+  fingerprint: string,
+  skipped: ReadonlySet<string>,
+): OpenedInput {
+  const transformationLog: TransformationStep[] = [];
+  const ignored = new Set<string>();
+  return {
+    layout: 'envelope',
+    format: 'envelope',
+    total: undefined,
+    transformationLog,
+    ignored,
+    fingerprint,
+    async *items() {
+      let schemas: Record<string, TableSchema> = {};
+      let seed = false;
+      let upgraded = 0;
+      for await (const event of readJsonEnvelope(source, limits)) {
+        if (event.kind === 'header') {
+          seed = event.decision.readAs.startsWith('1.');
+          if (!seed) schemas = checkSchemas(event.header.schemas);
+          continue;
+        }
+        if (event.kind === 'trailer') break;
+        if (seed) {
+          const key = event.group[0] as string;
+          if (key !== 'kb_entries') {
+            throw formatError(
+              'envelope',
+              FormatErrorReason.VERSION_UNSUPPORTED,
+              `the 1.0.0 export holds data.${key}, which this build cannot upgrade (only data.kb_entries)`,
+              {
+                location: event.location,
+              },
+            );
+          }
+          upgraded += 1;
+          for (const row of upgradeSeedRecord(event.value, event.location)) yield row;
+          continue;
+        }
+        const [entity, table] = event.group as [string, string];
+        const schema = schemas[table];
+        if (schema === undefined || schema.entity !== entity) {
+          throw formatError(
+            'envelope',
+            FormatErrorReason.BAD_ENVELOPE,
+            `data.${entity}.${table} has no schema in the envelope's "schemas"`,
+            {
+              location: event.location,
+            },
+          );
+        }
+        if (skipped.has(entity)) {
+          ignored.add(entity);
+          continue;
+        }
+        yield {
+          kind: 'row',
+          table,
+          record: jsonToRecord('json', event.value, toEntitySchema(schema), event.location),
+          location: event.location,
+        };
+      }
+      if (seed) {
+        transformationLog.push({
+          from: '1.0.0',
+          to: '2.0.0',
+          description: 'seed KB entry objects (camelCase, tags array) → kb_entries rows and kb_tags rows',
+          records: upgraded,
+        });
+      }
+    },
+  };
+}
+
+function checkSchemas(value: JsonValue | undefined): Record<string, TableSchema> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw formatError(
+      'envelope',
+      FormatErrorReason.BAD_ENVELOPE,
+      'the export has no "schemas" object before its data',
+    );
+  }
+  const out: Record<string, TableSchema> = {};
+  for (const [table, raw] of Object.entries(value)) {
+    const s = raw as Record<string, unknown> | null;
+    const fields = s?.fields;
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      typeof s.entity !== 'string' ||
+      s.table !== table ||
+      !Array.isArray(s.primaryKey) ||
+      !Array.isArray(fields) ||
+      !fields.every(
+        (f) =>
+          f !== null &&
+          typeof f === 'object' &&
+          typeof (f as Record<string, unknown>).name === 'string' &&
+          ['string', 'integer', 'double', 'boolean', 'timestamp'].includes(
+            (f as Record<string, unknown>).type as string,
+          ) &&
+          typeof (f as Record<string, unknown>).nullable === 'boolean',
+      )
+    ) {
+      throw formatError('envelope', FormatErrorReason.BAD_ENVELOPE, `the schema of '${table}' is malformed`);
+    }
+    out[table] = s as unknown as TableSchema;
+  }
+  return out;
+}
+
+async function readManifest(path: string, limits: InputLimits): Promise<ExportManifest> {
+  const { source } = await openFile(path, limits);
+  let value: JsonValue | undefined;
+  const parser = new JsonStreamParser({
+    format: 'json',
+    limits,
+    decide: () => 'capture',
+    onValue: (_p, v) => {
+      value = v;
+    },
+  });
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of source.stream()) parser.push(decoder.decode(chunk, { stream: true }));
+    parser.push(decoder.decode());
+  } catch (error) {
+    if ((error as { details?: unknown }).details !== undefined) throw error;
+    throw formatError('envelope', FormatErrorReason.INVALID_UTF8, `${MANIFEST_FILE} is not UTF-8`, {
+      cause: error,
+    });
+  }
+  parser.end();
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw formatError('envelope', FormatErrorReason.BAD_ENVELOPE, `${MANIFEST_FILE} must hold an object`);
+  }
+  return value as unknown as ExportManifest;
+}
+
+async function openDirectory(
+  dir: string,
+  asserted: FormatName | undefined,
+  codecs: CodecRegistry,
+  limits: InputLimits,
+  skipped: ReadonlySet<string>,
+): Promise<OpenedInput> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  let manifestInfo: Awaited<ReturnType<typeof stat>>;
+  try {
+    manifestInfo = await stat(manifestPath);
+  } catch {
+    throw formatError(
+      'envelope',
+      FormatErrorReason.BAD_ENVELOPE,
+      `${dir} is a directory without ${MANIFEST_FILE}; import a file, or a directory written by kb export`,
+    );
+  }
+  const manifest = await readManifest(manifestPath, limits);
+  const decision = checkVersion(manifest.format, manifest.version, manifest.backward_compatibility);
+  if (decision.upgrades.length > 0) {
+    throw formatError(
+      'envelope',
+      FormatErrorReason.VERSION_UNSUPPORTED,
+      `directory exports start at 2.0.0; this manifest says ${manifest.version}`,
+    );
+  }
+  const schemas = checkSchemas(manifest.schemas as unknown as JsonValue);
+  if (!Array.isArray(manifest.files)) {
+    throw formatError('envelope', FormatErrorReason.BAD_ENVELOPE, `${MANIFEST_FILE} lists no files`);
+  }
+  const ignored = new Set<string>();
+  const files = manifest.files.map((f) => {
+    const schema = schemas[f?.table];
+    // A manifest names files inside its own directory only: no separators, no parent references.
+    if (
+      typeof f?.file !== 'string' ||
+      f.file !== basename(f.file) ||
+      f.file.startsWith('.') ||
+      f.file === MANIFEST_FILE
+    ) {
+      throw formatError(
+        'envelope',
+        FormatErrorReason.BAD_ENVELOPE,
+        `${MANIFEST_FILE} names the file ${JSON.stringify(f?.file)}, which is not a plain file name in the export directory`,
+      );
+    }
+    if (schema === undefined || schema.entity !== f.entity) {
+      throw formatError(
+        'envelope',
+        FormatErrorReason.BAD_ENVELOPE,
+        `${MANIFEST_FILE} lists ${f.file} for table '${f.table}' without its schema`,
+      );
+    }
+    if (asserted !== undefined && f.format !== asserted) {
+      throw formatError(
+        asserted,
+        FormatErrorReason.UNKNOWN_FORMAT,
+        `the export holds ${f.format} files, not ${asserted}`,
+      );
+    }
+    return { ...f, schema };
+  });
+  const total = files.filter((f) => !skipped.has(f.entity)).reduce((n, f) => n + (Number(f.records) || 0), 0);
+  return {
+    layout: 'directory',
+    format: files[0]?.format ?? asserted ?? 'json',
+    total,
+    transformationLog: [],
+    ignored,
+    fingerprint: `${manifestInfo.size}:${manifestInfo.mtimeMs}`,
+    async *items() {
+      for (const file of files) {
+        if (skipped.has(file.entity)) {
+          ignored.add(file.entity);
+          continue;
+        }
+        const codec = codecs.get(file.format);
+        const path = join(dir, file.file);
+        const source =
+          codec.format === 'json' ||
+          codec.format === 'ndjson' ||
+          codec.format === 'csv' ||
+          codec.format === 'xml'
+            ? (await openFile(path, limits)).source
+            : await fileSource(path);
+        const head = source.size > 0 ? await streamHead(source, HEAD_BYTES) : new Uint8Array();
+        if (head.length > 0 && !codec.sniff(head)) {
+          throw formatError(
+            codec.format,
+            FormatErrorReason.UNKNOWN_FORMAT,
+            `${file.file} is not a ${codec.format} file`,
+          );
+        }
+        let n = 0;
+        for await (const item of codec.read(source, { limits, schema: toEntitySchema(file.schema) })) {
+          n += 1;
+          yield {
+            kind: 'row',
+            table: file.table,
+            record: item.record,
+            location: { ...item.location, pointer: `${file.file}${item.location.pointer ?? ''}` },
+          };
+        }
+        if (n !== Number(file.records)) {
+          throw formatError(
+            codec.format,
+            FormatErrorReason.BAD_ENVELOPE,
+            `${file.file} holds ${n} records but the manifest says ${file.records}; the export is incomplete or was edited`,
+          );
+        }
+      }
+    },
+  };
+}

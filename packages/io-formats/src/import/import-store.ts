@@ -1,0 +1,214 @@
+import { resolve } from 'node:path';
+import { StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
+import { z } from 'zod';
+import type { CodecRegistry } from '../codec-registry.js';
+import type { FormatName } from '../codec-types.js';
+import { describeTables } from '../export/table-schema.js';
+import { withLimits } from '../input-limits.js';
+import type { StoreAccess } from '../plugin/store-access.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { openDomainSource } from './domain-source.js';
+import { ImportSession } from './import-session.js';
+import { type OpenedInput, openInput, type RawItem, STORE_MANAGED_ENTITIES } from './import-source.js';
+import type { ImportOptions, ImportResult, TableCounts } from './import-types.js';
+
+const importOptionsSchema = z.strictObject({
+  input: z.string().min(1),
+  format: z.enum(['json', 'ndjson', 'csv', 'xml', 'parquet', 'avro', 'orc']).optional(),
+  source: z.string().min(1).optional(),
+  sourceOptions: z.record(z.string(), z.unknown()).optional(),
+  dryRun: z.boolean().optional(),
+  restore: z.boolean().optional(),
+  onConflict: z.enum(['skip', 'update', 'fail']).optional(),
+  batchSize: z.number().int().min(1).max(1_000_000).optional(),
+  checkpoint: z.string().min(1).optional(),
+  limits: z
+    .strictObject({
+      maxRecordBytes: z.number().int().positive().optional(),
+      maxDepth: z.number().int().positive().optional(),
+      maxRecords: z.number().int().positive().optional(),
+      maxDecompressedBytes: z.number().int().positive().optional(),
+    })
+    .optional(),
+  onProgress: z.function().optional(),
+  maxErrors: z.number().int().min(0).optional(),
+});
+
+/** Thrown inside the write transaction to roll it back (dry run, rejected records) with the result in hand. */
+class RollBack extends StorageError {
+  constructor(readonly result: ImportResult) {
+    super(StorageErrorCode.VALIDATION, 'import rolled back');
+  }
+}
+
+/**
+ * The import pipeline: open and detect the input, stream its records, map and validate each, and write them
+ * with the conflict policy — in one transaction by default (all or nothing), or in committed batches with a
+ * checkpoint. Bad files are refused with a typed error before anything is written; bad records are listed
+ * in the result, and then nothing is written unless batches were asked for.
+ */
+export async function importWith(
+  access: StoreAccess,
+  codecs: CodecRegistry,
+  options: ImportOptions,
+): Promise<ImportResult> {
+  const parsed = importOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new StorageError(
+      StorageErrorCode.VALIDATION,
+      `invalid import options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  if (options.checkpoint !== undefined && options.batchSize === undefined) {
+    throw new StorageError(
+      StorageErrorCode.VALIDATION,
+      'a checkpoint needs batchSize: an all-or-nothing import has nothing to resume',
+    );
+  }
+  const limits = withLimits(options.limits);
+  const input = resolve(options.input);
+  const opened: OpenedInput =
+    options.source === undefined
+      ? await openInput(input, options.format as FormatName | undefined, codecs, limits)
+      : await openDomainSource(access, codecs, input, options.source, options.sourceOptions ?? {}, limits);
+  // A domain importer may also write its extension's derived tables (its own index rows, e.g. incident
+  // error codes); a file of this package's formats holds content tables only.
+  const tables = access
+    .tables()
+    .filter((t) => (options.source !== undefined || !t.derived) && !STORE_MANAGED_ENTITIES.has(t.entity));
+  const infos = await describeTables(access.dialect.db, tables);
+  const session = new ImportSession(
+    infos,
+    options.onConflict ?? 'fail',
+    {
+      skippedEntries: new Set(),
+      searchIndex: access.dialect.searchIndex,
+      singleTransaction: options.batchSize === undefined || (options.dryRun ?? false),
+    },
+    options.maxErrors ?? 1_000,
+    options.batchSize !== undefined,
+  );
+  const dryRun = options.dryRun ?? false;
+  let read = 0;
+  const progress = (table: string) => {
+    read += 1;
+    if (read % 500 === 0) options.onProgress?.({ phase: 'import', done: read, total: opened.total, table });
+  };
+  const result = (committed: boolean, resumedAfter = 0): ImportResult => {
+    const counts = session.tableCounts();
+    const sum = (k: keyof TableCounts) => Object.values(counts).reduce((n, c) => n + c[k], 0);
+    return {
+      format: opened.format,
+      layout: options.source === undefined ? opened.layout : 'source',
+      dryRun,
+      committed,
+      inserted: sum('inserted'),
+      updated: sum('updated'),
+      skipped: sum('skipped'),
+      rejected: session.rejectedRecords,
+      tables: counts,
+      errors: session.errors,
+      transformationLog: opened.transformationLog,
+      ignored: [...opened.ignored],
+      resumedAfter,
+    };
+  };
+
+  options.onProgress?.({ phase: 'import', done: 0, total: opened.total, table: '' });
+  if (options.batchSize === undefined || dryRun) {
+    try {
+      return await access.write('io-formats.import', async (scope) => {
+        for await (const { item, ordinal } of numbered(opened.items())) {
+          await session.process(item, ordinal, scope);
+          progress(item.table);
+        }
+        await session.flush(scope);
+        const outcome = result(!dryRun && session.rejectedRecords === 0);
+        if (!outcome.committed) throw new RollBack(outcome);
+        // Rows keep their keys (kb_entries.seq, search_history.id): move key generators past them.
+        await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
+        scope.audit({ action: 'import', entity: 'io-formats', entityId: null, detail: summary(outcome) });
+        options.onProgress?.({ phase: 'import', done: read, total: opened.total, table: '' });
+        return outcome;
+      });
+    } catch (error) {
+      if (error instanceof RollBack) return error.result;
+      throw error;
+    }
+  }
+  return importInBatches(access, opened, session, options, input, result, progress);
+}
+
+async function importInBatches(
+  access: StoreAccess,
+  opened: OpenedInput,
+  session: ImportSession,
+  options: ImportOptions,
+  input: string,
+  result: (committed: boolean, resumedAfter?: number) => ImportResult,
+  progress: (table: string) => void,
+): Promise<ImportResult> {
+  const batchSize = options.batchSize as number;
+  const resumeAfter =
+    options.checkpoint === undefined
+      ? 0
+      : ((await loadCheckpoint(options.checkpoint, input, opened.fingerprint))?.committed ?? 0);
+  let ordinal = 0;
+  let batch: { item: RawItem; ordinal: number }[] = [];
+  const commit = async () => {
+    if (batch.length === 0) return;
+    const items = batch;
+    batch = [];
+    await access.write('io-formats.import', async (scope) => {
+      for (const { item, ordinal: n } of items) await session.process(item, n, scope);
+      await session.flush(scope);
+      await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
+      scope.audit({
+        action: 'import-batch',
+        entity: 'io-formats',
+        entityId: null,
+        detail: { through: ordinal },
+      });
+    });
+    if (options.checkpoint !== undefined) {
+      await saveCheckpoint(options.checkpoint, {
+        input,
+        fingerprint: opened.fingerprint,
+        committed: ordinal,
+      });
+    }
+  };
+  // A batch ends on an input record's boundary: the rows one record makes are committed together.
+  for await (const { item, ordinal: n } of numbered(opened.items())) {
+    ordinal = n;
+    progress(item.table);
+    if (n <= resumeAfter) continue;
+    if (batch.length >= batchSize && batch.at(-1)?.ordinal !== n) await commit();
+    batch.push({ item, ordinal: n });
+  }
+  await commit();
+  return result(true, resumeAfter);
+}
+
+/**
+ * Numbers input records from 1. The rows made from one record (an upgraded 1.0.0 entry and its tags) share
+ * its location object, and so its number.
+ */
+async function* numbered(items: AsyncIterable<RawItem>): AsyncGenerator<{ item: RawItem; ordinal: number }> {
+  let ordinal = 0;
+  let previous: object | undefined;
+  for await (const item of items) {
+    if (item.location !== previous) ordinal += 1;
+    previous = item.location;
+    yield { item, ordinal };
+  }
+}
+
+function summary(result: ImportResult): Record<string, unknown> {
+  return {
+    format: result.format,
+    inserted: result.inserted,
+    updated: result.updated,
+    skipped: result.skipped,
+  };
+}

@@ -1,0 +1,88 @@
+import type { DataRecord, EntitySchema, FieldValue, FormatName, RecordLocation } from './codec-types.js';
+import { FormatErrorReason, formatError } from './errors/format-error.js';
+import { checkValue, parseTimestamp } from './field-values.js';
+import type { JsonValue } from './json/json-stream-parser.js';
+
+/** A record as a JSON object: the schema's fields in order, timestamps as ISO-8601 UTC strings. */
+export function recordToJson(
+  format: FormatName,
+  schema: EntitySchema,
+  record: DataRecord,
+  location: RecordLocation,
+): Record<string, string | number | boolean | null> {
+  const out: Record<string, string | number | boolean | null> = {};
+  for (const field of schema.fields) {
+    const value = checkValue(format, field, record[field.name], location);
+    out[field.name] = value instanceof Date ? value.toISOString() : value;
+  }
+  return out;
+}
+
+/**
+ * A JSON object read from a file as a record. With a schema every field is type-checked (timestamps parsed
+ * from ISO strings with a zone) and unknown keys are refused; without one, flat scalar values are kept as
+ * they are for the import mapping to type.
+ */
+export function jsonToRecord(
+  format: FormatName,
+  value: JsonValue,
+  schema: EntitySchema | undefined,
+  location: RecordLocation,
+): DataRecord {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw formatError(format, FormatErrorReason.MALFORMED, 'a record must be a JSON object', { location });
+  }
+  const record: DataRecord = {};
+  if (schema === undefined) {
+    for (const [key, item] of Object.entries(value)) {
+      if (item !== null && typeof item === 'object') {
+        throw formatError(
+          format,
+          FormatErrorReason.BAD_VALUE,
+          `${key}: nested values are not supported; records are flat`,
+          {
+            location,
+            field: key,
+          },
+        );
+      }
+      record[key] = item;
+    }
+    return record;
+  }
+  for (const key of Object.keys(value)) {
+    if (!schema.fields.some((f) => f.name === key)) {
+      throw formatError(
+        format,
+        FormatErrorReason.BAD_VALUE,
+        `${key}: not a field of ${schema.table ?? schema.entity}`,
+        {
+          location,
+          field: key,
+        },
+      );
+    }
+  }
+  for (const field of schema.fields) {
+    const item = value[field.name];
+    let typed: FieldValue | undefined;
+    if (item !== null && typeof item === 'object') {
+      throw formatError(
+        format,
+        FormatErrorReason.BAD_VALUE,
+        `${field.name}: nested values are not supported`,
+        {
+          location,
+          field: field.name,
+        },
+      );
+    }
+    if (field.type === 'timestamp' && typeof item === 'string') {
+      typed = parseTimestamp(format, field, item, location);
+    } else {
+      typed = item;
+    }
+    record[field.name] = checkValue(format, field, typed, location);
+  }
+  return record;
+}
