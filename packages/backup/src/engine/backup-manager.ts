@@ -1,0 +1,728 @@
+import { promises as fs } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { resolve } from 'node:path';
+import {
+  createStorage,
+  type Storage,
+  type StorageConfig,
+  StorageErrorCode,
+  type TableContribution,
+} from '@mainframe-kb/storage-core';
+import BetterSqlite3 from 'better-sqlite3';
+import {
+  type ContentCheckMode,
+  contentOf,
+  type ExpectedContentSource,
+  withSqliteFile,
+} from '../content/image-content.js';
+import { tableBatchesOf } from '../content/image-rows.js';
+import type { KdfParams } from '../crypto/kdf-params.js';
+import type { Destination } from '../destination/destination.js';
+import { LocalDestination } from '../destination/local-destination.js';
+import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import type { BackupListing, BackupMetadata, BackupType } from '../manifest/backup-metadata.js';
+import type { ManifestBody, TableSpec } from '../manifest/manifest-body.js';
+import {
+  deleteManifest,
+  readManifest,
+  scanManifests,
+  setLegalHold,
+  withOverlays,
+} from '../manifest/manifest-store.js';
+import { type BlobOpener, inlineOpener, OpenPool } from '../repository/open-pool.js';
+import { packKey } from '../repository/pack-writer.js';
+import { Repository, type RepositoryOptions } from '../repository/repository.js';
+import { inlineSealer, SealPool } from '../repository/seal-pool.js';
+import { rebuildImage } from '../restore/image-restore.js';
+import {
+  type CheckResult,
+  checkRestoredFile,
+  compareContent,
+  type IntegrityLevel,
+} from '../restore/restore-checks.js';
+import { resolveTarget } from '../restore/target-path.js';
+import { applyRetention, DEFAULT_RETENTION, type RetentionPolicy } from '../retention/retention-policy.js';
+import { captureStore } from '../sqlite/capture-store.js';
+import type { SqliteImage } from '../sqlite/sqlite-image.js';
+import { newBackupId } from './backup-id.js';
+import { writeLogicalBackup } from './logical-backup.js';
+import { logicalBatches } from './logical-restore.js';
+import { type BackupProgress, writePhysicalBackup } from './physical-backup.js';
+
+export interface BackupManagerOptions {
+  /** Destinations to use instead of `config.backup.destinations`. */
+  readonly destinations?: readonly Destination[];
+  /** Default: the environment variable `config.backup.encryption.passphraseEnv` names. */
+  readonly passphrase?: string | undefined;
+  /** Where SQLite images are staged before chunking (default: the OS temp folder). */
+  readonly scratchDir?: string;
+  /**
+   * What a physical backup records of its content besides the image's sha256: `counts` (default) per-table
+   * row counts, `hash` also storage-core's per-table content hashes (reads every row: slower). A restore into
+   * another store always compares content hashes, computed from the verified image when not recorded.
+   */
+  readonly contentCheck?: ContentCheckMode;
+  /** Bytes of changed pages grouped into one blob by an incremental or differential (default 1 MiB). */
+  readonly changedBlobBytes?: number;
+  /** Threads that compress and encrypt (default: the cores, at most 4; 1 seals on the calling thread). */
+  readonly threads?: number;
+  /** Stores up to this size are imaged in memory, larger ones through a scratch file (default 2 GiB). */
+  readonly inMemoryMaxBytes?: number;
+  readonly kdf?: Partial<Pick<KdfParams, 'N' | 'r' | 'p'>>;
+  readonly packBytes?: number;
+  readonly compressionLevel?: number;
+  /** Expected recovery time recorded in each backup's metadata (ms). */
+  readonly recoverySLA?: number;
+  /** Opens the store a restore writes into, for `to` targets that are not a plain SQLite file restore. */
+  readonly openStore?: (target: string) => Promise<Storage>;
+}
+
+export interface CreateBackupOptions {
+  readonly type?: BackupType;
+  /** `physical` (SQLite default) or `logical` (portable rows; the only kind for PostgreSQL and MySQL). */
+  readonly kind?: 'physical' | 'logical';
+  readonly legalHold?: boolean;
+  readonly complianceFlags?: readonly string[];
+  readonly onProgress?: (progress: BackupProgress) => void;
+}
+
+export interface DestinationOutcome {
+  readonly destination: string;
+  readonly metadata?: BackupMetadata;
+  readonly error?: BackupError | Error;
+}
+
+/** One backup run over every destination: a result per destination, never thrown halfway. */
+export interface BackupRunResult {
+  readonly ok: boolean;
+  readonly id: string;
+  readonly type: BackupType;
+  readonly durationMs: number;
+  readonly destinations: readonly DestinationOutcome[];
+}
+
+export interface RestoreOptions {
+  /** A SQLite file path (default: a new file beside the store) or a `postgres://` / `mysql://` URL. */
+  readonly to?: string;
+  /** A store to load into (any dialect), instead of `to`. */
+  readonly into?: Storage;
+  /** Restore only these tables (loaded into the target store, replacing theirs when `overwrite`). */
+  readonly tables?: readonly string[];
+  /** `full` (default): integrity_check of the restored file; `quick`: quick_check. */
+  readonly integrity?: IntegrityLevel;
+  /** Allow replacing an existing target (the live store included). Never implied. */
+  readonly overwrite?: boolean;
+  /** Which destination to read (its name or index); default the first. */
+  readonly destination?: string | number;
+  readonly onProgress?: (progress: { done: number; total: number }) => void;
+}
+
+export interface RestoreResult {
+  readonly restored: boolean;
+  readonly id: string;
+  readonly target: string;
+  readonly entryCount: number;
+  readonly tables: Readonly<Record<string, number>>;
+  readonly checks: readonly CheckResult[];
+  readonly durationMs: number;
+}
+
+export interface PruneResult {
+  readonly destination: string;
+  readonly removed: readonly string[];
+  readonly kept: readonly { id: string; reason: string }[];
+  readonly packsRemoved: number;
+  readonly bytesFreed: number;
+  readonly temporaryRemoved: readonly string[];
+  /** Why the pack sweep was skipped, when it was (damaged manifests: their packs cannot be known). */
+  readonly sweepSkipped?: string;
+}
+
+/**
+ * Backups of one store: create (physical for SQLite files, logical for any dialect) on every destination,
+ * list, restore, retention and sweep. Verification lives in BackupVerifier.
+ */
+export class BackupManager {
+  readonly storage: Storage;
+  readonly options: BackupManagerOptions;
+  readonly destinations: readonly Destination[];
+
+  constructor(storage: Storage, options: BackupManagerOptions = {}) {
+    this.storage = storage;
+    this.options = options;
+    this.destinations =
+      options.destinations ?? storage.config.backup.destinations.map((d) => new LocalDestination(d.path));
+  }
+
+  get config(): StorageConfig {
+    return this.storage.config;
+  }
+
+  #requireDestinations(): readonly Destination[] {
+    if (this.destinations.length === 0) {
+      throw new BackupError(
+        StorageErrorCode.CONFIG_INVALID,
+        BackupFailure.UNSUPPORTED,
+        'no backup destination: set config.backup.destinations or pass --dest DIR',
+      );
+    }
+    return this.destinations;
+  }
+
+  destination(which: string | number | undefined): Destination {
+    const all = this.#requireDestinations();
+    if (which === undefined) return all[0]!;
+    const found =
+      typeof which === 'number'
+        ? all[which]
+        : all.find((d) => d.name === which || d.name === `local:${resolve(which)}`);
+    if (!found) {
+      throw new BackupError(
+        StorageErrorCode.NOT_FOUND,
+        BackupFailure.UNSUPPORTED,
+        `no destination '${which}'`,
+      );
+    }
+    return found;
+  }
+
+  passphrase(): string | undefined {
+    if (this.options.passphrase !== undefined) return this.options.passphrase;
+    const env = process.env[this.config.backup.encryption.passphraseEnv];
+    return env === undefined || env === '' ? undefined : env;
+  }
+
+  repositoryOptions(): RepositoryOptions {
+    return {
+      passphrase: this.passphrase(),
+      encryption: this.config.backup.encryption.enabled,
+      compression: this.config.backup.compression ? 'zstd' : 'none',
+      compressionLevel: this.options.compressionLevel ?? 3,
+      kdf: this.options.kdf,
+      packBytes: this.options.packBytes,
+    };
+  }
+
+  async openRepository(destination: Destination): Promise<Repository> {
+    return Repository.open(destination, this.repositoryOptions());
+  }
+
+  /** The physical source: the SQLite file of the store, or undefined when it has none. */
+  sqliteFile(): string | undefined {
+    const db = this.config.database;
+    if (db.type !== 'sqlite' || db.path === ':memory:') return undefined;
+    return resolve(db.path);
+  }
+
+  sourceOf(kind: 'physical' | 'logical'): { dialect: string; location: string } {
+    return {
+      dialect: this.storage.dialect.name,
+      location: kind === 'physical' ? this.sqliteFile()! : this.storage.dialect.location,
+    };
+  }
+
+  tableSpecs(): TableSpec[] {
+    return this.storage.tables().map(({ name, entity, primaryKey, derived }) => ({
+      name,
+      entity,
+      primaryKey: [...primaryKey],
+      ...(derived ? { derived } : {}),
+    }));
+  }
+
+  // ─── Create ─────────────────────────────────────────────────────────────────────────────────────
+
+  async create(options: CreateBackupOptions = {}): Promise<BackupRunResult> {
+    const started = performance.now();
+    const requested = options.type ?? 'full';
+    const kind = options.kind ?? (this.sqliteFile() ? 'physical' : 'logical');
+    if (kind === 'physical' && !this.sqliteFile()) {
+      throw new BackupError(
+        StorageErrorCode.UNSUPPORTED,
+        BackupFailure.UNSUPPORTED,
+        `a physical backup needs a SQLite file; this store is ${this.storage.dialect.name} at ${this.storage.dialect.location}: use kind 'logical'`,
+      );
+    }
+    const destinations = this.#requireDestinations();
+    const timestamp = new Date();
+    const id = newBackupId(timestamp, requested);
+    const tableSpecs = this.tableSpecs();
+    const common = {
+      id,
+      type: requested,
+      timestamp,
+      source: this.sourceOf(kind),
+      mvpVersion: this.config.mvp.version,
+      legalHold: options.legalHold ?? false,
+      complianceFlags: options.complianceFlags ?? [],
+      recoverySLA: this.options.recoverySLA ?? 3_600_000,
+      tableSpecs,
+      changedBlobBytes: this.options.changedBlobBytes,
+      onProgress: options.onProgress,
+    };
+    const outcomes: DestinationOutcome[] = [];
+    let image: SqliteImage | undefined;
+    try {
+      let content: Awaited<ReturnType<typeof contentOf>> | undefined;
+      if (kind === 'physical') {
+        options.onProgress?.({ phase: 'snapshot', done: 0, total: 1 });
+        const captured = await captureStore(
+          this.sqliteFile()!,
+          tableSpecs as TableContribution[],
+          this.options.contentCheck ?? 'counts',
+          {
+            scratchDir: this.options.scratchDir ?? tmpdir(),
+            ...(this.options.inMemoryMaxBytes !== undefined
+              ? { inMemoryMaxBytes: this.options.inMemoryMaxBytes }
+              : {}),
+          },
+        );
+        image = captured.image;
+        content = captured.content;
+        options.onProgress?.({ phase: 'content', done: 1, total: 1 });
+      }
+      for (const destination of destinations) {
+        try {
+          const metadata = await this.#createOn(destination, kind, common, image, content);
+          outcomes.push({ destination: destination.name, metadata });
+        } catch (error) {
+          outcomes.push({ destination: destination.name, error: error as Error });
+        }
+      }
+    } finally {
+      await image?.discard();
+    }
+    const type = outcomes.find((o) => o.metadata)?.metadata?.type ?? requested;
+    return {
+      ok: outcomes.every((o) => o.metadata),
+      id,
+      type,
+      durationMs: performance.now() - started,
+      destinations: outcomes,
+    };
+  }
+
+  async #createOn(
+    destination: Destination,
+    kind: 'physical' | 'logical',
+    common: Parameters<typeof writePhysicalBackup>[3],
+    image: SqliteImage | undefined,
+    content: Awaited<ReturnType<typeof contentOf>> | undefined,
+  ): Promise<BackupMetadata> {
+    const lock = await destination.lock(`backup ${common.id}`);
+    try {
+      await destination.sweepTemporary();
+      const repository = await Repository.openOrInit(destination, this.repositoryOptions());
+      const { backups } = await scanManifests(destination);
+      const sameSource = backups.filter(
+        (b) =>
+          b.kind === kind &&
+          b.source.location === common.source.location &&
+          b.source.dialect === common.source.dialect,
+      );
+      const latest = sameSource[sameSource.length - 1];
+      const lastFull = sameSource.filter((b) => b.type === 'full').pop();
+      const base =
+        common.type === 'incremental' ? latest : common.type === 'differential' ? lastFull : undefined;
+      if (kind === 'physical') {
+        const threads = this.options.threads ?? Math.min(4, availableParallelism());
+        const sealer =
+          threads > 1
+            ? new SealPool({
+                key: repository.keys.encryption,
+                compression: repository.codec.compression,
+                level: repository.codec.level,
+                threads,
+              })
+            : inlineSealer(repository);
+        try {
+          return await writePhysicalBackup(
+            repository,
+            image!,
+            content!,
+            common,
+            base,
+            latest,
+            common.type,
+            sealer,
+          );
+        } finally {
+          await sealer.close();
+        }
+      }
+      const schemaVersion = (await this.storage.migrations.status()).namespaces.reduce(
+        (sum, n) => sum + n.applied.length,
+        0,
+      );
+      // A logical backup is self-contained whatever its tier: unchanged batches are shared, not chained.
+      return await writeLogicalBackup(
+        repository,
+        this.storage.exportTables(),
+        { ...common, dialect: this.storage.dialect.name, schemaVersion },
+        latest,
+        common.type,
+      );
+    } finally {
+      await lock.release();
+    }
+  }
+
+  // ─── List ───────────────────────────────────────────────────────────────────────────────────────
+
+  /** Every readable backup on a destination, oldest first (needs no passphrase). */
+  async list(destination?: string | number): Promise<{ backups: BackupListing[]; damaged: string[] }> {
+    const dest = this.destination(destination);
+    const scan = await scanManifests(dest);
+    const backups: BackupListing[] = [];
+    for (const b of scan.backups) backups.push(await withOverlays(dest, b));
+    return { backups, damaged: scan.damaged.map((d) => `${d.key}: ${d.error.message}`) };
+  }
+
+  async setLegalHold(id: string, hold: boolean, destination?: string | number): Promise<void> {
+    const dest = this.destination(destination);
+    await readManifest(await this.openRepository(dest), id);
+    await setLegalHold(dest, id, hold);
+  }
+
+  // ─── Restore ────────────────────────────────────────────────────────────────────────────────────
+
+  async restore(id: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    const started = performance.now();
+    const repository = await this.openRepository(this.destination(options.destination));
+    const { metadata, body } = await readManifest(repository, id);
+    const toStore =
+      options.into !== undefined ||
+      options.tables !== undefined ||
+      metadata.kind === 'logical' ||
+      (options.to !== undefined && /^(postgres|postgresql|mysql):\/\//.test(options.to));
+    const result = toStore
+      ? await this.#restoreIntoStore(repository, metadata, body, options)
+      : await this.#restoreFile(repository, metadata, body, options);
+    return { ...result, durationMs: performance.now() - started };
+  }
+
+  /** Opens blobs on worker threads when there are cores (`threads`), else on this thread. The caller closes it. */
+  opener(repository: Repository): BlobOpener {
+    const threads = this.options.threads ?? Math.min(4, availableParallelism());
+    return threads > 1 ? new OpenPool(repository.keys.encryption, threads) : inlineOpener(repository);
+  }
+
+  /** Rebuilds a physical backup's image at `path`, opening blobs on worker threads when there are cores. */
+  async rebuild(
+    repository: Repository,
+    metadata: BackupMetadata,
+    path: string,
+    onProgress?: (progress: { done: number; total: number }) => void,
+  ): Promise<void> {
+    const opener = this.opener(repository);
+    try {
+      await rebuildImage(repository, metadata, path, onProgress, opener);
+    } finally {
+      await opener.close();
+    }
+  }
+
+  defaultRestorePath(id: string): string {
+    const live = this.sqliteFile();
+    return live ? `${live}.restored-${id}.db` : resolve(`kb-restored-${id}.db`);
+  }
+
+  async #restoreFile(
+    repository: Repository,
+    metadata: BackupMetadata,
+    body: ManifestBody,
+    options: RestoreOptions,
+  ): Promise<Omit<RestoreResult, 'durationMs'>> {
+    const target = resolveTarget(options.to ?? this.defaultRestorePath(metadata.id));
+    const live = this.sqliteFile();
+    if ((target.exists || target.path === live) && !options.overwrite) {
+      throw new BackupError(
+        StorageErrorCode.CONFLICT,
+        BackupFailure.TARGET_EXISTS,
+        target.path === live
+          ? `${target.path} is the live store; restoring over it needs the explicit overwrite flag (--overwrite)`
+          : `${target.path} exists; choose a new path or pass the explicit overwrite flag (--overwrite)`,
+        { details: { target: target.path } },
+      );
+    }
+    try {
+      await this.rebuild(repository, metadata, target.scratch, options.onProgress);
+      const checks = await checkRestoredFile(
+        target.scratch,
+        body.tableSpecs as TableContribution[],
+        body,
+        options.integrity ?? 'full',
+      );
+      const failed = checks.filter((c) => !c.ok);
+      if (failed.length > 0) {
+        throw new BackupError(
+          StorageErrorCode.INTEGRITY,
+          BackupFailure.RESTORE_CHECK_FAILED,
+          `backup ${metadata.id} restored to a database that fails ${failed.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
+          { details: { checks } },
+        );
+      }
+      if (target.exists) {
+        // Over an existing database through SQLite's backup API, under its locks, so open connections see
+        // the restored content instead of a file swapped under them.
+        const source = new BetterSqlite3(target.scratch, { readonly: true, fileMustExist: true });
+        try {
+          await source.backup(target.path, { progress: () => 0x7fffffff });
+        } finally {
+          source.close();
+        }
+      } else {
+        await fs.rename(target.scratch, target.path);
+        const dir = await fs.open(resolve(target.path, '..'), 'r');
+        await dir.sync().finally(() => dir.close());
+      }
+      return {
+        restored: true,
+        id: metadata.id,
+        target: target.path,
+        entryCount: metadata.entryCount,
+        tables: Object.fromEntries(Object.entries(body.tables).map(([n, t]) => [n, t.rows])),
+        checks,
+      };
+    } finally {
+      await fs.rm(target.scratch, { force: true });
+      await fs.rm(`${target.scratch}-journal`, { force: true });
+    }
+  }
+
+  /**
+   * The store a row restore loads into. A new SQLite file is built under a scratch name beside the target and
+   * renamed into place only after the load and its checks passed (`commit`); a failed restore leaves nothing.
+   */
+  async #openTarget(
+    options: RestoreOptions,
+  ): Promise<{ store: Storage; name: string; commit: () => Promise<void>; abandon: () => Promise<void> }> {
+    const keep = async () => undefined;
+    if (options.into)
+      return { store: options.into, name: options.into.dialect.location, commit: keep, abandon: keep };
+    if (options.to === undefined) {
+      return { store: this.storage, name: this.storage.dialect.location, commit: keep, abandon: keep };
+    }
+    if (/^(postgres|postgresql|mysql):\/\//.test(options.to)) {
+      const type = options.to.startsWith('mysql') ? 'mysql' : 'postgresql';
+      const store = this.options.openStore
+        ? await this.options.openStore(options.to)
+        : await createStorage({ ...this.config, database: { type, url: options.to } } as never);
+      const close = async () => {
+        await store.close();
+      };
+      return { store, name: options.to.replace(/\/\/[^@/]*@/, '//***@'), commit: close, abandon: close };
+    }
+    const target = resolveTarget(options.to);
+    if (target.exists && !options.overwrite) {
+      throw new BackupError(
+        StorageErrorCode.CONFLICT,
+        BackupFailure.TARGET_EXISTS,
+        `${target.path} exists; choose a new path or pass the explicit overwrite flag (--overwrite)`,
+        { details: { target: target.path } },
+      );
+    }
+    const path = target.exists ? target.path : target.scratch;
+    const store = this.options.openStore
+      ? await this.options.openStore(path)
+      : await createStorage({ ...this.config, database: { type: 'sqlite', path } } as never);
+    const removeScratch = async () => {
+      for (const suffix of ['', '-wal', '-shm', '-journal'])
+        await fs.rm(`${target.scratch}${suffix}`, { force: true });
+    };
+    return {
+      store,
+      name: target.path,
+      commit: async () => {
+        await store.close();
+        if (!target.exists) {
+          await fs.rename(target.scratch, target.path);
+          await removeScratch();
+        }
+      },
+      abandon: async () => {
+        await store.close();
+        if (!target.exists) await removeScratch();
+      },
+    };
+  }
+
+  /** Restores rows (all tables or the chosen ones) into a store of any dialect, in one transaction. */
+  async #restoreIntoStore(
+    repository: Repository,
+    metadata: BackupMetadata,
+    body: ManifestBody,
+    options: RestoreOptions,
+  ): Promise<Omit<RestoreResult, 'durationMs'>> {
+    const specs = body.tableSpecs.filter((t) => !t.derived && t.entity !== 'schema');
+    const chosen = options.tables ? [...options.tables] : specs.map((t) => t.name);
+    const unknown = chosen.filter((n) => !specs.some((t) => t.name === n));
+    if (unknown.length > 0) {
+      throw new BackupError(
+        StorageErrorCode.VALIDATION,
+        BackupFailure.UNSUPPORTED,
+        `backup ${metadata.id} holds no table ${unknown.join(', ')}`,
+        { details: { tables: unknown } },
+      );
+    }
+    const { store, name, commit, abandon } = await this.#openTarget(options);
+    let scratch: string | undefined;
+    let committed = false;
+    try {
+      if (store === this.storage && !options.overwrite) {
+        throw new BackupError(
+          StorageErrorCode.CONFLICT,
+          BackupFailure.TARGET_EXISTS,
+          'restoring into the live store replaces its rows: pass the explicit overwrite flag (--overwrite) or a target (--to)',
+        );
+      }
+      const wanted = new Set(chosen);
+      const checks: CheckResult[] = [];
+      let loaded: Record<string, number>;
+      // What the loaded rows must hash to: the manifest's hashes, or those of the verified image.
+      let expected: ExpectedContentSource = body;
+      if (body.kind === 'physical') {
+        const dir = this.options.scratchDir ?? tmpdir();
+        await fs.mkdir(dir, { recursive: true });
+        scratch = resolveTarget(resolve(dir, `kb-restore-${metadata.id}.sqlite`)).scratch;
+        await this.rebuild(repository, metadata, scratch, options.onProgress);
+        const fileChecks = await checkRestoredFile(
+          scratch,
+          body.tableSpecs as TableContribution[],
+          body,
+          options.integrity ?? 'full',
+        );
+        checks.push(...fileChecks);
+        if (fileChecks.some((c) => !c.ok)) throw restoreFailed(metadata.id, fileChecks);
+        const ordered = specs.filter((t) => wanted.has(t.name)) as TableContribution[];
+        loaded = await withSqliteFile(scratch, async (db) => {
+          if (!body.contentHash)
+            expected = await contentOf(db, body.tableSpecs as TableContribution[], 'hash');
+          const result = await store.importTables(tableBatchesOf(db, ordered), {
+            tables: chosen,
+            replace: options.overwrite ?? false,
+          });
+          return result.rows as Record<string, number>;
+        });
+      } else {
+        loaded = (
+          await store.importTables(logicalBatches(repository, body, wanted), {
+            tables: chosen,
+            replace: options.overwrite ?? false,
+          })
+        ).rows as Record<string, number>;
+      }
+      const restoredHash = await store.contentHash({ tables: chosen });
+      const contentChecks = compareContent(
+        expected,
+        { contentHash: options.tables ? null : restoredHash.hash, tables: { ...restoredHash.tables } },
+        options.tables ? chosen : undefined,
+      );
+      checks.push(...contentChecks);
+      if (store.dialect.name === 'sqlite') {
+        const report = await store.dialect.integrityCheck('full');
+        checks.push({
+          name: 'integrity_check',
+          ok: report.ok,
+          detail: report.ok ? 'ok' : report.problems.join('; '),
+        });
+      }
+      const failed = contentChecks.filter((c) => !c.ok);
+      if (failed.length > 0) throw restoreFailed(metadata.id, failed);
+      committed = true;
+      await commit();
+      return {
+        restored: true,
+        id: metadata.id,
+        target: name,
+        entryCount: loaded.kb_entries ?? (wanted.has('kb_entries') ? 0 : metadata.entryCount),
+        tables: Object.fromEntries(chosen.map((t) => [t, loaded[t] ?? 0])),
+        checks,
+      };
+    } finally {
+      if (scratch) await fs.rm(scratch, { force: true });
+      if (!committed) await abandon();
+    }
+  }
+
+  // ─── Retention ──────────────────────────────────────────────────────────────────────────────────
+
+  retentionPolicy(): RetentionPolicy {
+    const policy = this.config.backup.policy;
+    if (!policy) return { ...DEFAULT_RETENTION, full: { keep: this.config.backup.retention } };
+    const tier = (t: { keep: number; maxAgeMs?: number | undefined } | undefined) =>
+      t ? { keep: t.keep, maxAgeMs: t.maxAgeMs } : undefined;
+    return {
+      ...(policy.full ? { full: tier(policy.full) } : {}),
+      ...(policy.differential ? { differential: tier(policy.differential) } : {}),
+      ...(policy.incremental ? { incremental: tier(policy.incremental) } : {}),
+    } as RetentionPolicy;
+  }
+
+  /**
+   * Applies retention on each destination, then sweeps packs no kept backup references and temporary files
+   * of interrupted runs. Needs no passphrase: the packs a backup references are in its clear metadata.
+   */
+  async prune(now = new Date(), policy = this.retentionPolicy()): Promise<PruneResult[]> {
+    const results: PruneResult[] = [];
+    for (const destination of this.#requireDestinations()) {
+      const lock = await destination.lock('prune');
+      try {
+        const temporaryRemoved = await destination.sweepTemporary();
+        const scan = await scanManifests(destination);
+        const listed: BackupListing[] = [];
+        for (const b of scan.backups) listed.push(await withOverlays(destination, b));
+        const decision = applyRetention(listed, policy, now);
+        for (const b of decision.remove) await deleteManifest(destination, b.id);
+        let packsRemoved = 0;
+        let bytesFreed = 0;
+        let sweepSkipped: string | undefined;
+        if (scan.damaged.length > 0) {
+          sweepSkipped = `${scan.damaged.length} damaged manifests (${scan.damaged.map((d) => d.key).join(', ')}): the packs they use cannot be known, so none were deleted`;
+        } else {
+          const referenced = new Set(decision.keep.flatMap((b) => b.packs));
+          for (const key of await destination.list('data')) {
+            const name = key.slice(key.lastIndexOf('/') + 1);
+            if (referenced.has(name) && key === packKey(name)) continue;
+            bytesFreed += (await destination.size(key)) ?? 0;
+            await destination.delete(key);
+            packsRemoved += 1;
+          }
+        }
+        results.push({
+          destination: destination.name,
+          removed: decision.remove.map((b) => b.id),
+          kept: decision.keep.map((b) => ({ id: b.id, reason: decision.reasons[b.id]! })),
+          packsRemoved,
+          bytesFreed,
+          temporaryRemoved,
+          ...(sweepSkipped ? { sweepSkipped } : {}),
+        });
+      } finally {
+        await lock.release();
+      }
+    }
+    return results;
+  }
+
+  /** Re-wraps every destination's master key under a new passphrase; no data is rewritten. */
+  async changePassphrase(newPassphrase: string): Promise<void> {
+    for (const destination of this.#requireDestinations()) {
+      const lock = await destination.lock('change passphrase');
+      try {
+        await (await this.openRepository(destination)).changePassphrase(newPassphrase, this.options.kdf);
+      } finally {
+        await lock.release();
+      }
+    }
+  }
+}
+
+function restoreFailed(id: string, failed: readonly CheckResult[]): BackupError {
+  return new BackupError(
+    StorageErrorCode.INTEGRITY,
+    BackupFailure.RESTORE_CHECK_FAILED,
+    `backup ${id} restored to content that fails ${failed.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
+    { details: { checks: failed } },
+  );
+}

@@ -1,0 +1,263 @@
+import { createHash, createHmac } from 'node:crypto';
+import { StorageErrorCode } from '@mainframe-kb/storage-core';
+import type { ImageContent } from '../content/image-content.js';
+import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import type { BackupMetadata, BackupType } from '../manifest/backup-metadata.js';
+import type { PageRef, PhysicalBody, TableSpec } from '../manifest/manifest-body.js';
+import { writeManifest } from '../manifest/manifest-store.js';
+import { pageHash } from '../manifest/page-hash.js';
+import { type BlobLocation, packKey } from '../repository/pack-writer.js';
+import type { Repository } from '../repository/repository.js';
+import { type BlobSealer, inlineSealer } from '../repository/seal-pool.js';
+import type { SqliteImage } from '../sqlite/sqlite-image.js';
+import { PageState } from './page-state.js';
+import { loadPhysicalChain } from './page-state-loader.js';
+
+/** Bytes of page data per blob: 16 pages of 4 KiB. Small enough that a changed page costs little. */
+export const BLOB_TARGET_BYTES = 64 * 1024;
+/** Bytes of changed pages per blob in an incremental or differential. */
+export const CHANGED_BLOB_BYTES = 1024 * 1024;
+/** Raw bytes being sealed at once: enough to keep every worker busy, little enough to bound memory. */
+const SEALING_QUEUE_BYTES = 16 * 1024 * 1024;
+const READ_BYTES = 4 * 1024 * 1024;
+
+export interface BackupProgress {
+  readonly phase: 'snapshot' | 'content' | 'pages' | 'manifest' | 'logical';
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface BackupCommon {
+  readonly id: string;
+  readonly type: BackupType;
+  readonly timestamp: Date;
+  readonly source: { dialect: string; location: string };
+  readonly mvpVersion: string;
+  readonly legalHold: boolean;
+  readonly complianceFlags: readonly string[];
+  readonly recoverySLA: number;
+  readonly tableSpecs: readonly TableSpec[];
+  /** Bytes of changed pages per blob in an incremental or differential (default 1 MiB). */
+  readonly changedBlobBytes?: number | undefined;
+  readonly onProgress?: ((progress: BackupProgress) => void) | undefined;
+}
+
+/** The base a new backup is relative to: its chain of manifests, full first, and the image they describe. */
+interface Base {
+  readonly chain: readonly string[];
+  readonly state: PageState;
+}
+
+export function pagesPerBlob(pageSize: number): number {
+  return Math.max(1, Math.floor(BLOB_TARGET_BYTES / pageSize));
+}
+
+/**
+ * Writes one physical backup of `image` into `repository`. A full stores every 16-page group (reusing groups
+ * the latest backup already holds, by keyed hash); an incremental or differential stores only the pages whose
+ * keyed hash differs from its base's. Packs first, each verified as it lands; the manifest last.
+ */
+export async function writePhysicalBackup(
+  repository: Repository,
+  image: SqliteImage,
+  content: ImageContent,
+  common: BackupCommon,
+  baseMetadata: BackupMetadata | undefined,
+  dedupFrom: BackupMetadata | undefined,
+  retentionPolicy: string,
+  sealer: BlobSealer = inlineSealer(repository),
+): Promise<BackupMetadata> {
+  const { pageSize, pageCount } = image;
+  let base: Base | undefined;
+  if (common.type !== 'full' && baseMetadata) {
+    const state = await loadPhysicalChain(repository, baseMetadata);
+    if (state.pageSize === pageSize) base = { chain: [...baseMetadata.dependsOn, baseMetadata.id], state };
+  }
+  const type: BackupType = base ? common.type : 'full';
+  // Groups the latest backup holds, for a full to reuse instead of storing again.
+  const reusable = new Map<string, BlobLocation>();
+  if (type === 'full' && dedupFrom) {
+    try {
+      const state = await loadPhysicalChain(repository, dedupFrom);
+      for (const source of state.sources) {
+        if (source && source.pagesInBlob === pagesPerBlob(pageSize))
+          reusable.set(source.location.id, source.location);
+      }
+    } catch {
+      // A damaged earlier backup only costs deduplication here; verify reports it.
+    }
+  }
+
+  const idKey = repository.keys.id;
+  const group = pagesPerBlob(pageSize);
+  // Changed pages are scattered: compressed together in larger blobs they compress about as well as all of
+  // them at once, and such blobs are never shared anyway.
+  const changedGroup = Math.max(
+    group,
+    Math.floor((common.changedBlobBytes ?? CHANGED_BLOB_BYTES) / pageSize),
+  );
+  const writer = repository.newPackWriter();
+  const blobIndex = new Map<string, number>();
+  const pages: PageRef[] = [];
+  const imageHash = createHash('sha256');
+  let pending: { pgno: number; hash: Buffer; data: Buffer }[] = [];
+
+  // Blobs are sealed (compressed, encrypted) off this thread and land in packs in submission order.
+  const sealing: { id: string; index: number; rawBytes: number; sealed: Promise<Buffer> }[] = [];
+  const slots: (BlobLocation | undefined)[] = [];
+  let queuedBytes = 0;
+  const drain = async (keepBytes: number) => {
+    while (sealing.length > 0 && queuedBytes > keepBytes) {
+      const job = sealing.shift()!;
+      queuedBytes -= job.rawBytes;
+      slots[job.index] = await writer.add(job.id, await job.sealed, job.rawBytes);
+    }
+  };
+  const emit = async (members: { pgno: number; hash: Buffer; data: Buffer }[]) => {
+    const idHmac = createHmac('sha256', idKey);
+    idHmac.update(`pages:${pageSize}:`);
+    for (const m of members) idHmac.update(m.hash);
+    const id = idHmac.digest('hex');
+    let index = blobIndex.get(id);
+    if (index === undefined) {
+      index = slots.length;
+      blobIndex.set(id, index);
+      const location = reusable.get(id);
+      slots.push(location);
+      if (!location) {
+        const first = members[0]!;
+        const contiguous = members.every((m, i) => m.pgno === first.pgno + i);
+        // From an image in memory, consecutive pages are one slice of it: no copy.
+        const raw =
+          members.length === 1
+            ? first.data
+            : image.view && contiguous
+              ? image.view(first.pgno, members.length)
+              : Buffer.concat(members.map((m) => m.data));
+        sealing.push({ id, index, rawBytes: raw.length, sealed: sealer.seal(id, raw) });
+        queuedBytes += raw.length;
+        await drain(SEALING_QUEUE_BYTES);
+      }
+    }
+    members.forEach((m, slot) => {
+      pages.push({ pgno: m.pgno, hash: m.hash, blob: index, slot });
+    });
+  };
+
+  try {
+    const blockPages = Math.max(group, Math.floor(READ_BYTES / pageSize / group) * group);
+    const block = Buffer.alloc(blockPages * pageSize);
+    for (let first = 1; first <= pageCount; first += blockPages) {
+      const count = Math.min(blockPages, pageCount - first + 1);
+      const bytesRead = image.view ? count * pageSize : await image.read(block, first, count);
+      if (bytesRead !== count * pageSize) {
+        throw new BackupError(
+          StorageErrorCode.INTEGRITY,
+          BackupFailure.OBJECT_CORRUPT,
+          'the backup image shrank while read',
+        );
+      }
+      // An image in memory is read in place (it outlives this backup); a file image through one reused buffer.
+      const view = image.view ? image.view(first, count) : block.subarray(0, bytesRead);
+      const keep = image.view ? (page: Buffer) => page : (page: Buffer) => Buffer.from(page);
+      imageHash.update(view);
+      for (let i = 0; i < count; i += 1) {
+        const pgno = first + i;
+        const data = view.subarray(i * pageSize, (i + 1) * pageSize);
+        const hash = pageHash(data);
+        if (type === 'full') {
+          // Page copies: the block buffer is reused for the next read.
+          pending.push({ pgno, hash, data: keep(data) });
+          if (pending.length === group || pgno === pageCount) {
+            await emit(pending);
+            pending = [];
+          }
+        } else if (pgno > base!.state.pageCount || !hash.equals(base!.state.hashOf(pgno))) {
+          pending.push({ pgno, hash, data: keep(data) });
+          if (pending.length === changedGroup) {
+            await emit(pending);
+            pending = [];
+          }
+        }
+      }
+      common.onProgress?.({ phase: 'pages', done: first + count - 1, total: pageCount });
+    }
+    if (pending.length > 0) await emit(pending);
+    await drain(-1);
+    await writer.finish();
+  } catch (error) {
+    await Promise.allSettled(sealing.map((j) => j.sealed));
+    await writer.settle();
+    throw error;
+  }
+  const blobs = slots.map((location) => location!);
+
+  const body: PhysicalBody = {
+    kind: 'physical',
+    tableSpecs: common.tableSpecs,
+    pageSize,
+    pageCount,
+    contentHash: content.contentHash,
+    tables: content.tables,
+    blobs,
+    pages,
+  };
+  // The image this backup restores to, to list its packs and check that the reused ones are all there.
+  const state = base ? base.state : new PageState(pageSize);
+  state.apply(common.id, body);
+  state.assertComplete(common.id);
+  const extents = new Map<string, number>();
+  const seen = new Set<string>();
+  let referencedSize = 0;
+  for (const source of state.sources) {
+    const location = source!.location;
+    if (seen.has(location.id)) continue;
+    seen.add(location.id);
+    referencedSize += location.length;
+    extents.set(location.pack, Math.max(extents.get(location.pack) ?? 0, location.offset + location.length));
+  }
+  const written = new Set(writer.written.map((p) => p.name));
+  for (const [pack, extent] of extents) {
+    if (written.has(pack)) continue;
+    const size = await repository.destination.size(packKey(pack));
+    if (size === undefined || size < extent) {
+      throw new BackupError(
+        StorageErrorCode.INTEGRITY,
+        BackupFailure.OBJECT_MISSING,
+        `pack ${pack} that this backup reuses is ${size === undefined ? 'missing' : 'truncated'}; run 'kb backup verify' and take a new full backup`,
+        { details: { pack } },
+      );
+    }
+  }
+
+  common.onProgress?.({ phase: 'manifest', done: 0, total: 1 });
+  const metadata: BackupMetadata = {
+    id: common.id,
+    type,
+    kind: 'physical',
+    timestamp: common.timestamp.toISOString(),
+    checksum: imageHash.digest('hex'),
+    checksumAlgorithm: 'sha256',
+    encryption: repository.encrypted ? { algorithm: 'aes-256-gcm', kdf: 'scrypt' } : null,
+    compression: { algorithm: repository.codec.compression, level: repository.codec.level },
+    dataSize: image.bytes,
+    compressedSize: writer.storedBytes,
+    referencedSize,
+    entryCount: content.entryCount,
+    mvpVersion: common.mvpVersion,
+    schemaVersion: content.schemaVersion,
+    filePath: `manifests/${common.id}`,
+    destination: repository.destination.name,
+    dependsOn: base ? base.chain : [],
+    recoverySLA: common.recoverySLA,
+    retentionPolicy,
+    legalHold: common.legalHold,
+    complianceFlags: [...common.complianceFlags],
+    source: common.source,
+    packs: [...extents.keys()].sort(),
+    bodyBytes: 0,
+  };
+  const stored = await writeManifest(repository, metadata, body);
+  common.onProgress?.({ phase: 'manifest', done: 1, total: 1 });
+  return stored.metadata;
+}

@@ -1,0 +1,40 @@
+// Public surface of @mainframe-kb/backup: the backup manager and verifier, the repository format on a
+// pluggable destination, retention, the scheduler and the `backup` extension for storage-core.
+
+export type { KdfParams } from './crypto/kdf-params.js';
+export { assertKdfBounds, DEFAULT_KDF, KDF_BOUNDS } from './crypto/kdf-params.js';
+export type { Destination, DestinationLock } from './destination/destination.js';
+export { LocalDestination } from './destination/local-destination.js';
+export type {
+  BackupManagerOptions,
+  BackupRunResult,
+  CreateBackupOptions,
+  DestinationOutcome,
+  PruneResult,
+  RestoreOptions,
+  RestoreResult,
+} from './engine/backup-manager.js';
+export { BackupManager } from './engine/backup-manager.js';
+export type { BackupProgress } from './engine/physical-backup.js';
+export { BackupError, BackupFailure, isBackupError } from './errors/backup-error.js';
+export type {
+  BackupKind,
+  BackupListing,
+  BackupMetadata,
+  BackupType,
+  TableDigest,
+} from './manifest/backup-metadata.js';
+export { BACKUP_TYPES } from './manifest/backup-metadata.js';
+export { scanManifests, setLegalHold } from './manifest/manifest-store.js';
+export type { BackupApi } from './plugin/backup-plugin.js';
+export { backupPlugin, scheduleOf } from './plugin/backup-plugin.js';
+export type { RepositoryOptions } from './repository/repository.js';
+export { Repository } from './repository/repository.js';
+export type { CheckResult } from './restore/restore-checks.js';
+export type { RetentionDecision, RetentionPolicy, RetentionTier } from './retention/retention-policy.js';
+export { applyRetention, DEFAULT_RETENTION } from './retention/retention-policy.js';
+export type { SchedulerOptions, SchedulerRun, TierSchedule } from './scheduler/backup-scheduler.js';
+export { BackupScheduler } from './scheduler/backup-scheduler.js';
+export { CronExpression } from './scheduler/cron-expression.js';
+export type { SourceComparison, VerificationReport, VerifyOptions } from './verify/backup-verifier.js';
+export { BackupVerifier } from './verify/backup-verifier.js';

@@ -1,0 +1,79 @@
+import type { Destination } from '../destination/destination.js';
+import { fileDigest } from './sealed-file.js';
+
+/** Where one blob lives: the pack (named by its sha256), the byte range there, and its size decoded. */
+export interface BlobLocation {
+  /** Keyed hash of the blob's content (hex): its address, and the AAD its ciphertext is bound to. */
+  readonly id: string;
+  pack: string;
+  readonly offset: number;
+  readonly length: number;
+  /** Bytes of the blob once decrypted and decompressed. */
+  readonly rawBytes: number;
+}
+
+export function packKey(name: string): string {
+  return `data/${name.slice(0, 2)}/${name}`;
+}
+
+/**
+ * Gathers sealed blobs into pack files of about `targetBytes` and stores each under its sha256, so the name
+ * checks the content without any key. One pack is being written while the next fills: I/O overlaps the
+ * compression and encryption of the following blobs.
+ */
+export class PackWriter {
+  readonly #destination: Destination;
+  readonly #targetBytes: number;
+  #parts: Buffer[] = [];
+  #bytes = 0;
+  #pending: BlobLocation[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  readonly written: { name: string; bytes: number }[] = [];
+
+  constructor(destination: Destination, targetBytes: number) {
+    this.#destination = destination;
+    this.#targetBytes = targetBytes;
+  }
+
+  get storedBytes(): number {
+    return this.written.reduce((sum, p) => sum + p.bytes, 0);
+  }
+
+  /** Queues a sealed blob; its location's `pack` is filled in when the pack is written. */
+  async add(id: string, sealed: Buffer, rawBytes: number): Promise<BlobLocation> {
+    const location: BlobLocation = { id, pack: '', offset: this.#bytes, length: sealed.length, rawBytes };
+    this.#parts.push(sealed);
+    this.#bytes += sealed.length;
+    this.#pending.push(location);
+    if (this.#bytes >= this.#targetBytes) await this.#flush();
+    return location;
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#parts.length === 0) return;
+    const parts = this.#parts;
+    const locations = this.#pending;
+    const bytes = this.#bytes;
+    this.#parts = [];
+    this.#pending = [];
+    this.#bytes = 0;
+    // At most one pack in flight: wait for the previous one before starting this one.
+    await this.#writing;
+    const name = fileDigest(parts);
+    for (const location of locations) location.pack = name;
+    this.#writing = this.#destination.put(packKey(name), parts, name).then(() => {
+      this.written.push({ name, bytes });
+    });
+  }
+
+  /** Writes the last partial pack and waits for every write. */
+  async finish(): Promise<void> {
+    await this.#flush();
+    await this.#writing;
+  }
+
+  /** Waits for an in-flight write without flushing (used when abandoning after an error). */
+  async settle(): Promise<void> {
+    await this.#writing.catch(() => undefined);
+  }
+}

@@ -1,0 +1,66 @@
+import { resolve } from 'node:path';
+import { type TableContribution, translateDatabaseError } from '@mainframe-kb/storage-core';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import {
+  type ContentCheckMode,
+  contentOf,
+  type ImageContent,
+  withSqliteFile,
+} from '../content/image-content.js';
+import { captureSqliteImageFile, memoryImage, type SqliteImage } from './sqlite-image.js';
+
+/** Stores up to this size are imaged in memory (one copy of the file); larger ones through a scratch file. */
+export const DEFAULT_IN_MEMORY_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+
+export interface CaptureOptions {
+  readonly scratchDir: string;
+  readonly inMemoryMaxBytes?: number;
+}
+
+/**
+ * A consistent image of a live SQLite store and its row counts (or content hash), from one snapshot.
+ *
+ * Small and medium stores: a separate read-only connection opens one read transaction, serializes the pages
+ * (sqlite3_serialize reads them through that transaction) and counts the rows in the same transaction.
+ * Writers on other connections go on meanwhile (WAL), and nothing restarts: unlike a stepped online backup,
+ * which starts over whenever another connection writes. Larger stores: the online backup API in one step
+ * into a scratch file (also one read transaction), then the counts on that file.
+ */
+export async function captureStore(
+  databasePath: string,
+  tables: readonly TableContribution[],
+  mode: ContentCheckMode,
+  options: CaptureOptions,
+): Promise<{ image: SqliteImage; content: ImageContent }> {
+  const path = resolve(databasePath);
+  const maxBytes = options.inMemoryMaxBytes ?? DEFAULT_IN_MEMORY_MAX_BYTES;
+  let raw: BetterSqlite3.Database | undefined;
+  try {
+    raw = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    raw.exec('BEGIN');
+    const pageCount = raw.pragma('page_count', { simple: true }) as number;
+    const pageSize = raw.pragma('page_size', { simple: true }) as number;
+    if (pageCount * pageSize <= maxBytes) {
+      const buffer = raw.serialize();
+      // No destroy(): it would close the connection, which is closed below.
+      const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
+      const content = await contentOf(db, tables, mode);
+      raw.exec('COMMIT');
+      return { image: memoryImage(buffer), content };
+    }
+    raw.exec('COMMIT');
+  } catch (error) {
+    throw translateDatabaseError(error, `taking a backup image of ${path}`);
+  } finally {
+    raw?.close();
+  }
+  const image = await captureSqliteImageFile(path, options.scratchDir);
+  try {
+    const content = await withSqliteFile(image.path, (db) => contentOf(db, tables, mode));
+    return { image, content };
+  } catch (error) {
+    await image.discard();
+    throw error;
+  }
+}

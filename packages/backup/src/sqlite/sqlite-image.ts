@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { StorageErrorCode, translateDatabaseError } from '@mainframe-kb/storage-core';
+import BetterSqlite3 from 'better-sqlite3';
+import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { processAlive } from '../util/process-alive.js';
+
+// One backup step copies every page: the copy is one read transaction on the source, so writers on other
+// connections (WAL) go on while it runs and cannot make it restart, as a stepped backup does on every write.
+const ALL_PAGES = () => 0x7fffffff;
+const SCRATCH_NAME = /^kb-backup-image-(\d+)-[0-9a-f]+\.sqlite(-journal)?$/;
+
+/** A consistent page image of a SQLite store: in memory (small stores) or in a scratch file. */
+export interface SqliteImage {
+  readonly pageSize: number;
+  readonly pageCount: number;
+  readonly bytes: number;
+  /** Copies `count` pages from page `first` (1-based) into `into`; returns the bytes copied. */
+  read(into: Buffer, first: number, count: number): Promise<number>;
+  /**
+   * For an image in memory: `count` pages from page `first` without copying, valid until `discard()`.
+   * Undefined for images in files.
+   */
+  readonly view?: (first: number, count: number) => Buffer;
+  discard(): Promise<void>;
+}
+
+/** An image held in memory (sqlite3_serialize of one read transaction). */
+export function memoryImage(buffer: Buffer): SqliteImage {
+  const { pageSize } = readImageHeader(buffer);
+  if (buffer.length % pageSize !== 0) {
+    throw new BackupError(
+      StorageErrorCode.INTEGRITY,
+      BackupFailure.OBJECT_CORRUPT,
+      'the serialized image is not whole pages',
+    );
+  }
+  // A rollback-journal header, as for file images: the restored file opens without WAL files.
+  buffer[18] = 1;
+  buffer[19] = 1;
+  buffer.writeUInt32BE(buffer.length / pageSize, 28);
+  let held: Buffer | undefined = buffer;
+  return {
+    pageSize,
+    pageCount: buffer.length / pageSize,
+    bytes: buffer.length,
+    view(first, count) {
+      if (!held) throw new Error('the image was discarded');
+      return held.subarray((first - 1) * pageSize, Math.min(held.length, (first - 1 + count) * pageSize));
+    },
+    async read(into, first, count) {
+      if (!held) throw new Error('the image was discarded');
+      return held.copy(
+        into,
+        0,
+        (first - 1) * pageSize,
+        Math.min(held.length, (first - 1 + count) * pageSize),
+      );
+    },
+    async discard() {
+      held = undefined;
+    },
+  };
+}
+
+/** Removes images that killed runs left in the scratch folder. */
+export function sweepScratch(scratchDir: string): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(scratchDir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const match = SCRATCH_NAME.exec(name);
+    if (!match || processAlive(Number(match[1]))) continue;
+    rmSync(join(scratchDir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+export function readImageHeader(header: Buffer): { pageSize: number; pageCount: number } {
+  if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') {
+    throw new BackupError(
+      StorageErrorCode.INTEGRITY,
+      BackupFailure.OBJECT_CORRUPT,
+      'not a SQLite database image',
+    );
+  }
+  const raw = header.readUInt16BE(16);
+  return { pageSize: raw === 1 ? 65_536 : raw, pageCount: header.readUInt32BE(28) };
+}
+
+/**
+ * Copies the store's committed state into `scratchDir` through a separate read-only connection and the
+ * online backup API in one step, then marks the copy as a rollback-journal database (header bytes 18–19),
+ * so it can be opened read-only without creating WAL files. The image's pages are otherwise the store's.
+ */
+export async function captureSqliteImageFile(
+  databasePath: string,
+  scratchDir: string,
+): Promise<SqliteImage & { path: string }> {
+  const source = resolve(databasePath);
+  await fs.mkdir(scratchDir, { recursive: true });
+  sweepScratch(scratchDir);
+  const path = join(scratchDir, `kb-backup-image-${process.pid}-${randomBytes(6).toString('hex')}.sqlite`);
+  const discard = async () => {
+    await fs.rm(path, { force: true });
+    await fs.rm(`${path}-journal`, { force: true });
+  };
+  let reader: BetterSqlite3.Database | undefined;
+  try {
+    reader = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
+    await reader.backup(path, { progress: ALL_PAGES });
+  } catch (error) {
+    await discard();
+    throw translateDatabaseError(error, `taking a backup image of ${source}`);
+  } finally {
+    reader?.close();
+  }
+  const handle = await fs.open(path, 'r+');
+  try {
+    const header = Buffer.alloc(100);
+    await handle.read(header, 0, 100, 0);
+    const { pageSize, pageCount } = readImageHeader(header);
+    await handle.write(Buffer.of(1, 1), 0, 2, 18);
+    const { size } = await handle.stat();
+    if (size !== pageSize * pageCount) {
+      throw new BackupError(
+        StorageErrorCode.INTEGRITY,
+        BackupFailure.OBJECT_CORRUPT,
+        `the backup image is ${size} bytes, its header says ${pageCount} pages of ${pageSize}`,
+      );
+    }
+    let pages: import('node:fs/promises').FileHandle | undefined;
+    return {
+      path,
+      pageSize,
+      pageCount,
+      bytes: size,
+      async read(into, first, count) {
+        pages ??= await fs.open(path, 'r');
+        const { bytesRead } = await pages.read(into, 0, count * pageSize, (first - 1) * pageSize);
+        return bytesRead;
+      },
+      async discard() {
+        await pages?.close();
+        pages = undefined;
+        await discard();
+      },
+    };
+  } catch (error) {
+    await discard();
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStorage, type Storage } from '@mainframe-kb/storage-core';
+import { generateCorpusArray } from '@mainframe-kb/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type BackupRunResult, BackupScheduler, backupPlugin, CronExpression } from '../src/index.js';
+import { PASSPHRASE } from './support/fixtures.js';
+
+describe('the backup extension', () => {
+  let dir: string;
+  let storage: Storage;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kb-backup-plugin-'));
+    process.env.KB_TEST_BACKUP_PASSPHRASE = PASSPHRASE;
+    storage = await createStorage(
+      {
+        database: { path: join(dir, 'kb.db') },
+        backup: {
+          destinations: [
+            { type: 'local', path: join(dir, 'repo-a') },
+            { type: 'local', path: join(dir, 'repo-b') },
+          ],
+          encryption: { passphraseEnv: 'KB_TEST_BACKUP_PASSPHRASE' },
+        },
+      },
+      { plugins: [backupPlugin] },
+    );
+    await storage.createEntries(generateCorpusArray({ count: 80, seed: 5 }));
+  });
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+    delete process.env.KB_TEST_BACKUP_PASSPHRASE;
+  });
+
+  it('storage.backup() and storage.restore() delegate to it, on every destination', async () => {
+    const events: string[] = [];
+    storage.on('backup:completed', (e) => events.push(`${e.type}:${e.trigger}`));
+    const run = (await storage.backup({ type: 'full' })) as BackupRunResult;
+    expect(run.ok).toBe(true);
+    expect(run.destinations.map((d) => d.destination)).toEqual([
+      `local:${join(dir, 'repo-a')}`,
+      `local:${join(dir, 'repo-b')}`,
+    ]);
+    expect(events).toEqual(['full:manual']);
+    const restored = (await storage.restore(run.id, { to: join(dir, 'copy.db') })) as {
+      restored: boolean;
+      entryCount: number;
+    };
+    expect(restored).toMatchObject({ restored: true, entryCount: 80 });
+    // The second destination holds the same backup, independently readable.
+    const fromB = (await storage.restore(run.id, { to: join(dir, 'copy-b.db'), destination: 1 })) as {
+      restored: boolean;
+    };
+    expect(fromB.restored).toBe(true);
+  });
+
+  it('reports the last backup age as a health probe and counts backups in its metrics', async () => {
+    let health = await storage.healthCheck();
+    expect(health.probes.find((p) => p.name === 'backup-age')).toMatchObject({
+      status: 'degraded',
+      detail: 'no backup yet',
+    });
+    await storage.backup({ type: 'full' });
+    health = await storage.healthCheck();
+    expect(health.probes.find((p) => p.name === 'backup-age')?.status).toBe('healthy');
+    const metrics = await storage.getMetrics();
+    expect(metrics.extensions.backup).toMatchObject({ backupsCreated: 1, backupsFailed: 0 });
+  });
+
+  it('a failed backup (no passphrase) is reported as an event and an error, never as plaintext', async () => {
+    delete process.env.KB_TEST_BACKUP_PASSPHRASE;
+    const failures: string[] = [];
+    storage.on('backup:failed', (e) => failures.push(e.message));
+    await expect(storage.backup({ type: 'full' })).rejects.toMatchObject({ reason: 'PASSPHRASE_REQUIRED' });
+    expect(failures).toHaveLength(1);
+    expect((await storage.getMetrics()).extensions.backup).toMatchObject({ backupsFailed: 1 });
+  });
+});
+
+describe('BackupScheduler', () => {
+  it('runs due tiers on its clock, the largest when several are due, and never two at once', async () => {
+    let now = new Date('2026-11-28T00:00:00Z');
+    const ran: string[] = [];
+    const scheduler = new BackupScheduler({
+      tiers: [
+        { type: 'incremental', intervalMs: 15 * 60_000 },
+        { type: 'differential', intervalMs: 60 * 60_000 },
+        { type: 'full', cron: '0 3 * * *' },
+      ],
+      run: async (type) => {
+        ran.push(`${now.toISOString().slice(11, 16)} ${type}`);
+      },
+      now: () => now,
+    });
+    for (let minute = 0; minute <= 4 * 60; minute += 15) {
+      now = new Date(Date.UTC(2026, 10, 28, 0, minute));
+      await scheduler.runDue(now);
+    }
+    expect(ran).toEqual([
+      '00:15 incremental',
+      '00:30 incremental',
+      '00:45 incremental',
+      '01:00 differential',
+      '01:15 incremental',
+      '01:30 incremental',
+      '01:45 incremental',
+      '02:00 differential',
+      '02:15 incremental',
+      '02:30 incremental',
+      '02:45 incremental',
+      '03:00 full',
+      '03:15 incremental',
+      '03:30 incremental',
+      '03:45 incremental',
+      '04:00 differential',
+    ]);
+  });
+
+  it('a failing run is reported and the schedule goes on', async () => {
+    const now = new Date('2026-11-28T00:00:00Z');
+    const errors: string[] = [];
+    const scheduler = new BackupScheduler({
+      tiers: [{ type: 'full', intervalMs: 60_000 }],
+      run: async () => {
+        throw new Error('disk gone');
+      },
+      onError: (type, error) => errors.push(`${type}: ${(error as Error).message}`),
+      now: () => now,
+    });
+    expect(await scheduler.runDue(new Date('2026-11-28T00:01:00Z'))).toBe('full');
+    expect(errors).toEqual(['full: disk gone']);
+    expect(scheduler.nextRuns()[0]!.at.toISOString()).toBe('2026-11-28T00:02:00.000Z');
+  });
+});
+
+describe('CronExpression', () => {
+  it('finds the next matching minute (UTC)', () => {
+    const at = new Date('2026-11-28T17:32:10Z');
+    expect(new CronExpression('*/15 * * * *').next(at).toISOString()).toBe('2026-11-28T17:45:00.000Z');
+    expect(new CronExpression('0 3 * * *').next(at).toISOString()).toBe('2026-11-29T03:00:00.000Z');
+    expect(new CronExpression('30 2 1 * *').next(at).toISOString()).toBe('2026-12-01T02:30:00.000Z');
+    expect(new CronExpression('0 0 * * 0').next(at).toISOString()).toBe('2026-11-29T00:00:00.000Z');
+    expect(new CronExpression('0 0 * * 7').next(at).toISOString()).toBe('2026-11-29T00:00:00.000Z');
+    expect(new CronExpression('0 12 29 2 *').next(at).toISOString()).toBe('2028-02-29T12:00:00.000Z');
+  });
+
+  it('refuses malformed expressions with a validation error', () => {
+    for (const bad of ['* * * *', '60 * * * *', '* 24 * * *', 'a * * * *', '*/0 * * * *', '5-1 * * * *']) {
+      expect(() => new CronExpression(bad), bad).toThrow(/cron expression/);
+    }
+  });
+});

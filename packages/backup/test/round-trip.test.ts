@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createStorage } from '@mainframe-kb/storage-core';
+import { generateCorpusArray } from '@mainframe-kb/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BackupVerifier } from '../src/index.js';
+import { readManifest } from '../src/manifest/manifest-store.js';
+import { type Fixture, makeFixture } from './support/fixtures.js';
+
+describe('backup → restore (reliability 6: every type restores to the same content)', () => {
+  let fx: Fixture;
+  beforeEach(async () => {
+    fx = await makeFixture(300);
+  });
+  afterEach(async () => {
+    await fx.cleanup();
+  });
+
+  async function restoredHash(id: string) {
+    const to = join(fx.dir, `restored-${id}.db`);
+    const result = await fx.manager.restore(id, { to });
+    expect(result.restored).toBe(true);
+    expect(result.checks.every((c) => c.ok)).toBe(true);
+    const restored = await createStorage({ database: { type: 'sqlite', path: to } }, { migrate: 'verify' });
+    try {
+      return await restored.contentHash();
+    } finally {
+      await restored.close();
+    }
+  }
+
+  it('full, incremental and differential each restore to the content of their moment', async () => {
+    const expected: Record<string, string> = {};
+    const full = await fx.manager.create({ type: 'full' });
+    expect(full.ok).toBe(true);
+    expected[full.id] = (await fx.storage.contentHash()).hash;
+
+    await fx.storage.createEntries(generateCorpusArray({ count: 50, seed: 11, idPrefix: 'more-' }));
+    const inc1 = await fx.manager.create({ type: 'incremental' });
+    expect(inc1.type).toBe('incremental');
+    expected[inc1.id] = (await fx.storage.contentHash()).hash;
+
+    const ids = (await fx.storage.listEntries({ limit: 20 })).entries.map((e) => e.id);
+    for (const id of ids) await fx.storage.updateEntry(id, { title: `changed ${id}` });
+    const inc2 = await fx.manager.create({ type: 'incremental' });
+    expected[inc2.id] = (await fx.storage.contentHash()).hash;
+
+    await fx.storage.deleteEntry(ids[0]!);
+    const diff = await fx.manager.create({ type: 'differential' });
+    expect(diff.type).toBe('differential');
+    expected[diff.id] = (await fx.storage.contentHash()).hash;
+
+    const { backups } = await fx.manager.list();
+    expect(backups.map((b) => b.id)).toEqual([full.id, inc1.id, inc2.id, diff.id]);
+    expect(backups[2]!.dependsOn).toEqual([full.id, inc1.id]);
+    expect(backups[3]!.dependsOn).toEqual([full.id]);
+    // Incrementals store only changed pages: far less than the full.
+    expect(backups[2]!.compressedSize).toBeLessThan(backups[0]!.compressedSize / 2);
+
+    for (const [id, hash] of Object.entries(expected)) {
+      const restored = await restoredHash(id);
+      expect(restored.hash, `backup ${id}`).toBe(hash);
+      const manifest = backups.find((b) => b.id === id)!;
+      expect(restored.tables.kb_entries!.rows).toBe(manifest.entryCount);
+    }
+  });
+
+  it('an incremental without a full becomes a full', async () => {
+    const run = await fx.manager.create({ type: 'incremental' });
+    expect(run.ok).toBe(true);
+    expect(run.type).toBe('full');
+    expect(run.destinations[0]!.metadata!.dependsOn).toEqual([]);
+  });
+
+  it('a logical backup restores to the same content hash', async () => {
+    const run = await fx.manager.create({ type: 'full', kind: 'logical' });
+    expect(run.ok, String(run.destinations[0]?.error)).toBe(true);
+    const expected = await fx.storage.contentHash();
+    expect(run.destinations[0]!.metadata!.kind).toBe('logical');
+    // The hash a logical backup records over the rows it streamed is storage-core's content hash.
+    const repository = await fx.manager.openRepository(fx.manager.destinations[0]!);
+    const { body } = await readManifest(repository, run.id);
+    expect(body.contentHash).toBe(expected.hash);
+    expect(body.tables).toEqual(expected.tables);
+    const to = join(fx.dir, 'logical.db');
+    const result = await fx.manager.restore(run.id, { to });
+    expect(result.checks.every((c) => c.ok)).toBe(true);
+    const restored = await createStorage({ database: { type: 'sqlite', path: to } });
+    try {
+      expect((await restored.contentHash()).hash).toBe(expected.hash);
+    } finally {
+      await restored.close();
+    }
+  });
+
+  it('restore never overwrites without the explicit flag, and never the live store', async () => {
+    const run = await fx.manager.create({ type: 'full' });
+    await expect(fx.manager.restore(run.id, { to: fx.dbPath })).rejects.toMatchObject({
+      reason: 'TARGET_EXISTS',
+    });
+    const to = join(fx.dir, 'once.db');
+    await fx.manager.restore(run.id, { to });
+    await expect(fx.manager.restore(run.id, { to })).rejects.toMatchObject({ reason: 'TARGET_EXISTS' });
+    const again = await fx.manager.restore(run.id, { to, overwrite: true });
+    expect(again.restored).toBe(true);
+  });
+
+  it('partial restore loads only the chosen tables', async () => {
+    const run = await fx.manager.create({ type: 'full' });
+    const to = join(fx.dir, 'partial.db');
+    const result = await fx.manager.restore(run.id, { to, tables: ['kb_entries'] });
+    expect(result.tables).toEqual({ kb_entries: 300 });
+    expect(existsSync(to)).toBe(true);
+    const verifier = new BackupVerifier(fx.manager);
+    const report = await verifier.verify(run.id, { deep: true, tables: ['kb_entries', 'kb_tags'] });
+    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+    expect(report.ok).toBe(true);
+  });
+});

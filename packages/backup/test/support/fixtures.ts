@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStorage, type Storage } from '@mainframe-kb/storage-core';
+import { generateCorpusArray } from '@mainframe-kb/testkit';
+import { BackupManager, type BackupManagerOptions, LocalDestination } from '../../src/index.js';
+
+export const PASSPHRASE = 'correct horse battery staple';
+/** The lowest scrypt cost the bounds allow: tests open many repositories. */
+export const TEST_KDF = { N: 2 ** 14, r: 8, p: 1 } as const;
+
+export interface Fixture {
+  dir: string;
+  dbPath: string;
+  repoDir: string;
+  storage: Storage;
+  manager: BackupManager;
+  cleanup(): Promise<void>;
+}
+
+export async function makeFixture(
+  entries = 200,
+  options: Partial<BackupManagerOptions> & { encryption?: boolean } = {},
+): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'kb-backup-test-'));
+  const dbPath = join(dir, 'kb.db');
+  const repoDir = join(dir, 'repo');
+  const storage = await createStorage({
+    database: { type: 'sqlite', path: dbPath },
+    backup: { encryption: { enabled: options.encryption ?? true } },
+  });
+  if (entries > 0) await storage.createEntries(generateCorpusArray({ count: entries, seed: 7 }));
+  const manager = new BackupManager(storage, {
+    destinations: [new LocalDestination(repoDir)],
+    passphrase: PASSPHRASE,
+    kdf: TEST_KDF,
+    scratchDir: join(dir, 'scratch'),
+    ...options,
+  });
+  return {
+    dir,
+    dbPath,
+    repoDir,
+    storage,
+    manager,
+    async cleanup() {
+      await storage.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+import { sourceAliases } from '../../vitest.shared.js';
+
+export default defineConfig({
+  resolve: { alias: sourceAliases },
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
