@@ -402,8 +402,18 @@ describe('schema, plugins, health', () => {
     expect((await ws.ok(['migrate', 'status'])).pendingCount).toBe(0);
   });
 
-  it('kb plugins lists the enabled extensions (none in MVP1)', async () => {
-    expect(await ws.ok(['plugins'])).toEqual({ plugins: [] });
+  it('kb plugins lists the enabled extensions: without a config, every installed one', async () => {
+    const { plugins } = await ws.ok(['plugins']);
+    expect(plugins.map((p: { id: string }) => p.id).sort()).toEqual(['backup', 'io-formats', 'patterns']);
+  });
+
+  it('a config file that names extensions enables only those', async () => {
+    writeFileSync(ws.path('kb.config.json'), JSON.stringify({ mvp: { extensions: [{ id: 'patterns' }] } }));
+    const { plugins } = await ws.ok(['plugins']);
+    expect(plugins.map((p: { id: string }) => p.id)).toEqual(['patterns']);
+    const refused = await ws.run(['--json', 'export', '--format', 'json', '--out', ws.path('x.json')]);
+    expect(refused.code).toBe(1);
+    expect(refused.errorJson().error.code).toBe('EXTENSION_NOT_ENABLED');
   });
 
   it('kb health reports healthy probes and exits 0', async () => {

@@ -21,30 +21,6 @@ const LATER: readonly LaterCommand[] = [
     summary: 'backup, validate, migrate, validate, performance check',
     provider: '@mainframe-kb/backup',
   },
-  {
-    name: 'backup',
-    usage: 'kb backup create|list|verify|prune …',
-    summary: 'full, incremental and differential backups',
-    provider: '@mainframe-kb/backup',
-  },
-  {
-    name: 'restore',
-    usage: 'kb restore <id> …',
-    summary: 'restore a backup',
-    provider: '@mainframe-kb/backup',
-  },
-  {
-    name: 'export',
-    usage: 'kb export --format F --out F …',
-    summary: 'export to JSON, NDJSON, CSV, XML, Parquet, Avro, ORC',
-    provider: '@mainframe-kb/io-formats',
-  },
-  {
-    name: 'import',
-    usage: 'kb import <file> …',
-    summary: 'import a file or a ServiceNow/Jira/Splunk/COBOL/JCL source',
-    provider: '@mainframe-kb/io-formats',
-  },
 ];
 
 function laterCommand(spec: LaterCommand): Command {

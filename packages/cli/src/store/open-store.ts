@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
 import { type DbTarget, MEMORY_PATH } from './db-target.js';
+import { importFromCli, installedExtensions } from './installed-extensions.js';
 import type { StoreSettings } from './store-config.js';
 
 /**
@@ -21,8 +22,15 @@ export interface OpenStoreOptions {
   actorId: string;
 }
 
+/**
+ * Opens the store with its extensions: those the config file names (`mvp.extensions`, imported from the
+ * CLI's context), or, without any named, every extension package installed next to the CLI.
+ */
 export async function openStore(settings: StoreSettings, options: OpenStoreOptions): Promise<Storage> {
+  const named = settings.config.mvp?.extensions;
   return createStorage(settings.config, {
+    plugins: named === undefined ? await installedExtensions() : [],
+    importPlugin: importFromCli,
     migrate: options.migrate,
     // The operator at the terminal owns the store file; the audit trail records who it was.
     actor: { id: options.actorId, role: 'admin' },

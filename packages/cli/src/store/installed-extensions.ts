@@ -1,0 +1,40 @@
+import type { PluginDefinition } from '@mainframe-kb/storage-core';
+
+/** The extension packages of this project, in the order they are tried. */
+export const KNOWN_EXTENSION_PACKAGES = [
+  '@mainframe-kb/io-formats',
+  '@mainframe-kb/plugin-patterns',
+  '@mainframe-kb/backup',
+  '@mainframe-kb/plugin-code',
+  '@mainframe-kb/plugin-templates',
+  '@mainframe-kb/plugin-analytics',
+] as const;
+
+function isPlugin(value: unknown): value is PluginDefinition {
+  const v = value as { id?: unknown; version?: unknown; mvp?: unknown } | null;
+  return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.version === 'string';
+}
+
+/** Imports a package from the CLI's own context (where the extensions it ships with are installed). */
+export const importFromCli = (specifier: string): Promise<unknown> => import(specifier);
+
+/**
+ * Every extension package installed next to the CLI, loaded: CLI.md's "without a config, every installed
+ * plugin is enabled". A package that is not installed is skipped; one that is installed but broken fails.
+ */
+export async function installedExtensions(): Promise<PluginDefinition[]> {
+  const found: PluginDefinition[] = [];
+  for (const name of KNOWN_EXTENSION_PACKAGES) {
+    let mod: { default?: unknown; plugin?: unknown };
+    try {
+      mod = (await importFromCli(name)) as typeof mod;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) continue;
+      throw error;
+    }
+    const candidate = mod.default ?? mod.plugin;
+    if (isPlugin(candidate)) found.push(candidate);
+  }
+  return found;
+}
