@@ -100,7 +100,8 @@ export function countersOf(
   };
 }
 
-const ENTRY_COLUMNS = [
+/** Every column of kb_entries, for reading whole entries. */
+export const ENTRY_COLUMNS = [
   'seq',
   'id',
   'title',

@@ -42,13 +42,15 @@ function runPrefix(): string {
   return `kbt_${process.pid}_${Date.now().toString(36)}`;
 }
 
-export function sqliteStores(): TestStores {
-  const dir = mkdtempSync(join(tmpdir(), 'kb-test-sqlite-'));
-  let n = 0;
+/** The open/cleanup bookkeeping every dialect shares; `drop` removes what `database` created. */
+function testStores(
+  dialect: TestDialect,
+  database: () => Promise<NonNullable<StorageConfigInput['database']>>,
+  drop: () => Promise<void>,
+): TestStores {
   const open: Storage[] = [];
-  const database = async () => ({ type: 'sqlite' as const, path: join(dir, `kb-${++n}.db`) });
   return {
-    dialect: 'sqlite',
+    dialect,
     database,
     async open(config = {}, options) {
       const s = await createStorage({ ...config, database: await database() }, options);
@@ -57,32 +59,34 @@ export function sqliteStores(): TestStores {
     },
     async cleanup() {
       for (const s of open.splice(0)) await s.close().catch(() => {});
-      rmSync(dir, { recursive: true, force: true });
+      await drop();
     },
   };
+}
+
+export function sqliteStores(): TestStores {
+  const dir = mkdtempSync(join(tmpdir(), 'kb-test-sqlite-'));
+  let n = 0;
+  return testStores(
+    'sqlite',
+    async () => ({ type: 'sqlite' as const, path: join(dir, `kb-${++n}.db`) }),
+    async () => rmSync(dir, { recursive: true, force: true }),
+  );
 }
 
 /** Each store in its own schema of the database `url` names. */
 export function postgresStores(url: string): TestStores {
   const prefix = runPrefix();
   const schemas: string[] = [];
-  const open: Storage[] = [];
   let n = 0;
-  const database = async () => {
-    const schema = `${prefix}_${++n}`;
-    schemas.push(schema);
-    return { type: 'postgresql' as const, url, schema };
-  };
-  return {
-    dialect: 'postgresql',
-    database,
-    async open(config = {}, options) {
-      const s = await createStorage({ ...config, database: await database() }, options);
-      open.push(s);
-      return s;
+  return testStores(
+    'postgresql',
+    async () => {
+      const schema = `${prefix}_${++n}`;
+      schemas.push(schema);
+      return { type: 'postgresql' as const, url, schema };
     },
-    async cleanup() {
-      for (const s of open.splice(0)) await s.close().catch(() => {});
+    async () => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
@@ -92,39 +96,31 @@ export function postgresStores(url: string): TestStores {
         await client.end();
       }
     },
-  };
+  );
 }
 
 /** Each store in its own database on the server `url` names (created here, dropped in cleanup). */
 export function mysqlStores(url: string): TestStores {
   const prefix = runPrefix();
   const databases: string[] = [];
-  const open: Storage[] = [];
   let n = 0;
   const admin = () => mysql.createConnection({ uri: url });
-  const database = async () => {
-    const name = `${prefix}_${++n}`;
-    const connection = await admin();
-    try {
-      await connection.query(`create database \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
-    } finally {
-      await connection.end();
-    }
-    databases.push(name);
-    const target = new URL(url);
-    target.pathname = `/${name}`;
-    return { type: 'mysql' as const, url: target.toString() };
-  };
-  return {
-    dialect: 'mysql',
-    database,
-    async open(config = {}, options) {
-      const s = await createStorage({ ...config, database: await database() }, options);
-      open.push(s);
-      return s;
+  return testStores(
+    'mysql',
+    async () => {
+      const name = `${prefix}_${++n}`;
+      const connection = await admin();
+      try {
+        await connection.query(`create database \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
+      } finally {
+        await connection.end();
+      }
+      databases.push(name);
+      const target = new URL(url);
+      target.pathname = `/${name}`;
+      return { type: 'mysql' as const, url: target.toString() };
     },
-    async cleanup() {
-      for (const s of open.splice(0)) await s.close().catch(() => {});
+    async () => {
       const connection = await admin();
       try {
         for (const name of databases.splice(0)) await connection.query(`drop database if exists \`${name}\``);
@@ -132,7 +128,7 @@ export function mysqlStores(url: string): TestStores {
         await connection.end();
       }
     },
-  };
+  );
 }
 
 /** Store factories for every dialect this run can reach: SQLite always, servers when their URL is set. */

@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import type { ResolvedFilters } from '../../search/search-filters.js';
-import { MAX_VOCABULARY_TERM, whereFilters } from '../../search/server/server-search-index.js';
+import { whereFilters } from '../../search/server/server-search-index.js';
 import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
 
 /** InnoDB ignores tokens longer than innodb_ft_max_token_size (84 by default). */
@@ -84,24 +84,13 @@ export class MysqlTextBackend implements TextBackend {
       .execute();
   }
 
-  async remove(trx: Transaction<any>, seqs: readonly number[]): Promise<void> {
-    if (seqs.length > 0) await trx.deleteFrom('kb_search').where('seq', 'in', seqs).execute();
-  }
-
-  async clear(trx: Transaction<any>): Promise<void> {
-    await trx.deleteFrom('kb_search').execute();
-  }
-
-  async adjustTerms(trx: Transaction<any>, deltas: readonly (readonly [string, number])[]): Promise<void> {
-    for (let i = 0; i < deltas.length; i += 1_000) {
-      const chunk = deltas.slice(i, i + 1_000).filter(([t]) => t.length <= MAX_VOCABULARY_TERM);
-      if (chunk.length === 0) continue;
-      await trx
-        .insertInto('kb_search_terms')
-        .values(chunk.map(([term, df]) => ({ term, df })))
-        .onDuplicateKeyUpdate({ df: sql`df + values(df)` })
-        .execute();
-    }
+  /** One statement adding `df` to each term's count (inserting new terms): MySQL's ON DUPLICATE KEY UPDATE. */
+  async addTermCounts(trx: Transaction<any>, rows: readonly { term: string; df: number }[]): Promise<void> {
+    await trx
+      .insertInto('kb_search_terms')
+      .values([...rows])
+      .onDuplicateKeyUpdate({ df: sql`df + values(df)` })
+      .execute();
   }
 
   canMatch(query: ParsedQuery): boolean {

@@ -2,8 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import type { ResolvedFilters } from '../../search/search-filters.js';
-import type { DocumentTerms, TermOccurrence } from '../../search/server/position-scorer.js';
-import { MAX_VOCABULARY_TERM, whereFilters } from '../../search/server/server-search-index.js';
+import { whereFilters } from '../../search/server/server-search-index.js';
 import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
 
 /** tsvector weight per column: title A, problem B, solution C, tags and category D. */
@@ -128,65 +127,13 @@ export class PgTextBackend implements TextBackend {
       .execute();
   }
 
-  async remove(trx: Transaction<any>, seqs: readonly number[]): Promise<void> {
-    if (seqs.length > 0) await trx.deleteFrom('kb_search').where('seq', 'in', seqs).execute();
-  }
-
-  async clear(trx: Transaction<any>): Promise<void> {
-    await trx.deleteFrom('kb_search').execute();
-  }
-
-  async adjustTerms(trx: Transaction<any>, deltas: readonly (readonly [string, number])[]): Promise<void> {
-    for (let i = 0; i < deltas.length; i += 1_000) {
-      const chunk = deltas.slice(i, i + 1_000).filter(([t]) => t.length <= MAX_VOCABULARY_TERM);
-      if (chunk.length === 0) continue;
-      await trx
-        .insertInto('kb_search_terms')
-        .values(chunk.map(([term, df]) => ({ term, df })))
-        .onConflict((oc) => oc.column('term').doUpdateSet({ df: sql`kb_search_terms.df + excluded.df` }))
-        .execute();
-    }
-  }
-
-  async documentTerms(
-    db: Kysely<any>,
-    seqs: readonly number[],
-    wanted: { terms: readonly string[]; prefixes: readonly string[] },
-  ): Promise<Map<number, DocumentTerms>> {
-    const out = new Map<number, DocumentTerms>();
-    if (seqs.length === 0) return out;
-    const conditions = [
-      sql`u.lexeme = any(cast(${[...wanted.terms]} as text[]))`,
-      ...wanted.prefixes.map((p) => sql`u.lexeme like ${`${p.replace(/[\\%_]/g, (c) => `\\${c}`)}%`}`),
-    ];
-    const { rows } = await sql<{
-      seq: number;
-      length: number;
-      category_pos: number;
-      lexeme: string;
-      positions: number[];
-      weights: string[];
-    }>`select s.seq, s.length, s.category_pos, u.lexeme, u.positions, u.weights
-       from kb_search s cross join lateral unnest(s.tsv) as u(lexeme, positions, weights)
-       where s.seq = any(cast(${[...seqs]} as integer[])) and (${sql.join(conditions, sql` or `)})`.execute(
-      db,
-    );
-    for (const r of rows) {
-      const seq = Number(r.seq);
-      let doc = out.get(seq) as { length: number; terms: Map<string, TermOccurrence[]> } | undefined;
-      if (!doc) {
-        doc = { length: Number(r.length), terms: new Map() };
-        out.set(seq, doc);
-      }
-      const occurrences = r.positions.map((position, i) => {
-        const weight = r.weights[i];
-        const column =
-          weight === 'A' ? 0 : weight === 'B' ? 1 : weight === 'C' ? 2 : position >= r.category_pos ? 4 : 3;
-        return { position, column };
-      });
-      doc.terms.set(r.lexeme, occurrences);
-    }
-    return out;
+  /** One statement adding `df` to each term's count (inserting new terms): PostgreSQL's ON CONFLICT. */
+  async addTermCounts(trx: Transaction<any>, rows: readonly { term: string; df: number }[]): Promise<void> {
+    await trx
+      .insertInto('kb_search_terms')
+      .values([...rows])
+      .onConflict((oc) => oc.column('term').doUpdateSet({ df: sql`kb_search_terms.df + excluded.df` }))
+      .execute();
   }
 
   canMatch(query: ParsedQuery): boolean {

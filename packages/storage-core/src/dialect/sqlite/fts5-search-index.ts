@@ -17,15 +17,14 @@ import { type ParsedQuery, type QueryAtom, renderQuery } from '../../search/quer
 import { passesFilters, type ResolvedFilters, resolveFilters } from '../../search/search-filters.js';
 import type { SearchIndex } from '../../search/search-index.js';
 import { rankRows, type ScoredRow, usageScore } from '../../search/search-ranking.js';
+import { bestTitles, searchResult } from '../../search/search-result.js';
 import type {
-  MatchType,
   SearchCorrection,
   SearchFacets,
   SearchOptions,
   SearchResponse,
   SearchResult,
 } from '../../search/search-types.js';
-import { buildSnippet } from '../../search/snippet.js';
 import { MIN_CORRECTABLE_LENGTH } from '../../search/spell-corrector.js';
 import { hasDigit, tokenize } from '../../search/tokenizer.js';
 import type { IntegrityReport, MaintenanceStep } from '../dialect-adapter.js';
@@ -856,25 +855,7 @@ export class Fts5SearchIndex implements SearchIndex {
     const results: SearchResult[] = [];
     for (const r of page) {
       const row = known.get(r.seq);
-      if (!row) continue;
-      const entry = rowToEntry(row);
-      const m = filterOnly
-        ? null
-        : matcher.match([entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category]);
-      const matchType: MatchType = filterOnly
-        ? 'filter'
-        : m?.viaCorrection
-          ? 'corrected'
-          : m?.viaPrefix
-            ? 'prefix'
-            : 'exact';
-      results.push({
-        entry,
-        score: r.final,
-        matchType,
-        snippet: buildSnippet(entry, (term) => matcher.isHighlighted(term)),
-        matchedTerms: m?.matchedTerms ?? [],
-      });
+      if (row) results.push(searchResult(rowToEntry(row), r.final, matcher, filterOnly));
     }
     return results;
   }
@@ -914,20 +895,7 @@ export class Fts5SearchIndex implements SearchIndex {
           `select e.title, e.usage_count from kb_fts f cross join kb_entries e on e.seq = f.rowid
            where kb_fts match ? and e.archived = 0 limit 200`,
         ).all(titleMatch) as { title: string; usage_count: number }[];
-        const typed = prefix.trim().toLowerCase();
-        titles
-          .sort(
-            (a, b) =>
-              Number(b.title.toLowerCase().startsWith(typed)) -
-                Number(a.title.toLowerCase().startsWith(typed)) ||
-              b.usage_count - a.usage_count ||
-              a.title.length - b.title.length ||
-              (a.title < b.title ? -1 : 1),
-          )
-          .slice(0, Math.ceil(max / 2))
-          .forEach((t) => {
-            push(t.title);
-          });
+        for (const title of bestTitles(titles, prefix, Math.ceil(max / 2))) push(title);
         // Index terms completing the last word, most frequent first.
         const loaded = this.#champions.loaded();
         const completions = loaded

@@ -3,7 +3,7 @@ import type { StorageConfig } from '../../config/storage-config.js';
 import type { DialectAdapter, IntegrityReport, MaintenanceStep } from '../../dialect/dialect-adapter.js';
 import { ValidationError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
-import { type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
+import { ENTRY_COLUMNS, type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
 import type { KBEntry } from '../../kb/kb-types.js';
 import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
 import type { Migration } from '../../migration/migration-types.js';
@@ -15,14 +15,8 @@ import { type ParsedQuery, type QueryAtom, renderQuery } from '../query-types.js
 import { hasFilters, passesFilters, type ResolvedFilters, resolveFilters } from '../search-filters.js';
 import type { SearchIndex } from '../search-index.js';
 import { rankRows, type ScoredRow } from '../search-ranking.js';
-import type {
-  MatchType,
-  SearchCorrection,
-  SearchFacets,
-  SearchResponse,
-  SearchResult,
-} from '../search-types.js';
-import { buildSnippet } from '../snippet.js';
+import { bestTitles, searchResult } from '../search-result.js';
+import type { SearchCorrection, SearchFacets, SearchResponse, SearchResult } from '../search-types.js';
 import { MIN_CORRECTABLE_LENGTH, SpellCorrector } from '../spell-corrector.js';
 import { hasDigit, tokenize } from '../tokenizer.js';
 import { PositionScorer } from './position-scorer.js';
@@ -45,25 +39,6 @@ const VOCABULARY_TTL_MS = 30_000;
 const CHUNK = 500;
 
 const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
-
-const ENTRY_COLUMNS = [
-  'seq',
-  'id',
-  'title',
-  'problem',
-  'solution',
-  'category',
-  'severity',
-  'tags',
-  'created_at',
-  'updated_at',
-  'created_by',
-  'usage_count',
-  'success_count',
-  'failure_count',
-  'archived',
-  'version',
-] as const;
 
 function columnsOf(entry: Pick<KBEntry, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
   return [entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category];
@@ -221,7 +196,7 @@ export class ServerSearchIndex implements SearchIndex {
 
   async remove(trx: Transaction<any>, entry: KBEntry): Promise<void> {
     const seq = (await this.#seqsOf(trx, [entry.id])).get(entry.id);
-    if (seq !== undefined) await this.#backend.remove(trx, [seq]);
+    if (seq !== undefined) await trx.deleteFrom('kb_search').where('seq', '=', seq).execute();
     else {
       // Called after the row was deleted: the index row goes by the foreign key's cascade, or here by orphan.
       await trx
@@ -242,12 +217,20 @@ export class ServerSearchIndex implements SearchIndex {
   }
 
   async #adjust(trx: Transaction<any>, deltas: Map<string, number>): Promise<void> {
-    const changes = [...deltas].filter(([, d]) => d !== 0).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    if (changes.length > 0) await this.#backend.adjustTerms(trx, changes);
+    // In term order, so concurrent writers lock vocabulary rows in the same order and cannot deadlock.
+    const changes = [...deltas]
+      .filter(([term, d]) => d !== 0 && term.length <= MAX_VOCABULARY_TERM)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < changes.length; i += 1_000) {
+      await this.#backend.addTermCounts(
+        trx,
+        changes.slice(i, i + 1_000).map(([term, df]) => ({ term, df })),
+      );
+    }
   }
 
   async rebuild(trx: Transaction<any>): Promise<void> {
-    await this.#backend.clear(trx);
+    await trx.deleteFrom('kb_search').execute();
     await trx.deleteFrom('kb_search_terms').execute();
     const df = new Map<string, number>();
     let after = 0;
@@ -630,22 +613,7 @@ export class ServerSearchIndex implements SearchIndex {
     for (const r of page) {
       const entry = rows.get(r.seq)?.entry ?? read.get(r.seq);
       // Deleted between the match and this read: left out rather than shown stale.
-      if (!entry) continue;
-      const m = filterOnly ? null : matcher.match(columnsOf(entry));
-      const matchType: MatchType = filterOnly
-        ? 'filter'
-        : m?.viaCorrection
-          ? 'corrected'
-          : m?.viaPrefix
-            ? 'prefix'
-            : 'exact';
-      results.push({
-        entry,
-        score: r.final,
-        matchType,
-        snippet: buildSnippet(entry, (term) => matcher.isHighlighted(term)),
-        matchedTerms: m?.matchedTerms ?? [],
-      });
+      if (entry) results.push(searchResult(entry, r.final, matcher, filterOnly));
     }
     return results;
   }
@@ -762,20 +730,7 @@ export class ServerSearchIndex implements SearchIndex {
             return head.every((h) => words.includes(h)) && words.some((w) => w.startsWith(last));
           })
           .map((r) => ({ title: r.title, usage_count: Number(r.usage_count) }));
-        const typed = prefix.trim().toLowerCase();
-        titles
-          .sort(
-            (a, b) =>
-              Number(b.title.toLowerCase().startsWith(typed)) -
-                Number(a.title.toLowerCase().startsWith(typed)) ||
-              b.usage_count - a.usage_count ||
-              a.title.length - b.title.length ||
-              (a.title < b.title ? -1 : 1),
-          )
-          .slice(0, Math.ceil(max / 2))
-          .forEach((t) => {
-            push(t.title);
-          });
+        for (const title of bestTitles(titles, prefix, Math.ceil(max / 2))) push(title);
         const escaped = last.replace(/[\\%_]/g, (c) => `\\${c}`);
         const completions = (
           await db

@@ -21,12 +21,10 @@ export interface IndexedDocument {
 export interface TextBackend {
   /** The index table (named `kb_search`, with `seq` and `length` columns) and its native index. */
   readonly migrations: readonly Migration[];
+  /** Adds or replaces documents in `kb_search` (removal and clearing are plain DELETEs the engine issues). */
   write(trx: Transaction<any>, documents: readonly IndexedDocument[]): Promise<void>;
-  remove(trx: Transaction<any>, seqs: readonly number[]): Promise<void>;
-  /** Removes every document; DML only (a rebuild runs inside the caller's transaction). */
-  clear(trx: Transaction<any>): Promise<void>;
-  /** Changes the stored term counts (kb_search_terms.df) by `delta`, in term order. */
-  adjustTerms(trx: Transaction<any>, deltas: readonly (readonly [string, number])[]): Promise<void>;
+  /** Adds each row's `df` to the term's count in kb_search_terms, inserting terms not there yet. */
+  addTermCounts(trx: Transaction<any>, rows: readonly { term: string; df: number }[]): Promise<void>;
   /** Entries matching the positive part of `query` and `filters`, at most `limit`, best native rank first. */
   match(
     db: Kysely<any>,

@@ -1,0 +1,52 @@
+import type { KBEntry } from '../kb/kb-types.js';
+import type { DocumentMatcher } from './document-matcher.js';
+import type { MatchType, SearchResult } from './search-types.js';
+import { buildSnippet } from './snippet.js';
+
+/** One result of a page, as every engine builds it: match type, matched terms and the snippet. */
+export function searchResult(
+  entry: KBEntry,
+  score: number,
+  matcher: DocumentMatcher,
+  filterOnly: boolean,
+): SearchResult {
+  const m = filterOnly
+    ? null
+    : matcher.match([entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category]);
+  const matchType: MatchType = filterOnly
+    ? 'filter'
+    : m?.viaCorrection
+      ? 'corrected'
+      : m?.viaPrefix
+        ? 'prefix'
+        : 'exact';
+  return {
+    entry,
+    score,
+    matchType,
+    snippet: buildSnippet(entry, (term) => matcher.isHighlighted(term)),
+    matchedTerms: m?.matchedTerms ?? [],
+  };
+}
+
+/**
+ * Autocomplete's title suggestions: titles starting with what was typed first, then the most used, the
+ * shortest, and by title; at most `count`.
+ */
+export function bestTitles(
+  titles: { title: string; usage_count: number }[],
+  typed: string,
+  count: number,
+): string[] {
+  const prefix = typed.trim().toLowerCase();
+  return titles
+    .sort(
+      (a, b) =>
+        Number(b.title.toLowerCase().startsWith(prefix)) - Number(a.title.toLowerCase().startsWith(prefix)) ||
+        b.usage_count - a.usage_count ||
+        a.title.length - b.title.length ||
+        (a.title < b.title ? -1 : 1),
+    )
+    .slice(0, count)
+    .map((t) => t.title);
+}
