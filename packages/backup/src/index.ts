@@ -27,7 +27,14 @@ export type {
 export { BACKUP_TYPES } from './manifest/backup-metadata.js';
 export { scanManifests, setLegalHold } from './manifest/manifest-store.js';
 export type { BackupApi } from './plugin/backup-plugin.js';
-export { backupPlugin, scheduleOf } from './plugin/backup-plugin.js';
+// The extension itself, as `config.mvp.extensions: [{ id: 'backup' }]` and the CLI's installed-extension
+// discovery load it.
+export {
+  backupPlugin,
+  backupPlugin as default,
+  backupPlugin as plugin,
+  scheduleOf,
+} from './plugin/backup-plugin.js';
 export type { RepositoryOptions } from './repository/repository.js';
 export { Repository } from './repository/repository.js';
 export type { CheckResult } from './restore/restore-checks.js';
