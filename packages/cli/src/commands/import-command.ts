@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   type ConflictPolicy,
@@ -5,7 +6,7 @@ import {
   type ImportResult,
   importStore,
 } from '@mainframe-kb/io-formats';
-import { ExitCode, UsageError } from '../cli-error.js';
+import { CliError, ExitCode, UsageError } from '../cli-error.js';
 import { type Command, flag, stringOption } from '../command.js';
 import type { ProgressBar } from '../progress-bar.js';
 import { openStoreWithIo } from './io-store.js';
@@ -79,6 +80,10 @@ export const importCommand: Command = {
     const checkpoint = stringOption(ctx, 'checkpoint');
     if (checkpoint !== undefined && batchSize === undefined)
       throw new UsageError('--checkpoint needs --batch-size', USAGE);
+    // Usage is checked first (exit 2), then the input (exit 4), before the store is opened.
+    if (!existsSync(file)) {
+      throw new CliError('NOT_FOUND', `no file or export directory at ${file}`, ExitCode.NOT_FOUND);
+    }
     const storage = await openStoreWithIo(ctx);
     let bar: ProgressBar | undefined;
     try {

@@ -95,6 +95,12 @@ describe('kb export / kb import', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('a missing input file is NOT_FOUND, exit 4', async () => {
+    const result = await ws.run(['--json', '--db', 'source.db', 'import', 'no-such-file.json']);
+    expect(result.code).toBe(4);
+    expect(result.errorJson().error.code).toBe('NOT_FOUND');
+  });
+
   it('usage errors exit 2', async () => {
     expect((await ws.run(['--db', 'source.db', 'export', '--format', 'docx', '--out', 'x'])).code).toBe(2);
     expect((await ws.run(['--db', 'source.db', 'export', '--format', 'json'])).code).toBe(2);
