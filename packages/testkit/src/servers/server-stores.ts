@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,8 +39,12 @@ export function skipReason(dialect: Exclude<TestDialect, 'sqlite'>): string {
   return `skipped: set ${TEST_DATABASE_ENV[dialect]} to run them (.ci/run does)`;
 }
 
+/**
+ * A prefix no other factory shares: two test files evaluated in the same millisecond by one worker process
+ * once got the same pid-and-time prefix, and one file's cleanup dropped the other's schema mid-test.
+ */
 function runPrefix(): string {
-  return `kbt_${process.pid}_${Date.now().toString(36)}`;
+  return `kbt_${process.pid}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
 /** The open/cleanup bookkeeping every dialect shares; `drop` removes what `database` created. */

@@ -95,7 +95,7 @@ interface MigrateTask {
 
 export interface MigrateResult {
   results: string[];
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; cause?: string };
 }
 
 /** Reliability 2 on any dialect: three migrations (two DDL, one DML), killed inside one of them on request. */
@@ -141,7 +141,16 @@ async function runMigrate(task: MigrateTask): Promise<void> {
   await adapter.close();
   const result: MigrateResult = {
     results: results.map((r) => `${r.id}:${r.status}`),
-    ...(error ? { error: { code: error.code, message: error.message } } : {}),
+    ...(error
+      ? {
+          error: {
+            code: error.code,
+            message: error.message,
+            // The driver's own report (PostgreSQL's routine and position), to tell where a failure came from.
+            cause: JSON.stringify(error.cause, Object.getOwnPropertyNames(error.cause ?? {})).slice(0, 2_000),
+          },
+        }
+      : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
