@@ -147,7 +147,14 @@ async function runMigrate(task: MigrateTask): Promise<void> {
             code: error.code,
             message: error.message,
             // The driver's own report (PostgreSQL's routine and position), to tell where a failure came from.
-            cause: JSON.stringify(error.cause, Object.getOwnPropertyNames(error.cause ?? {})).slice(0, 2_000),
+            ...(error.cause === undefined
+              ? {}
+              : {
+                  cause: String(JSON.stringify(error.cause, Object.getOwnPropertyNames(error.cause))).slice(
+                    0,
+                    2_000,
+                  ),
+                }),
           },
         }
       : {}),

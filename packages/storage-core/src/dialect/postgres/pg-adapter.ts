@@ -150,7 +150,10 @@ export class PgDialectAdapter implements DialectAdapter {
       min: pool.min,
       idleTimeoutMillis: pool.idleTimeoutMs,
       connectionTimeoutMillis: pool.acquireTimeoutMs,
-      options: `-c search_path=${schema}`,
+      // Parallel workers of these sessions failed catalog queries with "schema … does not exist" (3F000, where
+      // 'parallel worker') for a schema created moments before by another connection; the store's queries
+      // are small and indexed, so its sessions run without parallel workers.
+      options: `-c search_path=${schema} -c max_parallel_workers_per_gather=0`,
       types: types as PoolConfig['types'],
       application_name: 'mainframe-kb',
     };
