@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import type { ResolvedFilters } from '../../search/search-filters.js';
-import { whereFilters } from '../../search/server/server-search-index.js';
+import { countUpTo, createVocabularyTable, whereFilters } from '../../search/server/server-search-index.js';
 import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
 
 /** InnoDB ignores tokens longer than innodb_ft_max_token_size (84 by default). */
@@ -58,11 +58,7 @@ export const mysqlSearchMigration: Migration = {
       .addColumn('ft', sql`mediumtext`, (c) => c.notNull())
       .execute();
     await sql`create fulltext index kb_search_ft_idx on kb_search (ft)`.execute(db);
-    await db.schema
-      .createTable('kb_search_terms')
-      .addColumn('term', 'varchar(100)', (c) => c.primaryKey())
-      .addColumn('df', 'integer', (c) => c.notNull())
-      .execute();
+    await createVocabularyTable(db);
   },
   async down(db: Kysely<any>) {
     await db.schema.dropTable('kb_search_terms').execute();
@@ -138,11 +134,6 @@ export class MysqlTextBackend implements TextBackend {
   }
 
   async count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number> {
-    const { select } = this.#base(db, query, filters);
-    const row = await db
-      .selectFrom(select.select('s.seq').limit(cap).as('m'))
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return countUpTo(db, this.#base(db, query, filters).select, cap);
   }
 }

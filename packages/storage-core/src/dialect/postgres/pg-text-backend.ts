@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import type { ResolvedFilters } from '../../search/search-filters.js';
-import { whereFilters } from '../../search/server/server-search-index.js';
+import { countUpTo, createVocabularyTable, whereFilters } from '../../search/server/server-search-index.js';
 import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
 
 /** tsvector weight per column: title A, problem B, solution C, tags and category D. */
@@ -87,11 +87,7 @@ export const pgSearchMigration: Migration = {
       .addColumn('tsv', sql`tsvector`, (c) => c.notNull())
       .execute();
     await sql`create index kb_search_tsv_idx on kb_search using gin (tsv)`.execute(db);
-    await db.schema
-      .createTable('kb_search_terms')
-      .addColumn('term', 'varchar(100)', (c) => c.primaryKey())
-      .addColumn('df', 'integer', (c) => c.notNull())
-      .execute();
+    await createVocabularyTable(db);
   },
   async down(db: Kysely<any>) {
     await db.schema.dropTable('kb_search_terms').execute();
@@ -178,11 +174,6 @@ export class PgTextBackend implements TextBackend {
   }
 
   async count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number> {
-    const { select } = this.#base(db, query, filters);
-    const row = await db
-      .selectFrom(select.select('s.seq').limit(cap).as('m'))
-      .select((eb) => eb.fn.countAll().as('n'))
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
+    return countUpTo(db, this.#base(db, query, filters).select, cap);
   }
 }

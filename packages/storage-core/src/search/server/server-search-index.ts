@@ -80,6 +80,28 @@ export function whereFilters<Q extends SelectQueryBuilder<any, any, any>>(
   return q;
 }
 
+/** The vocabulary table (term → entries holding it) every server dialect's search migration creates. */
+export async function createVocabularyTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable('kb_search_terms')
+    .addColumn('term', 'varchar(100)', (c) => c.primaryKey())
+    .addColumn('df', 'integer', (c) => c.notNull())
+    .execute();
+}
+
+/** Counts the rows of a backend's match query (selecting `s.seq`), stopping at `cap`. */
+export async function countUpTo(
+  db: Kysely<any>,
+  matching: SelectQueryBuilder<any, any, any>,
+  cap: number,
+): Promise<number> {
+  const row = await db
+    .selectFrom(matching.select('s.seq').limit(cap).as('m'))
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 const NO_FILTERS: ResolvedFilters = {
   categories: [],
   severities: [],
