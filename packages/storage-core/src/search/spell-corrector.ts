@@ -1,3 +1,5 @@
+import type { QueryAtom, QueryClause } from './query-types.js';
+import type { SearchCorrection } from './search-types.js';
 import { hasDigit } from './tokenizer.js';
 
 /**
@@ -163,5 +165,36 @@ export class SpellCorrector {
   /** The most plausible intended word for `word`, if any. */
   best(word: string): CorrectionCandidate | undefined {
     return this.candidates(word)[0];
+  }
+}
+
+/** Words held by fewer entries than this are checked for a much commoner neighbour (likely a typo in the data). */
+export const RARE_WORD_DF = 3;
+/** A correction is offered for a present-but-rare word only when the neighbour is this many times commoner. */
+export const RARE_WORD_RATIO = 20;
+
+/**
+ * Applies a correction the engines found for `atom.terms[i]`, held by `held` entries: an absent word is
+ * replaced by `to` (noted in `correctedFrom`); a rare single word is widened with `to` as an alternative when
+ * `to` is held by at least RARE_WORD_RATIO times as many entries (`toDf`). Records what it did.
+ */
+export function applyCorrection(
+  clause: QueryClause,
+  atom: QueryAtom,
+  i: number,
+  held: number,
+  to: string,
+  toDf: number,
+  corrections: SearchCorrection[],
+): void {
+  const term = atom.terms[i]!;
+  const from = atom.terms.length === 1 ? atom.raw : term;
+  if (held === 0) {
+    atom.correctedFrom ??= [...atom.terms];
+    atom.terms[i] = to;
+    corrections.push({ from, to });
+  } else if (atom.terms.length === 1 && !atom.prefix && toDf >= RARE_WORD_RATIO * held) {
+    clause.atoms.push({ raw: to, terms: [to], prefix: false, quoted: false, correctedFrom: [term] });
+    corrections.push({ from, to });
   }
 }

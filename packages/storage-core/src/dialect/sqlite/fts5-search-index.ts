@@ -25,7 +25,7 @@ import type {
   SearchResponse,
   SearchResult,
 } from '../../search/search-types.js';
-import { MIN_CORRECTABLE_LENGTH } from '../../search/spell-corrector.js';
+import { applyCorrection, MIN_CORRECTABLE_LENGTH, RARE_WORD_DF } from '../../search/spell-corrector.js';
 import { hasDigit, tokenize } from '../../search/tokenizer.js';
 import type { IntegrityReport, MaintenanceStep } from '../dialect-adapter.js';
 import { Fts5ChampionCache } from './fts5-champion-cache.js';
@@ -59,10 +59,6 @@ export const DEFAULT_FTS5_TUNING: Fts5Tuning = {
   deepestPage: 100,
 };
 
-/** A correction is offered for a present-but-rare word only when the neighbour is this many times commoner. */
-const RARE_WORD_RATIO = 20;
-/** Words in fewer entries than this are checked for a much commoner neighbour (likely a typo in the data). */
-const RARE_WORD_DF = 3;
 /** Prefix atoms draw candidates from this many expansions (the most frequent). */
 const MAX_PREFIX_EXPANSIONS = 24;
 /** Prefixes with more expansions than this are counted and sampled as prefixes, not spelled out. */
@@ -469,21 +465,7 @@ export class Fts5SearchIndex implements SearchIndex {
           const best = champions?.corrector.best(term);
           // The in-memory vocabulary may know words deleted since: only offer what the index holds now.
           if (!best || this.#countUpTo(fts5String(best.term), 1) === 0) continue;
-          const from = atom.terms.length === 1 ? atom.raw : term;
-          if (held === 0) {
-            atom.correctedFrom ??= [...atom.terms];
-            atom.terms[i] = best.term;
-            corrections.push({ from, to: best.term });
-          } else if (atom.terms.length === 1 && !atom.prefix && best.df >= RARE_WORD_RATIO * held) {
-            clause.atoms.push({
-              raw: best.term,
-              terms: [best.term],
-              prefix: false,
-              quoted: false,
-              correctedFrom: [term],
-            });
-            corrections.push({ from, to: best.term });
-          }
+          applyCorrection(clause, atom, i, held, best.term, best.df, corrections);
         }
       }
     }

@@ -17,7 +17,7 @@ import type { SearchIndex } from '../search-index.js';
 import { rankRows, type ScoredRow } from '../search-ranking.js';
 import { bestTitles, searchResult } from '../search-result.js';
 import type { SearchCorrection, SearchFacets, SearchResponse, SearchResult } from '../search-types.js';
-import { MIN_CORRECTABLE_LENGTH, SpellCorrector } from '../spell-corrector.js';
+import { applyCorrection, MIN_CORRECTABLE_LENGTH, RARE_WORD_DF, SpellCorrector } from '../spell-corrector.js';
 import { hasDigit, tokenize } from '../tokenizer.js';
 import { PositionScorer } from './position-scorer.js';
 import type { IndexedDocument, TextBackend } from './text-backend.js';
@@ -28,9 +28,6 @@ const EXACT_LIMIT = 200;
 const CANDIDATES = 100;
 /** Matches counted for `total` above EXACT_LIMIT (beyond, the total is a lower bound). */
 const COUNT_CAP = 2_000;
-/** Words in fewer entries than this are checked for a much commoner neighbour. */
-const RARE_WORD_DF = 3;
-const RARE_WORD_RATIO = 20;
 /** Longest term kept in the vocabulary table (longer terms are still searchable). */
 export const MAX_VOCABULARY_TERM = 100;
 /** How long cached corpus statistics and vocabulary serve before they are re-read (other processes' writes). */
@@ -689,21 +686,7 @@ export class ServerSearchIndex implements SearchIndex {
           // The cached vocabulary may know words deleted since: only offer what the index holds now.
           const now = (await this.#termDf(db, [best.term], known)).get(best.term) ?? 0;
           if (now <= 0) continue;
-          const from = atom.terms.length === 1 ? atom.raw : term;
-          if (df === 0) {
-            atom.correctedFrom ??= [...atom.terms];
-            atom.terms[i] = best.term;
-            corrections.push({ from, to: best.term });
-          } else if (atom.terms.length === 1 && !atom.prefix && now >= RARE_WORD_RATIO * df) {
-            clause.atoms.push({
-              raw: best.term,
-              terms: [best.term],
-              prefix: false,
-              quoted: false,
-              correctedFrom: [term],
-            });
-            corrections.push({ from, to: best.term });
-          }
+          applyCorrection(clause, atom, i, df, best.term, now, corrections);
         }
       }
     }
