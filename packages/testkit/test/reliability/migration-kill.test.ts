@@ -57,10 +57,7 @@ async function inspect(database: object) {
 
 for (const target of availableTestStores().filter((t) => t.dialect !== 'sqlite')) {
   const title = `reliability 2: kill -9 inside a migration on ${target.dialect}${target.skipped ? ` (${target.skipped})` : ''}`;
-  // Known flake under investigation: on PostgreSQL, opening the store right after a killed migration has
-  // failed 2 times in ~10 runs with "schema … does not exist" (SQLSTATE 3F000) although the schema exists.
-  // Retried (a retry is reported by vitest) rather than hidden; see the stop note of 2026-11-28.
-  describe.skipIf(!target.stores)(title, { retry: target.dialect === 'postgresql' ? 2 : 0 }, () => {
+  describe.skipIf(!target.stores)(title, () => {
     afterAll(async () => target.stores?.cleanup());
 
     for (const killedIn of [2, 3] as const) {

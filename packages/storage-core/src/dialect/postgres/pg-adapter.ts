@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import {
+  type ColumnMetadata,
   type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DatabaseMetadataOptions,
+  DEFAULT_MIGRATION_LOCK_TABLE,
+  DEFAULT_MIGRATION_TABLE,
   Kysely,
   PostgresDialect,
   PostgresIntrospector,
@@ -33,24 +38,85 @@ type PgModule = typeof import('pg');
 
 const INT8_OID = 20;
 
-/** Lists only the tables of the store's schema (kysely's introspector lists every schema's). */
+interface ColumnRow {
+  table: string;
+  table_type: string;
+  column: string;
+  not_null: boolean;
+  has_default: boolean;
+  auto_incrementing: boolean;
+  type: string;
+  type_schema: string;
+  column_description: string | null;
+}
+
+/**
+ * Lists the tables of the store's schema only. kysely's PostgresIntrospector scans every schema and calls
+ * name-based functions (`has_schema_privilege(nspname, …)`, `pg_get_serial_sequence(name, …)`) on each row;
+ * when another session drops a schema or table meanwhile, the catalog scan still sees the row but the name
+ * lookup fails with "schema … does not exist" (3F000) or "column … does not exist" (42703). This query
+ * filters on the store's schema first and uses only OID-based lookups, so other sessions' DDL cannot fail it.
+ */
 class SchemaIntrospector implements DatabaseIntrospector {
+  readonly #db: Kysely<any>;
   readonly #inner: PostgresIntrospector;
   readonly #schema: string;
   constructor(db: Kysely<any>, schema: string) {
+    this.#db = db;
     this.#inner = new PostgresIntrospector(db);
     this.#schema = schema;
   }
   getSchemas() {
     return this.#inner.getSchemas();
   }
-  async getTables(options?: Parameters<PostgresIntrospector['getTables']>[0]): Promise<TableMetadata[]> {
-    return (await this.#inner.getTables(options)).filter((t) => t.schema === this.#schema);
+  async getTables(
+    options: DatabaseMetadataOptions = { withInternalKyselyTables: false },
+  ): Promise<TableMetadata[]> {
+    const { rows } = await sql<ColumnRow>`
+      select c.relname as "table", c.relkind as table_type, a.attname as "column",
+             a.attnotnull as not_null, a.atthasdef as has_default,
+             (a.attidentity <> '' or coalesce(pg_get_expr(d.adbin, d.adrelid) like 'nextval(%', false)) as auto_incrementing,
+             typ.typname as type, tns.nspname as type_schema,
+             col_description(a.attrelid, a.attnum) as column_description
+        from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace
+        join pg_catalog.pg_attribute a on a.attrelid = c.oid
+        join pg_catalog.pg_type typ on typ.oid = a.atttypid
+        join pg_catalog.pg_namespace tns on tns.oid = typ.typnamespace
+        left join pg_catalog.pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+       where ns.nspname = ${this.#schema}
+         and c.relkind in ('r', 'v', 'p')
+         and a.attnum > 0 and not a.attisdropped
+       order by c.relname, a.attnum`.execute(this.#db);
+    const tables = new Map<
+      string,
+      { name: string; schema: string; isView: boolean; columns: ColumnMetadata[] }
+    >();
+    for (const row of rows) {
+      if (!options.withInternalKyselyTables && KYSELY_TABLES.has(row.table)) continue;
+      let table = tables.get(row.table);
+      if (!table) {
+        table = { name: row.table, schema: this.#schema, isView: row.table_type === 'v', columns: [] };
+        tables.set(row.table, table);
+      }
+      table.columns.push({
+        name: row.column,
+        dataType: row.type,
+        dataTypeSchema: row.type_schema,
+        isNullable: !row.not_null,
+        hasDefaultValue: row.has_default,
+        isAutoIncrementing: row.auto_incrementing,
+        ...(row.column_description === null ? {} : { comment: row.column_description }),
+      });
+    }
+    return [...tables.values()];
   }
-  getMetadata(options?: Parameters<PostgresIntrospector['getMetadata']>[0]) {
-    return this.#inner.getMetadata(options);
+  async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
+    return { tables: await this.getTables(options) };
   }
 }
+
+const KYSELY_TABLES = new Set([DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE]);
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -150,10 +216,7 @@ export class PgDialectAdapter implements DialectAdapter {
       min: pool.min,
       idleTimeoutMillis: pool.idleTimeoutMs,
       connectionTimeoutMillis: pool.acquireTimeoutMs,
-      // Parallel workers of these sessions failed catalog queries with "schema … does not exist" (3F000, where
-      // 'parallel worker') for a schema created moments before by another connection; the store's queries
-      // are small and indexed, so its sessions run without parallel workers.
-      options: `-c search_path=${schema} -c max_parallel_workers_per_gather=0`,
+      options: `-c search_path=${schema}`,
       types: types as PoolConfig['types'],
       application_name: 'mainframe-kb',
     };
