@@ -21,7 +21,12 @@ import { translateDatabaseError } from './errors/translate-error.js';
 import { EventLog } from './events/event-log.js';
 import type { LoggedEvent, ReplayOptions, StorageEventMap, StorageEvents } from './events/storage-events.js';
 import type { HealthProbe, HealthState, HealthStatus, ProbeResult } from './health/health-types.js';
-import { auditHeadMigration, eventsAndAuditMigration, kbSchemaMigration } from './kb/kb-migrations.js';
+import {
+  auditHeadMigration,
+  eventsAndAuditMigration,
+  kbSchemaMigration,
+  usageIndexMigration,
+} from './kb/kb-migrations.js';
 import { countersOf, KbRepository } from './kb/kb-repository.js';
 import {
   entryIdSchema,
@@ -163,6 +168,7 @@ export async function createStorage(
           eventsAndAuditMigration,
           ...dialect.searchIndex.migrations,
           auditHeadMigration,
+          usageIndexMigration,
         ],
       },
       ...pluginNamespaces(plugins),

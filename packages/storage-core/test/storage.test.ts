@@ -345,6 +345,7 @@ describe('migrate (seed interface)', () => {
       '0002_events_audit',
       'sqlite_fts5_0001_kb_fts',
       '0003_audit_head',
+      '0004_entries_usage_idx',
     ]);
   });
 });

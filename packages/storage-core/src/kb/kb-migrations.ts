@@ -200,3 +200,18 @@ export const auditHeadMigration: Migration = {
     await db.schema.dropTable('kb_audit_head').execute();
   },
 };
+
+/**
+ * An index on the use count: the search engines bound what the usage blend can add by the largest count
+ * (search-ranking.ts), which without it is a scan of every entry after each write.
+ */
+export const usageIndexMigration: Migration = {
+  id: '0004_entries_usage_idx',
+  description: 'index on kb_entries.usage_count (the usage blend reads its maximum)',
+  async up(db: Kysely<any>) {
+    await db.schema.createIndex('kb_entries_usage_idx').on('kb_entries').column('usage_count').execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex('kb_entries_usage_idx').on('kb_entries').execute();
+  },
+};

@@ -74,3 +74,12 @@ export function rankRows(rows: ScoredRow[], sortBy: SortBy, usageWeight: number)
   };
   rows.sort(key[sortBy]);
 }
+
+/**
+ * An upper bound of any entry's popularity from the largest use count (read from its index): the success
+ * part is bounded by 1, which the Bayesian average never reaches. The usage blend uses it to stop reading
+ * counters once nothing further down can reach the page.
+ */
+export function popularityCeiling(maxUses: number | null): number {
+  return maxUses === null ? 1 : 0.5 * usageScore(Number(maxUses)) + 0.5;
+}

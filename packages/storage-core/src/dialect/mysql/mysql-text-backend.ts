@@ -35,7 +35,11 @@ function atomExpression(atom: QueryAtom): string {
   return atom.prefix ? `(+${phrase} +${ftToken(atom.terms[last]!)}*)` : phrase;
 }
 
-/** Boolean-mode query text for the positive clauses: each clause required, its atoms alternatives. */
+/**
+ * Boolean-mode query text: each positive clause required, its atoms alternatives; words of negated clauses
+ * excluded (`-token`) when the token is whole (not cut at MAX_TOKEN, where it could stand for other terms).
+ * Negated phrases are left to the engine's check. Undefined without a positive clause.
+ */
 export function booleanQuery(query: ParsedQuery): string | undefined {
   const clauses = query.clauses
     .filter((c) => !c.negated && c.atoms.length > 0)
@@ -44,7 +48,16 @@ export function booleanQuery(query: ParsedQuery): string | undefined {
         ? `+${atomExpression(c.atoms[0]!)}`
         : `+(${c.atoms.map(atomExpression).join(' ')})`,
     );
-  return clauses.length > 0 ? clauses.join(' ') : undefined;
+  if (clauses.length === 0) return undefined;
+  for (const c of query.clauses) {
+    if (!c.negated) continue;
+    for (const atom of c.atoms) {
+      if (atom.terms.length !== 1) continue;
+      const token = ftToken(atom.terms[0]!);
+      if (token.length < MAX_TOKEN) clauses.push(`-${atom.prefix ? `${token}*` : token}`);
+    }
+  }
+  return clauses.join(' ');
 }
 
 export const mysqlSearchMigration: Migration = {

@@ -67,12 +67,22 @@ function atomQuery(atom: QueryAtom, weights = ''): string {
   return parts.length === 1 ? parts[0]! : `(${parts.join(' <-> ')})`;
 }
 
-/** tsquery input text for the positive clauses: OR within a clause, AND between clauses. */
+/**
+ * tsquery input text: OR within a clause, AND between clauses, negated clauses of single words (or word
+ * prefixes) as `!(…)`, which lexeme membership decides exactly. Negated phrases are left to the engine's
+ * check: positions past PostgreSQL's caps could make a phrase look present and exclude a true match.
+ * Undefined without a positive clause.
+ */
 export function tsqueryText(query: ParsedQuery): string | undefined {
   const clauses = query.clauses
     .filter((c) => !c.negated && c.atoms.length > 0)
     .map((c) => `(${c.atoms.map((a) => atomQuery(a)).join(' | ')})`);
-  return clauses.length > 0 ? clauses.join(' & ') : undefined;
+  if (clauses.length === 0) return undefined;
+  for (const c of query.clauses) {
+    if (c.negated && c.atoms.length > 0 && c.atoms.every((a) => a.terms.length === 1))
+      clauses.push(`!(${c.atoms.map((a) => atomQuery(a)).join(' | ')})`);
+  }
+  return clauses.join(' & ');
 }
 
 export const pgSearchMigration: Migration = {
@@ -170,6 +180,24 @@ export class PgTextBackend implements TextBackend {
       .orderBy('m.seq')
       .limit(limit)
       .execute();
+    return rows.map((r) => Number(r.seq));
+  }
+
+  async sample(
+    db: Kysely<any>,
+    query: ParsedQuery,
+    bound: '>=' | '<',
+    start: number,
+    limit: number,
+  ): Promise<number[]> {
+    const text = tsqueryText(query);
+    if (text === undefined) throw new Error('the query has no positive clause');
+    // ts_match_vq is the function behind @@, which the GIN operator class does not cover: the planner walks
+    // the primary key from `start` and tests each row, stopping after `limit` matches. For the common words
+    // this is used for, that reads a few hundred rows instead of building a bitmap of every match.
+    const { rows } = await sql<{ seq: number }>`select s.seq from kb_search s
+      where s.seq ${sql.raw(bound)} ${start} and ts_match_vq(s.tsv, cast(${text} as tsquery))
+      order by s.seq limit ${limit}`.execute(db);
     return rows.map((r) => Number(r.seq));
   }
 

@@ -1,17 +1,11 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ChampionIndex } from '../../search/champion-index.js';
+import type { Champions } from '../../search/champion-plan.js';
 import { EntryFacts } from '../../search/entry-facts.js';
 import { SpellCorrector } from '../../search/spell-corrector.js';
 import { parseFts5Averages } from './fts5-statistics.js';
 
-/** The in-memory search state built from kb_entries: champion lists, vocabulary, entry facts. */
-export interface Champions {
-  index: ChampionIndex;
-  corrector: SpellCorrector;
-  facts: EntryFacts;
-  /** Entries folded in one by one since the build: their older list entries may be stale. */
-  touched: ReadonlySet<number>;
-}
+export type { Champions };
 
 /** Entries folded in one by one before a full rebuild is cheaper. */
 const MAX_INCREMENTAL = 2_000;

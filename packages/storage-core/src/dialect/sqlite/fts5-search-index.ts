@@ -7,8 +7,18 @@ import { translateDatabaseError } from '../../errors/translate-error.js';
 import { type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
 import type { KBEntry } from '../../kb/kb-types.js';
 import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
-import { type Bm25Stats, bm25Idf, bm25Score } from '../../search/bm25.js';
-import { type AtomEstimate, estimateAtom } from '../../search/champion-estimate.js';
+import { type Bm25Stats, bm25Score } from '../../search/bm25.js';
+import {
+  BLEND_MARGIN,
+  blendTop,
+  CandidateScan,
+  championCandidates,
+  type EntryCounters,
+  estimateMatches,
+  type MatchEstimate,
+  type SampleReader,
+  type TextScored,
+} from '../../search/champion-plan.js';
 import { DocumentMatcher } from '../../search/document-matcher.js';
 import type { EntryFacts } from '../../search/entry-facts.js';
 import { FacetCounter } from '../../search/facet-counter.js';
@@ -16,7 +26,7 @@ import { parseQuery } from '../../search/query-parser.js';
 import { type ParsedQuery, type QueryAtom, renderQuery } from '../../search/query-types.js';
 import { passesFilters, type ResolvedFilters, resolveFilters } from '../../search/search-filters.js';
 import type { SearchIndex } from '../../search/search-index.js';
-import { rankRows, type ScoredRow, usageScore } from '../../search/search-ranking.js';
+import { popularityCeiling, rankRows, type ScoredRow } from '../../search/search-ranking.js';
 import { bestTitles, searchResult } from '../../search/search-result.js';
 import type {
   SearchCorrection,
@@ -59,14 +69,10 @@ export const DEFAULT_FTS5_TUNING: Fts5Tuning = {
   deepestPage: 100,
 };
 
-/** Prefix atoms draw candidates from this many expansions (the most frequent). */
-const MAX_PREFIX_EXPANSIONS = 24;
 /** Prefixes with more expansions than this are counted and sampled as prefixes, not spelled out. */
 const MAX_PROBE_EXPANSIONS = 64;
 /** Candidate rows read per round trip when their exact score is needed. */
 const FETCH_BATCH = 32;
-/** Entries ranked exactly beyond the page before the usage blend is applied (it can reorder close scores). */
-const BLEND_MARGIN = 10;
 const CHUNK = 400;
 
 const ENTRY_COLUMNS =
@@ -85,11 +91,15 @@ interface MetaRow {
   updated_at: string;
 }
 
-/** A match whose text score is known; `row` when it has been read. */
-interface TextScored {
-  seq: number;
-  text: number;
-  row?: EntryRow;
+function entryCounters(
+  r: Pick<MetaRow, 'usage_count' | 'success_count' | 'failure_count' | 'updated_at'>,
+): EntryCounters {
+  return {
+    usageCount: Number(r.usage_count),
+    successCount: Number(r.success_count),
+    failureCount: Number(r.failure_count),
+    updatedAt: r.updated_at,
+  };
 }
 
 interface PlanResult {
@@ -102,15 +112,6 @@ interface PlanResult {
 }
 
 const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 function parseTags(json: string): string[] {
   try {
@@ -382,13 +383,13 @@ export class Fts5SearchIndex implements SearchIndex {
         else {
           const probe = this.#probeExpression(parsed) ?? match;
           if (this.#countUpTo(probe, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
-            plan = this.#exact(match, filters, opts);
+            plan = await this.#exact(match, filters, opts);
           } else {
             const shallow =
               opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
             plan =
-              (shallow ? this.#fromChampions(probe, matcher, filters, opts) : undefined) ??
-              this.#rankedInSql(match, probe, filters, opts);
+              (shallow ? await this.#fromChampions(probe, matcher, filters, opts) : undefined) ??
+              (await this.#rankedInSql(match, probe, filters, opts));
           }
         }
         const response: SearchResponse = {
@@ -479,21 +480,21 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   /** At most `exactLimit` matches: every one scored by FTS5 and filtered and counted; exact. */
-  #exact(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+  async #exact(match: string, filters: ResolvedFilters, opts: ValidSearchOptions): Promise<PlanResult> {
     const facts = opts.sortBy === 'relevance' ? this.#currentFacts() : undefined;
     const counter = new FacetCounter();
     if (facts) {
       const rows = this.#stmt(`select rowid, ${this.#bm25Sql()} from kb_fts where kb_fts match ?`)
         .raw()
         .all(match) as [number, number][];
-      const scored: TextScored[] = [];
+      const scored: TextScored<EntryRow>[] = [];
       for (const [seq, rank] of rows) {
         if (!facts.passes(seq, filters)) continue;
         if (opts.facets) facts.count(seq, counter);
         scored.push({ seq, text: -rank });
       }
       scored.sort((a, b) => b.text - a.text || a.seq - b.seq);
-      const blended = this.#blendTop(scored, opts.offset + opts.limit);
+      const blended = await this.#blendTop(scored, opts.offset + opts.limit);
       return { ...blended, total: scored.length, facets: counter.facets(), approximate: false };
     }
     // Without the entry facts in memory (nothing has needed them yet), or for another sort order: a join.
@@ -536,48 +537,19 @@ export class Fts5SearchIndex implements SearchIndex {
     };
   }
 
-  /**
-   * Applies the usage blend to matches sorted by text score, reading counters only for those that can reach
-   * the page: popularity adds at most `usageWeight × ceiling` (the best popularity any entry has now), so
-   * once the page's last final score beats what the next text score could reach with that ceiling, nothing
-   * further down can enter. `rescore` (champion candidates) recomputes a read row's exact text score and
-   * drops rows that no longer match.
-   */
+  /** The usage blend over matches sorted by text score (champion-plan.ts), with this engine's counters. */
   #blendTop(
-    sorted: TextScored[],
+    sorted: TextScored<EntryRow>[],
     need: number,
     rescore?: (row: EntryRow) => number | null,
-  ): { ranked: ScoredRow[]; rows: Map<number, EntryRow> } {
-    const rows = new Map<number, EntryRow>();
-    for (const s of sorted) if (s.row) rows.set(s.seq, s.row);
-    const counters = new Map<
-      number,
-      Pick<MetaRow, 'usage_count' | 'success_count' | 'failure_count' | 'updated_at'>
-    >();
-    const ceiling = this.#popularityCeiling();
-    let take = Math.min(sorted.length, need + BLEND_MARGIN);
-    for (;;) {
-      const missing = sorted
-        .slice(0, take)
-        .filter((s) => !rows.has(s.seq) && !counters.has(s.seq))
-        .map((s) => s.seq);
-      for (const c of this.#countersBySeq(missing)) counters.set(c.seq, c);
-      const ranked: ScoredRow[] = [];
-      for (const s of sorted.slice(0, take)) {
-        const row = rows.get(s.seq);
-        const c = row ?? counters.get(s.seq);
-        if (!c) continue;
-        const text = rescore && row ? rescore(row) : s.text;
-        if (text === null) continue;
-        ranked.push(this.#scored(s.seq, text, c));
-      }
-      rankRows(ranked, 'relevance', this.#usageWeight);
-      if (take >= sorted.length) return { ranked, rows };
-      const best = sorted[0]!.text;
-      const reachable = (1 - this.#usageWeight) * (sorted[take]!.text / best) + this.#usageWeight * ceiling;
-      if (ranked.length >= need && ranked[need - 1]!.final >= reachable) return { ranked, rows };
-      take = Math.min(sorted.length, take * 2);
-    }
+  ): Promise<{ ranked: ScoredRow[]; rows: Map<number, EntryRow> }> {
+    return blendTop(sorted, need, {
+      ceiling: this.#popularityCeiling(),
+      usageWeight: this.#usageWeight,
+      counters: (seqs) => new Map(this.#countersBySeq(seqs).map((c) => [c.seq, entryCounters(c)])),
+      countersOf: entryCounters,
+      ...(rescore ? { rescore } : {}),
+    });
   }
 
   #countersBySeq(seqs: readonly number[]): (Pick<
@@ -594,21 +566,15 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   /**
-   * The highest popularity any entry has (see search-ranking.ts), from the largest use count and the best
-   * success score. Counters change without this index being told, so the value is cached against
-   * PRAGMA data_version (other connections) and total_changes() (this one): exact, recomputed after writes.
+   * The bound of any entry's popularity (search-ranking.ts), from the largest use count: counters change
+   * without this index being told, so it is cached against PRAGMA data_version (other connections) and
+   * total_changes() (this one); reading it is one step down the use-count index.
    */
   #popularityCeiling(): number {
     const key = `${this.#sqlite.pragma('data_version', { simple: true })}:${this.#stmt('select total_changes()').pluck().get()}`;
     if (this.#ceiling?.key === key) return this.#ceiling.value;
-    const row = this.#stmt(
-      `select max(usage_count) as uses, max((success_count + 2.0) / (success_count + failure_count + 4.0)) as success
-       from kb_entries`,
-    ).get() as { uses: number | null; success: number | null };
-    const value =
-      row.uses === null
-        ? 1
-        : 0.5 * usageScore(Number(row.uses)) + 0.5 * Math.min(1, Number(row.success ?? 1));
+    const uses = this.#stmt('select max(usage_count) from kb_entries').pluck().get() as number | null;
+    const value = popularityCeiling(uses);
     this.#ceiling = { key, value };
     return value;
   }
@@ -656,7 +622,12 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   /** Deep pages and other orders of a query matching very many entries: every match ranked in SQL. */
-  #rankedInSql(match: string, probe: string, filters: ResolvedFilters, opts: ValidSearchOptions): PlanResult {
+  async #rankedInSql(
+    match: string,
+    probe: string,
+    filters: ResolvedFilters,
+    opts: ValidSearchOptions,
+  ): Promise<PlanResult> {
     const { where, params } = this.#filterSql(filters);
     const order = {
       relevance: 'rank',
@@ -674,7 +645,7 @@ export class Fts5SearchIndex implements SearchIndex {
     ).all(match, ...params, limit) as MetaRow[];
     const ranked = rows.map((r) => this.#scored(r.seq, -r.rank, r));
     rankRows(ranked, opts.sortBy, this.#usageWeight);
-    const sample = this.#sample(probe, filters, this.#champions.ensure().facts);
+    const sample = await this.#sample(probe, filters, this.#champions.ensure().facts);
     return {
       ranked,
       total: Math.max(sample.total, ranked.length),
@@ -688,132 +659,51 @@ export class Fts5SearchIndex implements SearchIndex {
    * candidates cannot fill the page although more matches exist (rare filters): the caller then ranks every
    * match in SQL.
    */
-  #fromChampions(
+  async #fromChampions(
     probe: string,
     matcher: DocumentMatcher,
     filters: ResolvedFilters,
     opts: ValidSearchOptions,
-  ): PlanResult | undefined {
+  ): Promise<PlanResult | undefined> {
     const champions = this.#champions.ensure();
-    const { facts, touched } = champions;
     const stats = this.#stats();
-    const positives = matcher.positiveAtoms;
-    const idfs = new Float64Array(matcher.atoms.length).fill(1);
-    const estimates: AtomEstimate[] = [];
-    for (let a = 0; a < positives; a++) {
-      const e = estimateAtom(matcher.atoms[a]!, champions.index, stats.rows, MAX_PREFIX_EXPANSIONS);
-      idfs[a] = bm25Idf(stats.rows, e.hits);
-      estimates.push(e);
-    }
-    const negated = matcher.atoms.length > positives;
+    const plan = championCandidates(champions, matcher, filters, stats.rows);
     const rescore = (row: EntryRow): number | null => {
       const m = matcher.match(columnsOf(row));
-      return m ? bm25Score(m.freqs, idfs, m.length, stats.avgLength) : null;
+      return m ? bm25Score(m.freqs, plan.idfs, m.length, stats.avgLength) : null;
     };
-    // Candidates with their bound; `exact` when every atom's list gives the entry's exact saturation.
-    const seen = new Set<number>();
-    const candidates: { seq: number; bound: number; exact: boolean }[] = [];
-    for (const e of estimates) {
-      for (const seq of e.known.keys()) {
-        if (seen.has(seq)) continue;
-        seen.add(seq);
-        if (!facts.passes(seq, filters)) continue;
-        let bound = 0;
-        let exact = !negated && !touched.has(seq);
-        estimates.forEach((x, a) => {
-          const v = x.known.get(seq);
-          bound += idfs[a]! * (v ?? x.floor);
-          if (v === undefined || !x.exact) exact = false;
-        });
-        candidates.push({ seq, bound, exact });
-      }
-    }
-    const bounded = estimates.every((e) => e.bounded);
-    candidates.sort((x, y) => y.bound - x.bound || x.seq - y.seq);
     const need = opts.offset + opts.limit;
-    const want = need + BLEND_MARGIN;
-    const found: TextScored[] = [];
-    // The `want`-th best text score so far: a candidate whose bound cannot beat it is not worth reading.
-    const threshold = () => (found.length < want ? -1 : found[want - 1]!.text);
-    const insert = (t: TextScored) => {
-      let at = found.length;
-      while (at > 0 && found[at - 1]!.text < t.text) at--;
-      found.splice(at, 0, t);
-    };
-    // Without bounds (prefixes) nothing tells when to stop: read a few pages' worth, best estimate first.
-    const budget = bounded
-      ? this.#tuning.candidates
-      : Math.min(this.#tuning.candidates, Math.max(3 * want, 48));
-    let pending: number[] = [];
-    let read = 0;
-    const flush = () => {
-      for (const row of this.#rowsBySeq(pending)) {
+    const scan = new CandidateScan<EntryRow>(plan, need + BLEND_MARGIN, this.#tuning.candidates);
+    for (let batch = scan.next(FETCH_BATCH); batch; batch = scan.next(FETCH_BATCH)) {
+      for (const row of this.#rowsBySeq(batch)) {
         const text = rescore(row);
-        if (text !== null) insert({ seq: row.seq, text, row });
+        if (text !== null) scan.add({ seq: row.seq, text, row });
       }
-      read += pending.length;
-      pending = [];
-    };
-    for (const c of candidates) {
-      if (bounded && c.bound <= threshold()) break;
-      if (c.exact) insert({ seq: c.seq, text: c.bound });
-      else {
-        pending.push(c.seq);
-        if (pending.length >= FETCH_BATCH) flush();
-      }
-      if (read + pending.length >= budget) break;
     }
-    if (pending.length > 0) flush();
-    const sample = this.#sample(probe, filters, facts);
-    if (found.length < need && sample.total > found.length) return undefined;
-    const { ranked, rows } = this.#blendTop(found, need, rescore);
+    const sample = await this.#sample(probe, filters, champions.facts);
+    if (scan.found.length < need && sample.total > scan.found.length) return undefined;
+    const { ranked, rows } = await this.#blendTop(scan.found, need, rescore);
     // The order comes from candidates, not from every match: approximate even when the sample counted all.
     return {
       ranked,
-      total: Math.max(sample.total, found.length),
+      total: Math.max(sample.total, scan.found.length),
       facets: sample.facets,
       approximate: true,
       rows,
     };
   }
 
-  /**
-   * Estimates the matches passing the filters, and their facets, from `sampleSize` consecutive matches (in
-   * key order) starting at a position derived from the query: key gaps are assumed evenly spread, so matches
-   * per key in the sampled span scale to the whole key range.
-   */
-  #sample(
-    match: string,
-    filters: ResolvedFilters,
-    facts: EntryFacts,
-  ): { total: number; facets: SearchFacets; approximate: boolean } {
-    const size = this.#tuning.sampleSize;
+  /** `total` and the facets of a query with many matches, from a sample of them (champion-plan.ts). */
+  #sample(match: string, filters: ResolvedFilters, facts: EntryFacts): Promise<MatchEstimate> {
     // Two subqueries: SQLite answers a lone min() or max() from the key's b-tree, but scans for both at once.
     const range = this.#stmt(
       'select (select min(seq) from kb_entries) as lo, (select max(seq) from kb_entries) as hi',
     ).get() as { lo: number | null; hi: number | null };
-    if (range.lo === null || range.hi === null) return { total: 0, facets: EMPTY_FACETS, approximate: false };
-    const width = range.hi - range.lo + 1;
-    const start = range.lo + (fnv1a(match) % width);
-    const select = (bound: string) =>
-      this.#stmt(`select rowid from kb_fts where kb_fts match ? and rowid ${bound} ? limit ?`).pluck();
-    const first = select('>=').all(match, BigInt(start), size) as number[];
-    let sampled = first;
-    let span: number;
-    let exhausted = false;
-    if (first.length < size) {
-      const second = select('<').all(match, BigInt(start), size - first.length) as number[];
-      sampled = first.concat(second);
-      if (second.length < size - first.length) exhausted = true;
-      span = range.hi - start + 1 + (second.length > 0 ? second[second.length - 1]! - range.lo + 1 : 0);
-    } else {
-      span = first[first.length - 1]! - start + 1;
-    }
-    const counter = new FacetCounter();
-    for (const seq of sampled) if (facts.passes(seq, filters)) facts.count(seq, counter);
-    if (exhausted) return { total: counter.entries, facets: counter.facets(), approximate: false };
-    const total = Math.round((counter.entries * width) / Math.max(1, span));
-    return { total, facets: counter.scaledFacets(total), approximate: true };
+    const read: SampleReader = (bound, start, limit) =>
+      this.#stmt(`select rowid from kb_fts where kb_fts match ? and rowid ${bound} ? limit ?`)
+        .pluck()
+        .all(match, BigInt(start), limit) as number[];
+    return estimateMatches(range, match, this.#tuning.sampleSize, read, facts, filters);
   }
 
   #rowsBySeq(seqs: readonly number[]): EntryRow[] {

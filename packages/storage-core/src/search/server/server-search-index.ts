@@ -8,18 +8,29 @@ import type { KBEntry } from '../../kb/kb-types.js';
 import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
 import type { Migration } from '../../migration/migration-types.js';
 import { bm25Idf, bm25Score } from '../bm25.js';
+import {
+  BLEND_MARGIN,
+  blendTop,
+  CandidateScan,
+  championCandidates,
+  type EntryCounters,
+  estimateMatches,
+  type MatchEstimate,
+  matchBound,
+} from '../champion-plan.js';
 import { DocumentMatcher } from '../document-matcher.js';
 import { FacetCounter } from '../facet-counter.js';
 import { parseQuery } from '../query-parser.js';
 import { type ParsedQuery, type QueryAtom, renderQuery } from '../query-types.js';
 import { hasFilters, passesFilters, type ResolvedFilters, resolveFilters } from '../search-filters.js';
 import type { SearchIndex } from '../search-index.js';
-import { rankRows, type ScoredRow } from '../search-ranking.js';
+import { popularityCeiling, rankRows, type ScoredRow } from '../search-ranking.js';
 import { bestTitles, searchResult } from '../search-result.js';
 import type { SearchCorrection, SearchFacets, SearchResponse, SearchResult } from '../search-types.js';
 import { applyCorrection, MIN_CORRECTABLE_LENGTH, RARE_WORD_DF, SpellCorrector } from '../spell-corrector.js';
 import { hasDigit, tokenize } from '../tokenizer.js';
 import { PositionScorer } from './position-scorer.js';
+import { ServerChampionCache } from './server-champion-cache.js';
 import type { IndexedDocument, TextBackend } from './text-backend.js';
 
 /** Queries matching at most this many entries are checked and ranked exactly, every match read. */
@@ -34,6 +45,16 @@ export const MAX_VOCABULARY_TERM = 100;
 const CACHE_TTL_MS = 30_000;
 const VOCABULARY_TTL_MS = 30_000;
 const CHUNK = 500;
+/** Entries kept per term in the champion lists (as the SQLite engine). */
+const LIST_SIZE = 400;
+/** Most candidate rows read and scored for one query answered from champion lists. */
+const CHAMPION_READS = 300;
+/** Candidate rows read per round trip. */
+const FETCH_BATCH = 32;
+/** Matches sampled to estimate `total` and the facets of a query answered from champion lists. */
+const SAMPLE_SIZE = 250;
+/** Deepest page (offset + limit) answered from champion candidates; deeper pages use the native ranking. */
+const DEEPEST_PAGE = 100;
 
 const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
 
@@ -113,6 +134,35 @@ interface Scored {
   text: number;
 }
 
+function entryCounters(e: EntryCounters): EntryCounters {
+  return {
+    usageCount: e.usageCount,
+    successCount: e.successCount,
+    failureCount: e.failureCount,
+    updatedAt: e.updatedAt,
+  };
+}
+
+/**
+ * Matches of the positive clauses if words occurred independently of each other: per clause the chance that
+ * any of its atoms occurs (a phrase counted as its rarest word), multiplied over clauses. An estimate for
+ * backends that cannot sample their matches cheaply; the response says it is approximate.
+ */
+function independentEstimate(parsed: ParsedQuery, df: ReadonlyMap<string, number>, rows: number): number {
+  if (rows <= 0) return 0;
+  let share = 1;
+  for (const clause of parsed.clauses) {
+    if (clause.negated) continue;
+    let none = 1;
+    for (const atom of clause.atoms) {
+      const held = Math.min(...atom.terms.map((t) => df.get(t) ?? rows));
+      none *= 1 - Math.min(1, held / rows);
+    }
+    share *= 1 - none;
+  }
+  return Math.round(rows * share);
+}
+
 /** What filtering, facets and ranking need of an entry: no text. */
 interface Facts {
   seq: number;
@@ -149,6 +199,7 @@ export class ServerSearchIndex implements SearchIndex {
   readonly #typoCorrection: boolean;
   #stats: { at: number; rows: number; avgLength: number } | undefined;
   #vocabulary: { at: number; corrector: SpellCorrector } | undefined;
+  readonly #champions: ServerChampionCache;
 
   constructor(
     adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction'>,
@@ -162,6 +213,7 @@ export class ServerSearchIndex implements SearchIndex {
     this.#weights = [w.title, w.problem, w.solution, w.tags, w.category];
     this.#usageWeight = config.performance.indexing.usageWeight;
     this.#typoCorrection = config.performance.indexing.typoCorrection;
+    this.#champions = new ServerChampionCache(this.#weights, LIST_SIZE);
   }
 
   #stale(): void {
@@ -187,6 +239,7 @@ export class ServerSearchIndex implements SearchIndex {
     const seq = (await this.#seqsOf(trx, [entry.id])).get(entry.id);
     if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
     await this.#backend.write(trx, [indexedDocument(seq, entry)]);
+    this.#champions.touch(seq);
     const deltas = new Map<string, number>();
     for (const t of distinctTerms(entry)) deltas.set(t, 1);
     if (previous) for (const t of distinctTerms(previous)) deltas.set(t, (deltas.get(t) ?? 0) - 1);
@@ -204,6 +257,7 @@ export class ServerSearchIndex implements SearchIndex {
       const documents = entries.slice(i, i + CHUNK).map((entry) => {
         const seq = seqs.get(entry.id);
         if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
+        this.#champions.touch(seq);
         for (const t of distinctTerms(entry)) deltas.set(t, (deltas.get(t) ?? 0) + 1);
         return indexedDocument(seq, entry);
       });
@@ -215,8 +269,11 @@ export class ServerSearchIndex implements SearchIndex {
 
   async remove(trx: Transaction<any>, entry: KBEntry): Promise<void> {
     const seq = (await this.#seqsOf(trx, [entry.id])).get(entry.id);
-    if (seq !== undefined) await trx.deleteFrom('kb_search').where('seq', '=', seq).execute();
-    else {
+    if (seq !== undefined) {
+      await trx.deleteFrom('kb_search').where('seq', '=', seq).execute();
+      this.#champions.touch(seq);
+    } else {
+      this.#champions.markStale();
       // Called after the row was deleted: the index row goes by the foreign key's cascade, or here by orphan.
       await trx
         .deleteFrom('kb_search')
@@ -273,6 +330,7 @@ export class ServerSearchIndex implements SearchIndex {
     await this.#adjust(trx, df);
     this.#stale();
     this.#vocabulary = undefined;
+    this.#champions.markStale();
   }
 
   // ─── Maintenance ──────────────────────────────────────────────────────────────────────────────────
@@ -365,7 +423,10 @@ export class ServerSearchIndex implements SearchIndex {
         if (filters.impossible)
           plan = { ranked: [], rows: new Map(), total: 0, facets: EMPTY_FACETS, approximate: false };
         else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
-        else plan = await this.#matching(trx, parsed, matcher, filters, opts, df);
+        else
+          plan =
+            (await this.#fromChampions(trx, parsed, matcher, filters, opts, df)) ??
+            (await this.#matching(trx, parsed, matcher, filters, opts, df));
         const response: SearchResponse = {
           results: await this.#page(trx, plan.ranked, plan.rows, matcher, opts, !words),
           total: plan.total,
@@ -552,7 +613,7 @@ export class ServerSearchIndex implements SearchIndex {
       return { ranked, rows: scored, total: ranked.length, facets: counter.facets(), approximate };
     // Without filters, single-word clauses bound the total from the vocabulary for free (the smallest
     // clause's entries); counting the matches of common words would read every one of them.
-    const bound = hasFilters(filters) ? undefined : this.#clauseBound(parsed, known);
+    const bound = hasFilters(filters) ? undefined : matchBound(parsed, (t) => known.get(t));
     const total = Math.max(
       ranked.length,
       bound ?? (await this.#backend.count(db, parsed, filters, COUNT_CAP)),
@@ -561,25 +622,112 @@ export class ServerSearchIndex implements SearchIndex {
   }
 
   /**
-   * An upper bound on the matches from the vocabulary: the smallest positive clause's summed entry counts,
-   * when every atom of that clause is a single word (phrases and prefixes are not in the vocabulary).
+   * Queries of common words (more than EXACT_LIMIT matches by the vocabulary's counts), ranked by relevance
+   * on a shallow page: from champion candidates, as the SQLite engine does (champion-plan.ts), so no native
+   * ranking over thousands of matches. Every candidate is re-read, re-filtered and re-matched. `total` and
+   * the facets come from a sample of the matches in key order where the backend can read one (else from the
+   * vocabulary's bound). Undefined when the plan does not apply or the candidates cannot fill the page
+   * although more matches exist: the caller then uses the native plan.
    */
-  #clauseBound(parsed: ParsedQuery, known: ReadonlyMap<string, number>): number | undefined {
-    let best: number | undefined;
-    for (const clause of parsed.clauses) {
-      if (clause.negated) continue;
-      let sum = 0;
-      for (const atom of clause.atoms) {
-        const df = atom.terms.length === 1 && !atom.prefix ? known.get(atom.terms[0]!) : undefined;
-        if (df === undefined) {
-          sum = Number.NaN;
-          break;
-        }
-        sum += df;
+  async #fromChampions(
+    db: Kysely<any>,
+    parsed: ParsedQuery,
+    matcher: DocumentMatcher,
+    filters: ResolvedFilters,
+    opts: ValidSearchOptions,
+    known: Map<string, number>,
+  ) {
+    const need = opts.offset + opts.limit;
+    if (opts.sortBy !== 'relevance' || need > DEEPEST_PAGE) return undefined;
+    const words = parsed.clauses.flatMap((c) => (c.negated ? [] : c.atoms.flatMap((a) => a.terms)));
+    const df = await this.#termDf(db, words, known);
+    const bound = matchBound(parsed, (t) => df.get(t));
+    if (bound === undefined || bound <= EXACT_LIMIT) return undefined;
+    const stats = await this.#corpusStats(db);
+    const champions = await this.#champions.ensure(db, async () => stats.avgLength);
+    const plan = championCandidates(champions, matcher, filters, stats.rows);
+    const rescore = (entry: KBEntry): number | null => {
+      if (!passesFilters(entry, filters)) return null;
+      const m = matcher.match(columnsOf(entry));
+      return m ? bm25Score(m.freqs, plan.idfs, m.length, stats.avgLength) : null;
+    };
+    const scan = new CandidateScan<KBEntry>(plan, need + BLEND_MARGIN, CHAMPION_READS);
+    for (let batch = scan.next(FETCH_BATCH); batch; batch = scan.next(FETCH_BATCH)) {
+      for (const row of await this.#rows(db, batch)) {
+        const entry = rowToEntry(row);
+        const text = rescore(entry);
+        if (text !== null) scan.add({ seq: Number(row.seq), text, row: entry });
       }
-      if (!Number.isNaN(sum)) best = best === undefined ? sum : Math.min(best, sum);
     }
-    return best;
+    const sample = this.#backend.sample;
+    let estimate: MatchEstimate;
+    if (sample) {
+      const range = await db
+        .selectFrom('kb_entries')
+        .select((eb) => [eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')])
+        .executeTakeFirstOrThrow();
+      estimate = await estimateMatches(
+        { lo: range.lo === null ? null : Number(range.lo), hi: range.hi === null ? null : Number(range.hi) },
+        renderQuery(parsed),
+        SAMPLE_SIZE,
+        (op, start, limit) => sample.call(this.#backend, db, parsed, op, start, limit),
+        champions.facts,
+        filters,
+      );
+    } else {
+      const counter = new FacetCounter();
+      for (const f of scan.found) champions.facts.count(f.seq, counter);
+      const total = Math.max(scan.found.length, independentEstimate(parsed, df, stats.rows));
+      estimate = { total, facets: counter.scaledFacets(total), approximate: true };
+    }
+    if (scan.found.length < need && estimate.total > scan.found.length) return undefined;
+    // Candidates taken from the lists without a read may have been changed by another process since the
+    // lists were refreshed: those that can reach the page are read, so the blend re-filters and re-scores
+    // them (deleted ones drop out); further down, counters are read with the filter facts and re-filtered.
+    const unread = scan.found.slice(0, need + BLEND_MARGIN).filter((f) => f.row === undefined);
+    const fetched = new Map(
+      (
+        await this.#rows(
+          db,
+          unread.map((f) => f.seq),
+        )
+      ).map((row) => [Number(row.seq), rowToEntry(row)]),
+    );
+    for (const f of unread) {
+      const entry = fetched.get(f.seq);
+      if (entry) f.row = entry;
+    }
+    const { ranked, rows } = await blendTop(scan.found, need, {
+      ceiling: await this.#popularityCeiling(db),
+      usageWeight: this.#usageWeight,
+      counters: async (seqs) =>
+        new Map(
+          (await this.#facts(db, seqs))
+            .filter((f) => passesFilters(f, filters))
+            .map((f) => [f.seq, entryCounters(f)]),
+        ),
+      countersOf: entryCounters,
+      rescore,
+    });
+    const scored = new Map<number, Scored>();
+    for (const [seq, entry] of rows) scored.set(seq, { entry, text: 0 });
+    return {
+      ranked,
+      rows: scored,
+      total: Math.max(estimate.total, scan.found.length),
+      facets: estimate.facets,
+      // The order comes from candidates, not from every match: approximate even when the sample counted all.
+      approximate: true,
+    };
+  }
+
+  /** The bound of any entry's popularity (search-ranking.ts), from the largest use count: one index step. */
+  async #popularityCeiling(db: Kysely<any>): Promise<number> {
+    const row = await db
+      .selectFrom('kb_entries')
+      .select((eb) => eb.fn.max('usage_count').as('uses'))
+      .executeTakeFirstOrThrow();
+    return popularityCeiling(row.uses === null ? null : Number(row.uses));
   }
 
   /** No words: a listing of the entries passing the filters (and no negated clause), by popularity or key. */

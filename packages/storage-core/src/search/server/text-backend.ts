@@ -44,6 +44,18 @@ export interface TextBackend {
     seqs: readonly number[],
     wanted: { terms: readonly string[]; prefixes: readonly string[] },
   ): Promise<Map<number, DocumentTerms>>;
+  /**
+   * Entries matching the positive part of `query` with keys from `start` on (`>=`) or below it (`<`),
+   * ascending, at most `limit`: a sample for estimating totals and facets, read in key order without
+   * ranking. Optional: without it the engine bounds the total from the vocabulary.
+   */
+  sample?(
+    db: Kysely<any>,
+    query: ParsedQuery,
+    bound: '>=' | '<',
+    start: number,
+    limit: number,
+  ): Promise<number[]>;
   /** A query can only be run natively when it has a positive clause this backend can express. */
   canMatch(query: ParsedQuery): boolean;
 }
