@@ -156,6 +156,21 @@ export class ChampionIndex {
 
   /** Terms starting with `prefix`, most frequent first, at most `limit`. */
   termsWithPrefix(prefix: string, limit: number): string[] {
+    const found: string[] = [];
+    this.#forPrefix(prefix, (term) => found.push(term));
+    return found.sort((a, b) => this.df(b) - this.df(a) || (a < b ? -1 : 1)).slice(0, limit);
+  }
+
+  /** Entries holding any term starting with `prefix`, summed over the terms: an upper bound. */
+  prefixDf(prefix: string): number {
+    let sum = 0;
+    this.#forPrefix(prefix, (term) => {
+      sum += this.df(term);
+    });
+    return sum;
+  }
+
+  #forPrefix(prefix: string, visit: (term: string) => void): void {
     if (!this.#sortedTerms) this.#sortedTerms = [...this.#terms.keys()].sort();
     const terms = this.#sortedTerms;
     let lo = 0;
@@ -165,9 +180,7 @@ export class ChampionIndex {
       if (terms[mid]! < prefix) lo = mid + 1;
       else hi = mid;
     }
-    const found: string[] = [];
-    for (let i = lo; i < terms.length && terms[i]!.startsWith(prefix); i++) found.push(terms[i]!);
-    return found.sort((a, b) => this.df(b) - this.df(a) || (a < b ? -1 : 1)).slice(0, limit);
+    for (let i = lo; i < terms.length && terms[i]!.startsWith(prefix); i++) visit(terms[i]!);
   }
 
   /** Every term with its document frequency. */

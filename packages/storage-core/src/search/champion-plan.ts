@@ -213,24 +213,25 @@ export async function blendTop<R>(
 
 /**
  * An upper bound on the entries a query matches, from document frequencies: the smallest positive clause's
- * summed atom bounds (a phrase: its rarest word; a prefix: undefined, its expansions are not summed here).
- * Undefined when no clause can be bounded.
+ * summed atom bounds (a phrase: its rarest word; a prefix: the summed frequencies of its expansions, when
+ * `prefixDf` can tell them). Undefined when no clause can be bounded.
  */
 export function matchBound(
   parsed: ParsedQuery,
   df: (term: string) => number | undefined,
+  prefixDf?: (prefix: string) => number,
 ): number | undefined {
   let best: number | undefined;
   for (const clause of parsed.clauses) {
     if (clause.negated) continue;
     let sum = 0;
     for (const atom of clause.atoms) {
-      if (atom.prefix) {
-        sum = Number.NaN;
-        break;
-      }
       let rarest = Number.POSITIVE_INFINITY;
-      for (const term of atom.terms) rarest = Math.min(rarest, df(term) ?? Number.NaN);
+      atom.terms.forEach((term, i) => {
+        const held =
+          atom.prefix && i === atom.terms.length - 1 ? (prefixDf ? prefixDf(term) : undefined) : df(term);
+        rarest = Math.min(rarest, held ?? Number.NaN);
+      });
       sum += rarest;
     }
     if (!Number.isNaN(sum) && Number.isFinite(sum)) best = best === undefined ? sum : Math.min(best, sum);
@@ -238,7 +239,8 @@ export function matchBound(
   return best;
 }
 
-function fnv1a(text: string): number {
+/** A stable 32-bit hash of the query text: where its sample starts. */
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

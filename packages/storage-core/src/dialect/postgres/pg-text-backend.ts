@@ -183,21 +183,15 @@ export class PgTextBackend implements TextBackend {
     return rows.map((r) => Number(r.seq));
   }
 
-  async sample(
-    db: Kysely<any>,
-    query: ParsedQuery,
-    bound: '>=' | '<',
-    start: number,
-    limit: number,
-  ): Promise<number[]> {
+  async sample(db: Kysely<any>, query: ParsedQuery, from: number, to: number): Promise<number[]> {
     const text = tsqueryText(query);
     if (text === undefined) throw new Error('the query has no positive clause');
     // ts_match_vq is the function behind @@, which the GIN operator class does not cover: the planner walks
-    // the primary key from `start` and tests each row, stopping after `limit` matches. For the common words
-    // this is used for, that reads a few hundred rows instead of building a bitmap of every match.
+    // the primary key over the window and tests each row (about a microsecond each), instead of building a
+    // bitmap of every match of common words.
     const { rows } = await sql<{ seq: number }>`select s.seq from kb_search s
-      where s.seq ${sql.raw(bound)} ${start} and ts_match_vq(s.tsv, cast(${text} as tsquery))
-      order by s.seq limit ${limit}`.execute(db);
+      where s.seq >= ${from} and s.seq < ${to} and ts_match_vq(s.tsv, cast(${text} as tsquery))
+      order by s.seq`.execute(db);
     return rows.map((r) => Number(r.seq));
   }
 

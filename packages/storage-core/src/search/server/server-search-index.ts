@@ -14,11 +14,12 @@ import {
   CandidateScan,
   championCandidates,
   type EntryCounters,
-  estimateMatches,
+  fnv1a,
   type MatchEstimate,
   matchBound,
 } from '../champion-plan.js';
 import { DocumentMatcher } from '../document-matcher.js';
+import type { EntryFacts } from '../entry-facts.js';
 import { FacetCounter } from '../facet-counter.js';
 import { parseQuery } from '../query-parser.js';
 import { type ParsedQuery, type QueryAtom, renderQuery } from '../query-types.js';
@@ -49,10 +50,12 @@ const CHUNK = 500;
 const LIST_SIZE = 400;
 /** Most candidate rows read and scored for one query answered from champion lists. */
 const CHAMPION_READS = 300;
-/** Candidate rows read per round trip. */
-const FETCH_BATCH = 32;
+/** Candidate rows read per round trip (a round trip costs about as much as reading 32 more rows). */
+const FETCH_BATCH = 64;
 /** Matches sampled to estimate `total` and the facets of a query answered from champion lists. */
-const SAMPLE_SIZE = 250;
+const SAMPLE_SIZE = 150;
+/** Most keys a sample window spans (PostgreSQL tests each row in it: about a microsecond per row). */
+const SAMPLE_WINDOW = 3_000;
 /** Deepest page (offset + limit) answered from champion candidates; deeper pages use the native ranking. */
 const DEEPEST_PAGE = 100;
 
@@ -143,26 +146,6 @@ function entryCounters(e: EntryCounters): EntryCounters {
   };
 }
 
-/**
- * Matches of the positive clauses if words occurred independently of each other: per clause the chance that
- * any of its atoms occurs (a phrase counted as its rarest word), multiplied over clauses. An estimate for
- * backends that cannot sample their matches cheaply; the response says it is approximate.
- */
-function independentEstimate(parsed: ParsedQuery, df: ReadonlyMap<string, number>, rows: number): number {
-  if (rows <= 0) return 0;
-  let share = 1;
-  for (const clause of parsed.clauses) {
-    if (clause.negated) continue;
-    let none = 1;
-    for (const atom of clause.atoms) {
-      const held = Math.min(...atom.terms.map((t) => df.get(t) ?? rows));
-      none *= 1 - Math.min(1, held / rows);
-    }
-    share *= 1 - none;
-  }
-  return Math.round(rows * share);
-}
-
 /** What filtering, facets and ranking need of an entry: no text. */
 interface Facts {
   seq: number;
@@ -181,10 +164,14 @@ interface Facts {
  * finds candidates (a superset of the matches); every candidate is checked against the query and scored in
  * JavaScript with the same tokenizer, query semantics and BM25 (FTS5's formula, column weights from the
  * config) as the SQLite engine, so the three dialects agree on what matches and, for queries matching up to
- * EXACT_LIMIT entries, on the order. Above that, the strongest CANDIDATES by the native rank (`ts_rank_cd`,
- * FULLTEXT relevance) among a bounded pool of matches are re-ranked and the response says
- * `approximate: true`: the cost stays bounded however common the words are, at the price of missing a
- * strong match that is not among the ranked pool (the SQLite engine's champion lists do better here).
+ * EXACT_LIMIT entries, on the order.
+ *
+ * Queries of common words (more than EXACT_LIMIT matches by the vocabulary's counts), ranked by relevance on
+ * a shallow page, are answered from champion lists by the plan the SQLite engine uses (champion-plan.ts),
+ * with lists kept per process by ServerChampionCache; totals and facets come from a key-ordered sample of
+ * the matches where the backend can read one. Everything else above EXACT_LIMIT — prefix-only queries,
+ * other sort orders, deep pages — re-ranks the strongest CANDIDATES by the native rank (`ts_rank_cd`,
+ * FULLTEXT relevance) among a bounded pool of matches. Both say `approximate: true`.
  *
  * Corrections use the shared SpellCorrector over the `kb_search_terms` vocabulary (term → entries holding
  * it), kept current in the write's transaction, so a typo gets the same correction on every dialect.
@@ -491,6 +478,10 @@ export class ServerSearchIndex implements SearchIndex {
     return out;
   }
 
+  #avgLength(db: Kysely<any>): () => Promise<number> {
+    return async () => (await this.#corpusStats(db)).avgLength;
+  }
+
   async #corpusStats(db: Kysely<any>): Promise<{ rows: number; avgLength: number }> {
     const now = Date.now();
     if (this.#stats && now - this.#stats.at < CACHE_TTL_MS) return this.#stats;
@@ -639,12 +630,21 @@ export class ServerSearchIndex implements SearchIndex {
   ) {
     const need = opts.offset + opts.limit;
     if (opts.sortBy !== 'relevance' || need > DEEPEST_PAGE) return undefined;
-    const words = parsed.clauses.flatMap((c) => (c.negated ? [] : c.atoms.flatMap((a) => a.terms)));
+    const words = parsed.clauses.flatMap((c) =>
+      c.negated ? [] : c.atoms.flatMap((a) => (a.prefix ? a.terms.slice(0, -1) : a.terms)),
+    );
     const df = await this.#termDf(db, words, known);
-    const bound = matchBound(parsed, (t) => df.get(t));
-    if (bound === undefined || bound <= EXACT_LIMIT) return undefined;
     const stats = await this.#corpusStats(db);
-    const champions = await this.#champions.ensure(db, async () => stats.avgLength);
+    const avgLength = this.#avgLength(db);
+    // Prefixes are bounded by the lists' vocabulary once it is loaded; they never trigger the build.
+    const loaded = this.#champions.isLoaded ? await this.#champions.ensure(db, avgLength) : undefined;
+    const bound = matchBound(
+      parsed,
+      (t) => df.get(t),
+      loaded ? (prefix) => loaded.index.prefixDf(prefix) : undefined,
+    );
+    if (bound === undefined || bound <= EXACT_LIMIT) return undefined;
+    const champions = loaded ?? (await this.#champions.ensure(db, avgLength));
     const plan = championCandidates(champions, matcher, filters, stats.rows);
     const rescore = (entry: KBEntry): number | null => {
       if (!passesFilters(entry, filters)) return null;
@@ -659,27 +659,9 @@ export class ServerSearchIndex implements SearchIndex {
         if (text !== null) scan.add({ seq: Number(row.seq), text, row: entry });
       }
     }
-    const sample = this.#backend.sample;
-    let estimate: MatchEstimate;
-    if (sample) {
-      const range = await db
-        .selectFrom('kb_entries')
-        .select((eb) => [eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')])
-        .executeTakeFirstOrThrow();
-      estimate = await estimateMatches(
-        { lo: range.lo === null ? null : Number(range.lo), hi: range.hi === null ? null : Number(range.hi) },
-        renderQuery(parsed),
-        SAMPLE_SIZE,
-        (op, start, limit) => sample.call(this.#backend, db, parsed, op, start, limit),
-        champions.facts,
-        filters,
-      );
-    } else {
-      const counter = new FacetCounter();
-      for (const f of scan.found) champions.facts.count(f.seq, counter);
-      const total = Math.max(scan.found.length, independentEstimate(parsed, df, stats.rows));
-      estimate = { total, facets: counter.scaledFacets(total), approximate: true };
-    }
+    const estimate = this.#backend.sample
+      ? await this.#sampled(db, parsed, bound, champions.facts, filters)
+      : this.#independent(parsed, df, stats.rows, scan.found, champions.facts);
     if (scan.found.length < need && estimate.total > scan.found.length) return undefined;
     // Candidates taken from the lists without a read may have been changed by another process since the
     // lists were refreshed: those that can reach the page are read, so the blend re-filters and re-scores
@@ -719,6 +701,67 @@ export class ServerSearchIndex implements SearchIndex {
       // The order comes from candidates, not from every match: approximate even when the sample counted all.
       approximate: true,
     };
+  }
+
+  /**
+   * `total` and the facets from the matches in a window of consecutive keys starting at a position derived
+   * from the query (the same query gives the same estimate), wide enough to hold about SAMPLE_SIZE matches
+   * by the vocabulary's bound and at most SAMPLE_WINDOW keys; matches per key scale to the whole key range.
+   * Exact when the window covers every key.
+   */
+  async #sampled(
+    db: Kysely<any>,
+    parsed: ParsedQuery,
+    bound: number,
+    facts: EntryFacts,
+    filters: ResolvedFilters,
+  ): Promise<MatchEstimate> {
+    const range = await db
+      .selectFrom('kb_entries')
+      .select((eb) => [eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')])
+      .executeTakeFirstOrThrow();
+    if (range.lo === null || range.hi === null) return { total: 0, facets: EMPTY_FACETS, approximate: false };
+    const lo = Number(range.lo);
+    const hi = Number(range.hi);
+    const width = hi - lo + 1;
+    const window = Math.min(width, SAMPLE_WINDOW, Math.ceil((SAMPLE_SIZE * width) / Math.max(1, bound)));
+    const start = lo + (fnv1a(renderQuery(parsed)) % width);
+    const end = start + window;
+    const seqs = await this.#backend.sample!(db, parsed, start, Math.min(end, hi + 1));
+    if (end > hi + 1) seqs.push(...(await this.#backend.sample!(db, parsed, lo, lo + (end - hi - 1))));
+    const counter = new FacetCounter();
+    for (const seq of seqs) if (facts.passes(seq, filters)) facts.count(seq, counter);
+    if (window >= width) return { total: counter.entries, facets: counter.facets(), approximate: false };
+    const total = Math.round((counter.entries * width) / window);
+    return { total, facets: counter.scaledFacets(total), approximate: true };
+  }
+
+  /**
+   * Without a sample: `total` as if words occurred independently of each other (per clause the chance that
+   * any of its atoms occurs, a phrase counted as its rarest word, multiplied over clauses), the facets
+   * scaled from the candidates found.
+   */
+  #independent(
+    parsed: ParsedQuery,
+    df: ReadonlyMap<string, number>,
+    rows: number,
+    found: readonly { seq: number }[],
+    facts: EntryFacts,
+  ): MatchEstimate {
+    let share = rows > 0 ? 1 : 0;
+    for (const clause of parsed.clauses) {
+      if (clause.negated) continue;
+      let none = 1;
+      for (const atom of clause.atoms) {
+        const held = Math.min(...atom.terms.map((t) => df.get(t) ?? rows));
+        none *= 1 - Math.min(1, held / rows);
+      }
+      share *= 1 - none;
+    }
+    const counter = new FacetCounter();
+    for (const f of found) facts.count(f.seq, counter);
+    const total = Math.max(found.length, Math.round(rows * share));
+    return { total, facets: counter.scaledFacets(total), approximate: true };
   }
 
   /** The bound of any entry's popularity (search-ranking.ts), from the largest use count: one index step. */
@@ -788,6 +831,8 @@ export class ServerSearchIndex implements SearchIndex {
   // ─── Spelling ─────────────────────────────────────────────────────────────────────────────────────
 
   async #corrector(db: Kysely<any>): Promise<SpellCorrector> {
+    // Once the champion lists are loaded their vocabulary is current (within a refresh) and in memory.
+    if (this.#champions.isLoaded) return (await this.#champions.ensure(db, this.#avgLength(db))).corrector;
     const now = Date.now();
     if (this.#vocabulary && now - this.#vocabulary.at < VOCABULARY_TTL_MS) return this.#vocabulary.corrector;
     const rows = await db.selectFrom('kb_search_terms').select(['term', 'df']).where('df', '>', 0).execute();

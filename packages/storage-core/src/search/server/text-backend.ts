@@ -45,17 +45,10 @@ export interface TextBackend {
     wanted: { terms: readonly string[]; prefixes: readonly string[] },
   ): Promise<Map<number, DocumentTerms>>;
   /**
-   * Entries matching the positive part of `query` with keys from `start` on (`>=`) or below it (`<`),
-   * ascending, at most `limit`: a sample for estimating totals and facets, read in key order without
-   * ranking. Optional: without it the engine bounds the total from the vocabulary.
+   * Entries matching `query` with keys in [from, to), ascending: a sample for estimating totals and facets,
+   * read without ranking. Optional: without it the engine estimates from the vocabulary.
    */
-  sample?(
-    db: Kysely<any>,
-    query: ParsedQuery,
-    bound: '>=' | '<',
-    start: number,
-    limit: number,
-  ): Promise<number[]>;
+  sample?(db: Kysely<any>, query: ParsedQuery, from: number, to: number): Promise<number[]>;
   /** A query can only be run natively when it has a positive clause this backend can express. */
   canMatch(query: ParsedQuery): boolean;
 }
