@@ -37,7 +37,7 @@ export {
 } from './plugin/backup-plugin.js';
 export type { RepositoryOptions } from './repository/repository.js';
 export { Repository } from './repository/repository.js';
-export type { CheckResult } from './restore/restore-checks.js';
+export type { CheckResult, IntegrityLevel } from './restore/restore-checks.js';
 export type { RetentionDecision, RetentionPolicy, RetentionTier } from './retention/retention-policy.js';
 export { applyRetention, DEFAULT_RETENTION } from './retention/retention-policy.js';
 export type { SchedulerOptions, SchedulerRun, TierSchedule } from './scheduler/backup-scheduler.js';

@@ -6,6 +6,11 @@ export interface RepositoryKeys {
   readonly encryption: Buffer | undefined;
   /** HMAC-SHA256 key that addresses chunks (their ids), so ids reveal nothing of the content. */
   readonly id: Buffer;
+  /**
+   * HMAC-SHA256 key of integrity records (`checked/<id>`): that a test restore of a backup's image passed
+   * integrity_check, so a restore proven bit-identical to it need not repeat it.
+   */
+  readonly record: Buffer;
 }
 
 function subkey(master: Buffer, purpose: string, repositoryId: string): Buffer {
@@ -18,6 +23,7 @@ export function deriveRepositoryKeys(master: Buffer, repositoryId: string): Repo
   return {
     encryption: subkey(master, 'encryption', repositoryId),
     id: subkey(master, 'chunk-id', repositoryId),
+    record: subkey(master, 'check-record', repositoryId),
   };
 }
 
@@ -26,7 +32,11 @@ export function deriveRepositoryKeys(master: Buffer, repositoryId: string): Repo
  * but anyone with the repository can compute them — as anyone can read the data).
  */
 export function plaintextRepositoryKeys(repositoryId: string): RepositoryKeys {
-  return { encryption: undefined, id: subkey(Buffer.alloc(32), 'chunk-id', repositoryId) };
+  return {
+    encryption: undefined,
+    id: subkey(Buffer.alloc(32), 'chunk-id', repositoryId),
+    record: subkey(Buffer.alloc(32), 'check-record', repositoryId),
+  };
 }
 
 export function keyedHash(key: Buffer, ...parts: Uint8Array[]): Buffer {

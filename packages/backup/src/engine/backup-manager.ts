@@ -29,13 +29,14 @@ import {
   setLegalHold,
   withOverlays,
 } from '../manifest/manifest-store.js';
-import { type BlobOpener, inlineOpener, OpenPool } from '../repository/open-pool.js';
+import { type BlobWorkers, blobWorkers } from '../repository/blob-workers.js';
 import { packKey } from '../repository/pack-writer.js';
 import { Repository, type RepositoryOptions } from '../repository/repository.js';
-import { inlineSealer, SealPool } from '../repository/seal-pool.js';
+import { readCheckRecord } from '../restore/check-record.js';
 import { rebuildImage } from '../restore/image-restore.js';
 import {
   type CheckResult,
+  checkIdenticalFile,
   checkRestoredFile,
   compareContent,
   type IntegrityLevel,
@@ -108,7 +109,11 @@ export interface RestoreOptions {
   readonly into?: Storage;
   /** Restore only these tables (loaded into the target store, replacing theirs when `overwrite`). */
   readonly tables?: readonly string[];
-  /** `full` (default): integrity_check of the restored file; `quick`: quick_check. */
+  /**
+   * `auto` (default): integrity_check of the restored file, unless `kb backup verify --deep` recorded that it
+   * passed on this very image (the restored file is proven bit-identical by its sha256); `full`: always
+   * integrity_check; `quick`: quick_check.
+   */
   readonly integrity?: IntegrityLevel;
   /** Allow replacing an existing target (the live store included). Never implied. */
   readonly overwrite?: boolean;
@@ -325,16 +330,7 @@ export class BackupManager {
       const base =
         common.type === 'incremental' ? latest : common.type === 'differential' ? lastFull : undefined;
       if (kind === 'physical') {
-        const threads = this.options.threads ?? Math.min(4, availableParallelism());
-        const sealer =
-          threads > 1
-            ? new SealPool({
-                key: repository.keys.encryption,
-                compression: repository.codec.compression,
-                level: repository.codec.level,
-                threads,
-              })
-            : inlineSealer(repository);
+        const sealer = this.workers(repository);
         try {
           return await writePhysicalBackup(
             repository,
@@ -401,10 +397,21 @@ export class BackupManager {
     return { ...result, durationMs: performance.now() - started };
   }
 
-  /** Opens blobs on worker threads when there are cores (`threads`), else on this thread. The caller closes it. */
-  opener(repository: Repository): BlobOpener {
+  /**
+   * Hashes, seals and opens blobs on worker threads when there are cores (`threads`), else on this thread.
+   * The caller closes it.
+   */
+  workers(repository: Repository): BlobWorkers {
     const threads = this.options.threads ?? Math.min(4, availableParallelism());
-    return threads > 1 ? new OpenPool(repository.keys.encryption, threads) : inlineOpener(repository);
+    return blobWorkers(
+      {
+        key: repository.keys.encryption,
+        idKey: repository.keys.id,
+        compression: repository.codec.compression,
+        level: repository.codec.level,
+      },
+      threads,
+    );
   }
 
   /** Rebuilds a physical backup's image at `path`, opening blobs on worker threads when there are cores. */
@@ -414,12 +421,37 @@ export class BackupManager {
     path: string,
     onProgress?: (progress: { done: number; total: number }) => void,
   ): Promise<void> {
-    const opener = this.opener(repository);
+    const workers = this.workers(repository);
     try {
-      await rebuildImage(repository, metadata, path, onProgress, opener);
+      await rebuildImage(repository, metadata, path, onProgress, workers);
     } finally {
-      await opener.close();
+      await workers.close();
     }
+  }
+
+  /**
+   * The checks of a file `rebuild` produced (so already proven, by its sha256, to be the backed-up image):
+   * integrity_check (or quick_check), foreign_key_check and the content check against the manifest; with
+   * `auto`, the cheaper checks of `checkIdenticalFile` when a record says those passed on this very image.
+   */
+  async checkRebuilt(
+    repository: Repository,
+    metadata: BackupMetadata,
+    body: ManifestBody,
+    path: string,
+    integrity: IntegrityLevel = 'auto',
+  ): Promise<CheckResult[]> {
+    const identity: CheckResult = {
+      name: 'image-sha256',
+      ok: true,
+      detail: `the rebuilt file is the backed-up image, byte for byte (sha256 ${metadata.checksum})`,
+    };
+    const tables = body.tableSpecs as TableContribution[];
+    const record = integrity === 'auto' ? await readCheckRecord(repository, metadata) : undefined;
+    const checks = record
+      ? await checkIdenticalFile(path, tables, body, record, body.kind === 'physical' ? body.pageCount : -1)
+      : await checkRestoredFile(path, tables, body, integrity === 'auto' ? 'full' : integrity);
+    return [identity, ...checks];
   }
 
   defaultRestorePath(id: string): string {
@@ -447,12 +479,7 @@ export class BackupManager {
     }
     try {
       await this.rebuild(repository, metadata, target.scratch, options.onProgress);
-      const checks = await checkRestoredFile(
-        target.scratch,
-        body.tableSpecs as TableContribution[],
-        body,
-        options.integrity ?? 'full',
-      );
+      const checks = await this.checkRebuilt(repository, metadata, body, target.scratch, options.integrity);
       const failed = checks.filter((c) => !c.ok);
       if (failed.length > 0) {
         throw new BackupError(
@@ -586,12 +613,7 @@ export class BackupManager {
         await fs.mkdir(dir, { recursive: true });
         scratch = resolveTarget(resolve(dir, `kb-restore-${metadata.id}.sqlite`)).scratch;
         await this.rebuild(repository, metadata, scratch, options.onProgress);
-        const fileChecks = await checkRestoredFile(
-          scratch,
-          body.tableSpecs as TableContribution[],
-          body,
-          options.integrity ?? 'full',
-        );
+        const fileChecks = await this.checkRebuilt(repository, metadata, body, scratch, options.integrity);
         checks.push(...fileChecks);
         if (fileChecks.some((c) => !c.ok)) throw restoreFailed(metadata.id, fileChecks);
         const ordered = specs.filter((t) => wanted.has(t.name)) as TableContribution[];

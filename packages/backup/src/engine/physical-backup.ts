@@ -3,12 +3,16 @@ import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import type { ImageContent } from '../content/image-content.js';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { BackupMetadata, BackupType } from '../manifest/backup-metadata.js';
-import type { PageRef, PhysicalBody, TableSpec } from '../manifest/manifest-body.js';
+import {
+  PAGE_HASH_BYTES,
+  type PageRef,
+  type PhysicalBody,
+  type TableSpec,
+} from '../manifest/manifest-body.js';
 import { writeManifest } from '../manifest/manifest-store.js';
-import { pageHash } from '../manifest/page-hash.js';
+import { type BlobWorkers, inlineBlobWorkers, type PagesResult } from '../repository/blob-workers.js';
 import { type BlobLocation, packKey } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
-import { type BlobSealer, inlineSealer } from '../repository/seal-pool.js';
 import type { SqliteImage } from '../sqlite/sqlite-image.js';
 import { PageState } from './page-state.js';
 import { loadPhysicalChain } from './page-state-loader.js';
@@ -19,7 +23,10 @@ export const BLOB_TARGET_BYTES = 64 * 1024;
 export const CHANGED_BLOB_BYTES = 1024 * 1024;
 /** Raw bytes being sealed at once: enough to keep every worker busy, little enough to bound memory. */
 const SEALING_QUEUE_BYTES = 16 * 1024 * 1024;
+/** Pages handed to a worker at once (whole 16-page groups). */
 const READ_BYTES = 4 * 1024 * 1024;
+/** Bytes of pages being hashed and sealed on the workers at once. */
+const IN_FLIGHT_BYTES = 24 * 1024 * 1024;
 
 export interface BackupProgress {
   readonly phase: 'snapshot' | 'content' | 'pages' | 'manifest' | 'logical';
@@ -65,7 +72,12 @@ export async function writePhysicalBackup(
   baseMetadata: BackupMetadata | undefined,
   dedupFrom: BackupMetadata | undefined,
   retentionPolicy: string,
-  sealer: BlobSealer = inlineSealer(repository),
+  workers: BlobWorkers = inlineBlobWorkers({
+    key: repository.keys.encryption,
+    idKey: repository.keys.id,
+    compression: repository.codec.compression,
+    level: repository.codec.level,
+  }),
 ): Promise<BackupMetadata> {
   const { pageSize, pageCount } = image;
   let base: Base | undefined;
@@ -88,7 +100,6 @@ export async function writePhysicalBackup(
     }
   }
 
-  const idKey = repository.keys.id;
   const group = pagesPerBlob(pageSize);
   // Changed pages are scattered: compressed together in larger blobs they compress about as well as all of
   // them at once, and such blobs are never shared anyway.
@@ -100,21 +111,29 @@ export async function writePhysicalBackup(
   const blobIndex = new Map<string, number>();
   const pages: PageRef[] = [];
   const imageHash = createHash('sha256');
-  let pending: { pgno: number; hash: Buffer; data: Buffer }[] = [];
-
-  // Blobs are sealed (compressed, encrypted) off this thread and land in packs in submission order.
-  const sealing: { id: string; index: number; rawBytes: number; sealed: Promise<Buffer> }[] = [];
   const slots: (BlobLocation | undefined)[] = [];
-  let queuedBytes = 0;
-  const drain = async (keepBytes: number) => {
-    while (sealing.length > 0 && queuedBytes > keepBytes) {
+  // Groups the repository already holds are not sealed again by the workers.
+  workers.setSkip([...reusable.keys()]);
+
+  // Stretches of pages are hashed (and, for a full, their groups sealed) on the workers, a bounded number at
+  // once; this thread computes the image's sha256 meanwhile and takes the results in order.
+  const inFlight: { first: number; count: number; batch: Buffer; result: Promise<PagesResult> }[] = [];
+  let inFlightBytes = 0;
+  // Changed pages of an incremental or differential, sealed in blobs of `changedGroup` pages.
+  let pending: { pgno: number; hash: Buffer; data: Buffer }[] = [];
+  const sealing: { id: string; index: number; rawBytes: number; sealed: Promise<Buffer> }[] = [];
+  let sealingBytes = 0;
+  const drainSealing = async (keepBytes: number) => {
+    while (sealing.length > 0 && sealingBytes > keepBytes) {
       const job = sealing.shift()!;
-      queuedBytes -= job.rawBytes;
+      sealingBytes -= job.rawBytes;
       slots[job.index] = await writer.add(job.id, await job.sealed, job.rawBytes);
     }
   };
-  const emit = async (members: { pgno: number; hash: Buffer; data: Buffer }[]) => {
-    const idHmac = createHmac('sha256', idKey);
+  const emitChanged = async () => {
+    const members = pending;
+    pending = [];
+    const idHmac = createHmac('sha256', repository.keys.id);
     idHmac.update(`pages:${pageSize}:`);
     for (const m of members) idHmac.update(m.hash);
     const id = idHmac.digest('hex');
@@ -122,71 +141,91 @@ export async function writePhysicalBackup(
     if (index === undefined) {
       index = slots.length;
       blobIndex.set(id, index);
-      const location = reusable.get(id);
-      slots.push(location);
-      if (!location) {
-        const first = members[0]!;
-        const contiguous = members.every((m, i) => m.pgno === first.pgno + i);
-        // From an image in memory, consecutive pages are one slice of it: no copy.
-        const raw =
-          members.length === 1
-            ? first.data
-            : image.view && contiguous
-              ? image.view(first.pgno, members.length)
-              : Buffer.concat(members.map((m) => m.data));
-        sealing.push({ id, index, rawBytes: raw.length, sealed: sealer.seal(id, raw) });
-        queuedBytes += raw.length;
-        await drain(SEALING_QUEUE_BYTES);
-      }
+      slots.push(undefined);
+      const raw = members.length === 1 ? members[0]!.data : Buffer.concat(members.map((m) => m.data));
+      const sealed = workers.seal(id, raw);
+      sealed.catch(() => undefined);
+      sealing.push({ id, index, rawBytes: raw.length, sealed });
+      sealingBytes += raw.length;
+      await drainSealing(SEALING_QUEUE_BYTES);
     }
     members.forEach((m, slot) => {
       pages.push({ pgno: m.pgno, hash: m.hash, blob: index, slot });
     });
   };
+  const take = async () => {
+    const { first, count, batch, result } = inFlight.shift()!;
+    inFlightBytes -= batch.length;
+    const { hashes, groups } = await result;
+    if (type === 'full') {
+      for (let g = 0; g < groups.length; g += 1) {
+        const { id, sealed } = groups[g]!;
+        const members = Math.min(group, count - g * group);
+        let index = blobIndex.get(id);
+        if (index === undefined) {
+          index = slots.length;
+          blobIndex.set(id, index);
+          const reused = reusable.get(id);
+          if (reused) slots.push(reused);
+          else if (sealed) slots.push(await writer.add(id, sealed, members * pageSize));
+          else throw new Error(`a worker skipped group ${id}, which the repository does not hold`);
+        }
+        for (let slot = 0; slot < members; slot += 1) {
+          const i = g * group + slot;
+          pages.push({
+            pgno: first + i,
+            hash: hashes.subarray(i * PAGE_HASH_BYTES, (i + 1) * PAGE_HASH_BYTES),
+            blob: index,
+            slot,
+          });
+        }
+      }
+    } else {
+      const state = base!.state;
+      for (let i = 0; i < count; i += 1) {
+        const pgno = first + i;
+        const hash = hashes.subarray(i * PAGE_HASH_BYTES, (i + 1) * PAGE_HASH_BYTES);
+        if (pgno <= state.pageCount && hash.equals(state.hashOf(pgno))) continue;
+        // A copy: the stretch's buffer may be reused for the next read.
+        pending.push({ pgno, hash, data: Buffer.from(batch.subarray(i * pageSize, (i + 1) * pageSize)) });
+        if (pending.length === changedGroup) await emitChanged();
+      }
+    }
+    common.onProgress?.({ phase: 'pages', done: first + count - 1, total: pageCount });
+  };
 
   try {
     const blockPages = Math.max(group, Math.floor(READ_BYTES / pageSize / group) * group);
-    const block = Buffer.alloc(blockPages * pageSize);
     for (let first = 1; first <= pageCount; first += blockPages) {
       const count = Math.min(blockPages, pageCount - first + 1);
-      const bytesRead = image.view ? count * pageSize : await image.read(block, first, count);
-      if (bytesRead !== count * pageSize) {
+      let batch: Buffer;
+      if (image.view) {
+        // An image in memory is read in place (it outlives this backup).
+        batch = image.view(first, count);
+      } else {
+        batch = Buffer.allocUnsafe(count * pageSize);
+        if ((await image.read(batch, first, count)) !== count * pageSize) batch = Buffer.alloc(0);
+      }
+      if (batch.length !== count * pageSize) {
         throw new BackupError(
           StorageErrorCode.INTEGRITY,
           BackupFailure.OBJECT_CORRUPT,
           'the backup image shrank while read',
         );
       }
-      // An image in memory is read in place (it outlives this backup); a file image through one reused buffer.
-      const view = image.view ? image.view(first, count) : block.subarray(0, bytesRead);
-      const keep = image.view ? (page: Buffer) => page : (page: Buffer) => Buffer.from(page);
-      imageHash.update(view);
-      for (let i = 0; i < count; i += 1) {
-        const pgno = first + i;
-        const data = view.subarray(i * pageSize, (i + 1) * pageSize);
-        const hash = pageHash(data);
-        if (type === 'full') {
-          // Page copies: the block buffer is reused for the next read.
-          pending.push({ pgno, hash, data: keep(data) });
-          if (pending.length === group || pgno === pageCount) {
-            await emit(pending);
-            pending = [];
-          }
-        } else if (pgno > base!.state.pageCount || !hash.equals(base!.state.hashOf(pgno))) {
-          pending.push({ pgno, hash, data: keep(data) });
-          if (pending.length === changedGroup) {
-            await emit(pending);
-            pending = [];
-          }
-        }
-      }
-      common.onProgress?.({ phase: 'pages', done: first + count - 1, total: pageCount });
+      const result = workers.pages(batch, pageSize, type === 'full' ? group : 0);
+      result.catch(() => undefined);
+      inFlight.push({ first, count, batch, result });
+      inFlightBytes += batch.length;
+      imageHash.update(batch);
+      while (inFlightBytes > IN_FLIGHT_BYTES) await take();
     }
-    if (pending.length > 0) await emit(pending);
-    await drain(-1);
+    while (inFlight.length > 0) await take();
+    if (pending.length > 0) await emitChanged();
+    await drainSealing(-1);
     await writer.finish();
   } catch (error) {
-    await Promise.allSettled(sealing.map((j) => j.sealed));
+    await Promise.allSettled([...inFlight.map((j) => j.result), ...sealing.map((j) => j.sealed)]);
     await writer.settle();
     throw error;
   }

@@ -9,6 +9,8 @@ import { decodeBody, encodeBody, type ManifestBody } from './manifest-body.js';
 const MANIFESTS = 'manifests';
 const HOLDS = 'holds';
 const VERIFIED = 'verified';
+/** Authenticated records of passed integrity checks (see restore/check-record.ts). */
+export const CHECKED = 'checked';
 const ID_PATTERN = /^[0-9]{8}t[0-9]{9}z-(full|incremental|differential)-[0-9a-f]{8}$/;
 
 export function manifestKey(id: string): string {
@@ -139,9 +141,10 @@ export async function deleteManifest(destination: Destination, id: string): Prom
   await destination.delete(manifestKey(id));
   await destination.delete(`${VERIFIED}/${id}`);
   await destination.delete(`${HOLDS}/${id}`);
+  await destination.delete(`${CHECKED}/${id}`);
 }
 
-async function readOverlay(
+export async function readOverlay(
   destination: Destination,
   folder: string,
   id: string,
@@ -158,7 +161,7 @@ async function readOverlay(
   }
 }
 
-async function writeOverlay(
+export async function writeOverlay(
   destination: Destination,
   folder: string,
   id: string,

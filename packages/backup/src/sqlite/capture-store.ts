@@ -12,6 +12,8 @@ import { captureSqliteImageFile, memoryImage, type SqliteImage } from './sqlite-
 
 /** Stores up to this size are imaged in memory (one copy of the file); larger ones through a scratch file. */
 export const DEFAULT_IN_MEMORY_MAX_BYTES = 2 * 1024 * 1024 * 1024;
+/** SQLite's largest memory map in this build (SQLITE_MAX_MMAP_SIZE). */
+const MMAP_BYTES = 0x7fff0000;
 
 export interface CaptureOptions {
   readonly scratchDir: string;
@@ -38,11 +40,17 @@ export async function captureStore(
   let raw: BetterSqlite3.Database | undefined;
   try {
     raw = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    // Pages read through a memory map instead of one read() each: serializing and counting take about half
+    // the time. Read-only, so the map is never written through.
+    raw.pragma(`mmap_size = ${MMAP_BYTES}`);
     raw.exec('BEGIN');
     const pageCount = raw.pragma('page_count', { simple: true }) as number;
     const pageSize = raw.pragma('page_size', { simple: true }) as number;
     if (pageCount * pageSize <= maxBytes) {
-      const buffer = raw.serialize();
+      // Into shared memory: the worker threads that hash and seal the pages read them where they are.
+      const serialized = raw.serialize();
+      const buffer = Buffer.from(new SharedArrayBuffer(serialized.length));
+      serialized.copy(buffer);
       // No destroy(): it would close the connection, which is closed below.
       const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
       const content = await contentOf(db, tables, mode);

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TableContribution } from '@mainframe-kb/storage-core';
 import type { Destination } from '../destination/destination.js';
 import type { BackupManager } from '../engine/backup-manager.js';
 import { loadPhysicalChain } from '../engine/page-state-loader.js';
@@ -14,7 +13,8 @@ import { packKey } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
 import { CONFIG_KEY } from '../repository/repository.js';
 import { sha256Hex, unsealFile } from '../repository/sealed-file.js';
-import { type CheckResult, checkRestoredFile } from '../restore/restore-checks.js';
+import { writeCheckRecord } from '../restore/check-record.js';
+import type { CheckResult } from '../restore/restore-checks.js';
 
 export interface VerifyOptions {
   /** Also restore into a temporary database and compare (integrity, foreign keys, content). */
@@ -194,13 +194,19 @@ export class BackupVerifier {
           if (pages) pages.push(i + 1);
           else bySource.set(s!.location.id, [i + 1]);
         });
-        const opener = this.#manager.opener(repository);
+        const workers = this.#manager.workers(repository);
         const inflight: Promise<void>[] = [];
         try {
           for (const pages of bySource.values()) {
             const { location } = state.sources[pages[0]! - 1]!;
             const stored = await repository.readStored(location);
-            const checked = opener.open(location, stored, state.pageSize).then(({ pageHashes }) => {
+            const opened = workers.open({
+              stored,
+              blobs: [{ location, offset: 0 }],
+              pageSize: state.pageSize,
+              digests: true,
+            });
+            const checked = opened.then(({ pageHashes }) => {
               for (const pgno of pages) {
                 const slot = state.sources[pgno - 1]!.slot;
                 const hash = pageHashes.subarray(slot * PAGE_HASH_BYTES, (slot + 1) * PAGE_HASH_BYTES);
@@ -218,7 +224,7 @@ export class BackupVerifier {
           await Promise.allSettled(inflight);
           throw error;
         } finally {
-          await opener.close();
+          await workers.close();
         }
         return [
           check(
@@ -262,10 +268,10 @@ export class BackupVerifier {
       if (body.kind === 'physical') {
         const path = join(dir, 'restore.sqlite');
         await this.#manager.rebuild(repository, metadata, path);
-        return (await checkRestoredFile(path, body.tableSpecs as TableContribution[], body)).map((c) => ({
-          ...c,
-          name: `test-restore ${c.name}`,
-        }));
+        const checks = await this.#manager.checkRebuilt(repository, metadata, body, path, 'full');
+        // Proof for later restores of this image that these checks passed on it (check-record.ts).
+        await writeCheckRecord(repository, metadata, checks);
+        return checks.map((c) => ({ ...c, name: `test-restore ${c.name}` }));
       }
       const result = await this.#manager.restore(id, { to: join(dir, 'restore.sqlite'), destination });
       return result.checks.map((c) => ({ ...c, name: `test-restore ${c.name}` }));

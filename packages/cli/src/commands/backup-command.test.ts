@@ -36,6 +36,21 @@ describe('kb backup / kb restore', () => {
 
     const restored = await ws.ok(['restore', inc.id, '--to', 'copy.db', '--dest', 'repo'], { env });
     expect(restored).toMatchObject({ restored: true, entryCount: full.entryCount + 1 });
+    // The deep verify recorded its checks for this image: the default restore relies on that record,
+    // --integrity full runs integrity_check again, and an unknown level is a usage error.
+    const names = (r: { checks: { name: string }[] }) => r.checks.map((c) => c.name);
+    expect(names(restored)).toContain('integrity-record');
+    const again = await ws.ok(
+      ['restore', inc.id, '--to', 'copy2.db', '--dest', 'repo', '--integrity', 'full'],
+      { env },
+    );
+    expect(names(again)).not.toContain('integrity-record');
+    expect(names(again).join(' ')).toMatch(/integrity_check/);
+    const wrong = await ws.run(
+      ['--json', 'restore', inc.id, '--to', 'copy3.db', '--dest', 'repo', '--integrity', 'some'],
+      { env },
+    );
+    expect(wrong.code).toBe(2);
     const got = await ws.ok(['--db', 'copy.db', 'search', 'T']);
     expect(got.total).toBeGreaterThan(0);
 

@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
-import { ExitCode } from '../cli-error.js';
+import { ExitCode, UsageError } from '../cli-error.js';
 import { type Command, flag, stringOption } from '../command.js';
 import { openBackups } from './backup-command.js';
 
 const USAGE =
-  'kb restore <id> [--to <target>] [--tables t1,t2] [--overwrite] [--dest DIR] [--passphrase-file F]';
+  'kb restore <id> [--to <target>] [--tables t1,t2] [--overwrite] [--integrity auto|full|quick] [--dest DIR] [--passphrase-file F]';
+
+const INTEGRITY = ['auto', 'full', 'quick'] as const;
 
 export const restoreCommand: Command = {
   name: 'restore',
@@ -14,13 +16,17 @@ export const restoreCommand: Command = {
     '--to <target>   a SQLite path (default: <store>.restored-<id>.db), or postgres://… / mysql://…',
     '--tables t1,t2  restore only these tables (their rows replace the target’s with --overwrite)',
     '--overwrite     allow writing over an existing target; the live store only with this flag',
-    'Every restore ends with integrity_check, foreign_key_check and the content check against the manifest;',
-    'nothing is written at the target unless they pass.',
+    '--integrity     auto (default): integrity_check, foreign_key_check and the content check, unless',
+    '                `kb backup verify --deep` recorded that they passed on this very image (the restored',
+    '                file is proven identical to it by sha256); full: always run them; quick: quick_check',
+    'Every restore ends with the sha256 identity check and row counts against the manifest; nothing is',
+    'written at the target unless every check passes.',
   ],
   options: {
     to: { type: 'string' },
     tables: { type: 'string' },
     overwrite: { type: 'boolean' },
+    integrity: { type: 'string' },
     dest: { type: 'string' },
     'passphrase-file': { type: 'string' },
   },
@@ -32,11 +38,15 @@ export const restoreCommand: Command = {
       ?.split(',')
       .map((t) => t.trim())
       .filter(Boolean);
+    const integrity = stringOption(ctx, 'integrity') ?? 'auto';
+    if (!(INTEGRITY as readonly string[]).includes(integrity))
+      throw new UsageError(`--integrity must be one of ${INTEGRITY.join(', ')}, got '${integrity}'`, USAGE);
     let bar: ReturnType<typeof ctx.out.progress> | undefined;
     const result = await manager.restore(ctx.positionals[0]!, {
       ...(to !== undefined ? { to: /^[a-z]+:\/\//.test(to) ? to : resolve(ctx.io.cwd, to) } : {}),
       ...(tables ? { tables } : {}),
       overwrite: flag(ctx, 'overwrite'),
+      integrity: integrity as (typeof INTEGRITY)[number],
       onProgress: (p) => {
         bar ??= ctx.out.progress('Restoring', p.total);
         bar.update(p.done);

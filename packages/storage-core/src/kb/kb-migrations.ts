@@ -211,7 +211,9 @@ export const usageIndexMigration: Migration = {
   async up(db: Kysely<any>) {
     await db.schema.createIndex('kb_entries_usage_idx').on('kb_entries').column('usage_count').execute();
   },
-  async down(db: Kysely<any>) {
-    await db.schema.dropIndex('kb_entries_usage_idx').on('kb_entries').execute();
+  async down(db: Kysely<any>, ctx: MigrationContext) {
+    // MySQL names the table of the index (DROP INDEX … ON …); SQLite and PostgreSQL refuse the clause.
+    const drop = db.schema.dropIndex('kb_entries_usage_idx');
+    await (ctx?.dialect === 'mysql' ? drop.on('kb_entries') : drop).execute();
   },
 };

@@ -203,8 +203,18 @@ export class ServerSearchIndex implements SearchIndex {
     this.#champions = new ServerChampionCache(this.#weights, LIST_SIZE);
   }
 
-  #stale(): void {
-    this.#stats = undefined;
+  /**
+   * Follows a write in the cached corpus statistics instead of dropping them: re-reading them is a scan of
+   * kb_search (tens of milliseconds at 100,000 entries) that every search after every write would pay. A
+   * write rolled back after this leaves them slightly off until the cache expires (CACHE_TTL_MS); they only
+   * set BM25's average length and idf's entry count.
+   */
+  #shift(rows: number, length: number): void {
+    const stats = this.#stats;
+    if (!stats) return;
+    const total = stats.avgLength * stats.rows + length;
+    stats.rows += rows;
+    stats.avgLength = stats.rows > 0 && total > 0 ? total / stats.rows : 1;
   }
 
   // ─── Writes (in the caller's transaction) ─────────────────────────────────────────────────────────
@@ -225,13 +235,14 @@ export class ServerSearchIndex implements SearchIndex {
   async upsert(trx: Transaction<any>, entry: KBEntry, previous?: KBEntry): Promise<void> {
     const seq = (await this.#seqsOf(trx, [entry.id])).get(entry.id);
     if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
-    await this.#backend.write(trx, [indexedDocument(seq, entry)]);
+    const document = indexedDocument(seq, entry);
+    await this.#backend.write(trx, [document]);
     this.#champions.touch(seq);
     const deltas = new Map<string, number>();
     for (const t of distinctTerms(entry)) deltas.set(t, 1);
     if (previous) for (const t of distinctTerms(previous)) deltas.set(t, (deltas.get(t) ?? 0) - 1);
     await this.#adjust(trx, deltas);
-    this.#stale();
+    this.#shift(previous ? 0 : 1, document.length - (previous ? indexedDocument(seq, previous).length : 0));
   }
 
   async upsertMany(trx: Transaction<any>, entries: readonly KBEntry[]): Promise<void> {
@@ -240,18 +251,22 @@ export class ServerSearchIndex implements SearchIndex {
       entries.map((e) => e.id),
     );
     const deltas = new Map<string, number>();
+    let length = 0;
     for (let i = 0; i < entries.length; i += CHUNK) {
       const documents = entries.slice(i, i + CHUNK).map((entry) => {
         const seq = seqs.get(entry.id);
         if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
         this.#champions.touch(seq);
         for (const t of distinctTerms(entry)) deltas.set(t, (deltas.get(t) ?? 0) + 1);
-        return indexedDocument(seq, entry);
+        const document = indexedDocument(seq, entry);
+        length += document.length;
+        return document;
       });
       await this.#backend.write(trx, documents);
     }
     await this.#adjust(trx, deltas);
-    this.#stale();
+    // Callers pass new entries only (createEntries refuses existing ids).
+    this.#shift(entries.length, length);
   }
 
   async remove(trx: Transaction<any>, entry: KBEntry): Promise<void> {
@@ -276,7 +291,7 @@ export class ServerSearchIndex implements SearchIndex {
     const deltas = new Map<string, number>();
     for (const t of distinctTerms(entry)) deltas.set(t, -1);
     await this.#adjust(trx, deltas);
-    this.#stale();
+    this.#shift(-1, -indexedDocument(0, entry).length);
   }
 
   async #adjust(trx: Transaction<any>, deltas: Map<string, number>): Promise<void> {
@@ -315,7 +330,7 @@ export class ServerSearchIndex implements SearchIndex {
       after = Number(rows[rows.length - 1]!.seq);
     }
     await this.#adjust(trx, df);
-    this.#stale();
+    this.#stats = undefined;
     this.#vocabulary = undefined;
     this.#champions.markStale();
   }
