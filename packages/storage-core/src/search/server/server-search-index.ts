@@ -54,6 +54,10 @@ const CHAMPION_READS = 300;
 const FETCH_BATCH = 64;
 /** Matches sampled to estimate `total` and the facets of a query answered from champion lists. */
 const SAMPLE_SIZE = 150;
+/** Above every entry key (they are 32-bit integers on every dialect). */
+const MAX_KEY = 2_147_483_647;
+/** How long the popularity bound of approximate answers serves before it is re-read. */
+const CEILING_TTL_MS = 1_000;
 /** Most keys a sample window spans (PostgreSQL tests each row in it: about a microsecond per row). */
 const SAMPLE_WINDOW = 3_000;
 /** Deepest page (offset + limit) answered from champion candidates; deeper pages use the native ranking. */
@@ -131,6 +135,15 @@ const NO_FILTERS: ResolvedFilters = {
   impossible: false,
 };
 
+interface CorpusStats {
+  at: number;
+  rows: number;
+  avgLength: number;
+  /** Smallest and largest indexed entry key (null when nothing is indexed). */
+  lo: number | null;
+  hi: number | null;
+}
+
 interface Scored {
   /** Read when the entry was scored from its text; otherwise read for the page only. */
   entry?: KBEntry;
@@ -184,7 +197,8 @@ export class ServerSearchIndex implements SearchIndex {
   readonly #weights: readonly number[];
   readonly #usageWeight: number;
   readonly #typoCorrection: boolean;
-  #stats: { at: number; rows: number; avgLength: number } | undefined;
+  #stats: CorpusStats | undefined;
+  #ceiling: { at: number; value: number } | undefined;
   #vocabulary: { at: number; corrector: SpellCorrector } | undefined;
   readonly #champions: ServerChampionCache;
 
@@ -497,16 +511,27 @@ export class ServerSearchIndex implements SearchIndex {
     return async () => (await this.#corpusStats(db)).avgLength;
   }
 
-  async #corpusStats(db: Kysely<any>): Promise<{ rows: number; avgLength: number }> {
+  async #corpusStats(db: Kysely<any>): Promise<CorpusStats> {
     const now = Date.now();
     if (this.#stats && now - this.#stats.at < CACHE_TTL_MS) return this.#stats;
     const row = await db
       .selectFrom('kb_search')
-      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.sum('length').as('total')])
+      .select((eb) => [
+        eb.fn.countAll().as('n'),
+        eb.fn.sum('length').as('total'),
+        eb.fn.min('seq').as('lo'),
+        eb.fn.max('seq').as('hi'),
+      ])
       .executeTakeFirstOrThrow();
     const rows = Number(row.n);
     const avgLength = rows === 0 ? 1 : Number(row.total ?? 0) / rows;
-    this.#stats = { at: now, rows, avgLength: avgLength > 0 ? avgLength : 1 };
+    this.#stats = {
+      at: now,
+      rows,
+      avgLength: avgLength > 0 ? avgLength : 1,
+      lo: row.lo === null ? null : Number(row.lo),
+      hi: row.hi === null ? null : Number(row.hi),
+    };
     return this.#stats;
   }
 
@@ -731,22 +756,24 @@ export class ServerSearchIndex implements SearchIndex {
     facts: EntryFacts,
     filters: ResolvedFilters,
   ): Promise<MatchEstimate> {
-    const range = await db
-      .selectFrom('kb_entries')
-      .select((eb) => [eb.fn.min('seq').as('lo'), eb.fn.max('seq').as('hi')])
-      .executeTakeFirstOrThrow();
-    if (range.lo === null || range.hi === null) return { total: 0, facets: EMPTY_FACETS, approximate: false };
-    const lo = Number(range.lo);
-    const hi = Number(range.hi);
+    // The key range of the cached statistics: keys added since are not sampled until they are re-read.
+    const { lo, hi } = await this.#corpusStats(db);
+    if (lo === null || hi === null) return { total: 0, facets: EMPTY_FACETS, approximate: false };
     const width = hi - lo + 1;
     const window = Math.min(width, SAMPLE_WINDOW, Math.ceil((SAMPLE_SIZE * width) / Math.max(1, bound)));
+    if (window >= width) {
+      // Every key: counted exactly, including keys written since the statistics were read.
+      const counter = new FacetCounter();
+      for (const seq of await this.#backend.sample!(db, parsed, 0, MAX_KEY))
+        if (facts.passes(seq, filters)) facts.count(seq, counter);
+      return { total: counter.entries, facets: counter.facets(), approximate: false };
+    }
     const start = lo + (fnv1a(renderQuery(parsed)) % width);
     const end = start + window;
     const seqs = await this.#backend.sample!(db, parsed, start, Math.min(end, hi + 1));
     if (end > hi + 1) seqs.push(...(await this.#backend.sample!(db, parsed, lo, lo + (end - hi - 1))));
     const counter = new FacetCounter();
     for (const seq of seqs) if (facts.passes(seq, filters)) facts.count(seq, counter);
-    if (window >= width) return { total: counter.entries, facets: counter.facets(), approximate: false };
     const total = Math.round((counter.entries * width) / window);
     return { total, facets: counter.scaledFacets(total), approximate: true };
   }
@@ -779,13 +806,21 @@ export class ServerSearchIndex implements SearchIndex {
     return { total, facets: counter.scaledFacets(total), approximate: true };
   }
 
-  /** The bound of any entry's popularity (search-ranking.ts), from the largest use count: one index step. */
+  /**
+   * The bound of any entry's popularity (search-ranking.ts), from the largest use count (one index step),
+   * re-read at most every CEILING_TTL_MS: it only decides when the blend of an approximate answer stops
+   * reading counters.
+   */
   async #popularityCeiling(db: Kysely<any>): Promise<number> {
+    const now = Date.now();
+    if (this.#ceiling && now - this.#ceiling.at < CEILING_TTL_MS) return this.#ceiling.value;
     const row = await db
       .selectFrom('kb_entries')
       .select((eb) => eb.fn.max('usage_count').as('uses'))
       .executeTakeFirstOrThrow();
-    return popularityCeiling(row.uses === null ? null : Number(row.uses));
+    const value = popularityCeiling(row.uses === null ? null : Number(row.uses));
+    this.#ceiling = { at: now, value };
+    return value;
   }
 
   /** No words: a listing of the entries passing the filters (and no negated clause), by popularity or key. */
