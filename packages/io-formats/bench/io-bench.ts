@@ -1,19 +1,29 @@
 /**
- * Export and import of N knowledge-base entries (testkit's corpus) in each row format: wall seconds, bytes,
- * peak RSS and peak live heap. Every phase runs in its own child process, so its peak RSS (the kernel's
- * maxRSS) is its own; RSS includes SQLite's page cache (64 MiB) and mmap (up to 256 MiB) of the database.
- * Baselines measured in the same run, on the same machine load: core's createEntries() of the same entries
- * (the floor of any import of them: validation, FTS5, audit, one transaction) and a raw read of every
- * kb_entries row with JSON.stringify (the floor of an export).
+ * Export and import of N knowledge-base entries (testkit's corpus) in each row format: wall and CPU seconds,
+ * bytes, peak RSS. Every phase runs in its own child process, so its peak RSS (the kernel's maxRSS) is its
+ * own; RSS includes SQLite's page cache (64 MiB) and mmap (up to 256 MiB) of the database. Baselines measured
+ * in the same run, on the same machine load:
+ * - core's createEntries() of the same entries (validation, FTS5, audit, one transaction), at the start and
+ *   again at the end;
+ * - a raw read of every kb_entries row with JSON.stringify (the floor of an export);
+ * - the raw write floor: the source store's kb_entries and kb_tags rows written back with prepared
+ *   single-row inserts in one transaction, with the FTS5 index kept per row (what any import through
+ *   core's search index pays) and, for comparison, with it filled by one INSERT … SELECT at the end (what a
+ *   bulk-load mode of core could do). No parsing, no validation: only SQLite's own work.
  *
- *   pnpm bench:io [--entries 100000] [--formats json,ndjson,csv,xml]
+ * `--heap` also samples the live V8 heap (a forced full collection every 250 ms, then the heap in use). That
+ * sampler perturbs what it measures — on the previous code it slowed the streamed imports by 39–94% while
+ * createEntries, one long call during which the timer cannot fire, paid nothing — so timings are taken
+ * without it and the heap figures come from a separate `--heap` run.
+ *
+ *   pnpm bench:io [--entries 100000] [--formats json,ndjson,csv,xml] [--heap]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStorage, type Storage } from '@mainframe-kb/storage-core';
+import { createStorage, type SqliteDialectAdapter, type Storage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { exportStore, type FormatName, importStore, ioFormatsPlugin } from '../src/index.js';
 
@@ -26,8 +36,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 interface PhaseResult {
   seconds: number;
+  /** User + system CPU of the phase (all threads): less sensitive than wall time to other load on the machine. */
+  cpuSeconds?: number;
+  /** raw-write: milliseconds per step. */
+  steps?: Record<string, number>;
   peakRssMiB: number;
-  /** Highest live V8 heap (after a full collection, every 250 ms): the JS side alone, without SQLite's page cache and mmap. */
+  /** With --heap: highest live V8 heap (after a full collection, every 250 ms), the JS side alone. */
   peakHeapMiB?: number;
   bytes?: number;
   rows?: number;
@@ -46,27 +60,35 @@ function peakRssMiB(): number {
 
 /** One phase, in this (child) process; prints its result as one JSON line. */
 async function child(phase: string): Promise<void> {
-  // The live heap: every 250 ms, a full collection, then the heap in use. What survives a collection is
-  // what the phase holds (the corpus, key sets, buffers); a plain sample would mostly measure garbage.
+  // The live heap, with --heap only: every 250 ms, a full collection, then the heap in use. What survives a
+  // collection is what the phase holds (the corpus, key sets, buffers); a plain sample would mostly measure
+  // garbage. The collections cost time, so timed runs go without.
   let heap = 0;
   const gc = (globalThis as { gc?: () => void }).gc;
-  const sampler = setInterval(() => {
-    gc?.();
-    heap = Math.max(heap, process.memoryUsage().heapUsed);
-  }, 250);
+  const sampler =
+    gc === undefined
+      ? undefined
+      : setInterval(() => {
+          gc();
+          heap = Math.max(heap, process.memoryUsage().heapUsed);
+        }, 250);
   const db = arg('db', '');
   let result: PhaseResult;
   if (phase === 'create') {
     const entries = generateCorpusArray({ count: Number(arg('entries', '100000')), seed: 20261128 });
     const storage = await open(db);
     const start = performance.now();
+    cpuFrom = process.cpuUsage();
     await storage.createEntries(entries);
     const seconds = (performance.now() - start) / 1000;
     await storage.close();
     result = { seconds, peakRssMiB: peakRssMiB(), rows: entries.length };
+  } else if (phase === 'raw-write') {
+    result = await rawWrite(arg('source', ''), db, arg('fts', 'per-row') === 'once');
   } else if (phase === 'raw-read') {
     const storage = await open(db);
     const start = performance.now();
+    cpuFrom = process.cpuUsage();
     let bytes = 0;
     const rows = await storage.dialect.db.selectFrom('kb_entries').selectAll().execute();
     for (const row of rows) bytes += JSON.stringify(row).length;
@@ -80,6 +102,7 @@ async function child(phase: string): Promise<void> {
   } else if (phase === 'export') {
     const storage = await open(db);
     const start = performance.now();
+    cpuFrom = process.cpuUsage();
     const exported = await exportStore(storage, {
       format: arg('format', 'json') as FormatName,
       out: arg('out', ''),
@@ -90,6 +113,7 @@ async function child(phase: string): Promise<void> {
   } else {
     const storage = await open(db);
     const start = performance.now();
+    cpuFrom = process.cpuUsage();
     const imported = await importStore(storage, { input: arg('in', '') });
     const seconds = (performance.now() - start) / 1000;
     if (!imported.committed)
@@ -97,15 +121,78 @@ async function child(phase: string): Promise<void> {
     result = { seconds, peakRssMiB: peakRssMiB(), rows: imported.inserted };
     await storage.close();
   }
-  clearInterval(sampler);
-  result.peakHeapMiB = Math.round(heap / 1024 / 1024);
+  const cpu = process.cpuUsage(cpuFrom);
+  result.cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  if (sampler !== undefined) {
+    clearInterval(sampler);
+    result.peakHeapMiB = Math.round(heap / 1024 / 1024);
+  }
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
+
+/**
+ * The raw write floor (see the header): the source store's rows, read into memory first, then written into a
+ * fresh store in one transaction with better-sqlite3's prepared statements — kb_entries in seq order,
+ * kb_tags, and kb_fts either row by row or in one INSERT … SELECT at the end.
+ */
+async function rawWrite(source: string, target: string, ftsOnce: boolean): Promise<PhaseResult> {
+  const from = await open(source);
+  const read = (from.dialect as SqliteDialectAdapter).sqlite;
+  const entries = read.prepare('select * from kb_entries order by seq').all() as Record<string, unknown>[];
+  const tags = read.prepare('select entry_id, tag from kb_tags').all() as { entry_id: string; tag: string }[];
+  await from.close();
+  const storage = await open(target);
+  const db = (storage.dialect as SqliteDialectAdapter).sqlite;
+  const columns = Object.keys(entries[0] ?? {});
+  const insertEntry = db.prepare(
+    `insert into kb_entries (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,
+  );
+  const insertTag = db.prepare('insert into kb_tags (entry_id, tag) values (?, ?)');
+  const insertFts = db.prepare(
+    'insert into kb_fts (rowid, title, problem, solution, tags, category) values (?, ?, ?, ?, ?, ?)',
+  );
+  const steps: Record<string, number> = {};
+  const start = performance.now();
+  cpuFrom = process.cpuUsage();
+  let mark = start;
+  const lap = (name: string) => {
+    const now = performance.now();
+    steps[name] = Math.round(now - mark);
+    mark = now;
+  };
+  db.exec('begin immediate');
+  for (const e of entries) {
+    insertEntry.run(columns.map((c) => e[c]));
+    if (!ftsOnce) {
+      const tagText = (JSON.parse(e.tags as string) as string[]).join(' ');
+      insertFts.run(BigInt(e.seq as number), e.title, e.problem, e.solution, tagText, e.category);
+    }
+  }
+  lap(ftsOnce ? 'kb_entries' : 'kb_entries + kb_fts per row');
+  for (const t of tags) insertTag.run(t.entry_id, t.tag);
+  lap('kb_tags');
+  if (ftsOnce) {
+    db.exec(`insert into kb_fts (rowid, title, problem, solution, tags, category)
+      select seq, title, problem, solution,
+        coalesce((select group_concat(value, ' ') from json_each(kb_entries.tags)), ''), category
+      from kb_entries order by seq`);
+    lap('kb_fts once');
+  }
+  db.exec('commit');
+  lap('commit');
+  const seconds = (performance.now() - start) / 1000;
+  await storage.close();
+  return { seconds, steps, peakRssMiB: peakRssMiB(), rows: entries.length + tags.length };
+}
+
+let heapFlag = false;
+/** CPU usage when the timed part of a phase began. */
+let cpuFrom = process.cpuUsage();
 
 function run(args: string[]): PhaseResult {
   const out = spawnSync(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), ...args],
+    [...(heapFlag ? ['--expose-gc'] : []), '--import', 'tsx', fileURLToPath(import.meta.url), ...args],
     {
       encoding: 'utf8',
       maxBuffer: 16 * 1024 * 1024,
@@ -116,23 +203,46 @@ function run(args: string[]): PhaseResult {
   return JSON.parse(line) as PhaseResult;
 }
 
+const secs = (r: PhaseResult) => `${r.seconds.toFixed(2)} s (CPU ${(r.cpuSeconds ?? 0).toFixed(2)} s)`;
+const mem = (r: PhaseResult) =>
+  `peak RSS ${r.peakRssMiB} MiB${r.peakHeapMiB === undefined ? '' : ` heap ${r.peakHeapMiB} MiB`}`;
+
 async function main(): Promise<void> {
   const entries = Number(arg('entries', '100000'));
   const formats = arg('formats', 'json,ndjson,csv,xml').split(',') as FormatName[];
+  heapFlag = process.argv.includes('--heap');
   console.log(
-    `io benchmark: ${entries} entries, formats ${formats.join(', ')}; each phase in its own process`,
+    `io benchmark: ${entries} entries, formats ${formats.join(', ')}; each phase in its own process${heapFlag ? '; live heap sampled (timings perturbed)' : ''}`,
   );
   const dir = mkdtempSync(join(tmpdir(), 'kb-io-bench-'));
   const results: Record<string, number | string | undefined>[] = [];
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   try {
     const source = join(dir, 'source.db');
     const create = run(['--child', 'create', '--db', source, '--entries', String(entries)]);
-    console.log(
-      `baseline createEntries: ${create.seconds.toFixed(2)} s, peak RSS ${create.peakRssMiB} MiB heap ${create.peakHeapMiB} MiB`,
-    );
+    console.log(`baseline createEntries: ${secs(create)}, ${mem(create)}; load ${load()}`);
     const raw = run(['--child', 'raw-read', '--db', source]);
+    console.log(`baseline raw read + JSON.stringify: ${secs(raw)}, ${mem(raw)}`);
+    const writeArgs = (name: string, fts: string) => [
+      '--child',
+      'raw-write',
+      '--source',
+      source,
+      '--db',
+      join(dir, name),
+      '--fts',
+      fts,
+    ];
+    const rawWrite = run(writeArgs('raw-write.db', 'per-row'));
     console.log(
-      `baseline raw read + JSON.stringify: ${raw.seconds.toFixed(2)} s, peak ${raw.peakRssMiB} MiB`,
+      `baseline raw write, FTS5 per row: ${secs(rawWrite)} ${JSON.stringify(rawWrite.steps)}; load ${load()}`,
+    );
+    const rawWriteOnce = run(writeArgs('raw-write-once.db', 'once'));
+    console.log(
+      `raw write, FTS5 filled once at the end: ${secs(rawWriteOnce)} ${JSON.stringify(rawWriteOnce.steps)}`,
     );
     for (const format of formats) {
       const out = join(dir, `export-${format}`);
@@ -141,22 +251,26 @@ async function main(): Promise<void> {
       const row = {
         format,
         exportSeconds: Number(exported.seconds.toFixed(3)),
+        exportCpuSeconds: Number((exported.cpuSeconds ?? 0).toFixed(3)),
         exportBytes: exported.bytes,
         exportPeakRssMiB: exported.peakRssMiB,
         exportPeakHeapMiB: exported.peakHeapMiB,
         importSeconds: Number(imported.seconds.toFixed(3)),
+        importCpuSeconds: Number((imported.cpuSeconds ?? 0).toFixed(3)),
         importPeakRssMiB: imported.peakRssMiB,
         importPeakHeapMiB: imported.peakHeapMiB,
         importedRows: imported.rows,
         exportVsRawRead: Number((exported.seconds / raw.seconds).toFixed(2)),
         importVsCreateEntries: Number((imported.seconds / create.seconds).toFixed(2)),
+        importVsRawWrite: Number((imported.seconds / rawWrite.seconds).toFixed(2)),
+        load: load(),
       };
       results.push(row);
       console.log(
-        `${format.padEnd(6)} export ${row.exportSeconds.toFixed(2)} s, ${((row.exportBytes ?? 0) / 1e6).toFixed(1)} MB, peak RSS ${row.exportPeakRssMiB} MiB heap ${row.exportPeakHeapMiB} MiB | import ${row.importSeconds.toFixed(2)} s, peak RSS ${row.importPeakRssMiB} MiB heap ${row.importPeakHeapMiB} MiB (${row.importedRows} rows) | export/raw read ${row.exportVsRawRead}, import/createEntries ${row.importVsCreateEntries}`,
+        `${format.padEnd(6)} export ${secs(exported)}, ${((row.exportBytes ?? 0) / 1e6).toFixed(1)} MB, ${mem(exported)} | import ${secs(imported)}, ${mem(imported)} (${row.importedRows} rows) | export/raw read ${row.exportVsRawRead}, import/raw write ${row.importVsRawWrite}; load ${row.load}`,
       );
     }
-    // The machine is shared: the load drifts during a run. The baseline is taken again at the end and the
+    // The machine is shared: the load drifts during a run. The baselines are taken again at the end and the
     // import ratios use the mean of both.
     const createAgain = run([
       '--child',
@@ -166,16 +280,24 @@ async function main(): Promise<void> {
       '--entries',
       String(entries),
     ]);
+    const rawWriteAgain = run(writeArgs('raw-write-again.db', 'per-row'));
     const createMean = (create.seconds + createAgain.seconds) / 2;
+    const rawWriteMean = (rawWrite.seconds + rawWriteAgain.seconds) / 2;
     console.log(
-      `baseline createEntries again: ${createAgain.seconds.toFixed(2)} s (mean ${createMean.toFixed(2)} s)`,
+      `baseline createEntries again: ${secs(createAgain)} (mean ${createMean.toFixed(2)} s); raw write again: ${secs(rawWriteAgain)} (mean ${rawWriteMean.toFixed(2)} s)`,
     );
     for (const row of results) {
       row.importVsCreateEntries = Number(((row.importSeconds as number) / createMean).toFixed(2));
+      row.importVsRawWrite = Number(((row.importSeconds as number) / rawWriteMean).toFixed(2));
+    }
+    for (const row of results) {
+      console.log(
+        `${String(row.format).padEnd(6)} import/createEntries ${row.importVsCreateEntries}, import/raw write ${row.importVsRawWrite}`,
+      );
     }
     const report = {
       benchmark: 'io-formats',
-      command: `pnpm bench:io --entries ${entries} --formats ${formats.join(',')}`,
+      command: `pnpm bench:io --entries ${entries} --formats ${formats.join(',')}${heapFlag ? ' --heap' : ''}`,
       date: new Date().toISOString(),
       machine: {
         node: process.version,
@@ -190,14 +312,21 @@ async function main(): Promise<void> {
         createEntriesAtEnd: createAgain,
         createEntriesMeanSeconds: createMean,
         rawRead: raw,
+        rawWrite,
+        rawWriteAtEnd: rawWriteAgain,
+        rawWriteMeanSeconds: rawWriteMean,
+        rawWriteFtsOnce: rawWriteOnce,
       },
       results,
     };
     const outDir = join(here, 'results');
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, `io-${entries}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(
+      join(outDir, `io-${entries}${heapFlag ? '-heap' : ''}.json`),
+      `${JSON.stringify(report, null, 2)}\n`,
+    );
     console.log(
-      `load average ${report.machine.loadAverage.join(' ')}; written bench/results/io-${entries}.json`,
+      `load average ${report.machine.loadAverage.join(' ')}; written bench/results/io-${entries}${heapFlag ? '-heap' : ''}.json`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -50,8 +50,9 @@ export function jsonToRecord(
     }
     return record;
   }
+  const names = fieldNames(schema);
   for (const key of Object.keys(value)) {
-    if (!schema.fields.some((f) => f.name === key)) {
+    if (!names.has(key)) {
       throw formatError(
         format,
         FormatErrorReason.BAD_VALUE,
@@ -85,4 +86,16 @@ export function jsonToRecord(
     record[field.name] = checkValue(format, field, typed, location);
   }
   return record;
+}
+
+const FIELD_NAMES = new WeakMap<EntitySchema, ReadonlySet<string>>();
+
+/** The schema's field names, built once per schema object (jsonToRecord runs once per record). */
+function fieldNames(schema: EntitySchema): ReadonlySet<string> {
+  let names = FIELD_NAMES.get(schema);
+  if (names === undefined) {
+    names = new Set(schema.fields.map((f) => f.name));
+    FIELD_NAMES.set(schema, names);
+  }
+  return names;
 }

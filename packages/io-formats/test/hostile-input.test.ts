@@ -23,6 +23,14 @@ const REFUSED: Record<string, string> = {
   'duplicate-label-headers.csv': 'DUPLICATE_HEADER',
   'duplicate-key.json.txt': 'MALFORMED',
   'precision-integer.ndjson': 'PRECISION_LOSS',
+  // Flat, one line, no spaces: the shape of the JSON.parse fast paths (NDJSON lines, envelope and JSON
+  // records), which must hand these to the checking parser rather than let JSON.parse keep the last
+  // duplicate, a __proto__ own property or a rounded number. duplicate-key.json.txt is one too.
+  'duplicate-key.ndjson': 'MALFORMED',
+  'proto-flat-key.ndjson': 'FORBIDDEN_KEY',
+  'precision-canonical.ndjson': 'PRECISION_LOSS',
+  'proto-flat-key.json.txt': 'FORBIDDEN_KEY',
+  'precision-canonical.json.txt': 'PRECISION_LOSS',
   'precision-decimal.json.txt': 'PRECISION_LOSS',
   'unclosed-string.json.txt': 'MALFORMED',
   'trailing-garbage.json.txt': 'MALFORMED',

@@ -221,8 +221,11 @@ async function countRows(db: Kysely<any>, table: string): Promise<number> {
 }
 
 /**
- * Pages through a table in primary-key order. A single-column key pages by key (each page an index seek);
- * a composite key pages by offset, which the surrounding read transaction keeps consistent.
+ * Pages through a table by keyset, each page an index seek from where the last one ended (never OFFSET, which
+ * re-reads every earlier row and made a 400,000-row composite-key table quadratic). A table with a generated
+ * sequence column (kb_entries.seq) is read in that order — the order its rows were created, and the order an
+ * import writes them back in: ascending rowids append to SQLite's b-tree and full-text index, where key order
+ * (random UUIDs) made every insert land somewhere else. Other tables are read in primary-key order.
  */
 async function* readTable(
   db: Transaction<any>,
@@ -231,32 +234,58 @@ async function* readTable(
   pageSize: number,
   onRecord: () => void,
 ): AsyncGenerator<DataRecord> {
-  const key = table.primaryKey;
+  const order = pagingColumns(info, table);
   const schema = toEntitySchema(info.schema);
-  let last: unknown;
-  let offset = 0;
-  let row = 0;
+  const fields = schema.fields;
+  const location = { row: 0, pointer: `${table.name}` };
+  let last: unknown[] | undefined;
   for (;;) {
     let query = db.selectFrom(table.name).selectAll();
-    for (const column of key) query = query.orderBy(column);
-    if (key.length === 1 && last !== undefined) query = query.where(key[0] as string, '>', last);
-    if (key.length !== 1) query = query.offset(offset);
+    for (const column of order) query = query.orderBy(column);
+    if (last !== undefined) {
+      const after = last;
+      query = query.where((eb) => {
+        // (a, b, c) > (x, y, z), spelled out for every dialect and led by `a >= x` so that the index on the
+        // first column bounds the scan: a > x  OR  a = x AND b > y  OR  a = x AND b = y AND c > z.
+        const disjuncts = order.map((column, i) =>
+          eb.and([
+            ...order.slice(0, i).map((earlier, j) => eb(earlier, '=', after[j] as never)),
+            eb(column, '>', after[i] as never),
+          ]),
+        );
+        return order.length === 1
+          ? eb(order[0] as string, '>', after[0] as never)
+          : eb.and([eb(order[0] as string, '>=', after[0] as never), eb.or(disjuncts)]);
+      });
+    }
     const page = (await query.limit(pageSize).execute()) as Record<string, unknown>[];
     for (const raw of page) {
-      row += 1;
+      location.row += 1;
       const record: DataRecord = {};
-      for (const field of schema.fields) {
+      for (const field of fields) {
         let value = raw[field.name];
         if (typeof value === 'bigint') value = Number(value);
-        record[field.name] = checkValue('json', field, value as never, { row, pointer: `${table.name}` });
+        record[field.name] = checkValue('json', field, value as never, location);
       }
       onRecord();
       yield record;
     }
     if (page.length < pageSize) return;
-    offset += page.length;
-    if (key.length === 1) last = (page.at(-1) as Record<string, unknown>)[key[0] as string];
+    const tail = page.at(-1) as Record<string, unknown>;
+    last = order.map((column) => tail[column]);
   }
+}
+
+/**
+ * The columns a table is read in order of: its one generated sequence column, then its primary key (which
+ * keeps the order total and the keyset exact where a sequence column is not unique, e.g. a PostgreSQL
+ * `serial` outside the key); else its primary key.
+ */
+function pagingColumns(info: TableInfo, table: TableContribution): readonly string[] {
+  const generated = info.columns.filter((c) => c.autoIncrement);
+  if (generated.length !== 1) return table.primaryKey;
+  const sequence = (generated[0] as { name: string }).name;
+  return [sequence, ...table.primaryKey.filter((k) => k !== sequence)];
 }
 
 async function buildHeader(

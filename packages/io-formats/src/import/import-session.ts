@@ -50,11 +50,15 @@ export class ImportSession {
     return out;
   }
 
-  async process(item: RawItem, ordinal: number, scope: WriteScope): Promise<void> {
+  /**
+   * Validates and queues one item; returns the flush to await when the queue is full, else undefined — most
+   * items cost no promise (an async method would make one per record).
+   */
+  process(item: RawItem, ordinal: number, scope: WriteScope): Promise<void> | undefined {
     if (item.kind === 'entry') this.#entry(item, ordinal, scope);
     else this.#row(item, ordinal);
     this.#queued += 1;
-    if (this.#queued >= FLUSH_AT) await this.flush(scope);
+    return this.#queued >= FLUSH_AT ? this.flush(scope) : undefined;
   }
 
   /** Writes every table's queued rows, parents before children (the order of the store's tables). */

@@ -1,7 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CodecRegistry } from '../codec-registry.js';
-import type { ByteSource, DataRecord, FormatName, InputLimits, RecordLocation } from '../codec-types.js';
+import type {
+  ByteSource,
+  DataRecord,
+  EntitySchema,
+  FormatName,
+  InputLimits,
+  RecordLocation,
+} from '../codec-types.js';
 import { upgradeSeedRecord } from '../envelope/envelope-upgrades.js';
 import { readJsonEnvelope } from '../envelope/json-envelope-reader.js';
 import { sniffEnvelope } from '../envelope/json-envelope-writer.js';
@@ -160,6 +167,16 @@ function openEnvelope(
     fingerprint,
     async *items() {
       let schemas: Record<string, TableSchema> = {};
+      // One EntitySchema per table, not one per record.
+      const entitySchemas = new Map<string, EntitySchema>();
+      const entitySchemaOf = (table: string, schema: TableSchema): EntitySchema => {
+        let entity = entitySchemas.get(table);
+        if (entity === undefined) {
+          entity = toEntitySchema(schema);
+          entitySchemas.set(table, entity);
+        }
+        return entity;
+      };
       let seed = false;
       let upgraded = 0;
       for await (const event of readJsonEnvelope(source, limits)) {
@@ -204,7 +221,7 @@ function openEnvelope(
         yield {
           kind: 'row',
           table,
-          record: jsonToRecord('json', event.value, toEntitySchema(schema), event.location),
+          record: jsonToRecord('json', event.value, entitySchemaOf(table, schema), event.location),
           location: event.location,
         };
       }

@@ -118,8 +118,10 @@ export async function importWith(
   if (options.batchSize === undefined || dryRun) {
     try {
       return await access.write('io-formats.import', async (scope) => {
-        for await (const { item, ordinal } of numbered(opened.items())) {
-          await session.process(item, ordinal, scope);
+        const next = numberer();
+        for await (const item of opened.items()) {
+          const flushing = session.process(item, next(item), scope);
+          if (flushing !== undefined) await flushing;
           progress(item.table);
         }
         await session.flush(scope);
@@ -160,7 +162,10 @@ async function importInBatches(
     const items = batch;
     batch = [];
     await access.write('io-formats.import', async (scope) => {
-      for (const { item, ordinal: n } of items) await session.process(item, n, scope);
+      for (const { item, ordinal: n } of items) {
+        const flushing = session.process(item, n, scope);
+        if (flushing !== undefined) await flushing;
+      }
       await session.flush(scope);
       await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
       scope.audit({
@@ -179,7 +184,9 @@ async function importInBatches(
     }
   };
   // A batch ends on an input record's boundary: the rows one record makes are committed together.
-  for await (const { item, ordinal: n } of numbered(opened.items())) {
+  const next = numberer();
+  for await (const item of opened.items()) {
+    const n = next(item);
     ordinal = n;
     progress(item.table);
     if (n <= resumeAfter) continue;
@@ -192,16 +199,17 @@ async function importInBatches(
 
 /**
  * Numbers input records from 1. The rows made from one record (an upgraded 1.0.0 entry and its tags) share
- * its location object, and so its number.
+ * its location object, and so its number. A plain function rather than another async generator around the
+ * input: that layer cost two promises per record.
  */
-async function* numbered(items: AsyncIterable<RawItem>): AsyncGenerator<{ item: RawItem; ordinal: number }> {
+function numberer(): (item: RawItem) => number {
   let ordinal = 0;
   let previous: object | undefined;
-  for await (const item of items) {
+  return (item) => {
     if (item.location !== previous) ordinal += 1;
     previous = item.location;
-    yield { item, ordinal };
-  }
+    return ordinal;
+  };
 }
 
 function summary(result: ImportResult): Record<string, unknown> {

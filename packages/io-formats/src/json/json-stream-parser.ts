@@ -206,6 +206,15 @@ export class JsonStreamParser {
           { location: { pointer: pointerOf(this.#path) }, details: { limit: this.options.limits.maxDepth } },
         );
       }
+      if (captureRoot && tok === Tok.BeginObject) {
+        const start = this.#pos - 1;
+        const fast = this.#canonicalLine(start);
+        if (fast !== undefined) {
+          this.#pos = start + fast.length;
+          this.#completeValue(fast.value, true, true);
+          return;
+        }
+      }
       const kind = tok === Tok.BeginObject ? 'object' : 'array';
       const value = capturing ? (kind === 'object' ? ({} as Record<string, JsonValue>) : []) : undefined;
       this.#stack.push({
@@ -224,6 +233,46 @@ export class JsonStreamParser {
       throw this.#malformed('expected a value');
     }
     this.#completeValue(this.#tokValue, capturing, captureRoot);
+  }
+
+  /**
+   * The fast path for a captured record that is the rest of its line, as the envelope writer (and NDJSON)
+   * writes records: the line's text up to the record's closing brace (trailing `,`, `]` and `}` of the
+   * enclosing arrays and objects cut off) read with JSON.parse, and kept only when it is a flat object
+   * without a key that reaches a prototype and printing it again gives back exactly that text — which also
+   * rules out duplicate keys and number literals a double does not hold. Anything else (undefined) is
+   * parsed here token by token, with the checks and messages that gives, so both paths accept the same input.
+   */
+  #canonicalLine(start: number): { value: JsonValue; length: number } | undefined {
+    const text = this.#text;
+    const newline = text.indexOf('\n', start);
+    if (newline < 0) return undefined;
+    let end = newline;
+    for (;;) {
+      const c = text.charCodeAt(end - 1);
+      // ',' ']' '}' and whitespace after the record's last value
+      if (c === 0x2c || c === 0x5d || c === 0x7d || c === 0x20 || c === 0x09 || c === 0x0d) end -= 1;
+      else break;
+    }
+    // The record's own closing brace is the first character cut off.
+    if (text.charCodeAt(end) !== 0x7d) return undefined;
+    const length = end + 1 - start;
+    if (length > this.options.limits.maxRecordBytes) return undefined;
+    const candidate = text.slice(start, end + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(candidate);
+    } catch {
+      return undefined;
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(value, key)) return undefined;
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== null && typeof item === 'object') return undefined;
+    }
+    if (JSON.stringify(value) !== candidate) return undefined;
+    return { value: value as JsonValue, length };
   }
 
   #close(): void {
