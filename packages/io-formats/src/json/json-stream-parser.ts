@@ -258,21 +258,8 @@ export class JsonStreamParser {
     if (text.charCodeAt(end) !== 0x7d) return undefined;
     const length = end + 1 - start;
     if (length > this.options.limits.maxRecordBytes) return undefined;
-    const candidate = text.slice(start, end + 1);
-    let value: unknown;
-    try {
-      value = JSON.parse(candidate);
-    } catch {
-      return undefined;
-    }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-    for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(value, key)) return undefined;
-    for (const key in value) {
-      const item = (value as Record<string, unknown>)[key];
-      if (item !== null && typeof item === 'object') return undefined;
-    }
-    if (JSON.stringify(value) !== candidate) return undefined;
-    return { value: value as JsonValue, length };
+    const value = canonicalFlatObject(text.slice(start, end + 1));
+    return value === undefined ? undefined : { value, length };
   }
 
   #close(): void {
@@ -439,4 +426,29 @@ export class JsonStreamParser {
 /** RFC 6901 JSON pointer of a path. */
 export function pointerOf(path: JsonPath): string {
   return path.map((s) => `/${String(s).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
+}
+
+/**
+ * The fast path for lines as JSON.stringify writes them (every export of this package): JSON.parse, then
+ * accepted only when printing the value again gives back exactly the line — which rules out duplicate keys
+ * (the printed object would be shorter), number literals a double does not hold exactly (they would print
+ * differently) and whitespace — and when it is a flat object without a key that reaches a prototype. Anything
+ * else (undefined) goes to the streaming parser, which checks the same things and says precisely what is
+ * wrong and where; so both paths accept the same lines.
+ */
+export function canonicalFlatObject(body: string): JsonValue | undefined {
+  if (body.charCodeAt(0) !== 0x7b) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(value, key)) return undefined;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== null && typeof item === 'object') return undefined;
+  }
+  return JSON.stringify(value) === body ? (value as JsonValue) : undefined;
 }

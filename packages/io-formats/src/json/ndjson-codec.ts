@@ -13,7 +13,7 @@ import { TextSinkWriter } from '../io/byte-sink.js';
 import { decodeUtf8 } from '../io/text-decoding.js';
 import { jsonToRecord, recordToJson } from '../record-shape.js';
 import { firstSignificantByte } from './json-codec.js';
-import { FORBIDDEN_KEYS, JsonStreamParser, type JsonValue } from './json-stream-parser.js';
+import { canonicalFlatObject, JsonStreamParser, type JsonValue } from './json-stream-parser.js';
 
 /** NDJSON: one record object per line (LF or CRLF); blank lines are skipped. */
 export const ndjsonCodec: FormatCodec = {
@@ -93,31 +93,6 @@ async function* readLines(source: ByteSource, options: ReadOptions): AsyncGenera
   }
   const item = parseLine(rest);
   if (item) yield item;
-}
-
-/**
- * The fast path for lines as JSON.stringify writes them (every export of this package): JSON.parse, then
- * accepted only when printing the value again gives back exactly the line — which rules out duplicate keys
- * (the printed object would be shorter), number literals a double does not hold exactly (they would print
- * differently) and whitespace — and when it is a flat object without a key that reaches a prototype. Anything
- * else (undefined) goes to the streaming parser, which checks the same things and says precisely what is
- * wrong and where; so both paths accept the same lines.
- */
-function canonicalFlatObject(body: string): JsonValue | undefined {
-  if (body.charCodeAt(0) !== 0x7b) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(value, key)) return undefined;
-  for (const key in value) {
-    const item = (value as Record<string, unknown>)[key];
-    if (item !== null && typeof item === 'object') return undefined;
-  }
-  return JSON.stringify(value) === body ? (value as JsonValue) : undefined;
 }
 
 function tooLarge(line: number, limit: number) {
