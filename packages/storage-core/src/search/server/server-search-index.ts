@@ -691,6 +691,12 @@ export class ServerSearchIndex implements SearchIndex {
       const m = matcher.match(columnsOf(entry));
       return m ? bm25Score(m.freqs, plan.idfs, m.length, stats.avgLength) : null;
     };
+    // The sample does not depend on the candidates: it runs on another connection meanwhile.
+    const sampling = this.#backend.sample
+      ? this.#sampled(db, parsed, bound, champions.facts, filters)
+      : undefined;
+    // Settled at once, so a failed scan never leaves the sample's rejection unhandled.
+    sampling?.catch(() => {});
     const scan = new CandidateScan<KBEntry>(plan, need + BLEND_MARGIN, CHAMPION_READS);
     for (let batch = scan.next(FETCH_BATCH); batch; batch = scan.next(FETCH_BATCH)) {
       for (const row of await this.#rows(db, batch)) {
@@ -699,9 +705,8 @@ export class ServerSearchIndex implements SearchIndex {
         if (text !== null) scan.add({ seq: Number(row.seq), text, row: entry });
       }
     }
-    const estimate = this.#backend.sample
-      ? await this.#sampled(db, parsed, bound, champions.facts, filters)
-      : this.#independent(parsed, df, stats.rows, scan.found, champions.facts);
+    const estimate =
+      (await sampling) ?? this.#independent(parsed, df, stats.rows, scan.found, champions.facts);
     if (scan.found.length < need && estimate.total > scan.found.length) return undefined;
     // Candidates taken from the lists without a read may have been changed by another process since the
     // lists were refreshed: those that can reach the page are read, so the blend re-filters and re-scores
