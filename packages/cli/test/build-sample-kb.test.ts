@@ -78,19 +78,16 @@ describe('the committed sample KB', () => {
   // The seed files exist only where the shared folder is checked out (or KB_SEED_ANCHOR_DIR names them, as
   // .ci/run does for a clone elsewhere); without them the committed output stands.
   const seedDir = process.env.KB_SEED_ANCHOR_DIR || DEFAULT_SEED_DIR;
-  it.skipIf(!existsSync(seedDir))(
-    'is exactly what the script builds from the seed-anchor files',
-    () => {
-      const { entries, dropped } = buildSampleKb(seedDir);
-      expect(readFileSync(SAMPLE_KB_FILE, 'utf8')).toBe(renderSampleKb(entries));
-      expect(dropped.map((d) => d.title)).toEqual([
-        'VSAM Status 35 - File Not Found',
-        'S0C7 Data Exception - Numeric Error',
-        'JCL Dataset Not Found - IEF212I',
-        'DB2 SQLCODE -904 Resource Unavailable',
-      ]);
-      // 20 template entries + 20 essential ones, less the four repeats.
-      expect(entries).toHaveLength(36);
-    },
-  );
+  it.skipIf(!existsSync(seedDir))('is exactly what the script builds from the seed-anchor files', () => {
+    const { entries, dropped } = buildSampleKb(seedDir);
+    expect(readFileSync(SAMPLE_KB_FILE, 'utf8')).toBe(renderSampleKb(entries));
+    expect(dropped.map((d) => d.title)).toEqual([
+      'VSAM Status 35 - File Not Found',
+      'S0C7 Data Exception - Numeric Error',
+      'JCL Dataset Not Found - IEF212I',
+      'DB2 SQLCODE -904 Resource Unavailable',
+    ]);
+    // 20 template entries + 20 essential ones, less the four repeats.
+    expect(entries).toHaveLength(36);
+  });
 });
