@@ -120,10 +120,18 @@ export class MigrationRegistry {
     );
     const namespaces = this.#ordered.map((ns) => {
       const declared = this.#declared.filter((m) => m.namespace === ns.namespace);
+      // In the order they are declared (which is the order they ran): migrations applied within one
+      // millisecond tie on applied_at. Rows no longer declared follow, in ledger order.
+      const position = new Map(declared.map((m, i) => [m.migration.id, i]));
+      const ranked = rows
+        .filter((r) => r.namespace === ns.namespace && r.status === 'applied')
+        .map((r, i) => ({ r, at: position.get(r.id) ?? declared.length + i }))
+        .sort((a, b) => a.at - b.at)
+        .map(({ r }) => r);
       return {
         namespace: ns.namespace,
         dependsOn: [...ns.dependsOn],
-        applied: rows.filter((r) => r.namespace === ns.namespace && r.status === 'applied').map(appliedView),
+        applied: ranked.map(appliedView),
         pending: declared
           .filter((m) => !applied.has(m.key))
           .map((m) =>
