@@ -62,6 +62,10 @@ for (const target of servers) {
         await reference.createEntries(entries);
         server = await target.stores!.open();
         await server.createEntries(entries);
+        // A process builds the lists on its third common-word query, or here.
+        const optimized = await server.optimize();
+        const lists = optimized.steps.find((s) => s.name === 'search champion lists');
+        expect(lists).toMatchObject({ ok: true, detail: expect.stringMatching(/ over 900 entries$/) });
         // A second store on the same database: another process, as far as the first one's caches know.
         other = await createStorage({ database: await databaseOf(server) });
       }, 180_000);
