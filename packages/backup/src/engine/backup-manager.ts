@@ -32,6 +32,7 @@ import {
 import { type BlobWorkers, blobWorkers } from '../repository/blob-workers.js';
 import { packKey } from '../repository/pack-writer.js';
 import { Repository, type RepositoryOptions } from '../repository/repository.js';
+import { type StreamHasher, streamHasher } from '../repository/stream-hasher.js';
 import { readCheckRecord } from '../restore/check-record.js';
 import { rebuildImage } from '../restore/image-restore.js';
 import {
@@ -331,6 +332,7 @@ export class BackupManager {
         common.type === 'incremental' ? latest : common.type === 'differential' ? lastFull : undefined;
       if (kind === 'physical') {
         const sealer = this.workers(repository);
+        const hasher = this.hasher();
         try {
           return await writePhysicalBackup(
             repository,
@@ -341,9 +343,10 @@ export class BackupManager {
             latest,
             common.type,
             sealer,
+            hasher,
           );
         } finally {
-          await sealer.close();
+          await Promise.all([sealer.close(), hasher.close()]);
         }
       }
       const schemaVersion = (await this.storage.migrations.status()).namespaces.reduce(
@@ -402,7 +405,7 @@ export class BackupManager {
    * The caller closes it.
    */
   workers(repository: Repository): BlobWorkers {
-    const threads = this.options.threads ?? Math.min(4, availableParallelism());
+    const threads = this.#threads();
     return blobWorkers(
       {
         key: repository.keys.encryption,
@@ -414,7 +417,19 @@ export class BackupManager {
     );
   }
 
-  /** Rebuilds a physical backup's image at `path`, opening blobs on worker threads when there are cores. */
+  #threads(): number {
+    return this.options.threads ?? Math.min(4, availableParallelism());
+  }
+
+  /** The image's sha256, on a thread of its own when there are cores (`threads` > 1). The caller closes it. */
+  hasher(): StreamHasher {
+    return streamHasher(this.#threads() > 1);
+  }
+
+  /**
+   * Rebuilds a physical backup's image at `path`, opening blobs on worker threads and hashing the image on
+   * another when there are cores.
+   */
   async rebuild(
     repository: Repository,
     metadata: BackupMetadata,
@@ -422,10 +437,11 @@ export class BackupManager {
     onProgress?: (progress: { done: number; total: number }) => void,
   ): Promise<void> {
     const workers = this.workers(repository);
+    const hasher = this.hasher();
     try {
-      await rebuildImage(repository, metadata, path, onProgress, workers);
+      await rebuildImage(repository, metadata, path, onProgress, workers, hasher);
     } finally {
-      await workers.close();
+      await Promise.all([workers.close(), hasher.close()]);
     }
   }
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import type { ImageContent } from '../content/image-content.js';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
@@ -13,6 +13,7 @@ import { writeManifest } from '../manifest/manifest-store.js';
 import { type BlobWorkers, inlineBlobWorkers, type PagesResult } from '../repository/blob-workers.js';
 import { type BlobLocation, packKey } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
+import { type StreamHasher, streamHasher } from '../repository/stream-hasher.js';
 import type { SqliteImage } from '../sqlite/sqlite-image.js';
 import { PageState } from './page-state.js';
 import { loadPhysicalChain } from './page-state-loader.js';
@@ -78,6 +79,7 @@ export async function writePhysicalBackup(
     compression: repository.codec.compression,
     level: repository.codec.level,
   }),
+  hasher: StreamHasher = streamHasher(false),
 ): Promise<BackupMetadata> {
   const { pageSize, pageCount } = image;
   let base: Base | undefined;
@@ -110,14 +112,19 @@ export async function writePhysicalBackup(
   const writer = repository.newPackWriter();
   const blobIndex = new Map<string, number>();
   const pages: PageRef[] = [];
-  const imageHash = createHash('sha256');
   const slots: (BlobLocation | undefined)[] = [];
   // Groups the repository already holds are not sealed again by the workers.
   workers.setSkip([...reusable.keys()]);
 
   // Stretches of pages are hashed (and, for a full, their groups sealed) on the workers, a bounded number at
   // once; this thread computes the image's sha256 meanwhile and takes the results in order.
-  const inFlight: { first: number; count: number; batch: Buffer; result: Promise<PagesResult> }[] = [];
+  const inFlight: {
+    first: number;
+    count: number;
+    batch: Buffer;
+    result: Promise<PagesResult>;
+    hashed: Promise<void>;
+  }[] = [];
   let inFlightBytes = 0;
   // Changed pages of an incremental or differential, sealed in blobs of `changedGroup` pages.
   let pending: { pgno: number; hash: Buffer; data: Buffer }[] = [];
@@ -154,9 +161,12 @@ export async function writePhysicalBackup(
     });
   };
   const take = async () => {
-    const { first, count, batch, result } = inFlight.shift()!;
+    const { first, count, batch, result, hashed } = inFlight.shift()!;
     inFlightBytes -= batch.length;
     const { hashes, groups } = await result;
+    // The stretch's buffer is reused once it is hashed (and the hasher's errors surface here).
+    await hashed;
+    stretches.push(batch);
     if (type === 'full') {
       for (let g = 0; g < groups.length; g += 1) {
         const { id, sealed } = groups[g]!;
@@ -194,17 +204,22 @@ export async function writePhysicalBackup(
     common.onProgress?.({ phase: 'pages', done: first + count - 1, total: pageCount });
   };
 
+  const blockPages = Math.max(group, Math.floor(READ_BYTES / pageSize / group) * group);
+  const stretches: Buffer[] = [];
   try {
-    const blockPages = Math.max(group, Math.floor(READ_BYTES / pageSize / group) * group);
     for (let first = 1; first <= pageCount; first += blockPages) {
       const count = Math.min(blockPages, pageCount - first + 1);
-      let batch: Buffer;
+      // Each stretch is copied into a reused buffer in shared memory, which the workers and the hashing
+      // thread read in place: nothing is allocated per stretch, and the image itself need not be shared
+      // (a shared copy of a whole image costs a fresh gigabyte of memory per GB backed up).
+      const buffer = stretches.pop() ?? Buffer.from(new SharedArrayBuffer(blockPages * pageSize));
+      let batch = buffer.subarray(0, count * pageSize);
       if (image.view) {
-        // An image in memory is read in place (it outlives this backup).
-        batch = image.view(first, count);
-      } else {
-        batch = Buffer.allocUnsafe(count * pageSize);
-        if ((await image.read(batch, first, count)) !== count * pageSize) batch = Buffer.alloc(0);
+        const pages = image.view(first, count);
+        batch = pages.length === batch.length ? batch : buffer.subarray(0, 0);
+        pages.copy(batch);
+      } else if ((await image.read(batch, first, count)) !== count * pageSize) {
+        batch = buffer.subarray(0, 0);
       }
       if (batch.length !== count * pageSize) {
         throw new BackupError(
@@ -215,9 +230,11 @@ export async function writePhysicalBackup(
       }
       const result = workers.pages(batch, pageSize, type === 'full' ? group : 0);
       result.catch(() => undefined);
-      inFlight.push({ first, count, batch, result });
+      // The image's sha256, in page order: on the hashing thread, which reads shared memory in place.
+      const hashed = hasher.update(batch);
+      hashed.catch(() => undefined);
+      inFlight.push({ first, count, batch, result, hashed });
       inFlightBytes += batch.length;
-      imageHash.update(batch);
       while (inFlightBytes > IN_FLIGHT_BYTES) await take();
     }
     while (inFlight.length > 0) await take();
@@ -225,11 +242,15 @@ export async function writePhysicalBackup(
     await drainSealing(-1);
     await writer.finish();
   } catch (error) {
-    await Promise.allSettled([...inFlight.map((j) => j.result), ...sealing.map((j) => j.sealed)]);
+    await Promise.allSettled([
+      ...inFlight.flatMap((j) => [j.result, j.hashed]),
+      ...sealing.map((j) => j.sealed),
+    ]);
     await writer.settle();
     throw error;
   }
   const blobs = slots.map((location) => location!);
+  const checksum = await hasher.digest();
 
   const body: PhysicalBody = {
     kind: 'physical',
@@ -275,7 +296,7 @@ export async function writePhysicalBackup(
     type,
     kind: 'physical',
     timestamp: common.timestamp.toISOString(),
-    checksum: imageHash.digest('hex'),
+    checksum,
     checksumAlgorithm: 'sha256',
     encryption: repository.encrypted ? { algorithm: 'aes-256-gcm', kdf: 'scrypt' } : null,
     compression: { algorithm: repository.codec.compression, level: repository.codec.level },

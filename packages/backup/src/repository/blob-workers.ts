@@ -126,11 +126,13 @@ function handle(job) {
       return { out: { hashes, ids, lengths, sealed }, transfer: [hashes.buffer, sealed.buffer] };
     }
     case 'open': {
-      // Blobs of one stretch of a pack, in order: authenticated, decoded, concatenated; page digests on request.
+      // Blobs of one stretch of a pack, in order: authenticated, decoded, concatenated (into \`out\` when
+      // given: shared memory the caller reuses, so nothing is allocated per job); page digests on request.
       const stored = view(job.stored);
       let total = 0;
       for (const b of job.blobs) total += b.rawBytes;
-      const raw = new Uint8Array(total);
+      if (job.out && job.out.byteLength < total) throw new Error('the output buffer is too small');
+      const raw = job.out ? job.out.subarray(0, total) : new Uint8Array(total);
       let at = 0;
       for (let i = 0; i < job.blobs.length; i++) {
         const b = job.blobs[i];
@@ -142,7 +144,8 @@ function handle(job) {
         }
         at += b.rawBytes;
       }
-      const hashes = job.digests ? digests(Buffer.from(raw.buffer), job.pageSize) : new Uint8Array(0);
+      const hashes = job.digests ? digests(view(raw), job.pageSize) : new Uint8Array(0);
+      if (job.out) return { out: { hashes }, transfer: [hashes.buffer] };
       return { out: { raw, hashes }, transfer: [raw.buffer, hashes.buffer] };
     }
     default:
@@ -194,6 +197,12 @@ export interface OpenRequest {
   readonly blobs: readonly { readonly location: BlobLocation; readonly offset: number }[];
   readonly pageSize: number;
   readonly digests: boolean;
+  /**
+   * Where to decode the blobs (at least the sum of their `rawBytes`); the result's `raw` is then a view of
+   * it. In shared memory (a `SharedArrayBuffer`), worker threads decode into it in place and `stored` in
+   * shared memory is read in place too: nothing is allocated or copied per job on the calling thread.
+   */
+  readonly into?: Buffer | undefined;
 }
 
 /** The backup and restore CPU work: on worker threads or on the calling thread. */
@@ -261,6 +270,15 @@ function pagesResult(reply: Reply): PagesResult {
     return { id, sealed: part };
   });
   return { hashes: asBuffer(reply.hashes!), groups };
+}
+
+/** The decoded blobs: in `request.into` when given (copied there when the workers could not use it). */
+function openedResult(request: OpenRequest, reply: Reply): OpenedBlobs {
+  const pageHashes = asBuffer(reply.hashes!);
+  if (!request.into) return { raw: asBuffer(reply.raw!), pageHashes };
+  const total = request.blobs.reduce((sum, b) => sum + b.location.rawBytes, 0);
+  if (reply.raw) request.into.set(reply.raw);
+  return { raw: request.into.subarray(0, total), pageHashes };
 }
 
 function openMessage(request: OpenRequest) {
@@ -352,10 +370,21 @@ export class ThreadedBlobWorkers implements BlobWorkers {
   }
 
   async open(request: OpenRequest): Promise<OpenedBlobs> {
-    const copy = ThreadedBlobWorkers.#copy(request.stored);
-    const reply = await this.#post({ ...openMessage(request), stored: copy }, [copy.buffer]);
-    if (reply.error !== undefined || !reply.raw) throw openFailure(request, reply);
-    return { raw: asBuffer(reply.raw), pageHashes: asBuffer(reply.hashes!) };
+    const shared = (b: Buffer | undefined): b is Buffer => b?.buffer instanceof SharedArrayBuffer;
+    const transfer: ArrayBuffer[] = [];
+    let stored: Uint8Array;
+    if (shared(request.stored)) {
+      stored = new Uint8Array(request.stored.buffer, request.stored.byteOffset, request.stored.byteLength);
+    } else {
+      const copy = ThreadedBlobWorkers.#copy(request.stored);
+      transfer.push(copy.buffer);
+      stored = copy;
+    }
+    const into = request.into;
+    const out = shared(into) ? new Uint8Array(into.buffer, into.byteOffset, into.byteLength) : undefined;
+    const reply = await this.#post({ ...openMessage(request), stored, out }, transfer);
+    if (reply.error !== undefined || (!out && !reply.raw)) throw openFailure(request, reply);
+    return openedResult(request, reply);
   }
 
   async close(): Promise<void> {
@@ -394,9 +423,9 @@ export function inlineBlobWorkers(config: BlobWorkerConfig): BlobWorkers {
       return asBuffer(reply.sealed);
     },
     async open(request) {
-      const reply = run({ ...openMessage(request), stored: request.stored });
-      if (reply.error !== undefined || !reply.raw) throw openFailure(request, reply);
-      return { raw: asBuffer(reply.raw), pageHashes: asBuffer(reply.hashes!) };
+      const reply = run({ ...openMessage(request), stored: request.stored, out: request.into });
+      if (reply.error !== undefined || (!request.into && !reply.raw)) throw openFailure(request, reply);
+      return openedResult(request, reply);
     },
     close: async () => undefined,
   };

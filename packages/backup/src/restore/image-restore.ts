@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { loadPhysicalChain } from '../engine/page-state-loader.js';
@@ -8,6 +7,7 @@ import { pageHash } from '../manifest/page-hash.js';
 import { type BlobWorkers, inlineBlobWorkers, type OpenedBlobs } from '../repository/blob-workers.js';
 import type { BlobLocation } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
+import { type StreamHasher, streamHasher } from '../repository/stream-hasher.js';
 
 /** Stored bytes handed to a worker at once (blobs of one pack). */
 const JOB_STORED_BYTES = 4 * 1024 * 1024;
@@ -15,6 +15,10 @@ const JOB_STORED_BYTES = 4 * 1024 * 1024;
 const IN_FLIGHT_RAW_BYTES = 96 * 1024 * 1024;
 /** Pages assembled in order and written with one positional write. */
 const CHUNK_BYTES = 8 * 1024 * 1024;
+/** Chunks being written and hashed at once (then reused). */
+const CHUNKS = 6;
+/** Decoded bytes per job, in a reused buffer. */
+const SLAB_BYTES = 16 * 1024 * 1024;
 /**
  * Blobs that hold pages far apart (an incremental's or differential's changed pages) stay in memory until the
  * image has been written past their last page. Beyond this many bytes of them, pages are written where they
@@ -38,16 +42,30 @@ interface BlobPlan {
   lastPage: number;
 }
 
+/** A reused buffer of decoded blobs; back to its pool once no page of it is waiting to be copied. */
+interface Slab {
+  readonly buffer: Buffer;
+  refs: number;
+}
+
 interface Held {
   readonly plan: BlobPlan;
   readonly raw: Buffer;
   readonly offset: number;
+  readonly slab: Slab | undefined;
+}
+
+interface Job {
+  readonly blobs: BlobPlan[];
+  readonly rawBytes: number;
+  readonly opened: Promise<OpenedBlobs>;
+  readonly slab: Slab;
 }
 
 /**
  * Rebuilds a physical backup's image into `path` (a new file). Every blob its chain needs is read once,
  * authenticated (AES-256-GCM, the blob id as AAD) and decoded on the workers; the pages are assembled in page
- * order, written with large positional writes and hashed as they go; the file is synced once, then its
+ * order, written with large positional writes and hashed as they go (on `hasher`'s thread); the file is synced once, then its
  * sha256 must equal the backup's checksum (authenticated with the manifest): the file is then bit for bit the
  * image that was backed up. Page digests are only computed to name the faulty page when it is not. Nothing of
  * the file is trusted until all of that passed; on any failure the file is removed.
@@ -62,6 +80,7 @@ export async function rebuildImage(
     compression: repository.codec.compression,
     level: repository.codec.level,
   }),
+  hasher: StreamHasher = streamHasher(false),
 ): Promise<void> {
   const state = await loadPhysicalChain(repository, metadata);
   const { pageSize, pageCount } = state;
@@ -98,35 +117,54 @@ export async function rebuildImage(
   const handle = await fs.open(path, 'wx+', 0o600);
   let ok = false;
   const writes: Promise<unknown>[] = [];
-  const jobs: { blobs: BlobPlan[]; rawBytes: number; opened: Promise<OpenedBlobs> }[] = [];
+  const jobs: Job[] = [];
+  // Decoded blobs and the stored bytes they come from live in reused shared memory: the workers read and
+  // decode in place, and this thread allocates nothing per job (per-job buffers made the collector mark the
+  // whole heap every few tens of MB). Chunks of the image are shared too: the hashing thread reads them.
+  const decoded = new SlabPool(SLAB_BYTES);
+  const inputs = new SlabPool(JOB_STORED_BYTES * 2);
+  const chunks: { chunk: Buffer; done: Promise<unknown> }[] = [];
   try {
-    const imageHash = createHash('sha256');
     let done = 0;
-    const write = async (data: Buffer, position: number) => {
+    const write = (data: Buffer, position: number): Promise<unknown> => {
       const writing = handle.write(data, 0, data.length, position);
       writing.catch(() => undefined);
       writes.push(writing);
+      return writing;
+    };
+    const bound = async () => {
       while (writes.length > WRITES_IN_FLIGHT) await writes.shift();
     };
 
     // In order: pages are copied into a chunk as soon as the blob holding them is open.
     const held = new Map<string, Held>();
     let next = 1;
-    let chunk: Buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(imageBytes, pageSize)));
-    const spare: Buffer[] = [];
+    const chunkBytes = Math.min(CHUNK_BYTES, Math.max(imageBytes, pageSize));
+    const chunkCapacity = Math.floor(chunkBytes / pageSize);
+    const newChunk = async (): Promise<Buffer> => {
+      if (chunks.length < CHUNKS) return Buffer.from(new SharedArrayBuffer(chunkCapacity * pageSize));
+      // The oldest chunk is reused once it is written and hashed.
+      const oldest = chunks.shift()!;
+      await oldest.done;
+      return oldest.chunk;
+    };
+    let chunk = inOrder ? await newChunk() : Buffer.alloc(0);
     let chunkStart = 1;
     let chunkPages = 0;
-    const chunkCapacity = chunk.length / pageSize;
     const flushChunk = async () => {
       if (chunkPages === 0) return;
       const data = chunk.subarray(0, chunkPages * pageSize);
-      imageHash.update(data);
-      await write(data, (chunkStart - 1) * pageSize);
-      // A chunk is reused once its write is done (at most `WRITES_IN_FLIGHT` are pending).
-      spare.push(chunk);
-      chunk = spare.length > WRITES_IN_FLIGHT + 1 ? spare.shift()! : Buffer.allocUnsafe(chunk.length);
+      const written = write(data, (chunkStart - 1) * pageSize);
+      const hashed = hasher.update(data);
+      hashed.catch(() => undefined);
+      chunks.push({ chunk, done: Promise.all([written, hashed]) });
+      await bound();
+      chunk = await newChunk();
       chunkStart += chunkPages;
       chunkPages = 0;
+    };
+    const release = (slab: Slab | undefined) => {
+      if (slab && --slab.refs === 0) decoded.give(slab.buffer);
     };
     const advance = async () => {
       while (next <= pageCount) {
@@ -149,16 +187,27 @@ export async function rebuildImage(
         entry.raw.copy(chunk, chunkPages * pageSize, from, from + run * pageSize);
         chunkPages += run;
         next += run;
-        if (next > entry.plan.lastPage) held.delete(source.location.id);
+        if (next > entry.plan.lastPage) {
+          held.delete(source.location.id);
+          release(entry.slab);
+        }
         if (chunkPages === chunkCapacity) await flushChunk();
       }
     };
 
-    const place = async (blobs: BlobPlan[], opened: OpenedBlobs) => {
+    const place = async (job: Job, opened: OpenedBlobs) => {
       let offset = 0;
-      for (const plan of blobs) {
+      const slabWrites: Promise<unknown>[] = [];
+      for (const plan of job.blobs) {
         if (inOrder) {
-          held.set(plan.location.id, { plan, raw: opened.raw, offset });
+          if (plan.lastPage - plan.firstPage > SPREAD_PAGES) {
+            // Its pages are far apart: kept in a copy of its own, so the slab is not pinned meanwhile.
+            const own = Buffer.from(opened.raw.subarray(offset, offset + plan.location.rawBytes));
+            held.set(plan.location.id, { plan, raw: own, offset: 0, slab: undefined });
+          } else {
+            job.slab.refs += 1;
+            held.set(plan.location.id, { plan, raw: opened.raw, offset, slab: job.slab });
+          }
         } else {
           // Runs of consecutive pages at consecutive slots, each written where it belongs.
           let i = 0;
@@ -172,14 +221,23 @@ export async function rebuildImage(
               run += 1;
             }
             const from = offset + plan.slots[i]! * pageSize;
-            await write(opened.raw.subarray(from, from + run * pageSize), (plan.pages[i]! - 1) * pageSize);
+            slabWrites.push(
+              write(opened.raw.subarray(from, from + run * pageSize), (plan.pages[i]! - 1) * pageSize),
+            );
+            await bound();
             i += run;
           }
         }
         offset += plan.location.rawBytes;
         done += plan.pages.length;
       }
-      if (inOrder) await advance();
+      if (inOrder) {
+        await advance();
+        release(job.slab);
+      } else {
+        // The slab is reused once the writes from it are done.
+        void Promise.allSettled(slabWrites).then(() => release(job.slab));
+      }
       onProgress?.({ done, total: pageCount });
     };
 
@@ -187,7 +245,7 @@ export async function rebuildImage(
     const take = async () => {
       const job = jobs.shift()!;
       inFlightRaw -= job.rawBytes;
-      await place(job.blobs, await job.opened);
+      await place(job, await job.opened);
     };
     const submit = async (blobs: BlobPlan[]) => {
       const pack = await repository.readPack(blobs[0]!.location.pack);
@@ -203,36 +261,52 @@ export async function rebuildImage(
         );
       }
       const rawBytes = blobs.reduce((sum, b) => sum + b.location.rawBytes, 0);
+      const input = inputs.take(end - start);
+      pack.copy(input, 0, start, end);
+      const slab: Slab = { buffer: decoded.take(rawBytes), refs: 1 };
       const opened = workers.open({
-        stored: pack.subarray(start, end),
+        stored: input.subarray(0, end - start),
         blobs: blobs.map((b) => ({ location: b.location, offset: b.location.offset - start })),
         pageSize,
         digests: false,
+        into: slab.buffer,
       });
       opened.catch(() => undefined);
-      jobs.push({ blobs, rawBytes, opened });
+      // The stored bytes are free again once the worker is done with them.
+      void opened.then(
+        () => inputs.give(input),
+        () => undefined,
+      );
+      jobs.push({ blobs, rawBytes, opened, slab });
       inFlightRaw += rawBytes;
       while (inFlightRaw > IN_FLIGHT_RAW_BYTES) await take();
     };
     let batch: BlobPlan[] = [];
     let batchStored = 0;
+    let batchRaw = 0;
     for (const plan of ordered) {
-      if (batch.length > 0 && plan.location.pack !== batch[0]!.location.pack) {
+      if (
+        batch.length > 0 &&
+        (plan.location.pack !== batch[0]!.location.pack || batchRaw + plan.location.rawBytes > SLAB_BYTES)
+      ) {
         await submit(batch);
         batch = [];
         batchStored = 0;
+        batchRaw = 0;
       }
       batch.push(plan);
       batchStored += plan.location.length;
+      batchRaw += plan.location.rawBytes;
       if (batchStored >= JOB_STORED_BYTES) {
         await submit(batch);
         batch = [];
         batchStored = 0;
+        batchRaw = 0;
       }
     }
     if (batch.length > 0) await submit(batch);
     while (jobs.length > 0) await take();
-    await flushChunk();
+    if (inOrder) await flushChunk();
     await Promise.all(writes.splice(0));
     if (inOrder && next !== pageCount + 1) {
       throw new BackupError(
@@ -243,27 +317,55 @@ export async function rebuildImage(
     }
     await handle.truncate(imageBytes);
     await handle.sync();
-    const actual = inOrder ? imageHash.digest('hex') : await fileSha256(handle, imageBytes);
+    if (!inOrder) await fileSha256(handle, imageBytes, hasher);
+    const actual = await hasher.digest();
     if (actual !== metadata.checksum) {
       throw await mismatch(handle, metadata, state, actual);
     }
     ok = true;
   } finally {
-    await Promise.allSettled([...writes, ...jobs.map((j) => j.opened)]);
+    await Promise.allSettled([...writes, ...jobs.map((j) => j.opened), ...chunks.map((c) => c.done)]);
     await handle.close();
     if (!ok) await fs.rm(path, { force: true });
   }
 }
 
-async function fileSha256(handle: fs.FileHandle, bytes: number): Promise<string> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.alloc(CHUNK_BYTES);
-  for (let offset = 0; offset < bytes; offset += buffer.length) {
-    const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, bytes - offset), offset);
-    if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
+/** Reused buffers in shared memory of at least `size` bytes (larger on demand). */
+class SlabPool {
+  readonly #size: number;
+  readonly #free: Buffer[] = [];
+
+  constructor(size: number) {
+    this.#size = size;
   }
-  return hash.digest('hex');
+
+  take(bytes: number): Buffer {
+    const i = this.#free.findIndex((b) => b.length >= bytes);
+    if (i >= 0) return this.#free.splice(i, 1)[0]!;
+    return Buffer.from(new SharedArrayBuffer(Math.max(bytes, this.#size)));
+  }
+
+  give(buffer: Buffer): void {
+    this.#free.push(buffer);
+  }
+}
+
+/** Feeds the written file to `hasher`, reading one buffer while the previous one is hashed. */
+async function fileSha256(handle: fs.FileHandle, bytes: number, hasher: StreamHasher): Promise<void> {
+  const buffers = [0, 1].map(() => Buffer.from(new SharedArrayBuffer(CHUNK_BYTES)));
+  const hashing: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  try {
+    for (let offset = 0, i = 0; offset < bytes; offset += CHUNK_BYTES, i ^= 1) {
+      await hashing[i];
+      const buffer = buffers[i]!;
+      const { bytesRead } = await handle.read(buffer, 0, Math.min(CHUNK_BYTES, bytes - offset), offset);
+      if (bytesRead === 0) break;
+      hashing[i] = hasher.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await Promise.allSettled(hashing);
+  }
+  await Promise.all(hashing);
 }
 
 /** The image does not match its checksum: names the first page that differs from its recorded digest. */

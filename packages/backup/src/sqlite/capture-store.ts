@@ -47,15 +47,13 @@ export async function captureStore(
     const pageCount = raw.pragma('page_count', { simple: true }) as number;
     const pageSize = raw.pragma('page_size', { simple: true }) as number;
     if (pageCount * pageSize <= maxBytes) {
-      // Into shared memory: the worker threads that hash and seal the pages read them where they are.
+      // One copy of the pages (the backup copies stretches of it into reused shared memory for the workers).
       const serialized = raw.serialize();
-      const buffer = Buffer.from(new SharedArrayBuffer(serialized.length));
-      serialized.copy(buffer);
       // No destroy(): it would close the connection, which is closed below.
       const db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
       const content = await contentOf(db, tables, mode);
       raw.exec('COMMIT');
-      return { image: memoryImage(buffer), content };
+      return { image: memoryImage(serialized), content };
     }
     raw.exec('COMMIT');
   } catch (error) {
