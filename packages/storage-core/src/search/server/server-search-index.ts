@@ -200,6 +200,8 @@ export class ServerSearchIndex implements SearchIndex {
   readonly #usageWeight: number;
   readonly #typoCorrection: boolean;
   #stats: CorpusStats | undefined;
+  #statsRead: Promise<CorpusStats> | undefined;
+  #statsGeneration = 0;
   #ceiling: { at: number; value: number } | undefined;
   /** Queries of common words answered before the champion lists were built. */
   #commonQueries = 0;
@@ -348,7 +350,7 @@ export class ServerSearchIndex implements SearchIndex {
       after = Number(rows[rows.length - 1]!.seq);
     }
     await this.#adjust(trx, df);
-    this.#stats = undefined;
+    this.#dropStats();
     this.#vocabulary = undefined;
     this.#champions.markStale();
   }
@@ -375,7 +377,7 @@ export class ServerSearchIndex implements SearchIndex {
     });
     await step('search champion lists', async () => {
       const db = this.#adapter.db;
-      this.#stats = undefined;
+      this.#dropStats();
       this.#champions.markStale();
       const c = await this.#champions.ensure(db, this.#avgLength(db));
       return `${c.index.terms} terms over ${c.index.documents} entries`;
@@ -516,9 +518,40 @@ export class ServerSearchIndex implements SearchIndex {
     return async () => (await this.#corpusStats(db)).avgLength;
   }
 
+  /**
+   * Entry count, average length and key range of the index. Reading them scans kb_search, so one read
+   * serves CACHE_TTL_MS (writes through this store adjust them meanwhile, see #shift); when they expire the
+   * old values keep serving while one read refreshes them, so concurrent searches never queue behind (or
+   * repeat) the scan.
+   */
   async #corpusStats(db: Kysely<any>): Promise<CorpusStats> {
+    const stats = this.#stats;
+    if (stats && Date.now() - stats.at < CACHE_TTL_MS) return stats;
+    let reading = this.#statsRead;
+    if (!reading) {
+      const started: Promise<CorpusStats> = this.#readCorpusStats(db).finally(() => {
+        if (this.#statsRead === started) this.#statsRead = undefined;
+      });
+      this.#statsRead = started;
+      reading = started;
+    }
+    if (stats) {
+      reading.catch(() => {});
+      return stats;
+    }
+    return reading;
+  }
+
+  /** Forgets the statistics, including a read in flight (it may predate what made them stale). */
+  #dropStats(): void {
+    this.#stats = undefined;
+    this.#statsRead = undefined;
+    this.#statsGeneration++;
+  }
+
+  async #readCorpusStats(db: Kysely<any>): Promise<CorpusStats> {
     const now = Date.now();
-    if (this.#stats && now - this.#stats.at < CACHE_TTL_MS) return this.#stats;
+    const generation = this.#statsGeneration;
     const row = await db
       .selectFrom('kb_search')
       .select((eb) => [
@@ -530,14 +563,15 @@ export class ServerSearchIndex implements SearchIndex {
       .executeTakeFirstOrThrow();
     const rows = Number(row.n);
     const avgLength = rows === 0 ? 1 : Number(row.total ?? 0) / rows;
-    this.#stats = {
+    const read: CorpusStats = {
       at: now,
       rows,
       avgLength: avgLength > 0 ? avgLength : 1,
       lo: row.lo === null ? null : Number(row.lo),
       hi: row.hi === null ? null : Number(row.hi),
     };
-    return this.#stats;
+    if (generation === this.#statsGeneration) this.#stats = read;
+    return read;
   }
 
   /** Entries holding each term, from the vocabulary; `known` caches lookups within one search. */
