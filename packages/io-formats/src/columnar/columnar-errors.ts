@@ -1,5 +1,6 @@
-import { StorageError, StorageErrorCode, ValidationError } from '@mainframe-kb/storage-core';
+import { StorageError, StorageErrorCode, type ValidationError } from '@mainframe-kb/storage-core';
 import type { RecordLocation } from '../codec-types.js';
+import { formatError } from '../errors/format-error.js';
 
 export type ColumnarFormat = 'parquet' | 'avro' | 'orc';
 
@@ -44,18 +45,7 @@ export function columnarError(
   message: string,
   context: ErrorContext = {},
 ): ValidationError {
-  const where = context.location === undefined ? '' : ` at ${describeLocation(context.location)}`;
-  const full = `${format}: ${message}${where}`;
-  return new ValidationError(full, [{ path: context.field ?? '', message: full }], {
-    cause: context.cause,
-    details: {
-      format,
-      reason,
-      ...(context.location === undefined ? {} : { location: context.location }),
-      ...(context.field === undefined ? {} : { field: context.field }),
-      ...context.details,
-    },
-  });
+  return formatError(format, reason, message, context);
 }
 
 /** A length or count read from the file is past a limit: refuse before allocating anything for it. */
@@ -87,10 +77,4 @@ export function asColumnarError(format: ColumnarFormat, error: unknown, context:
   if (error instanceof StorageError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return columnarError(format, ColumnarErrorReason.MALFORMED, `${context}: ${message}`, { cause: error });
-}
-
-function describeLocation(location: RecordLocation): string {
-  return Object.entries(location)
-    .map(([key, value]) => `${key} ${String(value)}`)
-    .join(', ');
 }

@@ -1,5 +1,6 @@
 import { ValidationError } from '@mainframe-kb/storage-core';
 import type { FormatName, RecordLocation } from '../codec-types.js';
+import type { ColumnarErrorReason } from '../columnar/columnar-errors.js';
 
 /** Stable reasons carried in `details.reason` of a row-format or pipeline rejection. */
 export const FormatErrorReason = {
@@ -43,11 +44,11 @@ export interface FormatErrorContext {
 
 /**
  * Rejected input: a `ValidationError` (code VALIDATION, CLI exit 3) whose details carry the format, a stable
- * reason, the location and the field — the same shape as the columnar codecs' errors.
+ * reason, the location and the field; the columnar codecs' errors are made here too.
  */
 export function formatError(
   format: FormatName | 'envelope' | 'gzip',
-  reason: FormatErrorReason,
+  reason: FormatErrorReason | ColumnarErrorReason,
   message: string,
   context: FormatErrorContext = {},
 ): ValidationError {
