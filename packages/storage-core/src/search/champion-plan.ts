@@ -26,6 +26,32 @@ export interface Champions {
   touched: ReadonlySet<number>;
 }
 
+/** The tags column (a JSON array) as strings; anything unreadable counts as no tags. */
+export function parseTags(json: string): string[] {
+  try {
+    const value = JSON.parse(json) as unknown;
+    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Folds one entry into champion lists and entry facts (both engines build them from kb_entries rows this
+ * way); returns the terms the lists did not know before.
+ */
+export function addEntry(
+  index: ChampionIndex,
+  facts: EntryFacts,
+  seq: number,
+  row: { title: string; problem: string; solution: string; tags: string; category: string; severity: string },
+  archived: boolean,
+): string[] {
+  const tags = parseTags(row.tags);
+  facts.set(seq, row.category, row.severity, tags, archived);
+  return index.addDocument(seq, [row.title, row.problem, row.solution, tags.join(' '), row.category]);
+}
+
 /** Prefix atoms draw candidates from this many expansions (the most frequent). */
 export const MAX_PREFIX_EXPANSIONS = 24;
 /** Entries ranked exactly beyond the page before the usage blend is applied (it can reorder close scores). */

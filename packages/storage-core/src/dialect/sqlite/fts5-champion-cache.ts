@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ChampionIndex } from '../../search/champion-index.js';
-import type { Champions } from '../../search/champion-plan.js';
+import { addEntry, type Champions } from '../../search/champion-plan.js';
 import { EntryFacts } from '../../search/entry-facts.js';
 import { SpellCorrector } from '../../search/spell-corrector.js';
 import { parseFts5Averages } from './fts5-statistics.js';
@@ -12,15 +12,6 @@ const MAX_INCREMENTAL = 2_000;
 
 type EntryTuple = [number, string, string, string, string, string, string, number, string];
 const ENTRY_TUPLE = 'seq, title, problem, solution, tags, category, severity, archived, updated_at';
-
-function parseTags(json: string): string[] {
-  try {
-    const value = JSON.parse(json) as unknown;
-    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Owns the champion lists, the vocabulary and the entry facts of one connection: builds them in one pass
@@ -121,10 +112,14 @@ export class Fts5ChampionCache {
   }
 
   #add(index: ChampionIndex, facts: EntryFacts, row: EntryTuple): string[] {
-    const [seq, title, problem, solution, tagsJson, category, severity, archived] = row;
-    const tags = parseTags(tagsJson);
-    facts.set(seq, category, severity, tags, archived === 1);
-    return index.addDocument(seq, [title, problem, solution, tags.join(' '), category]);
+    const [seq, title, problem, solution, tags, category, severity, archived] = row;
+    return addEntry(
+      index,
+      facts,
+      seq,
+      { title, problem, solution, tags, category, severity },
+      archived === 1,
+    );
   }
 
   #build(): Champions {

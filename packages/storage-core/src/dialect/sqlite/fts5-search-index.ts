@@ -16,6 +16,7 @@ import {
   type EntryCounters,
   estimateMatches,
   type MatchEstimate,
+  parseTags,
   type SampleReader,
   type TextScored,
 } from '../../search/champion-plan.js';
@@ -112,15 +113,6 @@ interface PlanResult {
 }
 
 const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
-
-function parseTags(json: string): string[] {
-  try {
-    const value = JSON.parse(json) as unknown;
-    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
-  } catch {
-    return [];
-  }
-}
 
 function columnsOf(row: Pick<EntryRow, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
   return [row.title, row.problem, row.solution, parseTags(row.tags).join(' '), row.category];

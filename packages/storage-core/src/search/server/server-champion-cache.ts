@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ChampionIndex } from '../champion-index.js';
-import type { Champions } from '../champion-plan.js';
+import { addEntry, type Champions } from '../champion-plan.js';
 import { EntryFacts } from '../entry-facts.js';
 import { SpellCorrector } from '../spell-corrector.js';
 
@@ -39,15 +39,6 @@ const TUPLE_COLUMNS = [
   'archived',
   'updated_at',
 ] as const;
-
-function parseTags(json: string): string[] {
-  try {
-    const value = JSON.parse(json) as unknown;
-    return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
-  } catch {
-    return [];
-  }
-}
 
 interface State {
   champions: Champions & { touched: Set<number> };
@@ -163,16 +154,8 @@ export class ServerChampionCache {
 
   #fold(state: State, row: EntryTuple, incremental: boolean): void {
     const seq = Number(row.seq);
-    const tags = parseTags(row.tags);
     const { champions } = state;
-    champions.facts.set(seq, row.category, row.severity, tags, Number(row.archived) === 1);
-    const fresh = champions.index.addDocument(seq, [
-      row.title,
-      row.problem,
-      row.solution,
-      tags.join(' '),
-      row.category,
-    ]);
+    const fresh = addEntry(champions.index, champions.facts, seq, row, Number(row.archived) === 1);
     if (incremental) for (const term of fresh) champions.corrector.add(term, 1);
     if (seq > state.maxSeq) state.maxSeq = seq;
     state.recent.set(seq, row.updated_at);
