@@ -76,10 +76,11 @@ export function indexedDocument(seq: number, entry: KBEntry): IndexedDocument {
   return { seq, columns, length: columns.reduce((n, c) => n + c.length, 0) };
 }
 
-function distinctTerms(entry: KBEntry): Set<string> {
+/** The vocabulary terms of a tokenized document, each once. */
+function distinctTerms(document: IndexedDocument): Set<string> {
   const terms = new Set<string>();
-  for (const text of columnsOf(entry))
-    for (const t of tokenize(text)) if (t.length <= MAX_VOCABULARY_TERM) terms.add(t);
+  for (const column of document.columns)
+    for (const t of column) if (t.length <= MAX_VOCABULARY_TERM) terms.add(t);
   return terms;
 }
 
@@ -256,13 +257,14 @@ export class ServerSearchIndex implements SearchIndex {
     const seq = (await this.#seqsOf(trx, [entry.id])).get(entry.id);
     if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
     const document = indexedDocument(seq, entry);
+    const before = previous ? indexedDocument(seq, previous) : undefined;
     await this.#backend.write(trx, [document]);
     this.#champions.touch(seq);
     const deltas = new Map<string, number>();
-    for (const t of distinctTerms(entry)) deltas.set(t, 1);
-    if (previous) for (const t of distinctTerms(previous)) deltas.set(t, (deltas.get(t) ?? 0) - 1);
+    for (const t of distinctTerms(document)) deltas.set(t, 1);
+    if (before) for (const t of distinctTerms(before)) deltas.set(t, (deltas.get(t) ?? 0) - 1);
     await this.#adjust(trx, deltas);
-    this.#shift(previous ? 0 : 1, document.length - (previous ? indexedDocument(seq, previous).length : 0));
+    this.#shift(before ? 0 : 1, document.length - (before?.length ?? 0));
   }
 
   async upsertMany(trx: Transaction<any>, entries: readonly KBEntry[]): Promise<void> {
@@ -277,8 +279,8 @@ export class ServerSearchIndex implements SearchIndex {
         const seq = seqs.get(entry.id);
         if (seq === undefined) throw new Error(`search index: entry '${entry.id}' is not in kb_entries`);
         this.#champions.touch(seq);
-        for (const t of distinctTerms(entry)) deltas.set(t, (deltas.get(t) ?? 0) + 1);
         const document = indexedDocument(seq, entry);
+        for (const t of distinctTerms(document)) deltas.set(t, (deltas.get(t) ?? 0) + 1);
         length += document.length;
         return document;
       });
@@ -309,9 +311,10 @@ export class ServerSearchIndex implements SearchIndex {
         .execute();
     }
     const deltas = new Map<string, number>();
-    for (const t of distinctTerms(entry)) deltas.set(t, -1);
+    const document = indexedDocument(seq ?? 0, entry);
+    for (const t of distinctTerms(document)) deltas.set(t, -1);
     await this.#adjust(trx, deltas);
-    this.#shift(-1, -indexedDocument(0, entry).length);
+    this.#shift(-1, -document.length);
   }
 
   async #adjust(trx: Transaction<any>, deltas: Map<string, number>): Promise<void> {
@@ -343,8 +346,9 @@ export class ServerSearchIndex implements SearchIndex {
       if (rows.length === 0) break;
       const documents = rows.map((row) => {
         const entry = rowToEntry(row);
-        for (const t of distinctTerms(entry)) df.set(t, (df.get(t) ?? 0) + 1);
-        return indexedDocument(Number(row.seq), entry);
+        const document = indexedDocument(Number(row.seq), entry);
+        for (const t of distinctTerms(document)) df.set(t, (df.get(t) ?? 0) + 1);
+        return document;
       });
       await this.#backend.write(trx, documents);
       after = Number(rows[rows.length - 1]!.seq);
