@@ -376,13 +376,9 @@ export class PgDialectAdapter implements DialectAdapter {
     // without them had search plans ten times slower (nested loops over 100,000 rows estimated as none).
     // ANALYZE in the load's transaction sees its rows and its statistics commit with them.
     const analyzed = new Set(tables);
+    // The search index is rebuilt with kb_entries (PostgreSQL's search migration creates both tables).
     if (analyzed.has('kb_entries')) for (const t of ['kb_search', 'kb_search_terms']) analyzed.add(t);
-    const { rows: present } = await sql<{ name: string }>`select c.relname as name
-      from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = current_schema() and c.relkind in ('r', 'p') and c.relname in (${sql.join([...analyzed])})`.execute(
-      trx,
-    );
-    for (const { name } of present) await sql`analyze ${sql.table(name)}`.execute(trx);
+    for (const name of analyzed) await sql`analyze ${sql.table(name)}`.execute(trx);
   }
 
   async serverVersion(): Promise<string> {
