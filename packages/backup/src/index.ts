@@ -43,5 +43,6 @@ export { applyRetention, DEFAULT_RETENTION } from './retention/retention-policy.
 export type { SchedulerOptions, SchedulerRun, TierSchedule } from './scheduler/backup-scheduler.js';
 export { BackupScheduler } from './scheduler/backup-scheduler.js';
 export { CronExpression } from './scheduler/cron-expression.js';
+export type { SnapshotMethod } from './sqlite/capture-store.js';
 export type { SourceComparison, VerificationReport, VerifyOptions } from './verify/backup-verifier.js';
 export { BackupVerifier } from './verify/backup-verifier.js';

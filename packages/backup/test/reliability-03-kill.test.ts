@@ -61,13 +61,16 @@ describe('reliability 3: a half-written backup never counts (kill -9 during back
       const at = i < 3 ? puts - 1 : Math.floor(random() * puts);
       trials.push({ at, phase: phases[i < 3 ? i : Math.floor(random() * 3)]! });
     }
-    for (const { at, phase } of trials) {
+    for (const [trial, { at, phase }] of trials.entries()) {
       const child = runChild(fx, {
         BACKUP_TYPE: 'incremental',
         KILL_AT: String(at),
         KILL_PHASE: phase,
-        // The staged-image trial uses the scratch-file path, whose leftover the next run must sweep.
+        // The staged-image trial uses the scratch-file path, whose leftover the next run must sweep; every
+        // other trial alternates between an image in memory and one read in place from the live file (the
+        // kill then drops the read lock that held the file's checkpoints back).
         ...(phase === 'image' ? { KB_IMAGE_IN_MEMORY_MAX: '0' } : {}),
+        ...(phase !== 'image' && trial % 2 === 0 ? { KB_IMAGE_LIVE_MIN: '0' } : {}),
       });
       const label = `kill ${phase} write ${at}`;
       const lastPut = child.stdout
@@ -118,6 +121,10 @@ describe('reliability 3: a half-written backup never counts (kill -9 during back
     expect(readdirSync(join(fx.dir, 'scratch'))).toEqual([]);
     const last = JSON.parse(next.stdout.trim().split('\n').pop()!);
     expect(last.ok).toBe(true);
+    // No killed run left the store's file held: a live image can be had, and a checkpoint completes.
+    const live = runChild(fx, { BACKUP_TYPE: 'incremental', KB_IMAGE_LIVE_MIN: '0' });
+    expect(live.status, live.stderr).toBe(0);
+    expect(JSON.parse(live.stdout.trim().split('\n').pop()!)).toMatchObject({ ok: true, snapshot: 'live' });
     const restored = await fx.manager.restore(last.id, { to: join(fx.dir, 'after-kills.db') });
     expect(restored.checks.every((c) => c.ok)).toBe(true);
   }, 600_000);

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupVerifier } from '../src/index.js';
+import { BackupManager, BackupVerifier, LocalDestination } from '../src/index.js';
 import { readManifest } from '../src/manifest/manifest-store.js';
-import { type Fixture, makeFixture } from './support/fixtures.js';
+import { type Fixture, makeFixture, PASSPHRASE, TEST_KDF } from './support/fixtures.js';
 
 describe('backup → restore (reliability 6: every type restores to the same content)', () => {
   let fx: Fixture;
@@ -33,6 +33,8 @@ describe('backup → restore (reliability 6: every type restores to the same con
     const expected: Record<string, string> = {};
     const full = await fx.manager.create({ type: 'full' });
     expect(full.ok).toBe(true);
+    // A small store is copied into memory (large ones are read in place: live-image.test.ts).
+    expect(full.snapshot).toBe('memory');
     expected[full.id] = (await fx.storage.contentHash()).hash;
 
     await fx.storage.createEntries(generateCorpusArray({ count: 50, seed: 11, idPrefix: 'more-' }));
@@ -115,5 +117,42 @@ describe('backup → restore (reliability 6: every type restores to the same con
     const report = await verifier.verify(run.id, { deep: true, tables: ['kb_entries', 'kb_tags'] });
     expect(report.checks.filter((c) => !c.ok)).toEqual([]);
     expect(report.ok).toBe(true);
+  });
+
+  it('a deep verification compares the backup with the live store: by counts, or by hashes when recorded', async () => {
+    const counted = await fx.manager.create({ type: 'full' });
+    const hashing = new BackupManager(fx.storage, {
+      destinations: [new LocalDestination(join(fx.dir, 'repo-hash'))],
+      passphrase: PASSPHRASE,
+      kdf: TEST_KDF,
+      contentCheck: 'hash',
+    });
+    const hashed = await hashing.create({ type: 'full' });
+    const byCounts = new BackupVerifier(fx.manager);
+    const byHashes = new BackupVerifier(hashing);
+    expect((await byCounts.verify(counted.id, { deep: true })).comparison).toEqual({
+      equal: true,
+      changedTables: [],
+    });
+    expect((await byHashes.verify(hashed.id, { deep: true })).comparison).toEqual({
+      equal: true,
+      changedTables: [],
+    });
+    // Same number of rows, other content: only the recorded hashes can tell.
+    const [first] = (await fx.storage.listEntries({ limit: 1 })).entries;
+    await fx.storage.updateEntry(first!.id, { title: 'a title the backups never saw' });
+    // (The update also added audit and event rows: those tables differ either way.)
+    const afterUpdate = (await byCounts.verify(counted.id, { deep: true })).comparison!;
+    expect(afterUpdate.equal).toBe(false);
+    expect(afterUpdate.changedTables).not.toContain('kb_entries');
+    const hashedAfterUpdate = (await byHashes.verify(hashed.id, { deep: true })).comparison!;
+    expect(hashedAfterUpdate.changedTables).toContain('kb_entries');
+    expect(hashedAfterUpdate.changedTables).toEqual(
+      expect.arrayContaining(afterUpdate.changedTables as string[]),
+    );
+    await fx.storage.createEntries(generateCorpusArray({ count: 1, seed: 5, idPrefix: 'later-' }));
+    expect((await byCounts.verify(counted.id, { deep: true })).comparison?.changedTables).toContain(
+      'kb_entries',
+    );
   });
 });

@@ -151,7 +151,13 @@ export type { CreateStorageOptions, OptimizationResult, StorageMetrics } from '.
 export { createStorage, Storage } from './storage.js';
 export type { WriteScope } from './storage-write.js';
 export type { ContentHash, ContentHashOptions, TableHash } from './transfer/content-hash.js';
-export { combineTableHashes, computeContentHash, rowDigest, tableDigest } from './transfer/content-hash.js';
+export {
+  combineTableHashes,
+  computeContentHash,
+  computeRowCounts,
+  rowDigest,
+  tableDigest,
+} from './transfer/content-hash.js';
 export type { CopyProgress, CopyStoreOptions, CopyStoreResult } from './transfer/copy-store.js';
 export { copyStore } from './transfer/copy-store.js';
 export type {

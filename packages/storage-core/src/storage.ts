@@ -75,7 +75,12 @@ import type {
 } from './plugin/plugin-types.js';
 import type { SearchOptions, SearchResponse, SearchResult } from './search/search-types.js';
 import { currentWrite, WriteExecutor, type WriteScope } from './storage-write.js';
-import { type ContentHash, type ContentHashOptions, computeContentHash } from './transfer/content-hash.js';
+import {
+  type ContentHash,
+  type ContentHashOptions,
+  computeContentHash,
+  computeRowCounts,
+} from './transfer/content-hash.js';
 import {
   type ExportTablesOptions,
   type ImportTablesOptions,
@@ -698,6 +703,17 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#read('storage.hash', async () => {
       await this.#history.flush();
       return this.dialect.readTransaction((trx) => computeContentHash(trx, this.tables(), options));
+    });
+  }
+
+  /**
+   * Row counts of the tables a content hash covers (or the chosen ones), read in one snapshot: what a check
+   * that only recorded counts compares, without reading every row as `contentHash` does.
+   */
+  async rowCounts(tables?: readonly string[]): Promise<Record<string, number>> {
+    return this.#read('storage.hash', async () => {
+      await this.#history.flush();
+      return this.dialect.readTransaction((trx) => computeRowCounts(trx, this.tables(), tables));
     });
   }
 

@@ -112,3 +112,18 @@ describe('copyStore', () => {
     await expect(s.contentHash({ tables: ['nope'] })).rejects.toThrow(/not a table/);
   });
 });
+
+describe('rowCounts', () => {
+  it('counts the rows contentHash covers, in one snapshot, without hashing them', async () => {
+    const source = await store('counts');
+    await fill(source, 4);
+    const hash = await source.contentHash();
+    const counts = await source.rowCounts();
+    expect(counts).toEqual(
+      Object.fromEntries(Object.entries(hash.tables).map(([name, t]) => [name, t.rows])),
+    );
+    expect(counts.kb_entries).toBe(4);
+    expect(await source.rowCounts(['kb_tags'])).toEqual({ kb_tags: 8 });
+    await expect(source.rowCounts(['no_such_table'])).rejects.toThrow(/not a table of this store/);
+  });
+});

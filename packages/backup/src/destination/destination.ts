@@ -7,7 +7,7 @@ export interface DestinationLock {
  * Where a repository's objects live. Keys are relative, `/`-separated, made of `[a-z0-9._-]` segments.
  * A destination promises that `put` is atomic and verified: nothing is visible under its final key until its
  * bytes were written, synced and read back with the expected sha256. Local directories implement it here;
- * object stores or remote hosts can implement the same six methods.
+ * object stores or remote hosts can implement the same six methods (and `readRange`, to save restores a copy).
  */
 export interface Destination {
   /** A short name for reports (`local:/backups/kb`). */
@@ -15,6 +15,12 @@ export interface Destination {
   put(key: string, data: readonly Uint8Array[], sha256: string): Promise<void>;
   /** The object's bytes; a BackupError with reason OBJECT_MISSING when it does not exist. */
   get(key: string): Promise<Buffer>;
+  /**
+   * Optional: reads bytes of the object from `position` into `into` (as many as fit) and returns how many it
+   * read, fewer at the object's end; OBJECT_MISSING like `get`. Restores read the blobs they need this way,
+   * into reused memory, instead of whole packs.
+   */
+  readRange?(key: string, position: number, into: Uint8Array): Promise<number>;
   /** Keys under a prefix (a folder such as `manifests`), recursively, sorted. */
   list(prefix: string): Promise<string[]>;
   /** Size in bytes, or undefined when missing. */

@@ -10,6 +10,8 @@ import { type Destination, type DestinationLock, isSafeKey } from './destination
 const TMP_DIR = 'tmp';
 const LOCK_KEY = 'locks/write';
 const TMP_NAME = /^(\d+)-[0-9a-f]+\.tmp$/;
+/** Bytes read at once when a written object is read back for its sha256. */
+const READ_BACK_BYTES = 1024 * 1024;
 
 async function fsyncDirectory(path: string): Promise<void> {
   const handle = await fs.open(path, constants.O_RDONLY);
@@ -26,6 +28,17 @@ function escapedLink(key: string, at: string): BackupError {
     BackupFailure.PATH_ESCAPE,
     `${at} is a symbolic link inside the repository; refusing to follow it for ${key}`,
     { details: { key, at } },
+  );
+}
+
+function missing(key: string, destination: string): BackupError {
+  return new BackupError(
+    StorageErrorCode.NOT_FOUND,
+    BackupFailure.OBJECT_MISSING,
+    `${key} is missing from ${destination}`,
+    {
+      details: { key, destination },
+    },
   );
 }
 
@@ -47,6 +60,7 @@ export class LocalDestination implements Destination {
   readonly name: string;
   readonly root: string;
   readonly #knownDirs = new Set<string>();
+  readonly #readBuffers: Buffer[] = [];
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -110,8 +124,7 @@ export class LocalDestination implements Destination {
       } finally {
         await handle.close();
       }
-      const written = await fs.readFile(tmp);
-      const actual = createHash('sha256').update(written).digest('hex');
+      const actual = await this.#fileSha256(tmp);
       if (actual !== sha256) {
         throw new BackupError(
           StorageErrorCode.INTEGRITY,
@@ -128,18 +141,53 @@ export class LocalDestination implements Destination {
     }
   }
 
+  /**
+   * The sha256 of a file, read back through one reused buffer: a buffer of the whole file per object would be
+   * fresh memory for every pack written.
+   */
+  async #fileSha256(path: string): Promise<string> {
+    const buffer = this.#readBuffers.pop() ?? Buffer.allocUnsafeSlow(READ_BACK_BYTES);
+    const hash = createHash('sha256');
+    const handle = await fs.open(path, 'r');
+    try {
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        hash.update(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+      this.#readBuffers.push(buffer);
+    }
+    return hash.digest('hex');
+  }
+
+  async readRange(key: string, position: number, into: Uint8Array): Promise<number> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(await this.#realPath(key), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missing(key, this.name);
+      throw error;
+    }
+    try {
+      let done = 0;
+      while (done < into.length) {
+        const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done;
+    } finally {
+      await handle.close();
+    }
+  }
+
   async get(key: string): Promise<Buffer> {
     try {
       return await fs.readFile(await this.#realPath(key));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new BackupError(
-          StorageErrorCode.NOT_FOUND,
-          BackupFailure.OBJECT_MISSING,
-          `${key} is missing from ${this.name}`,
-          { details: { key, destination: this.name } },
-        );
-      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missing(key, this.name);
       throw error;
     }
   }

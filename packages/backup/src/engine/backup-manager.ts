@@ -44,7 +44,7 @@ import {
 } from '../restore/restore-checks.js';
 import { resolveTarget } from '../restore/target-path.js';
 import { applyRetention, DEFAULT_RETENTION, type RetentionPolicy } from '../retention/retention-policy.js';
-import { captureStore } from '../sqlite/capture-store.js';
+import { captureStore, type SnapshotMethod } from '../sqlite/capture-store.js';
 import type { SqliteImage } from '../sqlite/sqlite-image.js';
 import { newBackupId } from './backup-id.js';
 import { writeLogicalBackup } from './logical-backup.js';
@@ -70,6 +70,12 @@ export interface BackupManagerOptions {
   readonly threads?: number;
   /** Stores up to this size are imaged in memory, larger ones through a scratch file (default 2 GiB). */
   readonly inMemoryMaxBytes?: number;
+  /**
+   * Stores from this size on (default 64 MiB) are read in place from their live file when a read transaction
+   * on a fully checkpointed log can be had, instead of being copied first (see sqlite/live-image.ts). The
+   * process then keeps one read descriptor open on the file until it exits.
+   */
+  readonly liveMinBytes?: number;
   readonly kdf?: Partial<Pick<KdfParams, 'N' | 'r' | 'p'>>;
   readonly packBytes?: number;
   readonly compressionLevel?: number;
@@ -101,6 +107,12 @@ export interface BackupRunResult {
   readonly type: BackupType;
   readonly durationMs: number;
   readonly destinations: readonly DestinationOutcome[];
+  /**
+   * How a physical backup's image was taken: `live` read in place from the database file, `memory` one
+   * serialized copy, `scratch` the online backup API into a scratch file (see sqlite/capture-store.ts).
+   * Undefined for logical backups.
+   */
+  readonly snapshot?: SnapshotMethod | undefined;
 }
 
 export interface RestoreOptions {
@@ -268,6 +280,7 @@ export class BackupManager {
     };
     const outcomes: DestinationOutcome[] = [];
     let image: SqliteImage | undefined;
+    let snapshot: SnapshotMethod | undefined;
     try {
       let content: Awaited<ReturnType<typeof contentOf>> | undefined;
       if (kind === 'physical') {
@@ -281,10 +294,12 @@ export class BackupManager {
             ...(this.options.inMemoryMaxBytes !== undefined
               ? { inMemoryMaxBytes: this.options.inMemoryMaxBytes }
               : {}),
+            ...(this.options.liveMinBytes !== undefined ? { liveMinBytes: this.options.liveMinBytes } : {}),
           },
         );
         image = captured.image;
         content = captured.content;
+        snapshot = captured.method;
         options.onProgress?.({ phase: 'content', done: 1, total: 1 });
       }
       for (const destination of destinations) {
@@ -305,6 +320,7 @@ export class BackupManager {
       type,
       durationMs: performance.now() - started,
       destinations: outcomes,
+      snapshot,
     };
   }
 

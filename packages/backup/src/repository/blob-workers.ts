@@ -19,16 +19,18 @@ import type { BlobLocation } from './pack-writer.js';
  */
 const CORE = `
 const crypto = require('node:crypto');
+// zstd-napi's native binding, used directly: it compresses into and decompresses into buffers given to it,
+// where its wrapper classes allocate a result per call (and per call only to copy it into place here).
 const zstd = config.zstdPath ? require(config.zstdPath) : undefined;
-let compressor;
+let cctx;
 if (zstd && config.compression === 'zstd') {
-  compressor = new zstd.Compressor();
-  compressor.setParameters({ compressionLevel: config.level });
+  cctx = new zstd.CCtx();
+  cctx.setParameter(zstd.CParameter.compressionLevel, config.level);
 }
-let decompressor;
+let dctx;
 if (zstd) {
-  decompressor = new zstd.Decompressor();
-  decompressor.setParameters({ windowLogMax: 27 });
+  dctx = new zstd.DCtx();
+  dctx.setParameter(zstd.DParameter.windowLogMax, 27);
 }
 const key = config.key ? Buffer.from(config.key) : undefined;
 const idKey = config.idKey ? Buffer.from(config.idKey) : undefined;
@@ -36,19 +38,44 @@ const sha256 = typeof crypto.hash === 'function'
   ? (data) => crypto.hash('sha256', data, 'buffer')
   : (data) => crypto.createHash('sha256').update(data).digest();
 let skip = new Set();
+// Reused for every blob: the codec byte and the compressed bytes, before encryption.
+let scratch = Buffer.alloc(0);
 
+function scratchOf(bytes) {
+  if (scratch.length < bytes) scratch = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * scratch.length));
+  return scratch;
+}
+
+// Codec byte (0 raw, 1 zstd) and data, in the scratch buffer: valid until the next call.
+function encode(raw) {
+  if (cctx) {
+    const out = scratchOf(1 + zstd.compressBound(raw.length));
+    const n = cctx.compress2(out.subarray(1), raw);
+    if (n + 1 < raw.length) {
+      out[0] = 1;
+      return out.subarray(0, n + 1);
+    }
+  }
+  const out = scratchOf(1 + raw.length);
+  out[0] = 0;
+  out.set(raw, 1);
+  return out.subarray(0, raw.length + 1);
+}
+
+// One allocation of the sealed blob's exact size (the cipher's output is the only other one).
 function seal(id, raw) {
-  const packed = compressor ? compressor.compress(raw) : undefined;
-  const encoded = packed && packed.length + 1 < raw.length
-    ? Buffer.concat([Buffer.of(1), packed])
-    : Buffer.concat([Buffer.of(0), raw]);
-  if (!key) return encoded;
-  const nonce = crypto.randomBytes(12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce, { authTagLength: 16 });
+  const encoded = encode(raw);
+  if (!key) return Buffer.from(encoded);
+  const sealed = Buffer.allocUnsafe(12 + encoded.length + 16);
+  crypto.randomFillSync(sealed, 0, 12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, sealed.subarray(0, 12), { authTagLength: 16 });
   cipher.setAAD(Buffer.from('blob:' + id, 'utf8'));
   const body = cipher.update(encoded);
+  sealed.set(body, 12);
   const last = cipher.final();
-  return Buffer.concat([nonce, body, last, cipher.getAuthTag()]);
+  sealed.set(last, 12 + body.length);
+  sealed.set(cipher.getAuthTag(), 12 + body.length + last.length);
+  return sealed;
 }
 
 function digests(raw, pageSize) {
@@ -60,7 +87,8 @@ function digests(raw, pageSize) {
 
 function authError(message) { return Object.assign(new Error(message), { kind: 'auth' }); }
 
-function open(id, stored, rawBytes) {
+// Authenticates and decodes one blob into \`into\` (exactly its decoded size).
+function open(id, stored, into) {
   let encoded = stored;
   if (key) {
     if (stored.length < 28) throw authError('too short');
@@ -71,14 +99,16 @@ function open(id, stored, rawBytes) {
     try { decipher.final(); } catch (e) { body.fill(0); throw authError('authentication failed'); }
     encoded = body;
   }
-  let raw;
-  if (encoded[0] === 0) raw = encoded.subarray(1);
-  else if (encoded[0] === 1) {
-    if (!decompressor) throw new Error('zstd is not available');
-    raw = decompressor.decompress(encoded.subarray(1));
+  if (into.length > 64 * 1024 * 1024) throw new Error('a blob of ' + into.length + ' bytes is beyond the limit');
+  if (encoded[0] === 0) {
+    if (encoded.length - 1 !== into.length) throw new Error('decodes to ' + (encoded.length - 1) + ' bytes, expected ' + into.length);
+    into.set(encoded.subarray(1));
+  } else if (encoded[0] === 1) {
+    if (!dctx) throw new Error('zstd is not available');
+    // Bounded: a frame that decodes to more than the recorded size fails (destination too small).
+    const n = dctx.decompress(into, encoded.subarray(1));
+    if (n !== into.length) throw new Error('decodes to ' + n + ' bytes, expected ' + into.length);
   } else throw new Error('unknown codec tag ' + encoded[0]);
-  if (raw.length !== rawBytes || raw.length > 64 * 1024 * 1024) throw new Error('decodes to ' + raw.length + ' bytes, expected ' + rawBytes);
-  return raw;
 }
 
 function handle(job) {
@@ -89,9 +119,10 @@ function handle(job) {
       return { out: {}, transfer: [] };
     case 'seal': {
       const sealed = seal(job.id, view(job.raw));
-      const copy = new Uint8Array(sealed.length);
-      copy.set(sealed);
-      return { out: { sealed: copy }, transfer: [copy.buffer] };
+      // Transferred whole: a Buffer from the pool would carry its neighbours' memory with it.
+      const own = sealed.byteOffset === 0 && sealed.byteLength === sealed.buffer.byteLength;
+      const out = own ? sealed : new Uint8Array(sealed);
+      return { out: { sealed: out }, transfer: [out.buffer] };
     }
     case 'pages': {
       // Digests of every page; with group > 0 also the id of every group of pages, and those groups sealed
@@ -137,7 +168,7 @@ function handle(job) {
       for (let i = 0; i < job.blobs.length; i++) {
         const b = job.blobs[i];
         try {
-          raw.set(open(b.id, stored.subarray(b.offset, b.offset + b.length), b.rawBytes), at);
+          open(b.id, stored.subarray(b.offset, b.offset + b.length), raw.subarray(at, at + b.rawBytes));
         } catch (error) {
           error.blob = i;
           throw error;
@@ -232,7 +263,7 @@ const asBuffer = (u8: Uint8Array) => Buffer.from(u8.buffer, u8.byteOffset, u8.by
 function workerData(config: BlobWorkerConfig) {
   let zstdPath: string | undefined;
   try {
-    zstdPath = createRequire(import.meta.url).resolve('zstd-napi');
+    zstdPath = createRequire(import.meta.url).resolve('zstd-napi/binding');
   } catch {
     zstdPath = undefined;
   }

@@ -216,6 +216,23 @@ export class Repository {
     return bytes;
   }
 
+  /**
+   * Reads `into.length` bytes of pack `name` from `position` straight into `into`, when the destination can
+   * read ranges and the repository is encrypted (every blob is then authenticated on its own, so a pack need
+   * not be read whole to be checked); returns the bytes read, or undefined when the caller must use
+   * `readPack`. A pack this repository caches is copied from the cache.
+   */
+  async readPackRange(name: string, position: number, into: Uint8Array): Promise<number | undefined> {
+    const cached = this.#packCache.get(name);
+    if (cached) {
+      const end = Math.min(cached.length, position + into.length);
+      into.set(cached.subarray(position, end));
+      return Math.max(0, end - position);
+    }
+    if (!this.keys.encryption || !this.destination.readRange) return undefined;
+    return this.destination.readRange(packKey(name), position, into);
+  }
+
   dropCaches(): void {
     this.#packCache.clear();
   }

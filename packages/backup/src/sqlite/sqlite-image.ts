@@ -36,10 +36,7 @@ export function memoryImage(buffer: Buffer): SqliteImage {
       'the serialized image is not whole pages',
     );
   }
-  // A rollback-journal header, as for file images: the restored file opens without WAL files.
-  buffer[18] = 1;
-  buffer[19] = 1;
-  buffer.writeUInt32BE(buffer.length / pageSize, 28);
+  markRollbackJournal(buffer, buffer.length / pageSize);
   let held: Buffer | undefined = buffer;
   return {
     pageSize,
@@ -62,6 +59,16 @@ export function memoryImage(buffer: Buffer): SqliteImage {
       held = undefined;
     },
   };
+}
+
+/**
+ * Page 1 as a rollback-journal database's (file format bytes 18–19 = 1) with its page count in the header, as
+ * every image is stored: the restored file opens without WAL files.
+ */
+export function markRollbackJournal(page1: Buffer, pageCount: number): void {
+  page1[18] = 1;
+  page1[19] = 1;
+  page1.writeUInt32BE(pageCount, 28);
 }
 
 /** Removes images that killed runs left in the scratch folder. */

@@ -86,20 +86,46 @@ export function hashedTables(all: readonly TableContribution[]): TableContributi
   return all.filter((t) => !t.derived && t.entity !== 'schema');
 }
 
+/** The tables `options.tables` names (each must be one of `tables`), else the default hashed ones. */
+function chosenTables(
+  tables: readonly TableContribution[],
+  names: readonly string[] | undefined,
+  what: string,
+) {
+  const known = new Map(tables.map((t) => [t.name, t]));
+  return names
+    ? names.map((name) => {
+        const table = known.get(name);
+        if (!table) throw new RangeError(`${what}: '${name}' is not a table of this store`);
+        return table;
+      })
+    : hashedTables(tables);
+}
+
+/** Row counts of the chosen tables (default: those a content hash covers), inside `trx`. */
+export async function computeRowCounts(
+  trx: Transaction<any> | Kysely<any>,
+  tables: readonly TableContribution[],
+  names?: readonly string[],
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of chosenTables(tables, names, 'rowCounts')) {
+    const row = await trx
+      .selectFrom(table.name)
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    counts[table.name] = Number((row as { n: unknown }).n);
+  }
+  return counts;
+}
+
 /** Computes the content hash inside `trx` (a read transaction: one consistent snapshot). */
 export async function computeContentHash(
   trx: Transaction<any> | Kysely<any>,
   tables: readonly TableContribution[],
   options: ContentHashOptions = {},
 ): Promise<ContentHash> {
-  const known = new Map(tables.map((t) => [t.name, t]));
-  const chosen = options.tables
-    ? options.tables.map((name) => {
-        const table = known.get(name);
-        if (!table) throw new RangeError(`contentHash: '${name}' is not a table of this store`);
-        return table;
-      })
-    : hashedTables(tables);
+  const chosen = chosenTables(tables, options.tables, 'contentHash');
   const result: Record<string, TableHash> = {};
   for (const table of chosen) {
     const ignore = new Set(options.ignoreColumns?.[table.name] ?? []);
