@@ -10,7 +10,12 @@ import {
   type TableSpec,
 } from '../manifest/manifest-body.js';
 import { writeManifest } from '../manifest/manifest-store.js';
-import { type BlobWorkers, inlineBlobWorkers, type PagesResult } from '../repository/blob-workers.js';
+import {
+  type BlobWorkers,
+  inlineBlobWorkers,
+  type PagesResult,
+  sealedBound,
+} from '../repository/blob-workers.js';
 import { type BlobLocation, packKey } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
 import { type StreamHasher, streamHasher } from '../repository/stream-hasher.js';
@@ -122,6 +127,7 @@ export async function writePhysicalBackup(
     first: number;
     count: number;
     batch: Buffer;
+    sealedInto: Buffer | undefined;
     result: Promise<PagesResult>;
     hashed: Promise<void>;
   }[] = [];
@@ -161,7 +167,7 @@ export async function writePhysicalBackup(
     });
   };
   const take = async () => {
-    const { first, count, batch, result, hashed } = inFlight.shift()!;
+    const { first, count, batch, sealedInto, result, hashed } = inFlight.shift()!;
     inFlightBytes -= batch.length;
     const { hashes, groups } = await result;
     // The stretch's buffer is reused once it is hashed (and the hasher's errors surface here).
@@ -190,6 +196,8 @@ export async function writePhysicalBackup(
           });
         }
       }
+      // Every sealed group was copied into its pack: the buffer serves a later stretch.
+      if (sealedInto) sealedBuffers.push(sealedInto);
     } else {
       const state = base!.state;
       for (let i = 0; i < count; i += 1) {
@@ -206,6 +214,7 @@ export async function writePhysicalBackup(
 
   const blockPages = Math.max(group, Math.floor(READ_BYTES / pageSize / group) * group);
   const stretches: Buffer[] = [];
+  const sealedBuffers: Buffer[] = [];
   try {
     for (let first = 1; first <= pageCount; first += blockPages) {
       const count = Math.min(blockPages, pageCount - first + 1);
@@ -228,12 +237,20 @@ export async function writePhysicalBackup(
           'the backup image shrank while read',
         );
       }
-      const result = workers.pages(batch, pageSize, type === 'full' ? group : 0);
+      // A full's sealed groups are written by the workers into reused shared memory.
+      const sealedInto =
+        type === 'full'
+          ? (sealedBuffers.pop() ??
+            Buffer.from(
+              new SharedArrayBuffer(sealedBound(blockPages * pageSize, Math.ceil(blockPages / group))),
+            ))
+          : undefined;
+      const result = workers.pages(batch, pageSize, type === 'full' ? group : 0, sealedInto);
       result.catch(() => undefined);
       // The image's sha256, in page order: on the hashing thread, which reads shared memory in place.
       const hashed = hasher.update(batch);
       hashed.catch(() => undefined);
-      inFlight.push({ first, count, batch, result, hashed });
+      inFlight.push({ first, count, batch, sealedInto, result, hashed });
       inFlightBytes += batch.length;
       while (inFlightBytes > IN_FLIGHT_BYTES) await take();
     }

@@ -62,20 +62,32 @@ function encode(raw) {
   return out.subarray(0, raw.length + 1);
 }
 
-// One allocation of the sealed blob's exact size (the cipher's output is the only other one).
-function seal(id, raw) {
+// The sealed blob written into \`out\` at \`at\` (room for SEAL_BOUND(raw.length) bytes); returns its length.
+function sealInto(id, raw, out, at) {
   const encoded = encode(raw);
-  if (!key) return Buffer.from(encoded);
-  const sealed = Buffer.allocUnsafe(12 + encoded.length + 16);
-  crypto.randomFillSync(sealed, 0, 12);
-  const cipher = crypto.createCipheriv('aes-256-gcm', key, sealed.subarray(0, 12), { authTagLength: 16 });
+  if (!key) {
+    out.set(encoded, at);
+    return encoded.length;
+  }
+  crypto.randomFillSync(out, at, 12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, out.subarray(at, at + 12), { authTagLength: 16 });
   cipher.setAAD(Buffer.from('blob:' + id, 'utf8'));
   const body = cipher.update(encoded);
-  sealed.set(body, 12);
+  out.set(body, at + 12);
   const last = cipher.final();
-  sealed.set(last, 12 + body.length);
-  sealed.set(cipher.getAuthTag(), 12 + body.length + last.length);
-  return sealed;
+  out.set(last, at + 12 + body.length);
+  out.set(cipher.getAuthTag(), at + 12 + body.length + last.length);
+  return 12 + body.length + last.length + 16;
+}
+
+// At most: nonce, codec byte, zstd's bound for the data, tag (zstd's bound: n + n/256 + at most 64).
+function sealBound(bytes) {
+  return 12 + 1 + bytes + (bytes >>> 8) + 64 + 16;
+}
+
+function seal(id, raw) {
+  const out = Buffer.allocUnsafe(sealBound(raw.length));
+  return out.subarray(0, sealInto(id, raw, out, 0));
 }
 
 function digests(raw, pageSize) {
@@ -131,6 +143,8 @@ function handle(job) {
       const hashes = digests(raw, job.pageSize);
       const ids = [];
       const lengths = [];
+      // Sealed groups go one after another into \`out\` (shared memory the caller reuses) when given.
+      const out = job.out ? view(job.out) : undefined;
       const parts = [];
       let total = 0;
       if (job.group > 0) {
@@ -145,12 +159,21 @@ function handle(job) {
           const id = hmac.digest('hex');
           ids.push(id);
           if (skip.has(id)) { lengths.push(-1); continue; }
-          const sealed = seal(id, raw.subarray(g * groupBytes, g * groupBytes + count * job.pageSize));
-          parts.push(sealed);
-          lengths.push(sealed.length);
-          total += sealed.length;
+          const data = raw.subarray(g * groupBytes, g * groupBytes + count * job.pageSize);
+          if (out) {
+            if (out.length - total < sealBound(data.length)) throw new Error('the output buffer is too small');
+            const length = sealInto(id, data, out, total);
+            lengths.push(length);
+            total += length;
+          } else {
+            const sealed = seal(id, data);
+            parts.push(sealed);
+            lengths.push(sealed.length);
+            total += sealed.length;
+          }
         }
       }
+      if (out) return { out: { hashes, ids, lengths }, transfer: [hashes.buffer] };
       const sealed = new Uint8Array(total);
       let at = 0;
       for (const p of parts) { sealed.set(p, at); at += p.length; }
@@ -240,7 +263,11 @@ export interface OpenRequest {
 export interface BlobWorkers {
   /** Groups whose id is in `ids` are not sealed again (the repository holds them). */
   setSkip(ids: readonly string[]): void;
-  pages(raw: Buffer, pageSize: number, group: number): Promise<PagesResult>;
+  /**
+   * With `into` (shared memory of at least `sealedBound(raw.length, groups)` bytes), sealed groups are written
+   * there and the result's `sealed` buffers are views of it: nothing is allocated per call for them.
+   */
+  pages(raw: Buffer, pageSize: number, group: number, into?: Buffer): Promise<PagesResult>;
   seal(id: string, raw: Buffer): Promise<Buffer>;
   open(request: OpenRequest): Promise<OpenedBlobs>;
   close(): Promise<void>;
@@ -290,8 +317,13 @@ function openFailure(request: OpenRequest, reply: Reply): Error {
   );
 }
 
-function pagesResult(reply: Reply): PagesResult {
-  const sealed = asBuffer(reply.sealed!);
+/** Room for every group of `bytes` of pages sealed, `groups` groups (the worker's sealBound, summed). */
+export function sealedBound(bytes: number, groups: number): number {
+  return bytes + Math.ceil(bytes / 256) + groups * (12 + 1 + 64 + 16 + 1);
+}
+
+function pagesResult(reply: Reply, into?: Buffer): PagesResult {
+  const sealed = into ?? asBuffer(reply.sealed!);
   let at = 0;
   const groups = reply.ids!.map((id, i) => {
     const length = reply.lengths![i]!;
@@ -379,18 +411,22 @@ export class ThreadedBlobWorkers implements BlobWorkers {
     return copy;
   }
 
-  async pages(raw: Buffer, pageSize: number, group: number): Promise<PagesResult> {
+  async pages(raw: Buffer, pageSize: number, group: number, into?: Buffer): Promise<PagesResult> {
     // Pages in shared memory (an image in memory) are read in place; others are copied and transferred.
     const shared = raw.buffer instanceof SharedArrayBuffer;
     const data = shared
       ? new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)
       : ThreadedBlobWorkers.#copy(raw);
+    const out =
+      into?.buffer instanceof SharedArrayBuffer
+        ? new Uint8Array(into.buffer, into.byteOffset, into.byteLength)
+        : undefined;
     const reply = await this.#post(
-      { op: 'pages', raw: data, pageSize, group },
+      { op: 'pages', raw: data, pageSize, group, out },
       shared ? [] : [data.buffer as ArrayBuffer],
     );
     if (reply.error !== undefined) throw new Error(`hashing pages: ${reply.error}`);
-    return pagesResult(reply);
+    return pagesResult(reply, out ? into : undefined);
   }
 
   async seal(id: string, raw: Buffer): Promise<Buffer> {
@@ -443,10 +479,10 @@ export function inlineBlobWorkers(config: BlobWorkerConfig): BlobWorkers {
     setSkip(ids) {
       handle({ op: 'skip', ids });
     },
-    async pages(raw, pageSize, group) {
-      const reply = run({ op: 'pages', raw, pageSize, group });
+    async pages(raw, pageSize, group, into) {
+      const reply = run({ op: 'pages', raw, pageSize, group, out: into });
       if (reply.error !== undefined) throw new Error(`hashing pages: ${reply.error}`);
-      return pagesResult(reply);
+      return pagesResult(reply, into);
     },
     async seal(id, raw) {
       const reply = run({ op: 'seal', id, raw });
