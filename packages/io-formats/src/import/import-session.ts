@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { WriteScope } from '@mainframe-kb/storage-core';
 import type { TableInfo } from '../export/table-schema.js';
-import type { RawItem } from './import-source.js';
 import type { ConflictPolicy, ImportIssue, TableCounts } from './import-types.js';
-import { kbEntryRecordSchema, mapKbRecord, newEntryRow } from './kb-entry-mapping.js';
-import { validateRow } from './row-validator.js';
+import type { PreparedEntry, PreparedItem, PreparedRejection, PreparedRow } from './item-preparer.js';
+import { newEntryRow } from './kb-entry-mapping.js';
 import { TableWriter, type WriterShared } from './table-writer.js';
 
 const FLUSH_AT = 1_000;
@@ -51,12 +49,13 @@ export class ImportSession {
   }
 
   /**
-   * Validates and queues one item; returns the flush to await when the queue is full, else undefined — most
-   * items cost no promise (an async method would make one per record).
+   * Queues one item that `prepareItem` validated; returns the flush to await when the queue is full, else
+   * undefined — most items cost no promise (an async method would make one per record).
    */
-  process(item: RawItem, ordinal: number, scope: WriteScope): Promise<void> | undefined {
-    if (item.kind === 'entry') this.#entry(item, ordinal, scope);
-    else this.#row(item, ordinal);
+  accept(item: PreparedItem, scope: WriteScope): Promise<void> | undefined {
+    if (item.kind === 'entry') this.#entry(item, scope);
+    else if (item.kind === 'row') this.#row(item);
+    else this.#rejected(item);
     this.#queued += 1;
     return this.#queued >= FLUSH_AT ? this.flush(scope) : undefined;
   }
@@ -91,66 +90,37 @@ export class ImportSession {
     if (this.errors.length < this.maxErrors) this.errors.push(issue);
   }
 
-  #row(item: RawItem, ordinal: number): void {
-    const writer = this.#writer(item.table);
-    if (writer === undefined) {
-      this.#reject({
-        record: ordinal,
-        table: item.table,
-        location: item.location,
-        field: '',
-        message: `the table '${item.table}' does not exist in this store; enable the extension that owns it`,
-      });
-      return;
+  #rejected(item: PreparedRejection): void {
+    for (const column of item.ignored) this.ignoredFields.add(column);
+    const writer = item.counted ? this.#writer(item.table) : undefined;
+    if (writer !== undefined) writer.counts.rejected += 1;
+    for (const issue of item.issues) {
+      this.#reject({ record: item.ordinal, table: item.table, location: item.location, ...issue });
     }
-    const { row, issues } = validateRow(writer.info, item.record);
-    if (issues.length > 0) {
-      writer.counts.rejected += 1;
-      for (const issue of issues) {
-        this.#reject({ record: ordinal, table: item.table, location: item.location, ...issue });
-      }
-      return;
-    }
-    const duplicate = writer.add(
-      { row, ordinal, location: item.location, partial: false, derived: false },
-      item.table,
-    );
+  }
+
+  #row(item: PreparedRow): void {
+    const writer = this.#writer(item.table) as TableWriter;
+    const { row, ordinal, location } = item;
+    const duplicate = writer.add({ row, ordinal, location, partial: false, derived: false }, item.table);
     if (duplicate) this.#reject(duplicate);
   }
 
-  #entry(item: RawItem, ordinal: number, scope: WriteScope): void {
+  #entry(item: PreparedEntry, scope: WriteScope): void {
     const entries = this.#writer('kb_entries');
     const tags = this.#writer('kb_tags');
     if (entries === undefined || tags === undefined) throw new Error('the knowledge-base tables are missing');
-    const { input, ignored } = mapKbRecord(item.record);
-    for (const column of ignored) this.ignoredFields.add(column);
-    const parsed = kbEntryRecordSchema.safeParse(input);
-    if (!parsed.success) {
-      entries.counts.rejected += 1;
-      for (const issue of parsed.error.issues) {
-        this.#reject({
-          record: ordinal,
-          table: 'kb_entries',
-          location: item.location,
-          field: issue.path.map(String).join('.'),
-          message: issue.message,
-        });
-      }
-      return;
-    }
-    const id = parsed.data.id ?? randomUUID();
-    const row = newEntryRow(parsed.data, id, scope.now);
-    const duplicate = entries.add(
-      { row, ordinal, location: item.location, partial: true, derived: false },
-      'kb_entries',
-    );
+    for (const column of item.ignored) this.ignoredFields.add(column);
+    const { entry, ordinal, location } = item;
+    const row = newEntryRow(entry, entry.id, scope.now);
+    const duplicate = entries.add({ row, ordinal, location, partial: true, derived: false }, 'kb_entries');
     if (duplicate) {
       this.#reject(duplicate);
       return;
     }
-    for (const tag of parsed.data.tags) {
+    for (const tag of entry.tags) {
       tags.add(
-        { row: { entry_id: id, tag }, ordinal, location: item.location, partial: false, derived: true },
+        { row: { entry_id: entry.id, tag }, ordinal, location, partial: false, derived: true },
         'kb_tags',
       );
     }

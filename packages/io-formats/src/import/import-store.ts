@@ -9,8 +9,10 @@ import type { StoreAccess } from '../plugin/store-access.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { openDomainSource } from './domain-source.js';
 import { ImportSession } from './import-session.js';
-import { type OpenedInput, openInput, type RawItem, STORE_MANAGED_ENTITIES } from './import-source.js';
+import { type OpenedInput, openInput, STORE_MANAGED_ENTITIES } from './import-source.js';
 import type { ImportOptions, ImportResult, TableCounts } from './import-types.js';
+import type { PreparedItem } from './item-preparer.js';
+import { openFeed, type PreparedFeed } from './prepared-feed.js';
 
 const importOptionsSchema = z.strictObject({
   input: z.string().min(1),
@@ -33,6 +35,12 @@ const importOptionsSchema = z.strictObject({
   onProgress: z.function().optional(),
   maxErrors: z.number().int().min(0).optional(),
 });
+
+/** Reports records read, every 500 and at the end. */
+interface Progress {
+  step(table: string): void;
+  end(): void;
+}
 
 /** Thrown inside the write transaction to roll it back (dry run, rejected records) with the result in hand. */
 class RollBack extends StorageError {
@@ -90,9 +98,12 @@ export async function importWith(
   );
   const dryRun = options.dryRun ?? false;
   let read = 0;
-  const progress = (table: string) => {
-    read += 1;
-    if (read % 500 === 0) options.onProgress?.({ phase: 'import', done: read, total: opened.total, table });
+  const progress: Progress = {
+    step(table) {
+      read += 1;
+      if (read % 500 === 0) options.onProgress?.({ phase: 'import', done: read, total: opened.total, table });
+    },
+    end: () => options.onProgress?.({ phase: 'import', done: read, total: opened.total, table: '' }),
   };
   const result = (committed: boolean, resumedAfter = 0): ImportResult => {
     const counts = session.tableCounts();
@@ -115,40 +126,55 @@ export async function importWith(
   };
 
   options.onProgress?.({ phase: 'import', done: 0, total: opened.total, table: '' });
+  const feed = openFeed(opened, infos);
   if (options.batchSize === undefined || dryRun) {
-    try {
-      return await access.write('io-formats.import', async (scope) => {
-        const next = numberer();
-        for await (const item of opened.items()) {
-          const flushing = session.process(item, next(item), scope);
-          if (flushing !== undefined) await flushing;
-          progress(item.table);
-        }
-        await session.flush(scope);
-        const outcome = result(!dryRun && session.rejectedRecords === 0);
-        if (!outcome.committed) throw new RollBack(outcome);
-        // Rows keep their keys (kb_entries.seq, search_history.id): move key generators past them.
-        await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
-        scope.audit({ action: 'import', entity: 'io-formats', entityId: null, detail: summary(outcome) });
-        options.onProgress?.({ phase: 'import', done: read, total: opened.total, table: '' });
-        return outcome;
-      });
-    } catch (error) {
-      if (error instanceof RollBack) return error.result;
-      throw error;
-    }
+    return importAtOnce(access, feed, session, options, result, progress);
   }
-  return importInBatches(access, opened, session, options, input, result, progress);
+  return importInBatches(access, feed, opened, session, options, input, result, progress);
+}
+
+async function importAtOnce(
+  access: StoreAccess,
+  feed: PreparedFeed,
+  session: ImportSession,
+  options: ImportOptions,
+  result: (committed: boolean, resumedAfter?: number) => ImportResult,
+  progress: Progress,
+): Promise<ImportResult> {
+  const dryRun = options.dryRun ?? false;
+  try {
+    return await access.write('io-formats.import', async (scope) => {
+      for await (const batch of feed.batches()) {
+        for (const item of batch) {
+          const flushing = session.accept(item, scope);
+          if (flushing !== undefined) await flushing;
+          progress.step(tableOf(item));
+        }
+      }
+      await session.flush(scope);
+      const outcome = result(!dryRun && session.rejectedRecords === 0);
+      if (!outcome.committed) throw new RollBack(outcome);
+      // Rows keep their keys (kb_entries.seq, search_history.id): move key generators past them.
+      await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
+      scope.audit({ action: 'import', entity: 'io-formats', entityId: null, detail: summary(outcome) });
+      progress.end();
+      return outcome;
+    });
+  } catch (error) {
+    if (error instanceof RollBack) return error.result;
+    throw error;
+  }
 }
 
 async function importInBatches(
   access: StoreAccess,
+  feed: PreparedFeed,
   opened: OpenedInput,
   session: ImportSession,
   options: ImportOptions,
   input: string,
   result: (committed: boolean, resumedAfter?: number) => ImportResult,
-  progress: (table: string) => void,
+  progress: Progress,
 ): Promise<ImportResult> {
   const batchSize = options.batchSize as number;
   const resumeAfter =
@@ -156,14 +182,14 @@ async function importInBatches(
       ? 0
       : ((await loadCheckpoint(options.checkpoint, input, opened.fingerprint))?.committed ?? 0);
   let ordinal = 0;
-  let batch: { item: RawItem; ordinal: number }[] = [];
+  let batch: PreparedItem[] = [];
   const commit = async () => {
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
     await access.write('io-formats.import', async (scope) => {
-      for (const { item, ordinal: n } of items) {
-        const flushing = session.process(item, n, scope);
+      for (const item of items) {
+        const flushing = session.accept(item, scope);
         if (flushing !== undefined) await flushing;
       }
       await session.flush(scope);
@@ -184,32 +210,22 @@ async function importInBatches(
     }
   };
   // A batch ends on an input record's boundary: the rows one record makes are committed together.
-  const next = numberer();
-  for await (const item of opened.items()) {
-    const n = next(item);
-    ordinal = n;
-    progress(item.table);
-    if (n <= resumeAfter) continue;
-    if (batch.length >= batchSize && batch.at(-1)?.ordinal !== n) await commit();
-    batch.push({ item, ordinal: n });
+  for await (const prepared of feed.batches()) {
+    for (const item of prepared) {
+      const n = item.ordinal;
+      ordinal = n;
+      progress.step(tableOf(item));
+      if (n <= resumeAfter) continue;
+      if (batch.length >= batchSize && batch.at(-1)?.ordinal !== n) await commit();
+      batch.push(item);
+    }
   }
   await commit();
   return result(true, resumeAfter);
 }
 
-/**
- * Numbers input records from 1. The rows made from one record (an upgraded 1.0.0 entry and its tags) share
- * its location object, and so its number. A plain function rather than another async generator around the
- * input: that layer cost two promises per record.
- */
-function numberer(): (item: RawItem) => number {
-  let ordinal = 0;
-  let previous: object | undefined;
-  return (item) => {
-    if (item.location !== previous) ordinal += 1;
-    previous = item.location;
-    return ordinal;
-  };
+function tableOf(item: PreparedItem): string {
+  return item.kind === 'entry' ? 'kb_entries' : item.table;
 }
 
 function summary(result: ImportResult): Record<string, unknown> {
