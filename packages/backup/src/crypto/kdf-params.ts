@@ -1,4 +1,4 @@
-import { randomBytes, scrypt } from 'node:crypto';
+import { createHash, randomBytes, scrypt } from 'node:crypto';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
 
@@ -76,9 +76,33 @@ export function assertKdfBounds(params: unknown): asserts params is KdfParams {
   }
 }
 
+/**
+ * Keys derived in this process, by a digest of everything that determines them (passphrase, salt, costs): a
+ * backup, its verification and a restore each open the repository, and scrypt is built to take its time (and
+ * 32–128 MiB of fresh memory) on every call. The process holds the passphrase anyway; a key derived from it
+ * is no new secret in its memory. A few entries, oldest dropped first.
+ */
+const derived = new Map<string, Promise<Buffer>>();
+const DERIVED_KEEP = 8;
+
 /** Derives the 32-byte key-encryption key from a passphrase; checks the bounds first. */
 export async function deriveKek(passphrase: string, params: KdfParams): Promise<Buffer> {
   assertKdfBounds(params);
+  const key = createHash('sha256')
+    .update(JSON.stringify([passphrase, params.salt, params.N, params.r, params.p]))
+    .digest('hex');
+  let kek = derived.get(key);
+  if (!kek) {
+    kek = scryptKek(passphrase, params);
+    kek.catch(() => derived.delete(key));
+    derived.set(key, kek);
+    if (derived.size > DERIVED_KEEP) derived.delete(derived.keys().next().value!);
+  }
+  // A copy: callers may wipe theirs.
+  return Buffer.from(await kek);
+}
+
+function scryptKek(passphrase: string, params: KdfParams): Promise<Buffer> {
   const { N, r, p } = params;
   return new Promise((resolve, reject) => {
     scrypt(
