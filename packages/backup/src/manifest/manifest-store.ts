@@ -53,6 +53,7 @@ export async function writeManifest(
   length.writeUInt32BE(publicJson.length, 0);
   const parts = sealFile(Buffer.concat([length, publicJson, sealed]));
   await repository.destination.put(manifestKey(metadata.id), parts, fileDigest(parts));
+  repository.manifests.delete(metadata.id);
   return { metadata: stored, bytes: parts.reduce((sum, p) => sum + p.length, 0) };
 }
 
@@ -111,6 +112,25 @@ export async function scanManifests(destination: Destination): Promise<ManifestS
 
 /** The manifest's metadata and decrypted body; fails when any byte of it changed. */
 export async function readManifest(
+  repository: Repository,
+  id: string,
+): Promise<{ metadata: BackupMetadata; body: ManifestBody }> {
+  // Decoding a full's manifest (a digest per page) takes ~0.2 s per GB of store: once per repository
+  // instance. Callers read manifests, never change them.
+  const cached = repository.manifests.get(id) as Promise<{ metadata: BackupMetadata; body: ManifestBody }>;
+  if (cached) return cached;
+  const reading = readManifestUncached(repository, id);
+  repository.manifests.set(id, reading);
+  reading.catch(() => repository.manifests.delete(id));
+  if (repository.manifests.size > MANIFESTS_KEPT) {
+    repository.manifests.delete(repository.manifests.keys().next().value!);
+  }
+  return reading;
+}
+
+const MANIFESTS_KEPT = 4;
+
+async function readManifestUncached(
   repository: Repository,
   id: string,
 ): Promise<{ metadata: BackupMetadata; body: ManifestBody }> {

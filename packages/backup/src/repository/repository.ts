@@ -53,6 +53,11 @@ export class Repository {
   readonly packBytes: number;
   readonly #master: Buffer | undefined;
   readonly #packCache = new Map<string, Buffer>();
+  /**
+   * Manifests read through this instance, decoded (see readManifest): an operation reads a backup's
+   * manifest and then its chain's, which includes it again. A few, the latest kept.
+   */
+  readonly manifests = new Map<string, Promise<unknown>>();
 
   private constructor(
     destination: Destination,
@@ -235,6 +240,7 @@ export class Repository {
 
   dropCaches(): void {
     this.#packCache.clear();
+    this.manifests.clear();
   }
 
   // ─── Sealed documents (manifest bodies) ─────────────────────────────────────────────────────────
