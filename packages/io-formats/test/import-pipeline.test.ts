@@ -296,6 +296,31 @@ describe('import pipeline', () => {
     expect(await storage.countEntries()).toBe(2);
   });
 
+  it('batches under the fail policy reject the entries the store holds and write the rest, with their tags', async () => {
+    const line = (i: number, title: string) =>
+      `{"id":"C${i}","title":"${title}","problem":"p","solution":"s","category":"JCL","tags":"t${i}, shared"}`;
+    await storage.createEntries([
+      { id: 'C1', title: 'stored one', problem: 'p', solution: 's', category: 'JCL', tags: ['old'] },
+      { id: 'C3', title: 'stored three', problem: 'p', solution: 's', category: 'JCL', tags: ['old'] },
+    ]);
+    const file = write('conflicts.ndjson', `${[0, 1, 2, 3, 4].map((i) => line(i, `new ${i}`)).join('\n')}\n`);
+    const result = await importStore(storage, { input: file, batchSize: 2 });
+    expect(result).toMatchObject({ committed: true, inserted: 3, rejected: 2 });
+    expect(result.errors.map((e) => e.record)).toEqual([2, 4]);
+    for (const id of ['C0', 'C2', 'C4']) {
+      const entry = await storage.getEntry(id);
+      expect(entry.title).toBe(`new ${id.slice(1)}`);
+      expect([...entry.tags].sort()).toEqual(['shared', `t${id.slice(1)}`]);
+    }
+    // The stored entries stay as they were, tags included.
+    for (const id of ['C1', 'C3']) {
+      const entry = await storage.getEntry(id);
+      expect(entry.title).toMatch(/^stored /);
+      expect(entry.tags).toEqual(['old']);
+    }
+    expect((await storage.search('new')).results.map((r) => r.entry.id).sort()).toEqual(['C0', 'C2', 'C4']);
+  });
+
   it("storage.export() / storage.import() (the seed's methods) run the same export and import", async () => {
     const out = dir.file('flat.json');
     const exported = (await storage.export({ format: 'json', out })) as { format: string };

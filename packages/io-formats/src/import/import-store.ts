@@ -92,6 +92,7 @@ export async function importWith(
       skippedEntries: new Set(),
       searchIndex: access.dialect.searchIndex,
       singleTransaction: options.batchSize === undefined || (options.dryRun ?? false),
+      keepGoing: options.batchSize !== undefined,
     },
     options.maxErrors ?? 1_000,
     options.batchSize !== undefined,

@@ -34,6 +34,11 @@ export interface WriterShared {
    * import wrote, so a key found there is a key the input holds twice.
    */
   readonly singleTransaction: boolean;
+  /**
+   * Batch mode: a rejected row is left out and the other rows of its flush are still written (otherwise a
+   * flush with a rejected row writes nothing: the import will not commit).
+   */
+  readonly keepGoing: boolean;
 }
 
 /**
@@ -144,6 +149,8 @@ export class TableWriter {
         if (isEntries) this.shared.skippedEntries.add(String(pending.row.id));
       } else if (this.policy === 'fail') {
         if (!pending.derived) this.counts.rejected += 1;
+        // The stored entry stays as it is, and so do its tags: the rejected record's tags are not applied.
+        if (isEntries) this.shared.skippedEntries.add(String(pending.row.id));
         issues.push({
           record: pending.ordinal,
           table: this.table,
@@ -157,7 +164,7 @@ export class TableWriter {
     }
     for (const r of inserts) if (!r.derived) this.counts.inserted += 1;
     for (const u of updates) if (!u.pending.derived) this.counts.updated += 1;
-    if (!write || issues.length > 0) return issues;
+    if (!write || (issues.length > 0 && !this.shared.keepGoing)) return issues;
     // Sequence columns outside the key (kb_entries.seq) are restored exactly into an empty table and
     // assigned by the database when merging into a table that has rows.
     this.#keepAutoIncrement ??= this.#emptyAtStart === true && inserts.length === live.length;
