@@ -26,6 +26,9 @@ parentPort.on('message', (job) => {
     if (job.op === 'update') {
       hash.update(Buffer.from(job.part.buffer, job.part.byteOffset, job.part.byteLength));
       parentPort.postMessage({ seq: job.seq });
+    } else if (job.op === 'reset') {
+      hash = crypto.createHash('sha256');
+      parentPort.postMessage({ seq: job.seq });
     } else if (job.op === 'digest') {
       const hex = hash.digest('hex');
       hash = crypto.createHash('sha256');
@@ -43,6 +46,10 @@ interface HasherReply {
   error?: string;
 }
 
+/** A hashing thread of a finished operation, kept for the next one (see blob-workers.ts: `IDLE_MS`). */
+const IDLE_MS = 30_000;
+let idleHasher: { worker: Worker; timer: NodeJS.Timeout } | undefined;
+
 /** sha256 on a thread of its own (shared-memory parts in place). */
 class ThreadedStreamHasher implements StreamHasher {
   readonly #worker: Worker;
@@ -51,20 +58,35 @@ class ThreadedStreamHasher implements StreamHasher {
   #failed: Error | undefined;
   /** The last message posted (closing waits for it). */
   #last: Promise<unknown> = Promise.resolve();
+  readonly #onMessage = (reply: HasherReply) => {
+    const job = this.#pending.get(reply.seq);
+    if (!job) return;
+    this.#pending.delete(reply.seq);
+    if (reply.error !== undefined) job.reject(new Error(`hashing the image: ${reply.error}`));
+    else job.resolve(reply);
+  };
+  readonly #onError = (error: Error) => this.#fail(error);
+  readonly #onExit = (code: number) => this.#fail(new Error(`the hashing thread exited with code ${code}`));
 
   constructor() {
-    this.#worker = new Worker(HASHER_SOURCE, { eval: true });
-    this.#worker.on('message', (reply: HasherReply) => {
-      const job = this.#pending.get(reply.seq);
-      if (!job) return;
-      this.#pending.delete(reply.seq);
-      if (reply.error !== undefined) job.reject(new Error(`hashing the image: ${reply.error}`));
-      else job.resolve(reply);
-    });
-    this.#worker.on('error', (error) => this.#fail(error));
-    this.#worker.on('exit', (code) => {
-      if (code !== 0) this.#fail(new Error(`the hashing thread exited with code ${code}`));
-    });
+    if (idleHasher) {
+      clearTimeout(idleHasher.timer);
+      this.#worker = idleHasher.worker;
+      idleHasher = undefined;
+      this.#worker.ref();
+    } else {
+      const worker = new Worker(HASHER_SOURCE, { eval: true });
+      worker.once('exit', () => {
+        if (idleHasher?.worker === worker) {
+          clearTimeout(idleHasher.timer);
+          idleHasher = undefined;
+        }
+      });
+      this.#worker = worker;
+    }
+    this.#worker.on('message', this.#onMessage);
+    this.#worker.on('error', this.#onError);
+    this.#worker.on('exit', this.#onExit);
   }
 
   #fail(error: Error): void {
@@ -103,7 +125,24 @@ class ThreadedStreamHasher implements StreamHasher {
 
   async close(): Promise<void> {
     await this.#last.catch(() => undefined);
-    await this.#worker.terminate();
+    // Kept for the next operation when sound and idle (its hash started afresh), unless one is kept already.
+    const reusable = !this.#failed && this.#pending.size === 0 && idleHasher === undefined;
+    if (reusable) await this.#post({ op: 'reset' }).catch(() => undefined);
+    this.#worker.off('message', this.#onMessage);
+    this.#worker.off('error', this.#onError);
+    this.#worker.off('exit', this.#onExit);
+    if (!reusable || this.#failed || idleHasher !== undefined) {
+      await this.#worker.terminate();
+      return;
+    }
+    const worker = this.#worker;
+    worker.unref();
+    const timer = setTimeout(() => {
+      if (idleHasher?.worker === worker) idleHasher = undefined;
+      void worker.terminate();
+    }, IDLE_MS);
+    timer.unref();
+    idleHasher = { worker, timer };
   }
 }
 
