@@ -3,7 +3,7 @@ import { StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
 import { z } from 'zod';
 import type { CodecRegistry } from '../codec-registry.js';
 import type { FormatName } from '../codec-types.js';
-import { describeTables } from '../export/table-schema.js';
+import { describeTables, type TableInfo } from '../export/table-schema.js';
 import { withLimits } from '../input-limits.js';
 import type { StoreAccess } from '../plugin/store-access.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -11,8 +11,7 @@ import { openDomainSource } from './domain-source.js';
 import { ImportSession } from './import-session.js';
 import { type OpenedInput, openInput, STORE_MANAGED_ENTITIES } from './import-source.js';
 import type { ImportOptions, ImportResult, TableCounts } from './import-types.js';
-import type { PreparedItem } from './item-preparer.js';
-import { openFeed, type PreparedFeed } from './prepared-feed.js';
+import { type PreparedItem, prepareItem, recordNumberer } from './item-preparer.js';
 
 const importOptionsSchema = z.strictObject({
   input: z.string().min(1),
@@ -127,16 +126,16 @@ export async function importWith(
   };
 
   options.onProgress?.({ phase: 'import', done: 0, total: opened.total, table: '' });
-  const feed = openFeed(opened, infos);
   if (options.batchSize === undefined || dryRun) {
-    return importAtOnce(access, feed, session, options, result, progress);
+    return importAtOnce(access, opened, infos, session, options, result, progress);
   }
-  return importInBatches(access, feed, opened, session, options, input, result, progress);
+  return importInBatches(access, opened, infos, session, options, input, result, progress);
 }
 
 async function importAtOnce(
   access: StoreAccess,
-  feed: PreparedFeed,
+  opened: OpenedInput,
+  infos: ReadonlyMap<string, TableInfo>,
   session: ImportSession,
   options: ImportOptions,
   result: (committed: boolean, resumedAfter?: number) => ImportResult,
@@ -145,12 +144,12 @@ async function importAtOnce(
   const dryRun = options.dryRun ?? false;
   try {
     return await access.write('io-formats.import', async (scope) => {
-      for await (const batch of feed.batches()) {
-        for (const item of batch) {
-          const flushing = session.accept(item, scope);
-          if (flushing !== undefined) await flushing;
-          progress.step(tableOf(item));
-        }
+      const next = recordNumberer();
+      for await (const raw of opened.items()) {
+        const item = prepareItem(infos, raw, next(raw));
+        const flushing = session.accept(item, scope);
+        if (flushing !== undefined) await flushing;
+        progress.step(raw.table);
       }
       await session.flush(scope);
       const outcome = result(!dryRun && session.rejectedRecords === 0);
@@ -169,8 +168,8 @@ async function importAtOnce(
 
 async function importInBatches(
   access: StoreAccess,
-  feed: PreparedFeed,
   opened: OpenedInput,
+  infos: ReadonlyMap<string, TableInfo>,
   session: ImportSession,
   options: ImportOptions,
   input: string,
@@ -211,22 +210,18 @@ async function importInBatches(
     }
   };
   // A batch ends on an input record's boundary: the rows one record makes are committed together.
-  for await (const prepared of feed.batches()) {
-    for (const item of prepared) {
-      const n = item.ordinal;
-      ordinal = n;
-      progress.step(tableOf(item));
-      if (n <= resumeAfter) continue;
-      if (batch.length >= batchSize && batch.at(-1)?.ordinal !== n) await commit();
-      batch.push(item);
-    }
+  const next = recordNumberer();
+  for await (const raw of opened.items()) {
+    const n = next(raw);
+    ordinal = n;
+    progress.step(raw.table);
+    // Records a rerun resumes after are counted, not validated again.
+    if (n <= resumeAfter) continue;
+    if (batch.length >= batchSize && batch.at(-1)?.ordinal !== n) await commit();
+    batch.push(prepareItem(infos, raw, n));
   }
   await commit();
   return result(true, resumeAfter);
-}
-
-function tableOf(item: PreparedItem): string {
-  return item.kind === 'entry' ? 'kb_entries' : item.table;
 }
 
 function summary(result: ImportResult): Record<string, unknown> {
