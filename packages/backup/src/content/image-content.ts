@@ -1,4 +1,4 @@
-import { computeContentHash, type TableContribution } from '@mainframe-kb/storage-core';
+import { computeContentHash, computeRowCounts, type TableContribution } from '@mainframe-kb/storage-core';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { TableDigest } from '../manifest/backup-metadata.js';
@@ -55,13 +55,8 @@ export async function contentOf(
     contentHash = result.hash;
     for (const [name, t] of Object.entries(result.tables)) digests[name] = { rows: t.rows, hash: t.hash };
   } else {
-    for (const table of hashed) {
-      const row = await db
-        .selectFrom(table.name)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      digests[table.name] = { rows: Number(row.n), hash: '' };
-    }
+    const counts = await computeRowCounts(db, hashed);
+    for (const [name, rows] of Object.entries(counts)) digests[name] = { rows, hash: '' };
   }
   const count = async (table: string) =>
     present.has(table)

@@ -131,10 +131,8 @@ function handle(job) {
       skip = new Set(job.ids);
       return { out: {}, transfer: [] };
     case 'seal': {
-      const sealed = seal(job.id, view(job.raw));
-      // Transferred whole: a Buffer from the pool would carry its neighbours' memory with it.
-      const own = sealed.byteOffset === 0 && sealed.byteLength === sealed.buffer.byteLength;
-      const out = own ? sealed : new Uint8Array(sealed);
+      // A copy of its own size is transferred: \`seal\` wrote into a buffer of the bound.
+      const out = new Uint8Array(seal(job.id, view(job.raw)));
       return { out: { sealed: out }, transfer: [out.buffer] };
     }
     case 'pages': {

@@ -222,20 +222,20 @@ export class Repository {
   }
 
   /**
-   * Reads `into.length` bytes of pack `name` from `position` straight into `into`, when the destination can
-   * read ranges and the repository is encrypted (every blob is then authenticated on its own, so a pack need
-   * not be read whole to be checked); returns the bytes read, or undefined when the caller must use
-   * `readPack`. A pack this repository caches is copied from the cache.
+   * Reads up to `into.length` bytes of pack `name` from `position` into `into` and returns how many it read
+   * (fewer past the pack's end). Straight from the destination when it can read ranges and the repository is
+   * encrypted (every blob is then authenticated on its own, so a pack need not be read whole to be checked);
+   * otherwise through `readPack` (whole, checked, cached).
    */
-  async readPackRange(name: string, position: number, into: Uint8Array): Promise<number | undefined> {
-    const cached = this.#packCache.get(name);
-    if (cached) {
-      const end = Math.min(cached.length, position + into.length);
-      into.set(cached.subarray(position, end));
-      return Math.max(0, end - position);
+  async readPackRange(name: string, position: number, into: Uint8Array): Promise<number> {
+    if (!this.#packCache.has(name) && this.keys.encryption && this.destination.readRange) {
+      return this.destination.readRange(packKey(name), position, into);
     }
-    if (!this.keys.encryption || !this.destination.readRange) return undefined;
-    return this.destination.readRange(packKey(name), position, into);
+    const pack = await this.readPack(name);
+    const end = Math.min(pack.length, position + into.length);
+    if (end <= position) return 0;
+    into.set(pack.subarray(position, end));
+    return end - position;
   }
 
   dropCaches(): void {

@@ -282,14 +282,9 @@ export async function rebuildImage(
       const name = blobs[0]!.location.pack;
       const start = Math.min(...blobs.map((b) => b.location.offset));
       const end = Math.max(...blobs.map((b) => b.location.offset + b.location.length));
-      // The stored bytes go straight into reused shared memory when the repository can read ranges.
+      // The stored bytes go straight into reused shared memory.
       const input = inputs.take(end - start);
-      let available = await repository.readPackRange(name, start, input.subarray(0, end - start));
-      if (available === undefined) {
-        const pack = await repository.readPack(name);
-        available = Math.max(0, Math.min(pack.length, end) - start);
-        pack.copy(input, 0, start, start + available);
-      }
+      const available = await repository.readPackRange(name, start, input.subarray(0, end - start));
       if (available < end - start) {
         inputs.give(input);
         const bad = blobs.find((b) => b.location.offset + b.location.length > start + available)!;
@@ -378,9 +373,10 @@ export async function rebuildImage(
 }
 
 /**
- * Reused buffers in shared memory of at least `size` bytes (larger on demand), kept between restores of a
- * process and dropped once none was taken for `IDLE_MS`: a restore after another (a deep verification's test
- * restore, then the restore) finds its memory already mapped instead of faulting in fresh pages.
+ * Reused buffers in shared memory of at least `size` bytes (larger on demand), kept between restores and
+ * verifications of a process and dropped once none was taken for `IDLE_MS`: a restore after another (a deep
+ * verification's test restore, then the restore) finds its memory already mapped instead of faulting in
+ * fresh pages.
  */
 class SlabPool {
   readonly #size: number;
@@ -415,7 +411,8 @@ class SlabPool {
 /** Buffers kept per pool, and for how long without use. */
 const POOL_KEEP = 8;
 const IDLE_MS = 30_000;
-const POOLS = {
+/** Stored bytes read from packs, decoded blobs, assembled chunks of the image. */
+export const POOLS = {
   decoded: new SlabPool(SLAB_BYTES),
   inputs: new SlabPool(JOB_STORED_BYTES * 2),
   chunkPool: new SlabPool(CHUNK_BYTES),

@@ -40,8 +40,9 @@ export interface CaptureOptions {
  * Large stores in WAL mode: read in place from the database file, which a read transaction begun on a fully
  * checkpointed log keeps unchanged while the backup reads it (see live-image.ts); the counts are taken in that
  * transaction. Nothing is copied before the pages are hashed and sealed: no second gigabyte per gigabyte of
- * store, in memory or on disk. Otherwise, and for small stores: a separate read-only connection opens one read transaction, serializes the pages
- * (sqlite3_serialize reads them through that transaction) and counts the rows in the same transaction.
+ * store, in memory or on disk. Otherwise, and for small stores: a separate read-only connection opens one
+ * read transaction, serializes the pages (sqlite3_serialize reads them through that transaction) and counts
+ * the rows in the same transaction.
  * Writers on other connections go on meanwhile (WAL), and nothing restarts: unlike a stepped online backup,
  * which starts over whenever another connection writes. Larger stores: the online backup API in one step
  * into a scratch file (also one read transaction), then the counts on that file.

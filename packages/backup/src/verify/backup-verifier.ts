@@ -14,6 +14,7 @@ import type { Repository } from '../repository/repository.js';
 import { CONFIG_KEY } from '../repository/repository.js';
 import { sha256Hex, unsealFile } from '../repository/sealed-file.js';
 import { writeCheckRecord } from '../restore/check-record.js';
+import { POOLS } from '../restore/image-restore.js';
 import type { CheckResult } from '../restore/restore-checks.js';
 
 /** The sha256 of an object, read through `buffer` when the destination reads ranges (else whole). */
@@ -216,7 +217,7 @@ export class BackupVerifier {
         const workers = this.#manager.workers(repository);
         const inflight: Promise<void>[] = [];
         // Blobs in pack order, opened a stretch of a pack at a time (one worker job, one read), decoded into
-        // reused shared memory: only the page digests come back.
+        // the restores' reused shared memory: only the page digests come back.
         const plans = [...bySource.values()]
           .map((pages) => ({ location: state.sources[pages[0]! - 1]!.location, pages }))
           .sort((a, b) =>
@@ -226,30 +227,18 @@ export class BackupVerifier {
                 ? -1
                 : 1,
           );
-        const free: Buffer[] = [];
-        const slab = (bytes: number) => {
-          const i = free.findIndex((b) => b.length >= bytes);
-          return i >= 0
-            ? free.splice(i, 1)[0]!
-            : Buffer.from(new SharedArrayBuffer(Math.max(bytes, VERIFY_RAW_BYTES)));
-        };
         const verifyStretch = async (batch: typeof plans) => {
           const start = batch[0]!.location.offset;
           const last = batch.at(-1)!.location;
           const end = last.offset + last.length;
-          const input = slab(end - start);
+          const input = POOLS.inputs.take(end - start);
           const stored = input.subarray(0, end - start);
-          let got = await repository.readPackRange(last.pack, start, stored);
-          if (got === undefined) {
-            const pack = await repository.readPack(last.pack);
-            got = Math.max(0, Math.min(pack.length, end) - start);
-            pack.copy(stored, 0, start, start + got);
-          }
-          if (got < end - start) {
+          if ((await repository.readPackRange(last.pack, start, stored)) < end - start) {
+            POOLS.inputs.give(input);
             throw new Error(`pack ${last.pack.slice(0, 16)}… is truncated`);
           }
           const rawBytes = batch.reduce((sum, b) => sum + b.location.rawBytes, 0);
-          const output = slab(rawBytes);
+          const output = POOLS.decoded.take(rawBytes);
           const opened = workers.open({
             stored,
             blobs: batch.map((b) => ({ location: b.location, offset: b.location.offset - start })),
@@ -274,7 +263,8 @@ export class BackupVerifier {
               }
             })
             .finally(() => {
-              free.push(input, output);
+              POOLS.inputs.give(input);
+              POOLS.decoded.give(output);
             });
           checked.catch(() => undefined);
           inflight.push(checked);
