@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { CompressionName } from './blob-codec.js';
+import { keepIdle, takeIdle, watchIdle } from './idle-threads.js';
 import type { BlobLocation } from './pack-writer.js';
 
 /**
@@ -357,16 +358,6 @@ function openMessage(request: OpenRequest) {
   };
 }
 
-/**
- * Worker threads of a finished operation, kept for the next one with the same keys and settings, and ended
- * after `IDLE_MS` without use. A thread started per operation costs its start (~40 ms each), and on a
- * virtual machine that hands freed memory back to its host, the memory of the ended threads has to be
- * faulted in again by the next ones: a rebuild of 1 GB took 1.7–2.4 s right after another and 2.3–2.6 s
- * three seconds later. Idle threads do not keep the process alive (unref).
- */
-const IDLE_MS = 30_000;
-const idleThreads = new Map<string, { workers: Worker[]; timer: NodeJS.Timeout }>();
-
 function threadsKey(config: BlobWorkerConfig, threads: number): string {
   return createHash('sha256')
     .update(
@@ -396,32 +387,21 @@ export class ThreadedBlobWorkers implements BlobWorkers {
   };
   readonly #onError = (error: Error) => this.#fail(error);
   readonly #onExit = (code: number) => {
-    this.#fail(new Error(`a backup worker thread exited with code ${code}`));
+    if (code !== 0) this.#fail(new Error(`a backup worker thread exited with code ${code}`));
   };
 
   constructor(config: BlobWorkerConfig, threads: number) {
     this.#key = threadsKey(config, threads);
-    const kept = idleThreads.get(this.#key);
+    const kept = takeIdle(this.#key);
     if (kept) {
-      idleThreads.delete(this.#key);
-      clearTimeout(kept.timer);
-      this.#workers = kept.workers;
-      for (const worker of this.#workers) worker.ref();
+      this.#workers = kept;
       // The last operation's set of stored groups means nothing to this one.
       this.setSkip([]);
     } else {
       const data = workerData(config);
       this.#workers = Array.from({ length: threads }, () => {
         const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: data });
-        // An idle thread that dies is not handed out again.
-        worker.once('exit', () => {
-          const set = idleThreads.get(this.#key);
-          if (set?.workers.includes(worker)) {
-            clearTimeout(set.timer);
-            idleThreads.delete(this.#key);
-            for (const other of set.workers) if (other !== worker) void other.terminate();
-          }
-        });
+        watchIdle(this.#key, worker);
         return worker;
       });
     }
@@ -516,17 +496,9 @@ export class ThreadedBlobWorkers implements BlobWorkers {
       worker.off('exit', this.#onExit);
     }
     // Kept only when every thread is sound and idle, and no other set with these settings is kept already.
-    if (this.#failed || this.#pending.size > 0 || idleThreads.has(this.#key) || workers.length === 0) {
+    if (this.#failed || this.#pending.size > 0 || !keepIdle(this.#key, workers)) {
       await Promise.all(workers.map((w) => w.terminate()));
-      return;
     }
-    for (const worker of workers) worker.unref();
-    const timer = setTimeout(() => {
-      if (idleThreads.get(this.#key)?.workers === workers) idleThreads.delete(this.#key);
-      for (const worker of workers) void worker.terminate();
-    }, IDLE_MS);
-    timer.unref();
-    idleThreads.set(this.#key, { workers, timer });
   }
 }
 

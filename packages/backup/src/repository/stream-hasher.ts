@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { keepIdle, takeIdle, watchIdle } from './idle-threads.js';
 
 /**
  * The plain sha256 of a stream of bytes (a whole image), computed in the order the parts are given, on a
@@ -46,9 +47,8 @@ interface HasherReply {
   error?: string;
 }
 
-/** A hashing thread of a finished operation, kept for the next one (see blob-workers.ts: `IDLE_MS`). */
-const IDLE_MS = 30_000;
-let idleHasher: { worker: Worker; timer: NodeJS.Timeout } | undefined;
+/** The key a finished operation's hashing thread is kept under for the next one (idle-threads.ts). */
+const IDLE_KEY = 'sha256-stream-hasher';
 
 /** sha256 on a thread of its own (shared-memory parts in place). */
 class ThreadedStreamHasher implements StreamHasher {
@@ -66,23 +66,17 @@ class ThreadedStreamHasher implements StreamHasher {
     else job.resolve(reply);
   };
   readonly #onError = (error: Error) => this.#fail(error);
-  readonly #onExit = (code: number) => this.#fail(new Error(`the hashing thread exited with code ${code}`));
+  readonly #onExit = (code: number) => {
+    if (code !== 0) this.#fail(new Error(`the hashing thread exited with code ${code}`));
+  };
 
   constructor() {
-    if (idleHasher) {
-      clearTimeout(idleHasher.timer);
-      this.#worker = idleHasher.worker;
-      idleHasher = undefined;
-      this.#worker.ref();
+    const kept = takeIdle(IDLE_KEY)?.[0];
+    if (kept) {
+      this.#worker = kept;
     } else {
-      const worker = new Worker(HASHER_SOURCE, { eval: true });
-      worker.once('exit', () => {
-        if (idleHasher?.worker === worker) {
-          clearTimeout(idleHasher.timer);
-          idleHasher = undefined;
-        }
-      });
-      this.#worker = worker;
+      this.#worker = new Worker(HASHER_SOURCE, { eval: true });
+      watchIdle(IDLE_KEY, this.#worker);
     }
     this.#worker.on('message', this.#onMessage);
     this.#worker.on('error', this.#onError);
@@ -126,23 +120,12 @@ class ThreadedStreamHasher implements StreamHasher {
   async close(): Promise<void> {
     await this.#last.catch(() => undefined);
     // Kept for the next operation when sound and idle (its hash started afresh), unless one is kept already.
-    const reusable = !this.#failed && this.#pending.size === 0 && idleHasher === undefined;
+    const reusable = !this.#failed && this.#pending.size === 0;
     if (reusable) await this.#post({ op: 'reset' }).catch(() => undefined);
     this.#worker.off('message', this.#onMessage);
     this.#worker.off('error', this.#onError);
     this.#worker.off('exit', this.#onExit);
-    if (!reusable || this.#failed || idleHasher !== undefined) {
-      await this.#worker.terminate();
-      return;
-    }
-    const worker = this.#worker;
-    worker.unref();
-    const timer = setTimeout(() => {
-      if (idleHasher?.worker === worker) idleHasher = undefined;
-      void worker.terminate();
-    }, IDLE_MS);
-    timer.unref();
-    idleHasher = { worker, timer };
+    if (!reusable || this.#failed || !keepIdle(IDLE_KEY, [this.#worker])) await this.#worker.terminate();
   }
 }
 

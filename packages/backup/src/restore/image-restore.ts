@@ -5,6 +5,7 @@ import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { BackupMetadata } from '../manifest/backup-metadata.js';
 import { pageHash } from '../manifest/page-hash.js';
 import { type BlobWorkers, inlineBlobWorkers, type OpenedBlobs } from '../repository/blob-workers.js';
+import { IDLE_MS } from '../repository/idle-threads.js';
 import type { BlobLocation } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
 import { type StreamHasher, streamHasher } from '../repository/stream-hasher.js';
@@ -408,9 +409,8 @@ class SlabPool {
   }
 }
 
-/** Buffers kept per pool, and for how long without use. */
+/** Buffers kept per pool (for as long as idle threads are: `IDLE_MS`). */
 const POOL_KEEP = 8;
-const IDLE_MS = 30_000;
 /** Stored bytes read from packs, decoded blobs, assembled chunks of the image. */
 export const POOLS = {
   decoded: new SlabPool(SLAB_BYTES),
