@@ -1,6 +1,7 @@
 import type { CompressionCodec } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ByteSink, DataRecord, EntitySchema, WriteSummary } from '../../codec-types.js';
+import { nativeSnappyCompress } from '../compression/native-snappy.js';
 import { checkSchemaForWrite, checkWriteValue } from '../record-values.js';
 import { parquetSchemaFor } from './parquet-schema.js';
 
@@ -53,10 +54,13 @@ export async function writeParquet(
   const rowGroupRows = options.rowGroupRows ?? PARQUET_WRITE_DEFAULTS.rowGroupRows;
   const rowGroupBytes = options.rowGroupBytes ?? PARQUET_WRITE_DEFAULTS.rowGroupBytes;
   const writer = new SinkByteWriter(sink);
+  const snappy = nativeSnappyCompress();
   const parquet = new ParquetWriter({
     writer,
     schema: parquetSchemaFor(schema),
     codec: options.codec ?? PARQUET_WRITE_DEFAULTS.codec,
+    // Native Snappy where the platform has it; otherwise hyparquet-writer's own (same format, slower).
+    ...(snappy === undefined ? {} : { compressors: { SNAPPY: snappy } }),
     kvMetadata: [{ key: 'mainframe-kb.entity', value: schema.entity }],
     createdBy: options.createdBy ?? PARQUET_WRITE_DEFAULTS.createdBy,
   });
