@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { readAt, writeAt } from '../util/file-io.js';
 import { processAlive } from '../util/process-alive.js';
 import { type Destination, type DestinationLock, isSafeKey } from './destination.js';
 
@@ -119,7 +120,11 @@ export class LocalDestination implements Destination {
     try {
       const handle = await fs.open(tmp, 'wx', 0o600);
       try {
-        await handle.writev(data as Uint8Array[]);
+        let position = 0;
+        for (const part of data) {
+          await writeAt(handle, part, position);
+          position += part.length;
+        }
         await handle.sync();
       } finally {
         await handle.close();
@@ -171,13 +176,7 @@ export class LocalDestination implements Destination {
       throw error;
     }
     try {
-      let done = 0;
-      while (done < into.length) {
-        const { bytesRead } = await handle.read(into, done, into.length - done, position + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      return done;
+      return await readAt(handle, into, position);
     } finally {
       await handle.close();
     }

@@ -9,6 +9,7 @@ import { IDLE_MS } from '../repository/idle-threads.js';
 import type { BlobLocation } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
 import { type StreamHasher, streamHasher } from '../repository/stream-hasher.js';
+import { writeAt } from '../util/file-io.js';
 
 /** Stored bytes handed to a worker at once (blobs of one pack). */
 const JOB_STORED_BYTES = 4 * 1024 * 1024;
@@ -144,7 +145,7 @@ export async function rebuildImage(
     let unsynced = 0;
     let flushed = true;
     const write = (data: Buffer, position: number): Promise<unknown> => {
-      const writing = handle.write(data, 0, data.length, position);
+      const writing = writeAt(handle, data, position);
       writing.catch(() => undefined);
       writes.push(writing);
       unsynced += data.length;

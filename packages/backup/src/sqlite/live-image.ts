@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import BetterSqlite3 from 'better-sqlite3';
+import { readAt } from '../util/file-io.js';
 import { markRollbackJournal, type SqliteImage } from './sqlite-image.js';
 
 /**
@@ -98,12 +99,7 @@ export async function captureLiveImage(path: string, waitMs = LOCK_WAIT_MS): Pro
       async read(into, first, count) {
         if (!open) throw new Error('the image was discarded');
         const length = Math.max(0, Math.min(count, pageCount - first + 1)) * pageSize;
-        let done = 0;
-        while (done < length) {
-          const { bytesRead } = await handle.read(into, done, length - done, (first - 1) * pageSize + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
+        const done = await readAt(handle, into.subarray(0, length), (first - 1) * pageSize);
         if (first === 1 && done >= 100) markRollbackJournal(into, pageCount);
         return done;
       },
