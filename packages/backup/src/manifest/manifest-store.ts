@@ -117,7 +117,7 @@ export async function readManifest(
 ): Promise<{ metadata: BackupMetadata; body: ManifestBody }> {
   // Decoding a full's manifest (a digest per page) takes ~0.2 s per GB of store: once per repository
   // instance. Callers read manifests, never change them.
-  const cached = repository.manifests.get(id) as Promise<{ metadata: BackupMetadata; body: ManifestBody }>;
+  const cached = repository.manifests.get(id);
   if (cached) return cached;
   const reading = readManifestUncached(repository, id);
   repository.manifests.set(id, reading);

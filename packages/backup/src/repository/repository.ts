@@ -9,6 +9,8 @@ import {
 } from '../crypto/repository-keys.js';
 import type { Destination } from '../destination/destination.js';
 import { BackupError, BackupFailure, isBackupError } from '../errors/backup-error.js';
+import type { BackupMetadata } from '../manifest/backup-metadata.js';
+import type { ManifestBody } from '../manifest/manifest-body.js';
 import { BlobCodec, type CompressionName } from './blob-codec.js';
 import { type BlobLocation, PackWriter, packKey } from './pack-writer.js';
 import {
@@ -57,7 +59,7 @@ export class Repository {
    * Manifests read through this instance, decoded (see readManifest): an operation reads a backup's
    * manifest and then its chain's, which includes it again. A few, the latest kept.
    */
-  readonly manifests = new Map<string, Promise<unknown>>();
+  readonly manifests = new Map<string, Promise<{ metadata: BackupMetadata; body: ManifestBody }>>();
 
   private constructor(
     destination: Destination,
