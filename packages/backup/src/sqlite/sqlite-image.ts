@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { StorageErrorCode, translateDatabaseError } from '@mainframe-kb/storage-core';
 import BetterSqlite3 from 'better-sqlite3';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { readAt } from '../util/file-io.js';
 import { processAlive } from '../util/process-alive.js';
 
 // One backup step copies every page: the copy is one read transaction on the source, so writers on other
@@ -133,7 +134,8 @@ export async function captureSqliteImageFile(
     const header = Buffer.alloc(100);
     await handle.read(header, 0, 100, 0);
     const { pageSize, pageCount } = readImageHeader(header);
-    await handle.write(Buffer.of(1, 1), 0, 2, 18);
+    markRollbackJournal(header, pageCount);
+    await handle.write(header, 0, 100, 0);
     const { size } = await handle.stat();
     if (size !== pageSize * pageCount) {
       throw new BackupError(
@@ -150,8 +152,7 @@ export async function captureSqliteImageFile(
       bytes: size,
       async read(into, first, count) {
         pages ??= await fs.open(path, 'r');
-        const { bytesRead } = await pages.read(into, 0, count * pageSize, (first - 1) * pageSize);
-        return bytesRead;
+        return readAt(pages, into.subarray(0, count * pageSize), (first - 1) * pageSize);
       },
       async discard() {
         await pages?.close();
