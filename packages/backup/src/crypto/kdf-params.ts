@@ -1,6 +1,7 @@
 import { createHash, randomBytes, scrypt } from 'node:crypto';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { PromiseCache } from '../util/promise-cache.js';
 
 /** scrypt parameters as stored in a repository's config. */
 export interface KdfParams {
@@ -82,8 +83,7 @@ export function assertKdfBounds(params: unknown): asserts params is KdfParams {
  * 32–128 MiB of fresh memory) on every call. The process holds the passphrase anyway; a key derived from it
  * is no new secret in its memory. A few entries, oldest dropped first.
  */
-const derived = new Map<string, Promise<Buffer>>();
-const DERIVED_KEEP = 8;
+const derived = new PromiseCache<Buffer>(8);
 
 /** Derives the 32-byte key-encryption key from a passphrase; checks the bounds first. */
 export async function deriveKek(passphrase: string, params: KdfParams): Promise<Buffer> {
@@ -91,15 +91,8 @@ export async function deriveKek(passphrase: string, params: KdfParams): Promise<
   const key = createHash('sha256')
     .update(JSON.stringify([passphrase, params.salt, params.N, params.r, params.p]))
     .digest('hex');
-  let kek = derived.get(key);
-  if (!kek) {
-    kek = scryptKek(passphrase, params);
-    kek.catch(() => derived.delete(key));
-    derived.set(key, kek);
-    if (derived.size > DERIVED_KEEP) derived.delete(derived.keys().next().value!);
-  }
   // A copy: callers may wipe theirs.
-  return Buffer.from(await kek);
+  return Buffer.from(await derived.get(key, () => scryptKek(passphrase, params)));
 }
 
 function scryptKek(passphrase: string, params: KdfParams): Promise<Buffer> {

@@ -117,18 +117,8 @@ export async function readManifest(
 ): Promise<{ metadata: BackupMetadata; body: ManifestBody }> {
   // Decoding a full's manifest (a digest per page) takes ~0.2 s per GB of store: once per repository
   // instance. Callers read manifests, never change them.
-  const cached = repository.manifests.get(id);
-  if (cached) return cached;
-  const reading = readManifestUncached(repository, id);
-  repository.manifests.set(id, reading);
-  reading.catch(() => repository.manifests.delete(id));
-  if (repository.manifests.size > MANIFESTS_KEPT) {
-    repository.manifests.delete(repository.manifests.keys().next().value!);
-  }
-  return reading;
+  return repository.manifests.get(id, () => readManifestUncached(repository, id));
 }
-
-const MANIFESTS_KEPT = 4;
 
 async function readManifestUncached(
   repository: Repository,

@@ -11,6 +11,7 @@ import type { Destination } from '../destination/destination.js';
 import { BackupError, BackupFailure, isBackupError } from '../errors/backup-error.js';
 import type { BackupMetadata } from '../manifest/backup-metadata.js';
 import type { ManifestBody } from '../manifest/manifest-body.js';
+import { PromiseCache } from '../util/promise-cache.js';
 import { BlobCodec, type CompressionName } from './blob-codec.js';
 import { type BlobLocation, PackWriter, packKey } from './pack-writer.js';
 import {
@@ -59,7 +60,7 @@ export class Repository {
    * Manifests read through this instance, decoded (see readManifest): an operation reads a backup's
    * manifest and then its chain's, which includes it again. A few, the latest kept.
    */
-  readonly manifests = new Map<string, Promise<{ metadata: BackupMetadata; body: ManifestBody }>>();
+  readonly manifests = new PromiseCache<{ metadata: BackupMetadata; body: ManifestBody }>(4);
 
   private constructor(
     destination: Destination,
