@@ -133,7 +133,7 @@ export async function rebuildImage(
   // Decoded blobs and the stored bytes they come from live in reused shared memory: the workers read and
   // decode in place, and this thread allocates nothing per job (per-job buffers made the collector mark the
   // whole heap every few tens of MB). Chunks of the image are shared too: the hashing thread reads them.
-  const { decoded, inputs, chunkPool } = POOLS;
+  const { decoded, chunkPool } = POOLS;
   const chunks: { chunk: Buffer; done: Promise<unknown> }[] = [];
   /** The chunk being filled (not yet in `chunks`). */
   let filling: Buffer | undefined;
@@ -281,65 +281,15 @@ export async function rebuildImage(
       await place(job, await job.opened);
     };
     const submit = async (blobs: BlobPlan[]) => {
-      const name = blobs[0]!.location.pack;
-      const start = Math.min(...blobs.map((b) => b.location.offset));
-      const end = Math.max(...blobs.map((b) => b.location.offset + b.location.length));
-      // The stored bytes go straight into reused shared memory.
-      const input = inputs.take(end - start);
-      const available = await repository.readPackRange(name, start, input.subarray(0, end - start));
-      if (available < end - start) {
-        inputs.give(input);
-        const bad = blobs.find((b) => b.location.offset + b.location.length > start + available)!;
-        throw new BackupError(
-          StorageErrorCode.INTEGRITY,
-          BackupFailure.OBJECT_CORRUPT,
-          `blob ${bad.location.id.slice(0, 16)}… in pack ${bad.location.pack.slice(0, 16)}… is truncated`,
-          { details: { blob: bad.location.id, pack: bad.location.pack } },
-        );
-      }
       const rawBytes = blobs.reduce((sum, b) => sum + b.location.rawBytes, 0);
       const slab: Slab = { buffer: decoded.take(rawBytes), refs: 1 };
-      const opened = workers.open({
-        stored: input.subarray(0, end - start),
-        blobs: blobs.map((b) => ({ location: b.location, offset: b.location.offset - start })),
-        pageSize,
-        digests: false,
-        into: slab.buffer,
-      });
-      opened.catch(() => undefined);
-      // The stored bytes are free again once the worker is done with them.
-      void opened.then(
-        () => inputs.give(input),
-        () => undefined,
-      );
+      const locations = blobs.map((b) => b.location);
+      const { opened } = await openPackStretch(repository, workers, locations, pageSize, false, slab.buffer);
       jobs.push({ blobs, rawBytes, opened, slab });
       inFlightRaw += rawBytes;
       while (inFlightRaw > IN_FLIGHT_RAW_BYTES) await take();
     };
-    let batch: BlobPlan[] = [];
-    let batchStored = 0;
-    let batchRaw = 0;
-    for (const plan of ordered) {
-      if (
-        batch.length > 0 &&
-        (plan.location.pack !== batch[0]!.location.pack || batchRaw + plan.location.rawBytes > SLAB_BYTES)
-      ) {
-        await submit(batch);
-        batch = [];
-        batchStored = 0;
-        batchRaw = 0;
-      }
-      batch.push(plan);
-      batchStored += plan.location.length;
-      batchRaw += plan.location.rawBytes;
-      if (batchStored >= JOB_STORED_BYTES) {
-        await submit(batch);
-        batch = [];
-        batchStored = 0;
-        batchRaw = 0;
-      }
-    }
-    if (batch.length > 0) await submit(batch);
+    for (const batch of packStretches(ordered, JOB_STORED_BYTES, SLAB_BYTES)) await submit(batch);
     while (jobs.length > 0) await take();
     if (inOrder) await flushChunk();
     await Promise.all(writes.splice(0));
@@ -418,6 +368,91 @@ export const POOLS = {
   inputs: new SlabPool(JOB_STORED_BYTES * 2),
   chunkPool: new SlabPool(CHUNK_BYTES),
 };
+
+/**
+ * Blobs, in the order given, cut into stretches that each lie in one pack, span at most `maxStored` bytes of
+ * it and decode to at most `maxRaw` bytes (a blob larger than either alone is a stretch of its own): each
+ * stretch is one read and one worker job.
+ */
+export function* packStretches<T extends { readonly location: BlobLocation }>(
+  items: Iterable<T>,
+  maxStored: number,
+  maxRaw: number,
+): Generator<T[]> {
+  let batch: T[] = [];
+  let start = 0;
+  let end = 0;
+  let raw = 0;
+  for (const item of items) {
+    const { pack, offset, length, rawBytes } = item.location;
+    const from = Math.min(start, offset);
+    const to = Math.max(end, offset + length);
+    if (
+      batch.length > 0 &&
+      (pack !== batch[0]!.location.pack || to - from > maxStored || raw + rawBytes > maxRaw)
+    ) {
+      yield batch;
+      batch = [];
+    }
+    if (batch.length === 0) {
+      start = offset;
+      end = offset + length;
+      raw = 0;
+    } else {
+      start = from;
+      end = to;
+    }
+    batch.push(item);
+    raw += rawBytes;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Opens blobs that lie in one pack (a stretch of `packStretches`): their stretch of the pack is read into a
+ * buffer of `POOLS.inputs`, then authenticated and decoded on `workers` into `into`. The stored bytes go back
+ * to their pool once the workers are done with them; after a failure they are left to the collector, since a
+ * thread of a failed set may still be reading them. A pack shorter than the blobs say fails with
+ * OBJECT_CORRUPT, naming the first blob past its end.
+ */
+export async function openPackStretch(
+  repository: Repository,
+  workers: BlobWorkers,
+  locations: readonly BlobLocation[],
+  pageSize: number,
+  digests: boolean,
+  into: Buffer,
+): Promise<{ opened: Promise<OpenedBlobs> }> {
+  const name = locations[0]!.pack;
+  const start = Math.min(...locations.map((b) => b.offset));
+  const end = Math.max(...locations.map((b) => b.offset + b.length));
+  // The stored bytes go straight into reused shared memory.
+  const input = POOLS.inputs.take(end - start);
+  const available = await repository.readPackRange(name, start, input.subarray(0, end - start));
+  if (available < end - start) {
+    POOLS.inputs.give(input);
+    const bad = locations.find((b) => b.offset + b.length > start + available)!;
+    throw new BackupError(
+      StorageErrorCode.INTEGRITY,
+      BackupFailure.OBJECT_CORRUPT,
+      `blob ${bad.id.slice(0, 16)}… in pack ${bad.pack.slice(0, 16)}… is truncated`,
+      { details: { blob: bad.id, pack: bad.pack } },
+    );
+  }
+  const opened = workers.open({
+    stored: input.subarray(0, end - start),
+    blobs: locations.map((location) => ({ location, offset: location.offset - start })),
+    pageSize,
+    digests,
+    into,
+  });
+  opened.catch(() => undefined);
+  void opened.then(
+    () => POOLS.inputs.give(input),
+    () => undefined,
+  );
+  return { opened };
+}
 
 /** Feeds the written file to `hasher`, reading one buffer while the previous one is hashed. */
 async function fileSha256(handle: fs.FileHandle, bytes: number, hasher: StreamHasher): Promise<void> {

@@ -14,7 +14,7 @@ import type { Repository } from '../repository/repository.js';
 import { CONFIG_KEY } from '../repository/repository.js';
 import { sha256Hex, unsealFile } from '../repository/sealed-file.js';
 import { writeCheckRecord } from '../restore/check-record.js';
-import { POOLS } from '../restore/image-restore.js';
+import { openPackStretch, POOLS, packStretches } from '../restore/image-restore.js';
 import type { CheckResult } from '../restore/restore-checks.js';
 
 /** The sha256 of an object, read through `buffer` when the destination reads ranges (else whole). */
@@ -228,70 +228,42 @@ export class BackupVerifier {
                 : 1,
           );
         const verifyStretch = async (batch: typeof plans) => {
-          const start = batch[0]!.location.offset;
-          const last = batch.at(-1)!.location;
-          const end = last.offset + last.length;
-          const input = POOLS.inputs.take(end - start);
-          const stored = input.subarray(0, end - start);
-          if ((await repository.readPackRange(last.pack, start, stored)) < end - start) {
-            POOLS.inputs.give(input);
-            throw new Error(`pack ${last.pack.slice(0, 16)}… is truncated`);
-          }
           const rawBytes = batch.reduce((sum, b) => sum + b.location.rawBytes, 0);
           const output = POOLS.decoded.take(rawBytes);
-          const opened = workers.open({
-            stored,
-            blobs: batch.map((b) => ({ location: b.location, offset: b.location.offset - start })),
-            pageSize: state.pageSize,
-            digests: true,
-            into: output,
-          });
-          const checked = opened
-            .then(({ pageHashes }) => {
-              let first = 0;
-              for (const { location, pages } of batch) {
-                for (const pgno of pages) {
-                  const at = first + state.sources[pgno - 1]!.slot;
-                  const hash = pageHashes.subarray(at * PAGE_HASH_BYTES, (at + 1) * PAGE_HASH_BYTES);
-                  if (!hash.equals(state.hashOf(pgno))) {
-                    throw new Error(
-                      `page ${pgno} does not match its recorded digest (blob ${location.id.slice(0, 16)}…)`,
-                    );
-                  }
+          const locations = batch.map((b) => b.location);
+          const { opened } = await openPackStretch(
+            repository,
+            workers,
+            locations,
+            state.pageSize,
+            true,
+            output,
+          );
+          const checked = opened.then(({ pageHashes }) => {
+            // Decoded and digested: the output is free again, whatever the digests say.
+            POOLS.decoded.give(output);
+            let first = 0;
+            for (const { location, pages } of batch) {
+              for (const pgno of pages) {
+                const at = first + state.sources[pgno - 1]!.slot;
+                const hash = pageHashes.subarray(at * PAGE_HASH_BYTES, (at + 1) * PAGE_HASH_BYTES);
+                if (!hash.equals(state.hashOf(pgno))) {
+                  throw new Error(
+                    `page ${pgno} does not match its recorded digest (blob ${location.id.slice(0, 16)}…)`,
+                  );
                 }
-                first += location.rawBytes / state.pageSize;
               }
-            })
-            .finally(() => {
-              POOLS.inputs.give(input);
-              POOLS.decoded.give(output);
-            });
+              first += location.rawBytes / state.pageSize;
+            }
+          });
           checked.catch(() => undefined);
           inflight.push(checked);
           while (inflight.length >= VERIFY_JOBS) await inflight.shift();
         };
         try {
-          let batch: typeof plans = [];
-          let stored = 0;
-          let raw = 0;
-          for (const plan of plans) {
-            const { location } = plan;
-            if (
-              batch.length > 0 &&
-              (location.pack !== batch[0]!.location.pack ||
-                stored + location.length > VERIFY_STORED_BYTES ||
-                raw + location.rawBytes > VERIFY_RAW_BYTES)
-            ) {
-              await verifyStretch(batch);
-              batch = [];
-              stored = 0;
-              raw = 0;
-            }
-            batch.push(plan);
-            stored = location.offset + location.length - batch[0]!.location.offset;
-            raw += location.rawBytes;
+          for (const batch of packStretches(plans, VERIFY_STORED_BYTES, VERIFY_RAW_BYTES)) {
+            await verifyStretch(batch);
           }
-          if (batch.length > 0) await verifyStretch(batch);
           await Promise.all(inflight);
         } catch (error) {
           await Promise.allSettled(inflight);
