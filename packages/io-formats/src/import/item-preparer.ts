@@ -42,8 +42,8 @@ const NONE: readonly string[] = [];
 
 /**
  * The part of an import that needs no database: a record mapped and validated against its table (or, for a
- * plain KB entry, against the entry rules). It is a pure function of the record, so it can run on a worker
- * thread while the main thread writes, with the same outcome as inline.
+ * plain KB entry, against the entry rules). A pure function of the record: a batched import prepares a batch
+ * before opening its transaction, and records a resumed import skips are never prepared.
  */
 export function prepareItem(
   infos: ReadonlyMap<string, TableInfo>,
