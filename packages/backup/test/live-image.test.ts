@@ -114,9 +114,12 @@ describe('a backup image read in place from the live database file', () => {
         `const D = require('better-sqlite3'); const db = new D(process.argv[1]); db.pragma('busy_timeout = 10000');
          db.exec('create table if not exists t_churn (x blob)');
          const ins = db.prepare('insert into t_churn values (randomblob(2000))');
+         const batch = db.transaction(() => { for (let i = 0; i < 20; i++) ins.run(); });
+         // 'ready' only once a batch has committed, so every snapshot taken after it holds churn rows.
+         batch();
          process.stdout.write('ready\\n');
          const end = Date.now() + 20000;
-         while (Date.now() < end) { db.transaction(() => { for (let i = 0; i < 20; i++) ins.run(); })(); }`,
+         while (Date.now() < end) batch();`,
         fx.dbPath,
       ],
       { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] },
