@@ -3,10 +3,10 @@
  * same file: `cp` + fsync (the floor), SQLite's online backup API to a file, and restic where installed.
  * Full, incremental after 1% random-row updates, differential after another 1%, restore, verify.
  *
- *   pnpm bench:backup [--entries 350000] [--level 3] [--keep] [--with-content-hash]
+ *   pnpm bench:backup [--entries 350000] [--level 2] [--keep] [--with-content-hash]
  *
- * `--level` is our repository's zstd level (the product's default is 3); the changed pages are always measured
- * against zstd-3, the target's reference.
+ * `--level` is our repository's zstd level (default: the product's, `DEFAULT_COMPRESSION_LEVEL`); the changed
+ * pages are always measured against zstd-3, the target's reference.
  *
  * The corpus store is built once and cached under /tmp/kb-backup-bench (about 2.5 minutes).
  */
@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { createStorage } from '@mainframe-kb/storage-core';
 import BetterSqlite3 from 'better-sqlite3';
 import { Compressor } from 'zstd-napi';
-import { BackupManager, BackupVerifier, LocalDestination } from '../src/index.js';
+import { BackupManager, BackupVerifier, DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
 import { CACHE_DIR, corpusDatabase } from './bench-corpus.js';
 
 function argValue(name: string, fallback: string): string {
@@ -40,7 +40,7 @@ function argValue(name: string, fallback: string): string {
 
 const ENTRIES = Number(argValue('entries', '350000'));
 const KEEP = process.argv.includes('--keep');
-const LEVEL = Number(argValue('level', '3'));
+const LEVEL = Number(argValue('level', String(DEFAULT_COMPRESSION_LEVEL)));
 const WITH_CONTENT_HASH = process.argv.includes('--with-content-hash');
 const PASSPHRASE = 'benchmark passphrase';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -468,7 +468,7 @@ async function main(): Promise<void> {
   }
   const result = {
     benchmark: 'backup',
-    command: `pnpm bench:backup --entries ${ENTRIES}${LEVEL === 3 ? '' : ` --level ${LEVEL}`}`,
+    command: `pnpm bench:backup --entries ${ENTRIES}${LEVEL === DEFAULT_COMPRESSION_LEVEL ? '' : ` --level ${LEVEL}`}`,
     at: new Date().toISOString(),
     machine: { cores: cpus().length, loadavg: loadavg(), node: process.version },
     database: { entries: ENTRIES, bytes: dbBytes, pageSize },

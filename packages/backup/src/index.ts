@@ -35,6 +35,7 @@ export {
   backupPlugin as plugin,
   scheduleOf,
 } from './plugin/backup-plugin.js';
+export { DEFAULT_COMPRESSION_LEVEL } from './repository/blob-codec.js';
 export type { RepositoryOptions } from './repository/repository.js';
 export { Repository } from './repository/repository.js';
 export type { CheckResult, IntegrityLevel } from './restore/restore-checks.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupManager, BackupVerifier, LocalDestination } from '../src/index.js';
+import { BackupManager, BackupVerifier, DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
 import { readManifest } from '../src/manifest/manifest-store.js';
 import { type Fixture, makeFixture, PASSPHRASE, TEST_KDF } from './support/fixtures.js';
 
@@ -72,6 +72,30 @@ describe('backup → restore (reliability 6: every type restores to the same con
     expect(run.ok).toBe(true);
     expect(run.type).toBe('full');
     expect(run.destinations[0]!.metadata!.dependsOn).toEqual([]);
+  });
+
+  it('records the zstd level it wrote with, the default or a configured one, and restores either', async () => {
+    const byDefault = await fx.manager.create({ type: 'full' });
+    expect(byDefault.destinations[0]!.metadata!.compression).toEqual({
+      algorithm: 'zstd',
+      level: DEFAULT_COMPRESSION_LEVEL,
+    });
+    const level9 = new BackupManager(fx.storage, {
+      destinations: [new LocalDestination(fx.repoDir)],
+      passphrase: PASSPHRASE,
+      kdf: TEST_KDF,
+      scratchDir: join(fx.dir, 'scratch'),
+      compressionLevel: 9,
+    });
+    await fx.storage.createEntries(generateCorpusArray({ count: 30, seed: 12, idPrefix: 'level-' }));
+    const full9 = await level9.create({ type: 'full' });
+    expect(full9.destinations[0]!.metadata!.compression).toEqual({ algorithm: 'zstd', level: 9 });
+    const expected = (await fx.storage.contentHash()).hash;
+    // The later full at level 9 shares the groups that did not change with the default-level one.
+    expect(full9.destinations[0]!.metadata!.compressedSize).toBeLessThan(
+      byDefault.destinations[0]!.metadata!.compressedSize,
+    );
+    expect((await restoredHash(full9.id)).hash).toBe(expected);
   });
 
   it('a logical backup restores to the same content hash', async () => {

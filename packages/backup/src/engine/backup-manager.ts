@@ -29,6 +29,7 @@ import {
   setLegalHold,
   withOverlays,
 } from '../manifest/manifest-store.js';
+import { DEFAULT_COMPRESSION_LEVEL } from '../repository/blob-codec.js';
 import { type BlobWorkers, blobWorkers } from '../repository/blob-workers.js';
 import { packKey } from '../repository/pack-writer.js';
 import { Repository, type RepositoryOptions } from '../repository/repository.js';
@@ -78,6 +79,7 @@ export interface BackupManagerOptions {
   readonly liveMinBytes?: number;
   readonly kdf?: Partial<Pick<KdfParams, 'N' | 'r' | 'p'>>;
   readonly packBytes?: number;
+  /** zstd level of the blobs this manager writes (default `DEFAULT_COMPRESSION_LEVEL`, 2). */
   readonly compressionLevel?: number;
   /** Expected recovery time recorded in each backup's metadata (ms). */
   readonly recoverySLA?: number;
@@ -215,7 +217,7 @@ export class BackupManager {
       passphrase: this.passphrase(),
       encryption: this.config.backup.encryption.enabled,
       compression: this.config.backup.compression ? 'zstd' : 'none',
-      compressionLevel: this.options.compressionLevel ?? 3,
+      compressionLevel: this.options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
       kdf: this.options.kdf,
       packBytes: this.options.packBytes,
     };

@@ -12,7 +12,7 @@ import { BackupError, BackupFailure, isBackupError } from '../errors/backup-erro
 import type { BackupMetadata } from '../manifest/backup-metadata.js';
 import type { ManifestBody } from '../manifest/manifest-body.js';
 import { PromiseCache } from '../util/promise-cache.js';
-import { BlobCodec, type CompressionName } from './blob-codec.js';
+import { BlobCodec, type CompressionName, DEFAULT_COMPRESSION_LEVEL } from './blob-codec.js';
 import { type BlobLocation, PackWriter, packKey } from './pack-writer.js';
 import {
   newRepositoryConfig,
@@ -72,7 +72,10 @@ export class Repository {
     this.config = config;
     this.#master = master;
     this.keys = master ? deriveRepositoryKeys(master, config.id) : plaintextRepositoryKeys(config.id);
-    this.codec = new BlobCodec(options.compression ?? 'zstd', options.compressionLevel ?? 3);
+    this.codec = new BlobCodec(
+      options.compression ?? 'zstd',
+      options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL,
+    );
     this.packBytes = options.packBytes ?? DEFAULT_PACK_BYTES;
   }
 
