@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { deriveKek } from '../src/crypto/kdf-params.js';
 import { openObject, sealObject } from '../src/crypto/object-cipher.js';
-import { BackupManager, LocalDestination, Repository } from '../src/index.js';
+import { LocalDestination, Repository } from '../src/index.js';
 import { readManifest } from '../src/manifest/manifest-store.js';
 import { fileDigest, sealFile, unsealFile } from '../src/repository/sealed-file.js';
 import { type Fixture, makeFixture, PASSPHRASE, TEST_KDF } from './support/fixtures.js';
@@ -89,10 +89,7 @@ describe('reliability 9: encryption resists tampering', () => {
 
   it('a wrong passphrase is refused', async () => {
     await expect(open('not the passphrase')).rejects.toMatchObject({ reason: 'WRONG_PASSPHRASE' });
-    const wrong = new BackupManager(fx.storage, {
-      destinations: [new LocalDestination(fx.repoDir)],
-      passphrase: 'not the passphrase',
-    });
+    const wrong = fx.managerWith({ passphrase: 'not the passphrase' });
     const to = expectNoTarget('wrong.db');
     await expect(wrong.restore(id, { to })).rejects.toMatchObject({ reason: 'WRONG_PASSPHRASE' });
     expect(existsSync(to)).toBe(false);
@@ -146,11 +143,7 @@ describe('reliability 9: encryption resists tampering', () => {
     await fx.manager.changePassphrase('a brand new passphrase');
     expect(readFileSync(join(fx.repoDir, 'config')).equals(before)).toBe(false);
     await expect(open()).rejects.toMatchObject({ reason: 'WRONG_PASSPHRASE' });
-    const renewed = new BackupManager(fx.storage, {
-      destinations: [new LocalDestination(fx.repoDir)],
-      passphrase: 'a brand new passphrase',
-      scratchDir: join(fx.dir, 'scratch'),
-    });
+    const renewed = fx.managerWith({ passphrase: 'a brand new passphrase' });
     const result = await renewed.restore(id, { to: join(fx.dir, 'after-change.db') });
     expect(result.checks.every((c) => c.ok)).toBe(true);
     // No data object was rewritten.

@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupManager, BackupVerifier, LocalDestination } from '../src/index.js';
+import { BackupVerifier } from '../src/index.js';
 import { CHECKED, readOverlay, writeOverlay } from '../src/manifest/manifest-store.js';
-import { type Fixture, makeFixture, PASSPHRASE, TEST_KDF } from './support/fixtures.js';
+import { type Fixture, makeFixture } from './support/fixtures.js';
 
 const names = (checks: readonly { name: string }[]) => checks.map((c) => c.name);
 
@@ -78,13 +78,7 @@ describe('restore checks: integrity_check, or the record that it passed on this 
   });
 
   it('backs up and restores the same on the calling thread as on worker threads', async () => {
-    const inline = new BackupManager(fx.storage, {
-      destinations: [new LocalDestination(fx.repoDir)],
-      passphrase: PASSPHRASE,
-      kdf: TEST_KDF,
-      scratchDir: join(fx.dir, 'scratch'),
-      threads: 1,
-    });
+    const inline = fx.managerWith({ threads: 1 });
     const full = await inline.create({ type: 'full' });
     expect(full.ok).toBe(true);
     await fx.storage.createEntries(generateCorpusArray({ count: 30, seed: 5, idPrefix: 'inline-' }));

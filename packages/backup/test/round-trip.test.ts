@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupManager, BackupVerifier, DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
+import { BackupVerifier, DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
 import { readManifest } from '../src/manifest/manifest-store.js';
-import { type Fixture, makeFixture, PASSPHRASE, TEST_KDF } from './support/fixtures.js';
+import { type Fixture, makeFixture } from './support/fixtures.js';
 
 describe('backup → restore (reliability 6: every type restores to the same content)', () => {
   let fx: Fixture;
@@ -80,13 +80,7 @@ describe('backup → restore (reliability 6: every type restores to the same con
       algorithm: 'zstd',
       level: DEFAULT_COMPRESSION_LEVEL,
     });
-    const level9 = new BackupManager(fx.storage, {
-      destinations: [new LocalDestination(fx.repoDir)],
-      passphrase: PASSPHRASE,
-      kdf: TEST_KDF,
-      scratchDir: join(fx.dir, 'scratch'),
-      compressionLevel: 9,
-    });
+    const level9 = fx.managerWith({ compressionLevel: 9 });
     await fx.storage.createEntries(generateCorpusArray({ count: 30, seed: 12, idPrefix: 'level-' }));
     const full9 = await level9.create({ type: 'full' });
     expect(full9.destinations[0]!.metadata!.compression).toEqual({ algorithm: 'zstd', level: 9 });
@@ -145,10 +139,8 @@ describe('backup → restore (reliability 6: every type restores to the same con
 
   it('a deep verification compares the backup with the live store: by counts, or by hashes when recorded', async () => {
     const counted = await fx.manager.create({ type: 'full' });
-    const hashing = new BackupManager(fx.storage, {
+    const hashing = fx.managerWith({
       destinations: [new LocalDestination(join(fx.dir, 'repo-hash'))],
-      passphrase: PASSPHRASE,
-      kdf: TEST_KDF,
       contentCheck: 'hash',
     });
     const hashed = await hashing.create({ type: 'full' });

@@ -15,6 +15,8 @@ export interface Fixture {
   repoDir: string;
   storage: Storage;
   manager: BackupManager;
+  /** Another manager of the same store and repository, with the fixture's options overridden by `options`. */
+  managerWith(options: Partial<BackupManagerOptions>): BackupManager;
   cleanup(): Promise<void>;
 }
 
@@ -30,19 +32,22 @@ export async function makeFixture(
     backup: { encryption: { enabled: options.encryption ?? true } },
   });
   if (entries > 0) await storage.createEntries(generateCorpusArray({ count: entries, seed: 7 }));
-  const manager = new BackupManager(storage, {
-    destinations: [new LocalDestination(repoDir)],
-    passphrase: PASSPHRASE,
-    kdf: TEST_KDF,
-    scratchDir: join(dir, 'scratch'),
-    ...options,
-  });
+  const managerWith = (overrides: Partial<BackupManagerOptions>) =>
+    new BackupManager(storage, {
+      destinations: [new LocalDestination(repoDir)],
+      passphrase: PASSPHRASE,
+      kdf: TEST_KDF,
+      scratchDir: join(dir, 'scratch'),
+      ...options,
+      ...overrides,
+    });
   return {
     dir,
     dbPath,
     repoDir,
     storage,
-    manager,
+    manager: managerWith({}),
+    managerWith,
     async cleanup() {
       await storage.close().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
