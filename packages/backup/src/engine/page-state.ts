@@ -3,29 +3,28 @@ import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import { PAGE_HASH_BYTES, type PhysicalBody } from '../manifest/manifest-body.js';
 import type { BlobLocation } from '../repository/pack-writer.js';
 
-/** Where one page's bytes are: a blob and the page's index in it. */
-export interface PageSource {
-  readonly location: BlobLocation;
-  readonly slot: number;
-  /** Pages in that blob (its raw bytes / page size). */
-  readonly pagesInBlob: number;
-}
+/** `#blobOf` of a page no backup of the chain has given content yet. */
+const NONE = -1;
 
 /**
- * The image a chain of physical backups describes: for every page its keyed hash and where its bytes are.
- * Built by applying a full's pages and then each incremental's or differential's changed pages in order.
+ * The image a chain of physical backups describes: for every page its digest and where its bytes are (a blob
+ * and the page's slot in it). Built by applying a full's pages and then each incremental's or differential's
+ * changed pages in order. Kept in typed arrays, a few bytes per page: a chain of a 1 GB store has a quarter of
+ * a million pages, and restores, verifications and every incremental load one.
  */
 export class PageState {
   readonly pageSize: number;
-  pageCount: number;
-  hashes: Buffer;
-  sources: (PageSource | undefined)[];
+  pageCount = 0;
+  /** `PAGE_HASH_BYTES` per page, page 1 first. */
+  hashes: Buffer = Buffer.alloc(0);
+  /** Per page: the index in `#locations` of the blob that holds it, or NONE. */
+  #blobOf = new Int32Array(0);
+  #slotOf = new Uint16Array(0);
+  /** The blobs of every body applied, body after body. */
+  readonly #locations: BlobLocation[] = [];
 
   constructor(pageSize: number) {
     this.pageSize = pageSize;
-    this.pageCount = 0;
-    this.hashes = Buffer.alloc(0);
-    this.sources = [];
   }
 
   static fromChain(bodies: readonly { id: string; body: PhysicalBody }[]): PageState {
@@ -41,24 +40,35 @@ export class PageState {
       throw chainError(`backup ${id} has pages of ${body.pageSize} bytes, its base ${this.pageSize}`);
     }
     this.resize(body.pageCount);
-    for (const page of body.pages) {
-      if (page.pgno < 1 || page.pgno > this.pageCount)
-        throw chainError(`backup ${id} names page ${page.pgno}`);
-      const location = body.blobs[page.blob]!;
-      page.hash.copy(this.hashes, (page.pgno - 1) * PAGE_HASH_BYTES);
-      this.sources[page.pgno - 1] = {
-        location,
-        slot: page.slot,
-        pagesInBlob: Math.floor(location.rawBytes / this.pageSize),
-      };
+    const base = this.#locations.length;
+    for (const location of body.blobs) this.#locations.push(location);
+    const { count, pgno, hash, blob, slot } = body.pages;
+    for (let i = 0; i < count; i += 1) {
+      const page = pgno[i]!;
+      if (page < 1 || page > this.pageCount) throw chainError(`backup ${id} names page ${page}`);
+      if (blob[i]! >= body.blobs.length)
+        throw chainError(`backup ${id} names blob ${blob[i]} for page ${page}`);
+      this.hashes.set(
+        hash.subarray(i * PAGE_HASH_BYTES, (i + 1) * PAGE_HASH_BYTES),
+        (page - 1) * PAGE_HASH_BYTES,
+      );
+      this.#blobOf[page - 1] = base + blob[i]!;
+      this.#slotOf[page - 1] = slot[i]!;
     }
   }
 
+  /** Grows or shrinks the image to `pageCount` pages; pages added have no content until a body gives it. */
   resize(pageCount: number): void {
+    const kept = Math.min(this.pageCount, pageCount);
     const hashes = Buffer.alloc(pageCount * PAGE_HASH_BYTES);
-    this.hashes.copy(hashes, 0, 0, Math.min(this.hashes.length, hashes.length));
+    this.hashes.copy(hashes, 0, 0, kept * PAGE_HASH_BYTES);
+    const blobOf = new Int32Array(pageCount).fill(NONE);
+    blobOf.set(this.#blobOf.subarray(0, kept));
+    const slotOf = new Uint16Array(pageCount);
+    slotOf.set(this.#slotOf.subarray(0, kept));
     this.hashes = hashes;
-    this.sources.length = pageCount;
+    this.#blobOf = blobOf;
+    this.#slotOf = slotOf;
     this.pageCount = pageCount;
   }
 
@@ -66,11 +76,39 @@ export class PageState {
     return this.hashes.subarray((pgno - 1) * PAGE_HASH_BYTES, pgno * PAGE_HASH_BYTES);
   }
 
+  /** The blob that holds page `pgno` (1-based); a CHAIN_BROKEN error when no backup of the chain gave it. */
+  locationOf(pgno: number): BlobLocation {
+    const index = this.#blobOf[pgno - 1];
+    if (index === undefined || index === NONE) throw chainError(`page ${pgno} has no content in this chain`);
+    return this.#locations[index]!;
+  }
+
+  /** The page's index inside the blob `locationOf(pgno)`. */
+  slotOf(pgno: number): number {
+    return this.#slotOf[pgno - 1]!;
+  }
+
+  /** The blobs the image's pages are in, each once (by id), in the order of their first page. */
+  referencedLocations(): BlobLocation[] {
+    const taken = new Uint8Array(this.#locations.length);
+    const ids = new Set<string>();
+    const out: BlobLocation[] = [];
+    for (let i = 0; i < this.pageCount; i += 1) {
+      const index = this.#blobOf[i]!;
+      if (index === NONE || taken[index]) continue;
+      taken[index] = 1;
+      const location = this.#locations[index]!;
+      if (ids.has(location.id)) continue;
+      ids.add(location.id);
+      out.push(location);
+    }
+    return out;
+  }
+
   /** Every page has a source: the chain describes a whole image. */
   assertComplete(id: string): void {
-    for (let i = 0; i < this.pageCount; i += 1) {
-      if (!this.sources[i]) throw chainError(`backup ${id} leaves page ${i + 1} without content`);
-    }
+    const missing = this.#blobOf.indexOf(NONE);
+    if (missing >= 0) throw chainError(`backup ${id} leaves page ${missing + 1} without content`);
   }
 }
 

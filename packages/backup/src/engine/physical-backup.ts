@@ -5,7 +5,7 @@ import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { BackupMetadata, BackupType } from '../manifest/backup-metadata.js';
 import {
   PAGE_HASH_BYTES,
-  type PageRef,
+  PageTableBuilder,
   type PhysicalBody,
   type TableSpec,
 } from '../manifest/manifest-body.js';
@@ -98,9 +98,9 @@ export async function writePhysicalBackup(
   if (type === 'full' && dedupFrom) {
     try {
       const state = await loadPhysicalChain(repository, dedupFrom);
-      for (const source of state.sources) {
-        if (source && source.pagesInBlob === pagesPerBlob(pageSize))
-          reusable.set(source.location.id, source.location);
+      for (const location of state.referencedLocations()) {
+        if (Math.floor(location.rawBytes / pageSize) === pagesPerBlob(pageSize))
+          reusable.set(location.id, location);
       }
     } catch {
       // A damaged earlier backup only costs deduplication here; verify reports it.
@@ -116,7 +116,7 @@ export async function writePhysicalBackup(
   );
   const writer = repository.newPackWriter();
   const blobIndex = new Map<string, number>();
-  const pages: PageRef[] = [];
+  const pages = new PageTableBuilder(type === 'full' ? pageCount : 1024);
   const slots: (BlobLocation | undefined)[] = [];
   // Groups the repository already holds are not sealed again by the workers.
   workers.setSkip([...reusable.keys()]);
@@ -133,7 +133,7 @@ export async function writePhysicalBackup(
   }[] = [];
   let inFlightBytes = 0;
   // Changed pages of an incremental or differential, sealed in blobs of `changedGroup` pages.
-  let pending: { pgno: number; hash: Buffer; data: Buffer }[] = [];
+  let pending: { pgno: number; hash: Uint8Array; data: Buffer }[] = [];
   const sealing: { id: string; index: number; rawBytes: number; sealed: Promise<Buffer> }[] = [];
   let sealingBytes = 0;
   const drainSealing = async (keepBytes: number) => {
@@ -163,7 +163,7 @@ export async function writePhysicalBackup(
       await drainSealing(SEALING_QUEUE_BYTES);
     }
     members.forEach((m, slot) => {
-      pages.push({ pgno: m.pgno, hash: m.hash, blob: index, slot });
+      pages.add(m.pgno, m.hash, 0, index, slot);
     });
   };
   const take = async () => {
@@ -188,12 +188,7 @@ export async function writePhysicalBackup(
         }
         for (let slot = 0; slot < members; slot += 1) {
           const i = g * group + slot;
-          pages.push({
-            pgno: first + i,
-            hash: hashes.subarray(i * PAGE_HASH_BYTES, (i + 1) * PAGE_HASH_BYTES),
-            blob: index,
-            slot,
-          });
+          pages.add(first + i, hashes, i * PAGE_HASH_BYTES, index, slot);
         }
       }
       // Every sealed group was copied into its pack: the buffer serves a later stretch.
@@ -202,8 +197,16 @@ export async function writePhysicalBackup(
       const state = base!.state;
       for (let i = 0; i < count; i += 1) {
         const pgno = first + i;
-        const hash = hashes.subarray(i * PAGE_HASH_BYTES, (i + 1) * PAGE_HASH_BYTES);
-        if (pgno <= state.pageCount && hash.equals(state.hashOf(pgno))) continue;
+        const at = i * PAGE_HASH_BYTES;
+        const base = (pgno - 1) * PAGE_HASH_BYTES;
+        // Compared in place: no view object per page of the image.
+        if (
+          pgno <= state.pageCount &&
+          hashes.compare(state.hashes, base, base + PAGE_HASH_BYTES, at, at + PAGE_HASH_BYTES) === 0
+        ) {
+          continue;
+        }
+        const hash = hashes.subarray(at, at + PAGE_HASH_BYTES);
         // A copy: the stretch's buffer may be reused for the next read.
         pending.push({ pgno, hash, data: Buffer.from(batch.subarray(i * pageSize, (i + 1) * pageSize)) });
         if (pending.length === changedGroup) await emitChanged();
@@ -277,19 +280,15 @@ export async function writePhysicalBackup(
     contentHash: content.contentHash,
     tables: content.tables,
     blobs,
-    pages,
+    pages: pages.finish(),
   };
   // The image this backup restores to, to list its packs and check that the reused ones are all there.
   const state = base ? base.state : new PageState(pageSize);
   state.apply(common.id, body);
   state.assertComplete(common.id);
   const extents = new Map<string, number>();
-  const seen = new Set<string>();
   let referencedSize = 0;
-  for (const source of state.sources) {
-    const location = source!.location;
-    if (seen.has(location.id)) continue;
-    seen.add(location.id);
+  for (const location of state.referencedLocations()) {
     referencedSize += location.length;
     extents.set(location.pack, Math.max(extents.get(location.pack) ?? 0, location.offset + location.length));
   }

@@ -3,15 +3,81 @@ import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { BlobLocation } from '../repository/pack-writer.js';
 import type { TableDigest } from './backup-metadata.js';
 
-/** One page of a physical image: where its bytes are and their keyed hash. */
-export interface PageRef {
-  readonly pgno: number;
-  /** First 16 bytes of HMAC-SHA256(id key, page). */
-  readonly hash: Buffer;
-  /** Index into the body's blobs. */
-  readonly blob: number;
-  /** Page index inside the blob. */
-  readonly slot: number;
+export const PAGE_HASH_BYTES = 16;
+
+/**
+ * The pages a physical backup stores, one column per field (a full's table holds a quarter of a million rows
+ * per GB; objects per page would cost the heap ~400 bytes each). Row `i`: page `pgno[i]`, whose digest is
+ * `hash[16 i, 16 i + 16)` (the first 16 bytes of sha256(page)), and whose bytes are page `slot[i]` of blob
+ * `blob[i]` (an index into the body's blobs).
+ */
+export interface PageTable {
+  readonly count: number;
+  readonly pgno: Uint32Array;
+  readonly hash: Uint8Array;
+  readonly blob: Uint32Array;
+  readonly slot: Uint16Array;
+}
+
+/** Builds a PageTable row by row, growing its columns as needed. */
+export class PageTableBuilder {
+  #count = 0;
+  #pgno: Uint32Array;
+  #hash: Uint8Array;
+  #blob: Uint32Array;
+  #slot: Uint16Array;
+
+  constructor(capacity = 1024) {
+    const rows = Math.max(1, capacity);
+    this.#pgno = new Uint32Array(rows);
+    this.#hash = new Uint8Array(rows * PAGE_HASH_BYTES);
+    this.#blob = new Uint32Array(rows);
+    this.#slot = new Uint16Array(rows);
+  }
+
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Adds page `pgno`, whose digest is `hashes[hashAt, hashAt + 16)`, held at `slot` of blob `blob`. */
+  add(pgno: number, hashes: Uint8Array, hashAt: number, blob: number, slot: number): void {
+    if (this.#count === this.#pgno.length) this.#grow();
+    const i = this.#count;
+    this.#pgno[i] = pgno;
+    this.#blob[i] = blob;
+    this.#slot[i] = slot;
+    const to = i * PAGE_HASH_BYTES;
+    for (let k = 0; k < PAGE_HASH_BYTES; k += 1) this.#hash[to + k] = hashes[hashAt + k]!;
+    this.#count = i + 1;
+  }
+
+  #grow(): void {
+    const rows = this.#pgno.length * 2;
+    const pgno = new Uint32Array(rows);
+    pgno.set(this.#pgno);
+    const hash = new Uint8Array(rows * PAGE_HASH_BYTES);
+    hash.set(this.#hash);
+    const blob = new Uint32Array(rows);
+    blob.set(this.#blob);
+    const slot = new Uint16Array(rows);
+    slot.set(this.#slot);
+    this.#pgno = pgno;
+    this.#hash = hash;
+    this.#blob = blob;
+    this.#slot = slot;
+  }
+
+  /** The table of the rows added (views of the builder's columns: add nothing afterwards). */
+  finish(): PageTable {
+    const count = this.#count;
+    return {
+      count,
+      pgno: this.#pgno.subarray(0, count),
+      hash: this.#hash.subarray(0, count * PAGE_HASH_BYTES),
+      blob: this.#blob.subarray(0, count),
+      slot: this.#slot.subarray(0, count),
+    };
+  }
 }
 
 /** The tables a backup covers, as the store declared them (name, entity, primary key, derived). */
@@ -32,7 +98,7 @@ export interface PhysicalBody {
   readonly tables: Readonly<Record<string, TableDigest>>;
   readonly blobs: readonly BlobLocation[];
   /** Pages stored by this backup (a full: all; incremental/differential: those changed since the base). */
-  readonly pages: readonly PageRef[];
+  readonly pages: PageTable;
 }
 
 export interface LogicalTable {
@@ -56,8 +122,9 @@ export interface LogicalBody {
 export type ManifestBody = PhysicalBody | LogicalBody;
 
 const BLOB_BYTES = 32 + 4 + 4 + 4 + 4;
-const PAGE_BYTES = 4 + 16 + 4 + 2;
-export const PAGE_HASH_BYTES = 16;
+/** A page row on the wire: pgno (u32), digest (16 bytes), blob (u32), slot (u16), big-endian. */
+const PAGE_BYTES = 4 + PAGE_HASH_BYTES + 4 + 2;
+const NO_PAGES: PageTable = new PageTableBuilder(1).finish();
 
 function corrupt(why: string): BackupError {
   return new BackupError(StorageErrorCode.INTEGRITY, BackupFailure.OBJECT_CORRUPT, `manifest body: ${why}`);
@@ -68,12 +135,12 @@ export function encodeBody(body: ManifestBody): Buffer {
   const packs = [...new Set(body.blobs.map((b) => b.pack))];
   const packIndex = new Map(packs.map((p, i) => [p, i]));
   const { blobs, ...rest } = body;
-  const pages = body.kind === 'physical' ? body.pages : [];
+  const pages = body.kind === 'physical' ? body.pages : NO_PAGES;
   const json = Buffer.from(
-    JSON.stringify({ ...rest, pages: undefined, packs, blobCount: blobs.length, pageCount_: pages.length }),
+    JSON.stringify({ ...rest, pages: undefined, packs, blobCount: blobs.length, pageCount_: pages.count }),
     'utf8',
   );
-  const out = Buffer.alloc(4 + json.length + blobs.length * BLOB_BYTES + pages.length * PAGE_BYTES);
+  const out = Buffer.alloc(4 + json.length + blobs.length * BLOB_BYTES + pages.count * PAGE_BYTES);
   let at = out.writeUInt32BE(json.length, 0);
   at += json.copy(out, at);
   for (const b of blobs) {
@@ -83,11 +150,13 @@ export function encodeBody(body: ManifestBody): Buffer {
     at = out.writeUInt32BE(b.length, at);
     at = out.writeUInt32BE(b.rawBytes, at);
   }
-  for (const p of pages) {
-    at = out.writeUInt32BE(p.pgno, at);
-    at += p.hash.copy(out, at, 0, PAGE_HASH_BYTES);
-    at = out.writeUInt32BE(p.blob, at);
-    at = out.writeUInt16BE(p.slot, at);
+  for (let i = 0; i < pages.count; i += 1) {
+    at = out.writeUInt32BE(pages.pgno[i]!, at);
+    const from = i * PAGE_HASH_BYTES;
+    for (let k = 0; k < PAGE_HASH_BYTES; k += 1) out[at + k] = pages.hash[from + k]!;
+    at += PAGE_HASH_BYTES;
+    at = out.writeUInt32BE(pages.blob[i]!, at);
+    at = out.writeUInt16BE(pages.slot[i]!, at);
   }
   return out;
 }
@@ -129,18 +198,14 @@ export function decodeBody(bytes: Buffer): ManifestBody {
     });
     at += BLOB_BYTES;
   }
-  const pages: PageRef[] = [];
+  const builder = new PageTableBuilder(pageCount);
   for (let i = 0; i < pageCount; i += 1) {
-    const blob = bytes.readUInt32BE(at + 20);
+    const blob = bytes.readUInt32BE(at + 4 + PAGE_HASH_BYTES);
     if (blob >= blobCount) throw corrupt('page names an unknown blob');
-    pages.push({
-      pgno: bytes.readUInt32BE(at),
-      hash: Buffer.from(bytes.subarray(at + 4, at + 20)),
-      blob,
-      slot: bytes.readUInt16BE(at + 24),
-    });
+    builder.add(bytes.readUInt32BE(at), bytes, at + 4, blob, bytes.readUInt16BE(at + 8 + PAGE_HASH_BYTES));
     at += PAGE_BYTES;
   }
+  const pages = builder.finish();
   const { packs: _p, blobCount: _b, pageCount_: _c, pages: _x, ...rest } = head;
   if (rest.kind === 'physical') return { ...(rest as Omit<PhysicalBody, 'blobs' | 'pages'>), blobs, pages };
   if (rest.kind === 'logical') return { ...(rest as Omit<LogicalBody, 'blobs'>), blobs };

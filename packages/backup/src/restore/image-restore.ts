@@ -98,14 +98,14 @@ export async function rebuildImage(
   const imageBytes = pageCount * pageSize;
   const byBlob = new Map<string, BlobPlan>();
   for (let pgno = 1; pgno <= pageCount; pgno += 1) {
-    const source = state.sources[pgno - 1]!;
-    let plan = byBlob.get(source.location.id);
+    const location = state.locationOf(pgno);
+    let plan = byBlob.get(location.id);
     if (!plan) {
-      plan = { location: source.location, pages: [], slots: [], firstPage: pgno, lastPage: pgno };
-      byBlob.set(source.location.id, plan);
+      plan = { location, pages: [], slots: [], firstPage: pgno, lastPage: pgno };
+      byBlob.set(location.id, plan);
     }
     plan.pages.push(pgno);
-    plan.slots.push(source.slot);
+    plan.slots.push(state.slotOf(pgno));
     plan.lastPage = pgno;
   }
   for (const plan of byBlob.values()) {
@@ -201,27 +201,28 @@ export async function rebuildImage(
     };
     const advance = async () => {
       while (next <= pageCount) {
-        const source = state.sources[next - 1]!;
-        const entry = held.get(source.location.id);
+        const id = state.locationOf(next).id;
+        const entry = held.get(id);
         if (!entry) return;
         // The run of consecutive pages at consecutive slots of this blob, copied at once.
         const index = entry.plan.pages.indexOf(next);
+        const slot = entry.plan.slots[index]!;
         let run = 1;
         while (
           index + run < entry.plan.pages.length &&
           entry.plan.pages[index + run] === next + run &&
-          entry.plan.slots[index + run] === source.slot + run &&
+          entry.plan.slots[index + run] === slot + run &&
           chunkPages + run < chunkCapacity
         ) {
           run += 1;
         }
         run = Math.min(run, chunkCapacity - chunkPages);
-        const from = entry.offset + source.slot * pageSize;
+        const from = entry.offset + slot * pageSize;
         entry.raw.copy(chunk, chunkPages * pageSize, from, from + run * pageSize);
         chunkPages += run;
         next += run;
         if (next > entry.plan.lastPage) {
-          held.delete(source.location.id);
+          held.delete(id);
           release(entry.slab);
         }
         if (chunkPages === chunkCapacity) await flushChunk();
@@ -486,7 +487,7 @@ async function mismatch(
     for (let i = 0; i * pageSize < bytesRead && first + i <= pageCount; i += 1) {
       const pgno = first + i;
       if (!pageHash(buffer.subarray(i * pageSize, (i + 1) * pageSize)).equals(state.hashOf(pgno))) {
-        const blob = state.sources[pgno - 1]!.location.id;
+        const blob = state.locationOf(pgno).id;
         return new BackupError(
           StorageErrorCode.INTEGRITY,
           BackupFailure.OBJECT_CORRUPT,

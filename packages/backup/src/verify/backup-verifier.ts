@@ -209,17 +209,18 @@ export class BackupVerifier {
       if (body.kind === 'physical') {
         const state = await loadPhysicalChain(repository, metadata);
         const bySource = new Map<string, number[]>();
-        state.sources.forEach((s, i) => {
-          const pages = bySource.get(s!.location.id);
-          if (pages) pages.push(i + 1);
-          else bySource.set(s!.location.id, [i + 1]);
-        });
+        for (let pgno = 1; pgno <= state.pageCount; pgno += 1) {
+          const id = state.locationOf(pgno).id;
+          const pages = bySource.get(id);
+          if (pages) pages.push(pgno);
+          else bySource.set(id, [pgno]);
+        }
         const workers = this.#manager.workers(repository);
         const inflight: Promise<void>[] = [];
         // Blobs in pack order, opened a stretch of a pack at a time (one worker job, one read), decoded into
         // the restores' reused shared memory: only the page digests come back.
         const plans = [...bySource.values()]
-          .map((pages) => ({ location: state.sources[pages[0]! - 1]!.location, pages }))
+          .map((pages) => ({ location: state.locationOf(pages[0]!), pages }))
           .sort((a, b) =>
             a.location.pack === b.location.pack
               ? a.location.offset - b.location.offset
@@ -245,7 +246,7 @@ export class BackupVerifier {
             let first = 0;
             for (const { location, pages } of batch) {
               for (const pgno of pages) {
-                const at = first + state.sources[pgno - 1]!.slot;
+                const at = first + state.slotOf(pgno);
                 const hash = pageHashes.subarray(at * PAGE_HASH_BYTES, (at + 1) * PAGE_HASH_BYTES);
                 if (!hash.equals(state.hashOf(pgno))) {
                   throw new Error(

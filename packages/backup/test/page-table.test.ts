@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { PageState } from '../src/engine/page-state.js';
+import {
+  decodeBody,
+  encodeBody,
+  PAGE_HASH_BYTES,
+  PageTableBuilder,
+  type PhysicalBody,
+} from '../src/manifest/manifest-body.js';
+import type { BlobLocation } from '../src/repository/pack-writer.js';
+
+const PAGE = 4096;
+const PACK = 'ab'.repeat(32);
+
+function location(n: number, pages: number): BlobLocation {
+  return {
+    id: n.toString(16).padStart(64, '0'),
+    pack: PACK,
+    offset: n * 100,
+    length: 100,
+    rawBytes: pages * PAGE,
+  };
+}
+
+/** A digest whose bytes all say `n` (mod 256), so rows are easy to tell apart. */
+function digest(n: number): Uint8Array {
+  return new Uint8Array(PAGE_HASH_BYTES).fill(n & 0xff);
+}
+
+function body(pageCount: number, blobs: BlobLocation[], rows: [number, number, number][]): PhysicalBody {
+  const pages = new PageTableBuilder(1);
+  for (const [pgno, blob, slot] of rows) pages.add(pgno, digest(pgno), 0, blob, slot);
+  return {
+    kind: 'physical',
+    tableSpecs: [],
+    pageSize: PAGE,
+    pageCount,
+    contentHash: null,
+    tables: {},
+    blobs,
+    pages: pages.finish(),
+  };
+}
+
+describe('page tables and the page state of a chain', () => {
+  it('builds past its first capacity, and a manifest body keeps every row through encode and decode', () => {
+    const blobs = [location(1, 16), location(2, 16)];
+    const rows: [number, number, number][] = [];
+    for (let pgno = 1; pgno <= 32; pgno += 1) rows.push([pgno, pgno <= 16 ? 0 : 1, (pgno - 1) % 16]);
+    const original = body(32, blobs, rows);
+    expect(original.pages.count).toBe(32);
+    // A digest read from the middle of a larger buffer, as the backup reads a stretch's digests.
+    const stretch = new Uint8Array(3 * PAGE_HASH_BYTES).fill(7);
+    stretch.fill(9, PAGE_HASH_BYTES, 2 * PAGE_HASH_BYTES);
+    const one = new PageTableBuilder(0);
+    one.add(5, stretch, PAGE_HASH_BYTES, 0, 3);
+    expect([...one.finish().hash]).toEqual(new Array(PAGE_HASH_BYTES).fill(9));
+
+    const decoded = decodeBody(encodeBody(original));
+    if (decoded.kind !== 'physical') throw new Error('not physical');
+    expect(decoded.pages.count).toBe(32);
+    expect([...decoded.pages.pgno]).toEqual([...original.pages.pgno]);
+    expect([...decoded.pages.blob]).toEqual([...original.pages.blob]);
+    expect([...decoded.pages.slot]).toEqual([...original.pages.slot]);
+    expect(Buffer.from(decoded.pages.hash).equals(Buffer.from(original.pages.hash))).toBe(true);
+    expect(decoded.blobs).toEqual(blobs);
+  });
+
+  it('refuses a body whose page names a blob it does not have', () => {
+    const bytes = encodeBody(body(1, [location(1, 1)], [[1, 0, 0]]));
+    // The page row is the last 26 bytes: pgno (4), digest (16), blob (4), slot (2).
+    bytes.writeUInt32BE(7, bytes.length - 6);
+    expect(() => decodeBody(bytes)).toThrow(/unknown blob/);
+  });
+
+  it('applies a chain: later bodies replace pages, the image grows and shrinks, blobs are listed once', () => {
+    const full = body(
+      4,
+      [location(1, 2), location(2, 2)],
+      [
+        [1, 0, 0],
+        [2, 0, 1],
+        [3, 1, 0],
+        [4, 1, 1],
+      ],
+    );
+    // An incremental that changes page 2, adds pages 5 and 6 in one blob, and keeps the full's second blob.
+    const changed = body(
+      6,
+      [location(3, 3)],
+      [
+        [2, 0, 0],
+        [5, 0, 1],
+        [6, 0, 2],
+      ],
+    );
+    const state = PageState.fromChain([
+      { id: 'full', body: full },
+      { id: 'inc', body: changed },
+    ]);
+    state.assertComplete('inc');
+    expect(state.pageCount).toBe(6);
+    expect(state.locationOf(1).id).toBe(location(1, 2).id);
+    expect(state.locationOf(2).id).toBe(location(3, 3).id);
+    expect(state.slotOf(6)).toBe(2);
+    expect([...state.hashOf(5)]).toEqual([...digest(5)]);
+    expect(state.referencedLocations().map((l) => l.id)).toEqual(
+      [location(1, 2), location(3, 3), location(2, 2)].map((l) => l.id),
+    );
+
+    // A differential on the full where the store shrank to 3 pages: page 4 and its blob's use are gone.
+    const shrunk = PageState.fromChain([
+      { id: 'full', body: full },
+      { id: 'diff', body: body(3, [], []) },
+    ]);
+    expect(shrunk.pageCount).toBe(3);
+    expect(shrunk.referencedLocations()).toHaveLength(2);
+    expect(() => shrunk.locationOf(4)).toThrow(/no content/);
+
+    // A chain that grows without giving the new pages content is incomplete.
+    const gap = PageState.fromChain([
+      { id: 'full', body: full },
+      { id: 'bad', body: body(5, [], []) },
+    ]);
+    expect(() => gap.assertComplete('bad')).toThrow(/leaves page 5 without content/);
+    expect(() => gap.locationOf(5)).toThrow(/no content/);
+    expect(() =>
+      PageState.fromChain([
+        { id: 'full', body: full },
+        { id: 'far', body: body(4, [location(9, 1)], [[9, 0, 0]]) },
+      ]),
+    ).toThrow(/names page 9/);
+  });
+});
