@@ -48,10 +48,9 @@ export class PageState {
       if (page < 1 || page > this.pageCount) throw chainError(`backup ${id} names page ${page}`);
       if (blob[i]! >= body.blobs.length)
         throw chainError(`backup ${id} names blob ${blob[i]} for page ${page}`);
-      this.hashes.set(
-        hash.subarray(i * PAGE_HASH_BYTES, (i + 1) * PAGE_HASH_BYTES),
-        (page - 1) * PAGE_HASH_BYTES,
-      );
+      const from = i * PAGE_HASH_BYTES;
+      const to = (page - 1) * PAGE_HASH_BYTES;
+      for (let k = 0; k < PAGE_HASH_BYTES; k += 1) this.hashes[to + k] = hash[from + k]!;
       this.#blobOf[page - 1] = base + blob[i]!;
       this.#slotOf[page - 1] = slot[i]!;
     }
