@@ -79,6 +79,86 @@ describe('the backup extension', () => {
   });
 });
 
+describe('scheduled backups are test-restored after they are taken (verifyAfterBackup)', () => {
+  let dir: string;
+  let storage: Storage;
+  const open = async (verifyAfterBackup?: 'none' | 'full' | 'all') => {
+    storage = await createStorage(
+      {
+        database: { path: join(dir, 'kb.db') },
+        backup: {
+          destinations: [{ type: 'local', path: join(dir, 'repo') }],
+          encryption: { passphraseEnv: 'KB_TEST_BACKUP_PASSPHRASE' },
+          policy: {
+            full: { intervalMs: 86_400_000, keep: 3 },
+            incremental: { intervalMs: 900_000, keep: 10 },
+          },
+        },
+        mvp: {
+          extensions: [
+            {
+              id: 'backup',
+              options: { schedule: true, ...(verifyAfterBackup ? { verifyAfterBackup } : {}) },
+            },
+          ],
+        },
+      },
+      { plugins: [backupPlugin] },
+    );
+    await storage.createEntries(generateCorpusArray({ count: 60, seed: 9 }));
+    const verified: { id: string; type: string; ok: boolean }[] = [];
+    storage.on('backup:verified', (e) => verified.push({ id: e.id, type: e.type, ok: e.ok }));
+    return { scheduler: storage.extension(backupPlugin).scheduler!, verified };
+  };
+  const hours = (n: number) => new Date(Date.now() + n * 3_600_000);
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'kb-backup-verify-'));
+    process.env.KB_TEST_BACKUP_PASSPHRASE = PASSPHRASE;
+  });
+  afterEach(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+    delete process.env.KB_TEST_BACKUP_PASSPHRASE;
+  });
+
+  it('by default the full is verified, and restoring it uses the integrity record', async () => {
+    const { scheduler, verified } = await open();
+    expect(await scheduler.runDue(hours(25))).toBe('full');
+    expect(verified).toHaveLength(1);
+    expect(verified[0]).toMatchObject({ type: 'full', ok: true });
+    await storage.createEntries(generateCorpusArray({ count: 5, seed: 10, idPrefix: 'later-' }));
+    expect(await scheduler.runDue(hours(25.5))).toBe('incremental');
+    // The default verifies fulls only.
+    expect(verified).toHaveLength(1);
+    const metrics = (await storage.getMetrics()).extensions.backup;
+    expect(metrics).toMatchObject({ backupsCreated: 2, backupsVerified: 1, backupsVerifyFailed: 0 });
+    const restored = (await storage.restore(verified[0]!.id, { to: join(dir, 'copy.db') })) as {
+      checks: { name: string; ok: boolean }[];
+    };
+    expect(restored.checks.map((c) => c.name)).toContain('integrity-record');
+    expect(restored.checks.map((c) => c.name)).not.toContain('integrity_check');
+    expect(restored.checks.every((c) => c.ok)).toBe(true);
+  });
+
+  it('`all` verifies every scheduled backup, `none` none', async () => {
+    const all = await open('all');
+    await all.scheduler.runDue(hours(25));
+    await storage.createEntries(generateCorpusArray({ count: 5, seed: 11, idPrefix: 'more-' }));
+    await all.scheduler.runDue(hours(25.5));
+    expect(all.verified.map((v) => `${v.type}:${v.ok}`)).toEqual(['full:true', 'incremental:true']);
+    await storage.close();
+    rmSync(join(dir, 'repo'), { recursive: true, force: true });
+    const none = await open('none');
+    expect(await none.scheduler.runDue(hours(25))).toBe('full');
+    expect(none.verified).toEqual([]);
+  });
+
+  it('refuses an unknown verifyAfterBackup value', async () => {
+    await expect(open('weekly' as 'all')).rejects.toThrow(/verifyAfterBackup/);
+    storage = await createStorage({ database: { path: join(dir, 'other.db') } });
+  });
+});
+
 describe('BackupScheduler', () => {
   it('runs due tiers on its clock, the largest when several are due, and never two at once', async () => {
     let now = new Date('2026-11-28T00:00:00Z');

@@ -31,6 +31,8 @@ declare module '@mainframe-kb/storage-core' {
     };
     'backup:failed': { type: BackupType; message: string; trigger: 'manual' | 'schedule' };
     'backup:pruned': { removed: number; packsRemoved: number; bytesFreed: number };
+    /** A test restore of a scheduled backup (`verifyAfterBackup`): `failed` names the checks that failed. */
+    'backup:verified': { id: string; type: BackupType; ok: boolean; durationMs: number; failed: string[] };
   }
 }
 
@@ -41,6 +43,12 @@ const optionsSchema = z.strictObject({
   contentCheck: z.enum(['hash', 'counts']).optional(),
   /** Prune after each scheduled backup (default true). */
   pruneAfterBackup: z.boolean().default(true),
+  /**
+   * Test-restore scheduled backups of these types right after they are taken (`kb backup verify --deep`):
+   * `full` (default) the daily full only, `all` every backup, `none` never. A backup that passed is restored
+   * without running integrity_check again (its integrity record proves the image); its failure is an event.
+   */
+  verifyAfterBackup: z.enum(['none', 'full', 'all']).default('full'),
 });
 
 /** The extension's typed API: `storage.extension(backupPlugin)`. */
@@ -93,7 +101,14 @@ export const backupPlugin = definePlugin({
     const options = parsed.data;
     let manager: BackupManager | undefined;
     let lastSuccess: Date | undefined;
-    const counters = { created: 0, failed: 0, lastDurationMs: 0, lastStoredBytes: 0 };
+    const counters = {
+      created: 0,
+      failed: 0,
+      lastDurationMs: 0,
+      lastStoredBytes: 0,
+      verified: 0,
+      verifyFailed: 0,
+    };
 
     const managerOf = (): BackupManager => {
       if (!manager) {
@@ -148,13 +163,47 @@ export const backupPlugin = definePlugin({
       return result;
     };
 
+    /** The deep verification of a scheduled backup on every destination; a failure is reported, not thrown. */
+    const verifyScheduled = async (result: BackupRunResult): Promise<void> => {
+      const verifier = new BackupVerifier(managerOf());
+      for (let destination = 0; destination < result.destinations.length; destination += 1) {
+        const started = performance.now();
+        let failed: string[];
+        try {
+          const report = await ctx.read('backup.verify', () =>
+            verifier.verify(result.id, { deep: true, destination }),
+          );
+          failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
+          if (!report.ok && failed.length === 0) failed = ['verification failed'];
+        } catch (error) {
+          failed = [`verification could not run: ${error instanceof Error ? error.message : String(error)}`];
+        }
+        if (failed.length === 0) counters.verified += 1;
+        else counters.verifyFailed += 1;
+        ctx.emit('backup:verified', {
+          id: result.id,
+          type: result.type,
+          ok: failed.length === 0,
+          durationMs: performance.now() - started,
+          failed,
+        });
+      }
+    };
+
     const tiers = scheduleOf(ctx.config);
     const scheduler =
       (options.schedule ?? ctx.config.backup.enabled) && tiers.length > 0
         ? new BackupScheduler({
             tiers,
             run: async (type) => {
-              await create({ type }, 'schedule');
+              const result = await create({ type }, 'schedule');
+              if (
+                result.ok &&
+                (options.verifyAfterBackup === 'all' ||
+                  (options.verifyAfterBackup === 'full' && result.type === 'full'))
+              ) {
+                await verifyScheduled(result);
+              }
               if (options.pruneAfterBackup) {
                 const pruned = await managerOf().prune();
                 ctx.emit('backup:pruned', {
@@ -214,7 +263,7 @@ export const backupPlugin = definePlugin({
         restore: (id: string, request: RestoreOptions = {}): Promise<RestoreResult> =>
           ctx.read('backup.restore', () => managerOf().restore(id, request)),
       },
-      permissions: { 'backup.create': 'admin', 'backup.restore': 'admin' },
+      permissions: { 'backup.create': 'admin', 'backup.restore': 'admin', 'backup.verify': 'admin' },
       contributes: {
         healthProbes: [ageProbe],
         metrics: () => ({
@@ -223,6 +272,8 @@ export const backupPlugin = definePlugin({
           lastBackupDurationMs: counters.lastDurationMs,
           lastBackupStoredBytes: counters.lastStoredBytes,
           lastSuccessAgeSeconds: lastSuccess ? Math.round((Date.now() - lastSuccess.getTime()) / 1000) : -1,
+          backupsVerified: counters.verified,
+          backupsVerifyFailed: counters.verifyFailed,
         }),
       },
       stop: () => scheduler?.stop(),
