@@ -66,6 +66,14 @@ describe('page tables and the page state of a chain', () => {
     expect(decoded.blobs).toEqual(blobs);
   });
 
+  it('refuses rows its columns would wrap: a slot past the u16 of the wire, page 0', () => {
+    const builder = new PageTableBuilder(1);
+    builder.add(1, digest(1), 0, 0, 0xffff);
+    expect(() => builder.add(2, digest(2), 0, 0, 0x10000)).toThrow(RangeError);
+    expect(() => builder.add(0, digest(0), 0, 0, 0)).toThrow(RangeError);
+    expect(builder.finish().slot[0]).toBe(0xffff);
+  });
+
   it('refuses a body whose page names a blob it does not have', () => {
     const bytes = encodeBody(body(1, [location(1, 1)], [[1, 0, 0]]));
     // The page row is the last 26 bytes: pgno (4), digest (16), blob (4), slot (2).

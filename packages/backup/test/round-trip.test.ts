@@ -92,6 +92,21 @@ describe('backup → restore (reliability 6: every type restores to the same con
     expect((await restoredHash(full9.id)).hash).toBe(expected);
   });
 
+  it('refuses options that would write blobs a restore cannot read or misstate the zstd level', () => {
+    for (const options of [
+      { changedBlobBytes: 128 * 1024 * 1024 },
+      { changedBlobBytes: 100 },
+      { changedBlobBytes: 4096.5 },
+      { compressionLevel: 99 },
+      { compressionLevel: 0 },
+    ]) {
+      expect(() => fx.managerWith(options), JSON.stringify(options)).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID' }),
+      );
+    }
+    expect(() => fx.managerWith({ changedBlobBytes: 64 * 1024 * 1024, compressionLevel: 22 })).not.toThrow();
+  });
+
   it('a logical backup restores to the same content hash', async () => {
     const run = await fx.manager.create({ type: 'full', kind: 'logical' });
     expect(run.ok, String(run.destinations[0]?.error)).toBe(true);

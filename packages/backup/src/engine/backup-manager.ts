@@ -29,7 +29,7 @@ import {
   setLegalHold,
   withOverlays,
 } from '../manifest/manifest-store.js';
-import { DEFAULT_COMPRESSION_LEVEL } from '../repository/blob-codec.js';
+import { DEFAULT_COMPRESSION_LEVEL, MAX_BLOB_BYTES } from '../repository/blob-codec.js';
 import { type BlobWorkers, blobWorkers } from '../repository/blob-workers.js';
 import { packKey } from '../repository/pack-writer.js';
 import { Repository, type RepositoryOptions } from '../repository/repository.js';
@@ -65,7 +65,10 @@ export interface BackupManagerOptions {
    * another store always compares content hashes, computed from the verified image when not recorded.
    */
   readonly contentCheck?: ContentCheckMode;
-  /** Bytes of changed pages grouped into one blob by an incremental or differential (default 1 MiB). */
+  /**
+   * Bytes of changed pages grouped into one blob by an incremental or differential (default 1 MiB; at least
+   * 512, at most `MAX_BLOB_BYTES`, the most a restore decodes into one blob).
+   */
   readonly changedBlobBytes?: number;
   /** Threads that compress and encrypt (default: the cores, at most 4; 1 seals on the calling thread). */
   readonly threads?: number;
@@ -79,7 +82,7 @@ export interface BackupManagerOptions {
   readonly liveMinBytes?: number;
   readonly kdf?: Partial<Pick<KdfParams, 'N' | 'r' | 'p'>>;
   readonly packBytes?: number;
-  /** zstd level of the blobs this manager writes (default `DEFAULT_COMPRESSION_LEVEL`, 2). */
+  /** zstd level of the blobs this manager writes, 1 to 22 (default `DEFAULT_COMPRESSION_LEVEL`, 2). */
   readonly compressionLevel?: number;
   /** Expected recovery time recorded in each backup's metadata (ms). */
   readonly recoverySLA?: number;
@@ -168,6 +171,7 @@ export class BackupManager {
   readonly destinations: readonly Destination[];
 
   constructor(storage: Storage, options: BackupManagerOptions = {}) {
+    checkSizeOptions(options);
     this.storage = storage;
     this.options = options;
     this.destinations =
@@ -781,4 +785,27 @@ function restoreFailed(id: string, failed: readonly CheckResult[]): BackupError 
     `backup ${id} restored to content that fails ${failed.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
     { details: { checks: failed } },
   );
+}
+
+/**
+ * Refuses numeric options that would make backups a restore cannot read (blobs beyond MAX_BLOB_BYTES) or
+ * metadata that misstates them (zstd silently clamps a level outside 1–22, the manifest would record it).
+ */
+function checkSizeOptions(options: BackupManagerOptions): void {
+  const refuse = (message: string) => {
+    throw new BackupError(StorageErrorCode.CONFIG_INVALID, BackupFailure.UNSUPPORTED, message);
+  };
+  const { changedBlobBytes, compressionLevel } = options;
+  if (
+    changedBlobBytes !== undefined &&
+    !(Number.isInteger(changedBlobBytes) && changedBlobBytes >= 512 && changedBlobBytes <= MAX_BLOB_BYTES)
+  ) {
+    refuse(`changedBlobBytes must be an integer from 512 to ${MAX_BLOB_BYTES}, not ${changedBlobBytes}`);
+  }
+  if (
+    compressionLevel !== undefined &&
+    !(Number.isInteger(compressionLevel) && compressionLevel >= 1 && compressionLevel <= 22)
+  ) {
+    refuse(`compressionLevel must be an integer from 1 to 22 (zstd), not ${compressionLevel}`);
+  }
 }

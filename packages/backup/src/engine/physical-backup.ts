@@ -4,12 +4,14 @@ import type { ImageContent } from '../content/image-content.js';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { BackupMetadata, BackupType } from '../manifest/backup-metadata.js';
 import {
+  MAX_PAGES_PER_BLOB,
   PAGE_HASH_BYTES,
   PageTableBuilder,
   type PhysicalBody,
   type TableSpec,
 } from '../manifest/manifest-body.js';
 import { writeManifest } from '../manifest/manifest-store.js';
+import { MAX_BLOB_BYTES } from '../repository/blob-codec.js';
 import {
   type BlobWorkers,
   inlineBlobWorkers,
@@ -110,9 +112,11 @@ export async function writePhysicalBackup(
   const group = pagesPerBlob(pageSize);
   // Changed pages are scattered: compressed together in larger blobs they compress about as well as all of
   // them at once, and such blobs are never shared anyway.
-  const changedGroup = Math.max(
-    group,
-    Math.floor((common.changedBlobBytes ?? CHANGED_BLOB_BYTES) / pageSize),
+  const changedGroup = Math.min(
+    Math.max(group, Math.floor((common.changedBlobBytes ?? CHANGED_BLOB_BYTES) / pageSize)),
+    // A restore decodes at most MAX_BLOB_BYTES per blob; a page's slot is a u16 in the manifest.
+    Math.floor(MAX_BLOB_BYTES / pageSize),
+    MAX_PAGES_PER_BLOB,
   );
   const writer = repository.newPackWriter();
   const blobIndex = new Map<string, number>();

@@ -4,6 +4,8 @@ import type { BlobLocation } from '../repository/pack-writer.js';
 import type { TableDigest } from './backup-metadata.js';
 
 export const PAGE_HASH_BYTES = 16;
+/** A page's slot in its blob is a u16 on the wire. */
+export const MAX_PAGES_PER_BLOB = 0x10000;
 
 /**
  * The pages a physical backup stores, one column per field (a full's table holds a quarter of a million rows
@@ -41,6 +43,19 @@ export class PageTableBuilder {
 
   /** Adds page `pgno`, whose digest is `hashes[hashAt, hashAt + 16)`, held at `slot` of blob `blob`. */
   add(pgno: number, hashes: Uint8Array, hashAt: number, blob: number, slot: number): void {
+    // The columns would wrap such values silently (the wire format holds u32 pgno and blob, u16 slot).
+    if (
+      !(
+        slot >= 0 &&
+        slot < MAX_PAGES_PER_BLOB &&
+        pgno >= 1 &&
+        pgno <= 0xffffffff &&
+        blob >= 0 &&
+        blob <= 0xffffffff
+      )
+    ) {
+      throw new RangeError(`page ${pgno} at slot ${slot} of blob ${blob} does not fit a page table`);
+    }
     if (this.#count === this.#pgno.length) this.#grow();
     const i = this.#count;
     this.#pgno[i] = pgno;
