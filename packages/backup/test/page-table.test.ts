@@ -74,6 +74,66 @@ describe('page tables and the page state of a chain', () => {
     expect(builder.finish().slot[0]).toBe(0xffff);
   });
 
+  it('writes the page rows of manifest format 1 byte for byte: pgno u32, digest, blob u32, slot u16', () => {
+    const bytes = encodeBody(
+      body(
+        3,
+        [location(1, 2), location(2, 1)],
+        [
+          [3, 1, 0],
+          [0x01020304, 0, 0x0506],
+        ],
+      ),
+    );
+    const rows = bytes.subarray(bytes.length - 2 * 26);
+    expect(rows.toString('hex')).toBe(
+      `00000003${'03'.repeat(16)}000000010000` + `01020304${'04'.repeat(16)}000000000506`,
+    );
+  });
+
+  it('refuses corrupt counts, page numbers and page sizes with a typed error', () => {
+    const good = encodeBody(body(1, [location(1, 1)], [[1, 0, 0]]));
+    const jsonLength = good.readUInt32BE(0);
+    const withHead = (edit: (head: Record<string, unknown>) => void) => {
+      const head = JSON.parse(good.subarray(4, 4 + jsonLength).toString('utf8'));
+      edit(head);
+      const json = Buffer.from(JSON.stringify(head));
+      const out = Buffer.alloc(4 + json.length);
+      out.writeUInt32BE(json.length, 0);
+      json.copy(out, 4);
+      return Buffer.concat([out, good.subarray(4 + jsonLength)]);
+    };
+    const pageZero = Buffer.from(good);
+    pageZero.writeUInt32BE(0, pageZero.length - 26);
+    for (const [bytes, why] of [
+      [pageZero, /numbered 0/],
+      [
+        withHead((h) => {
+          h.blobCount = -1;
+          h.pageCount_ = 3;
+        }),
+        /section sizes/,
+      ],
+      [
+        withHead((h) => {
+          h.pageSize = 3000;
+        }),
+        /page size 3000/,
+      ],
+      [
+        withHead((h) => {
+          h.pageCount = 2 ** 40;
+        }),
+        /page count/,
+      ],
+    ] as const) {
+      expect(() => decodeBody(bytes)).toThrow(
+        expect.objectContaining({ code: 'INTEGRITY', message: expect.stringMatching(why) }),
+      );
+    }
+    expect(decodeBody(withHead(() => undefined)).kind).toBe('physical');
+  });
+
   it('refuses a body whose page names a blob it does not have', () => {
     const bytes = encodeBody(body(1, [location(1, 1)], [[1, 0, 0]]));
     // The page row is the last 26 bytes: pgno (4), digest (16), blob (4), slot (2).

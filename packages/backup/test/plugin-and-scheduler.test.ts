@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
@@ -82,7 +82,7 @@ describe('the backup extension', () => {
 describe('scheduled backups are test-restored after they are taken (verifyAfterBackup)', () => {
   let dir: string;
   let storage: Storage;
-  const open = async (verifyAfterBackup?: 'none' | 'full' | 'all') => {
+  const open = async (verifyAfterBackup?: 'none' | 'full' | 'all', extra: Record<string, unknown> = {}) => {
     storage = await createStorage(
       {
         database: { path: join(dir, 'kb.db') },
@@ -98,7 +98,7 @@ describe('scheduled backups are test-restored after they are taken (verifyAfterB
           extensions: [
             {
               id: 'backup',
-              options: { schedule: true, ...(verifyAfterBackup ? { verifyAfterBackup } : {}) },
+              options: { schedule: true, ...(verifyAfterBackup ? { verifyAfterBackup } : {}), ...extra },
             },
           ],
         },
@@ -106,9 +106,11 @@ describe('scheduled backups are test-restored after they are taken (verifyAfterB
       { plugins: [backupPlugin] },
     );
     await storage.createEntries(generateCorpusArray({ count: 60, seed: 9 }));
-    const verified: { id: string; type: string; ok: boolean }[] = [];
-    storage.on('backup:verified', (e) => verified.push({ id: e.id, type: e.type, ok: e.ok }));
-    return { scheduler: storage.extension(backupPlugin).scheduler!, verified };
+    const verified: { id: string; type: string; ok: boolean; destination: string; failed: string[] }[] = [];
+    storage.on('backup:verified', (e) => verified.push(e));
+    const pruned: number[] = [];
+    storage.on('backup:pruned', (e) => pruned.push(e.removed));
+    return { scheduler: storage.extension(backupPlugin).scheduler!, verified, pruned };
   };
   const hours = (n: number) => new Date(Date.now() + n * 3_600_000);
   beforeEach(() => {
@@ -151,6 +153,26 @@ describe('scheduled backups are test-restored after they are taken (verifyAfterB
     const none = await open('none');
     expect(await none.scheduler.runDue(hours(25))).toBe('full');
     expect(none.verified).toEqual([]);
+  });
+
+  it('a failed test restore is an event and a metric, and the run does not prune', async () => {
+    // The test restore's scratch folder cannot be made: its parent is a file.
+    const blocker = join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const { scheduler, verified, pruned } = await open('full', { scratchDir: join(blocker, 'scratch') });
+    expect(await scheduler.runDue(hours(25))).toBe('full');
+    expect(verified).toHaveLength(1);
+    expect(verified[0]).toMatchObject({ type: 'full', ok: false, destination: `local:${join(dir, 'repo')}` });
+    expect(verified[0]!.failed.join('\n')).toMatch(/test-restore/);
+    expect(pruned).toEqual([]);
+    expect((await storage.getMetrics()).extensions.backup).toMatchObject({
+      backupsVerified: 0,
+      backupsVerifyFailed: 1,
+    });
+    // A run without verification (an incremental, under `full`) prunes again.
+    await storage.createEntries(generateCorpusArray({ count: 5, seed: 12, idPrefix: 'after-' }));
+    expect(await scheduler.runDue(hours(25.5))).toBe('incremental');
+    expect(pruned).toHaveLength(1);
   });
 
   it('refuses an unknown verifyAfterBackup value', async () => {

@@ -202,11 +202,11 @@ export async function writePhysicalBackup(
       for (let i = 0; i < count; i += 1) {
         const pgno = first + i;
         const at = i * PAGE_HASH_BYTES;
-        const base = (pgno - 1) * PAGE_HASH_BYTES;
+        const baseAt = (pgno - 1) * PAGE_HASH_BYTES;
         // Compared in place: no view object per page of the image.
         if (
           pgno <= state.pageCount &&
-          hashes.compare(state.hashes, base, base + PAGE_HASH_BYTES, at, at + PAGE_HASH_BYTES) === 0
+          hashes.compare(state.hashes, baseAt, baseAt + PAGE_HASH_BYTES, at, at + PAGE_HASH_BYTES) === 0
         ) {
           continue;
         }

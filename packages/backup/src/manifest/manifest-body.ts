@@ -194,6 +194,8 @@ export function decodeBody(bytes: Buffer): ManifestBody {
     !packs.every((p) => typeof p === 'string' && /^[0-9a-f]{64}$/.test(p)) ||
     !Number.isSafeInteger(blobCount) ||
     !Number.isSafeInteger(pageCount) ||
+    blobCount < 0 ||
+    pageCount < 0 ||
     4 + jsonLength + blobCount * BLOB_BYTES + pageCount * PAGE_BYTES !== bytes.length
   ) {
     throw corrupt('section sizes do not add up');
@@ -215,14 +217,31 @@ export function decodeBody(bytes: Buffer): ManifestBody {
   }
   const builder = new PageTableBuilder(pageCount);
   for (let i = 0; i < pageCount; i += 1) {
+    const pgno = bytes.readUInt32BE(at);
     const blob = bytes.readUInt32BE(at + 4 + PAGE_HASH_BYTES);
+    if (pgno === 0) throw corrupt('a page numbered 0');
     if (blob >= blobCount) throw corrupt('page names an unknown blob');
-    builder.add(bytes.readUInt32BE(at), bytes, at + 4, blob, bytes.readUInt16BE(at + 8 + PAGE_HASH_BYTES));
+    builder.add(pgno, bytes, at + 4, blob, bytes.readUInt16BE(at + 8 + PAGE_HASH_BYTES));
     at += PAGE_BYTES;
   }
   const pages = builder.finish();
   const { packs: _p, blobCount: _b, pageCount_: _c, pages: _x, ...rest } = head;
-  if (rest.kind === 'physical') return { ...(rest as Omit<PhysicalBody, 'blobs' | 'pages'>), blobs, pages };
+  if (rest.kind === 'physical') {
+    // SQLite's page sizes and page counts: a chain sizes its page state from these.
+    const { pageSize, pageCount: imagePages } = rest;
+    if (
+      !(
+        Number.isInteger(pageSize) &&
+        pageSize >= 512 &&
+        pageSize <= 65536 &&
+        (pageSize & (pageSize - 1)) === 0
+      )
+    )
+      throw corrupt(`page size ${String(pageSize)}`);
+    if (!(Number.isInteger(imagePages) && imagePages >= 0 && imagePages <= 0xfffffffe))
+      throw corrupt(`page count ${String(imagePages)}`);
+    return { ...(rest as Omit<PhysicalBody, 'blobs' | 'pages'>), blobs, pages };
+  }
   if (rest.kind === 'logical') return { ...(rest as Omit<LogicalBody, 'blobs'>), blobs };
   throw corrupt(`unknown kind ${String(rest.kind)}`);
 }

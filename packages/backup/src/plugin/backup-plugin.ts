@@ -31,8 +31,18 @@ declare module '@mainframe-kb/storage-core' {
     };
     'backup:failed': { type: BackupType; message: string; trigger: 'manual' | 'schedule' };
     'backup:pruned': { removed: number; packsRemoved: number; bytesFreed: number };
-    /** A test restore of a scheduled backup (`verifyAfterBackup`): `failed` names the checks that failed. */
-    'backup:verified': { id: string; type: BackupType; ok: boolean; durationMs: number; failed: string[] };
+    /**
+     * A test restore of a scheduled backup on one destination (`verifyAfterBackup`): `failed` names the checks
+     * that failed.
+     */
+    'backup:verified': {
+      id: string;
+      type: BackupType;
+      destination: string;
+      ok: boolean;
+      durationMs: number;
+      failed: string[];
+    };
   }
 }
 
@@ -163,31 +173,44 @@ export const backupPlugin = definePlugin({
       return result;
     };
 
-    /** The deep verification of a scheduled backup on every destination; a failure is reported, not thrown. */
-    const verifyScheduled = async (result: BackupRunResult): Promise<void> => {
+    /** Set when the extension stops: a verification cut short by the shutdown is not a failed one. */
+    let stopping = false;
+
+    /**
+     * The deep verification of a scheduled backup on every destination (one `backup:verified` event and one
+     * count each); a failure is reported, not thrown. Returns whether every destination's passed.
+     */
+    const verifyScheduled = async (result: BackupRunResult): Promise<boolean> => {
       const verifier = new BackupVerifier(managerOf());
+      let allPassed = true;
       for (let destination = 0; destination < result.destinations.length; destination += 1) {
+        if (stopping) return false;
         const started = performance.now();
         let failed: string[];
         try {
           const report = await ctx.read('backup.verify', () =>
-            verifier.verify(result.id, { deep: true, destination }),
+            // The comparison with the live store only informs, and right after the backup it has nothing to say.
+            verifier.verify(result.id, { deep: true, destination, compareSource: false }),
           );
           failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
           if (!report.ok && failed.length === 0) failed = ['verification failed'];
         } catch (error) {
+          if (stopping) return false;
           failed = [`verification could not run: ${error instanceof Error ? error.message : String(error)}`];
         }
         if (failed.length === 0) counters.verified += 1;
         else counters.verifyFailed += 1;
+        allPassed &&= failed.length === 0;
         ctx.emit('backup:verified', {
           id: result.id,
           type: result.type,
+          destination: result.destinations[destination]!.destination,
           ok: failed.length === 0,
           durationMs: performance.now() - started,
           failed,
         });
       }
+      return allPassed;
     };
 
     const tiers = scheduleOf(ctx.config);
@@ -197,14 +220,14 @@ export const backupPlugin = definePlugin({
             tiers,
             run: async (type) => {
               const result = await create({ type }, 'schedule');
-              if (
+              const verify =
                 result.ok &&
                 (options.verifyAfterBackup === 'all' ||
-                  (options.verifyAfterBackup === 'full' && result.type === 'full'))
-              ) {
-                await verifyScheduled(result);
-              }
-              if (options.pruneAfterBackup) {
+                  (options.verifyAfterBackup === 'full' && result.type === 'full'));
+              // A backup that failed its test restore must not count toward retention: pruning now could
+              // delete the last good backup it would replace. The next run prunes.
+              const verified = verify ? await verifyScheduled(result) : true;
+              if (options.pruneAfterBackup && verified && !stopping) {
                 const pruned = await managerOf().prune();
                 ctx.emit('backup:pruned', {
                   removed: pruned.reduce((n, p) => n + p.removed.length, 0),
@@ -276,7 +299,10 @@ export const backupPlugin = definePlugin({
           backupsVerifyFailed: counters.verifyFailed,
         }),
       },
-      stop: () => scheduler?.stop(),
+      stop: () => {
+        stopping = true;
+        return scheduler?.stop();
+      },
     };
   },
 });

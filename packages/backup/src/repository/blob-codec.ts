@@ -9,7 +9,7 @@ const ZSTD = 1;
 
 /**
  * zstd level of a repository unless configured. Measured on a 1 GB store of the synthetic corpus in 64 KiB
- * blobs: level 2 compresses 20–25 % faster than level 3 and stores 3 % more (BENCHMARKS.md, backups); the
+ * blobs: level 2 compresses in about 18 % less time than level 3 and stores 3 % more (BENCHMARKS.md, backups); the
  * changed pages of an incremental, in 1 MiB blobs, come to about 1.15 × their size at level 3 taken together.
  */
 export const DEFAULT_COMPRESSION_LEVEL = 2;

@@ -42,6 +42,11 @@ export interface VerifyOptions {
   readonly tables?: readonly string[];
   /** Check only what needs no key, even when a passphrase is available. */
   readonly keyless?: boolean;
+  /**
+   * With `deep`: also compare the backup with the live store now (default true; informative, it never fails
+   * a verification). A verification right after the backup has nothing to learn from it.
+   */
+  readonly compareSource?: boolean;
   readonly destination?: string | number;
 }
 
@@ -140,7 +145,8 @@ export class BackupVerifier {
             const started = performance.now();
             checks.push(...(await this.testRestore(id, options.destination)));
             restoreMs = performance.now() - started;
-            comparison = await this.compareWithSource(id, options.destination);
+            if (options.compareSource !== false)
+              comparison = await this.compareWithSource(id, options.destination);
           }
           if (options.tables)
             checks.push(...(await this.testPartialRestore(id, options.tables, options.destination)));
@@ -305,12 +311,16 @@ export class BackupVerifier {
     return this.verifyEncryption(id, destination);
   }
 
-  /** Restores into a temporary database (or `targetPath`) and checks integrity, foreign keys and content. */
+  /**
+   * Restores into a temporary database under the manager's `scratchDir` (default the OS temp folder: a store
+   * the size of the backup's) and checks integrity, foreign keys and content.
+   */
   async testRestore(id: string, destination?: string | number): Promise<CheckResult[]> {
     const repository = await this.#manager.openRepository(this.#manager.destination(destination));
     const { metadata, body } = await readManifest(repository, id);
-    const dir = await fs.mkdtemp(join(tmpdir(), 'kb-verify-'));
+    let dir: string | undefined;
     try {
+      dir = await this.#scratchDir();
       if (body.kind === 'physical') {
         const path = join(dir, 'restore.sqlite');
         await this.#manager.rebuild(repository, metadata, path);
@@ -324,7 +334,7 @@ export class BackupVerifier {
     } catch (error) {
       return [check('test-restore', false, message(error))];
     } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -333,8 +343,9 @@ export class BackupVerifier {
     tables: readonly string[],
     destination?: string | number,
   ): Promise<CheckResult[]> {
-    const dir = await fs.mkdtemp(join(tmpdir(), 'kb-verify-'));
+    let dir: string | undefined;
     try {
+      dir = await this.#scratchDir();
       const result = await this.#manager.restore(id, {
         to: join(dir, `partial-${randomBytes(4).toString('hex')}.sqlite`),
         tables,
@@ -344,8 +355,15 @@ export class BackupVerifier {
     } catch (error) {
       return [check('partial-restore', false, message(error))];
     } finally {
-      await fs.rm(dir, { recursive: true, force: true });
+      if (dir) await fs.rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** A new folder for a test restore under the manager's `scratchDir` (default: the OS temp folder). */
+  async #scratchDir(): Promise<string> {
+    const parent = this.#manager.options.scratchDir ?? tmpdir();
+    await fs.mkdir(parent, { recursive: true });
+    return fs.mkdtemp(join(parent, 'kb-verify-'));
   }
 
   async benchmarkRestoreTime(
