@@ -1,6 +1,6 @@
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
-import { PAGE_HASH_BYTES, type PhysicalBody } from '../manifest/manifest-body.js';
+import { copyDigest, PAGE_HASH_BYTES, type PhysicalBody } from '../manifest/manifest-body.js';
 import type { BlobLocation } from '../repository/pack-writer.js';
 
 /** `#blobOf` of a page no backup of the chain has given content yet. */
@@ -48,9 +48,7 @@ export class PageState {
       if (page < 1 || page > this.pageCount) throw chainError(`backup ${id} names page ${page}`);
       if (blob[i]! >= body.blobs.length)
         throw chainError(`backup ${id} names blob ${blob[i]} for page ${page}`);
-      const from = i * PAGE_HASH_BYTES;
-      const to = (page - 1) * PAGE_HASH_BYTES;
-      for (let k = 0; k < PAGE_HASH_BYTES; k += 1) this.hashes[to + k] = hash[from + k]!;
+      copyDigest(hash, i * PAGE_HASH_BYTES, this.hashes, (page - 1) * PAGE_HASH_BYTES);
       this.#blobOf[page - 1] = base + blob[i]!;
       this.#slotOf[page - 1] = slot[i]!;
     }
@@ -71,8 +69,13 @@ export class PageState {
     this.pageCount = pageCount;
   }
 
-  hashOf(pgno: number): Buffer {
-    return this.hashes.subarray((pgno - 1) * PAGE_HASH_BYTES, pgno * PAGE_HASH_BYTES);
+  /**
+   * Whether page `pgno` (1-based, at most `pageCount`) has the digest `digests[at, at + 16)`. Compared in place:
+   * backups, verifications and restores ask this for every page of an image.
+   */
+  digestMatches(pgno: number, digests: Uint8Array, at: number): boolean {
+    const own = (pgno - 1) * PAGE_HASH_BYTES;
+    return this.hashes.compare(digests, at, at + PAGE_HASH_BYTES, own, own + PAGE_HASH_BYTES) === 0;
   }
 
   /** The blob that holds page `pgno` (1-based); a CHAIN_BROKEN error when no backup of the chain gave it. */

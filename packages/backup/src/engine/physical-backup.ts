@@ -202,14 +202,7 @@ export async function writePhysicalBackup(
       for (let i = 0; i < count; i += 1) {
         const pgno = first + i;
         const at = i * PAGE_HASH_BYTES;
-        const baseAt = (pgno - 1) * PAGE_HASH_BYTES;
-        // Compared in place: no view object per page of the image.
-        if (
-          pgno <= state.pageCount &&
-          hashes.compare(state.hashes, baseAt, baseAt + PAGE_HASH_BYTES, at, at + PAGE_HASH_BYTES) === 0
-        ) {
-          continue;
-        }
+        if (pgno <= state.pageCount && state.digestMatches(pgno, hashes, at)) continue;
         const hash = hashes.subarray(at, at + PAGE_HASH_BYTES);
         // A copy: the stretch's buffer may be reused for the next read.
         pending.push({ pgno, hash, data: Buffer.from(batch.subarray(i * pageSize, (i + 1) * pageSize)) });

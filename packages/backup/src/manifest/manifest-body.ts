@@ -8,6 +8,14 @@ export const PAGE_HASH_BYTES = 16;
 export const MAX_PAGES_PER_BLOB = 0x10000;
 
 /**
+ * Copies one page digest from `from[fromAt…]` to `to[toAt…]`. Byte by byte: a quarter of a million digests per
+ * GB go through here, and a `subarray` view per digest would be an object each.
+ */
+export function copyDigest(from: Uint8Array, fromAt: number, to: Uint8Array, toAt: number): void {
+  for (let k = 0; k < PAGE_HASH_BYTES; k += 1) to[toAt + k] = from[fromAt + k]!;
+}
+
+/**
  * The pages a physical backup stores, one column per field (a full's table holds a quarter of a million rows
  * per GB; objects per page would cost the heap ~400 bytes each). Row `i`: page `pgno[i]`, whose digest is
  * `hash[16 i, 16 i + 16)` (the first 16 bytes of sha256(page)), and whose bytes are page `slot[i]` of blob
@@ -61,8 +69,7 @@ export class PageTableBuilder {
     this.#pgno[i] = pgno;
     this.#blob[i] = blob;
     this.#slot[i] = slot;
-    const to = i * PAGE_HASH_BYTES;
-    for (let k = 0; k < PAGE_HASH_BYTES; k += 1) this.#hash[to + k] = hashes[hashAt + k]!;
+    copyDigest(hashes, hashAt, this.#hash, i * PAGE_HASH_BYTES);
     this.#count = i + 1;
   }
 
@@ -167,8 +174,7 @@ export function encodeBody(body: ManifestBody): Buffer {
   }
   for (let i = 0; i < pages.count; i += 1) {
     at = out.writeUInt32BE(pages.pgno[i]!, at);
-    const from = i * PAGE_HASH_BYTES;
-    for (let k = 0; k < PAGE_HASH_BYTES; k += 1) out[at + k] = pages.hash[from + k]!;
+    copyDigest(pages.hash, i * PAGE_HASH_BYTES, out, at);
     at += PAGE_HASH_BYTES;
     at = out.writeUInt32BE(pages.blob[i]!, at);
     at = out.writeUInt16BE(pages.slot[i]!, at);

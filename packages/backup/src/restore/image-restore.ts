@@ -486,7 +486,7 @@ async function mismatch(
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, (first - 1) * pageSize);
     for (let i = 0; i * pageSize < bytesRead && first + i <= pageCount; i += 1) {
       const pgno = first + i;
-      if (!pageHash(buffer.subarray(i * pageSize, (i + 1) * pageSize)).equals(state.hashOf(pgno))) {
+      if (!state.digestMatches(pgno, pageHash(buffer.subarray(i * pageSize, (i + 1) * pageSize)), 0)) {
         const blob = state.locationOf(pgno).id;
         return new BackupError(
           StorageErrorCode.INTEGRITY,

@@ -252,9 +252,8 @@ export class BackupVerifier {
             let first = 0;
             for (const { location, pages } of batch) {
               for (const pgno of pages) {
-                const at = first + state.slotOf(pgno);
-                const hash = pageHashes.subarray(at * PAGE_HASH_BYTES, (at + 1) * PAGE_HASH_BYTES);
-                if (!hash.equals(state.hashOf(pgno))) {
+                const at = (first + state.slotOf(pgno)) * PAGE_HASH_BYTES;
+                if (!state.digestMatches(pgno, pageHashes, at)) {
                   throw new Error(
                     `page ${pgno} does not match its recorded digest (blob ${location.id.slice(0, 16)}…)`,
                   );
