@@ -210,6 +210,11 @@ export class BackupManager {
     return found;
   }
 
+  /** Where images and test restores are staged: `scratchDir`, else the OS temp folder. */
+  get scratchFolder(): string {
+    return this.options.scratchDir ?? tmpdir();
+  }
+
   passphrase(): string | undefined {
     if (this.options.passphrase !== undefined) return this.options.passphrase;
     const env = process.env[this.config.backup.encryption.passphraseEnv];
@@ -296,7 +301,7 @@ export class BackupManager {
           tableSpecs as TableContribution[],
           this.options.contentCheck ?? 'counts',
           {
-            scratchDir: this.options.scratchDir ?? tmpdir(),
+            scratchDir: this.scratchFolder,
             ...(this.options.inMemoryMaxBytes !== undefined
               ? { inMemoryMaxBytes: this.options.inMemoryMaxBytes }
               : {}),
@@ -647,7 +652,7 @@ export class BackupManager {
       // What the loaded rows must hash to: the manifest's hashes, or those of the verified image.
       let expected: ExpectedContentSource = body;
       if (body.kind === 'physical') {
-        const dir = this.options.scratchDir ?? tmpdir();
+        const dir = this.scratchFolder;
         await fs.mkdir(dir, { recursive: true });
         scratch = resolveTarget(resolve(dir, `kb-restore-${metadata.id}.sqlite`)).scratch;
         await this.rebuild(repository, metadata, scratch, options.onProgress);

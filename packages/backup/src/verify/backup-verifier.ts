@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Destination } from '../destination/destination.js';
 import type { BackupManager } from '../engine/backup-manager.js';
@@ -360,7 +359,7 @@ export class BackupVerifier {
 
   /** A new folder for a test restore under the manager's `scratchDir` (default: the OS temp folder). */
   async #scratchDir(): Promise<string> {
-    const parent = this.#manager.options.scratchDir ?? tmpdir();
+    const parent = this.#manager.scratchFolder;
     await fs.mkdir(parent, { recursive: true });
     return fs.mkdtemp(join(parent, 'kb-verify-'));
   }
