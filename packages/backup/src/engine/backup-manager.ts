@@ -171,7 +171,7 @@ export class BackupManager {
   readonly destinations: readonly Destination[];
 
   constructor(storage: Storage, options: BackupManagerOptions = {}) {
-    checkSizeOptions(options);
+    checkNumericOptions(options);
     this.storage = storage;
     this.options = options;
     this.destinations =
@@ -796,7 +796,7 @@ function restoreFailed(id: string, failed: readonly CheckResult[]): BackupError 
  * Refuses numeric options that would make backups a restore cannot read (blobs beyond MAX_BLOB_BYTES) or
  * metadata that misstates them (zstd silently clamps a level outside 1–22, the manifest would record it).
  */
-function checkSizeOptions(options: BackupManagerOptions): void {
+function checkNumericOptions(options: BackupManagerOptions): void {
   const refuse = (message: string) => {
     throw new BackupError(StorageErrorCode.CONFIG_INVALID, BackupFailure.UNSUPPORTED, message);
   };
