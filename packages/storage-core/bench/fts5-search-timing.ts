@@ -59,7 +59,11 @@ async function main() {
   const engine = new Fts5SearchIndex(adapter, config, tuning);
   const exactOnly = new Fts5SearchIndex(adapter, config, { exactLimit: Number.MAX_SAFE_INTEGER });
   if (fresh) {
-    const ctx = { dialect: 'sqlite' as const, capabilities: adapter.capabilities };
+    const ctx = {
+      dialect: 'sqlite' as const,
+      capabilities: adapter.capabilities,
+      types: adapter.columnTypes,
+    };
     await adapter.migrationTransaction(async (trx) => {
       await kbSchemaMigration.up(trx, ctx);
       for (const m of engine.migrations) await m.up(trx, ctx);

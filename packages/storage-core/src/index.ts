@@ -14,6 +14,11 @@ export {
   performanceConfigSchema,
   storageConfigSchema,
 } from './config/storage-config.js';
+export type { CreateStorageOptions } from './create-storage.js';
+export { createStorage } from './create-storage.js';
+export type { ColumnTypes, DataTypeExpression } from './dialect/column-types.js';
+export type { DatabaseUrlTarget } from './dialect/database-url.js';
+export { parseDatabaseUrl, redactUrl } from './dialect/database-url.js';
 export type {
   DatabaseSize,
   DatabaseSnapshot,
@@ -24,6 +29,7 @@ export type {
   IntegrityReport,
   MaintenanceStep,
   PoolStatistics,
+  SchemaTable,
 } from './dialect/dialect-adapter.js';
 export { MysqlDialectAdapter } from './dialect/mysql/mysql-adapter.js';
 export { openDialect } from './dialect/open-dialect.js';
@@ -117,10 +123,28 @@ export type { RecordedStatement } from './migration/recording-driver.js';
 export { definePlugin } from './plugin/define-plugin.js';
 export type { FlatMethodName } from './plugin/flat-methods.js';
 export { FLAT_METHOD_PROVIDERS } from './plugin/flat-methods.js';
+export type {
+  CommandOption,
+  CommandOptionValue,
+  CommandOutput,
+  PluginCommand,
+  PluginCommandContext,
+} from './plugin/plugin-command.js';
+export { CommandExit } from './plugin/plugin-command.js';
 export type { PluginImporter } from './plugin/plugin-host.js';
 export type {
+  ByteSource,
+  DomainImporter,
+  DomainImportInput,
+  DomainRecord,
+  FieldValue,
+  InputLimits,
+  RecordLocation,
+  SourceRecord,
+} from './plugin/plugin-importer.js';
+export type {
   EventHandlers,
-  ExporterContribution,
+  FlatMethod,
   ImporterContribution,
   MvpNumber,
   PluginApi,
@@ -128,9 +152,12 @@ export type {
   PluginContributions,
   PluginDefinition,
   PluginInfo,
+  PluginMethods,
   PluginSetup,
   TableContribution,
+  TableDeclaration,
 } from './plugin/plugin-types.js';
+export type { StandardIssue, StandardResult, StandardSchema } from './plugin/standard-schema.js';
 export { parseQuery } from './search/query-parser.js';
 export type { ParsedQuery, QueryAtom, QueryClause, QueryFilters } from './search/query-types.js';
 export { QUERY_LIMITS, renderQuery } from './search/query-types.js';
@@ -147,8 +174,8 @@ export type {
 export { buildSnippet, escapeHtml } from './search/snippet.js';
 export { SpellCorrector } from './search/spell-corrector.js';
 export { tokenize, tokenizeWithOffsets } from './search/tokenizer.js';
-export type { CreateStorageOptions, OptimizationResult, StorageMetrics } from './storage.js';
-export { createStorage, Storage } from './storage.js';
+export type { OptimizationResult, StorageMetrics } from './storage.js';
+export { Storage } from './storage.js';
 export type { WriteScope } from './storage-write.js';
 export type { ContentHash, ContentHashOptions, TableHash } from './transfer/content-hash.js';
 export {

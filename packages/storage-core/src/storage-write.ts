@@ -20,8 +20,9 @@ export function currentWrite(): string | undefined {
 }
 
 /** What a write sees: its transaction, its timestamp, and where to put its audit rows and events. */
-export interface WriteScope {
-  readonly trx: Transaction<any>;
+export interface WriteScope<Db = any> {
+  /** The write's transaction, typed with the caller's database interface (a plugin's own tables). */
+  readonly trx: Transaction<Db>;
   /** One timestamp for the whole change. */
   readonly now: string;
   readonly actor: Actor;

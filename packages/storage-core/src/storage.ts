@@ -2,42 +2,23 @@ import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { AccessControl } from './audit/access-rules.js';
 import { type Actor, AuditTrail, type AuditVerification } from './audit/audit-trail.js';
-import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from './config/storage-config.js';
+import type { StorageConfig } from './config/storage-config.js';
 import type {
   DatabaseSize,
   DialectAdapter,
   MaintenanceStep,
   PoolStatistics,
 } from './dialect/dialect-adapter.js';
-import { openDialect } from './dialect/open-dialect.js';
 import { StorageErrorCode } from './errors/error-codes.js';
-import {
-  ExtensionNotEnabledError,
-  NotFoundError,
-  StorageError,
-  ValidationError,
-} from './errors/storage-error.js';
+import { StorageError } from './errors/storage-error.js';
 import { translateDatabaseError } from './errors/translate-error.js';
 import { EventLog } from './events/event-log.js';
 import type { LoggedEvent, ReplayOptions, StorageEventMap, StorageEvents } from './events/storage-events.js';
-import type { HealthProbe, HealthState, HealthStatus, ProbeResult } from './health/health-types.js';
-import {
-  auditHeadMigration,
-  eventsAndAuditMigration,
-  kbSchemaMigration,
-  usageIndexMigration,
-} from './kb/kb-migrations.js';
-import { countersOf, KbRepository } from './kb/kb-repository.js';
-import {
-  entryIdSchema,
-  relationTypeSchema,
-  usageActionSchema,
-  validate,
-  validateEntryInput,
-  validateEntryUpdate,
-  validateFeedback,
-  validateListOptions,
-} from './kb/kb-schemas.js';
+import { coreProbes, runProbes } from './health/core-probes.js';
+import type { HealthStatus } from './health/health-types.js';
+import { CORE_TABLES } from './kb/core-tables.js';
+import { KbRepository } from './kb/kb-repository.js';
+import { isoTimestamp, validate } from './kb/kb-schemas.js';
 import type {
   FeedbackInput,
   KBEntry,
@@ -50,27 +31,31 @@ import type {
   UsageAction,
   UsageCounters,
 } from './kb/kb-types.js';
+import { KnowledgeBase } from './kb/knowledge-base.js';
 import { SearchHistoryWriter } from './kb/search-history-writer.js';
-import { validateSearchOptions } from './kb/search-options-schema.js';
 import type { LatencySummary } from './metrics/latency-histogram.js';
 import { type CacheStats, MetricsRegistry } from './metrics/metrics-registry.js';
-import { MigrationRegistry } from './migration/migration-registry.js';
-import type { MigrationStepResult } from './migration/migration-registry-types.js';
-import type { MigrationNamespace } from './migration/migration-types.js';
-import { FLAT_METHOD_PROVIDERS, type FlatMethodName } from './plugin/flat-methods.js';
-import {
-  type PluginImporter,
-  pluginNamespaces,
-  type ResolvedPlugin,
-  resolvePlugins,
-} from './plugin/plugin-host.js';
+import type { MigrationRegistry } from './migration/migration-registry.js';
+import type {
+  DownOptions,
+  MigrationPlan,
+  MigrationRunResult,
+  MigrationStatus,
+  MigrationStepResult,
+  PlanOptions,
+  RepairOptions,
+  RepairResult,
+  UpOptions,
+} from './migration/migration-registry-types.js';
+import { FLAT_METHOD_PROVIDERS } from './plugin/flat-methods.js';
+import type { ResolvedPlugin } from './plugin/plugin-host.js';
+import { PluginRuntime } from './plugin/plugin-runtime.js';
 import type {
   ImporterContribution,
   PluginApi,
-  PluginContext,
   PluginDefinition,
   PluginInfo,
-  PluginSetup,
+  PluginMethods,
   TableContribution,
 } from './plugin/plugin-types.js';
 import type { SearchOptions, SearchResponse, SearchResult } from './search/search-types.js';
@@ -92,25 +77,6 @@ import {
 } from './transfer/table-transfer.js';
 import { LruCache } from './util/lru-cache.js';
 
-export interface CreateStorageOptions {
-  /** Extensions to enable, in addition to those `config.mvp.extensions` names. */
-  plugins?: readonly PluginDefinition<string, any>[];
-  /** Who is acting; every mutation's audit row names them. Default: `{ id: 'system', role: 'admin' }`. */
-  actor?: Actor;
-  /**
-   * `auto` (default) applies pending migrations on open; `verify` refuses to open with pending ones;
-   * `none` opens without looking, for tools that manage migrations themselves (`kb migrate …`): the
-   * store's other methods may then fail on tables that do not exist yet.
-   */
-  migrate?: 'auto' | 'verify' | 'none';
-  /**
-   * Imports the packages `config.mvp.extensions` names. Default: a plain `import()`, then resolution from
-   * the working directory. Pass `(pkg) => import(pkg)` from the application's own module to resolve them
-   * exactly as the application does.
-   */
-  importPlugin?: PluginImporter;
-}
-
 export interface StorageMetrics {
   collectedAt: string;
   dialect: string;
@@ -130,85 +96,31 @@ export interface OptimizationResult {
   durationMs: number;
 }
 
-/** Core's own tables, for backups and exports. */
-const CORE_TABLES: readonly TableContribution[] = [
-  { name: 'kb_entries', entity: 'kb', primaryKey: ['id'] },
-  { name: 'kb_tags', entity: 'kb', primaryKey: ['entry_id', 'tag'] },
-  { name: 'kb_relations', entity: 'kb', primaryKey: ['from_id', 'to_id', 'relation_type'] },
-  { name: 'kb_feedback', entity: 'kb', primaryKey: ['id'] },
-  { name: 'usage_metrics', entity: 'kb', primaryKey: ['id'] },
-  { name: 'search_history', entity: 'kb', primaryKey: ['id'] },
-  { name: 'kb_events', entity: 'events', primaryKey: ['seq'] },
-  { name: 'kb_audit', entity: 'audit', primaryKey: ['seq'] },
-  // Derived: rebuilt from the last audit row after a load (importTables), so never copied or exported.
-  { name: 'kb_audit_head', entity: 'audit', primaryKey: ['id'], derived: true },
-  { name: 'kb_migrations', entity: 'schema', primaryKey: ['namespace', 'id'] },
-];
+/** Each store's dialect, for core's own modules (the copy); the package does not export this. */
+const dialects = new WeakMap<Storage, DialectAdapter>();
 
-const RANK: Record<HealthState, number> = { healthy: 0, degraded: 1, unhealthy: 2 };
-
-interface StartedPlugin {
-  resolved: ResolvedPlugin;
-  setup: PluginSetup<unknown>;
+/** @internal The dialect under a store, for core's modules that work across two stores. */
+export function dialectOf(storage: Storage): DialectAdapter {
+  const dialect = dialects.get(storage);
+  if (!dialect) throw new StorageError(StorageErrorCode.UNSUPPORTED, 'not a store opened by createStorage()');
+  return dialect;
 }
+
+// Plugins add the flat methods they provide to PluginMethods; the store has each of them (see the constructor).
+export interface Storage extends PluginMethods {}
 
 /**
- * Opens (creating and migrating as needed) a store. Validates the config, opens the dialect, collects
- * the enabled extensions, migrates core and every extension in dependency order, then starts them.
+ * An open store, acting for one actor: every operation is checked against the actor's role at one choke
+ * point, and every change writes its audit row. It holds no public handle to the database: plugins reach
+ * the database through the context their setup receives, never through the store.
  */
-export async function createStorage(
-  config: StorageConfigInput = {},
-  options: CreateStorageOptions = {},
-): Promise<Storage> {
-  const parsed = parseStorageConfig(config);
-  const plugins = await resolvePlugins(parsed, options.plugins ?? [], options.importPlugin);
-  const dialect = await openDialect(parsed);
-  try {
-    const namespaces: MigrationNamespace[] = [
-      {
-        namespace: 'core',
-        dependsOn: [],
-        migrations: [
-          kbSchemaMigration,
-          eventsAndAuditMigration,
-          ...dialect.searchIndex.migrations,
-          auditHeadMigration,
-          usageIndexMigration,
-        ],
-      },
-      ...pluginNamespaces(plugins),
-    ];
-    const migrations = new MigrationRegistry(dialect, namespaces);
-    const mode = options.migrate ?? 'auto';
-    if (mode === 'auto') {
-      const result = await migrations.up();
-      if (result.error) throw result.error;
-    } else if (mode === 'verify') {
-      const status = await migrations.status();
-      const pending = status.namespaces.flatMap((n) => n.pending.map((m) => `${n.namespace}:${m.id}`));
-      if (pending.length > 0) {
-        throw new StorageError(
-          StorageErrorCode.MIGRATION_PENDING,
-          `the store has ${pending.length} pending migrations (${pending.slice(0, 5).join(', ')}); run 'kb migrate up'`,
-          { details: { pending } },
-        );
-      }
-    }
-    const storage = new Storage(parsed, dialect, migrations, validateActor(options.actor));
-    await storage.start(plugins);
-    return storage;
-  } catch (error) {
-    await dialect.close().catch(() => undefined);
-    throw error;
-  }
-}
-
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 export class Storage extends EventEmitter<StorageEventMap> {
   readonly config: StorageConfig;
-  readonly dialect: DialectAdapter;
-  readonly migrations: MigrationRegistry;
   readonly actor: Actor;
   readonly metrics: MetricsRegistry;
+  readonly #dialect: DialectAdapter;
+  readonly #migrations: MigrationRegistry;
   readonly #access = new AccessControl();
   readonly #audit: AuditTrail;
   readonly #events: EventLog;
@@ -216,8 +128,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
   readonly #kb: KbRepository;
   readonly #history: SearchHistoryWriter;
   readonly #cache: LruCache<SearchResponse>;
-  readonly #plugins: StartedPlugin[] = [];
-  readonly #methods = new Map<string, (...args: any[]) => Promise<unknown>>();
+  readonly #plugins: PluginRuntime;
+  readonly #kbService: KnowledgeBase;
   #localWrites = 0;
   #closed = false;
   /** Operations started and not yet settled; close() waits for them. */
@@ -227,8 +139,9 @@ export class Storage extends EventEmitter<StorageEventMap> {
   constructor(config: StorageConfig, dialect: DialectAdapter, migrations: MigrationRegistry, actor: Actor) {
     super();
     this.config = config;
-    this.dialect = dialect;
-    this.migrations = migrations;
+    this.#dialect = dialect;
+    this.#migrations = migrations;
+    dialects.set(this, dialect);
     this.actor = actor;
     this.metrics = new MetricsRegistry(config.performance.monitoring.histogramSize);
     this.#audit = new AuditTrail(dialect.db, dialect.capabilities.lockingReads);
@@ -249,7 +162,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
       },
     });
     this.#history = new SearchHistoryWriter(
-      (records) => this.dialect.writeTransaction((trx) => this.#kb.insertSearchHistory(trx, records)),
+      (records) => this.#dialect.writeTransaction((trx) => this.#kb.insertSearchHistory(trx, records)),
       (error) =>
         this.#emitSafely('storage:error', {
           operation: 'search-history',
@@ -257,77 +170,64 @@ export class Storage extends EventEmitter<StorageEventMap> {
           message: String(error),
         }),
     );
-    // An EventEmitter without an 'error' listener throws on emit('error'); this store never emits it.
-  }
-
-  /** @internal Starts the enabled extensions in dependency order. */
-  async start(plugins: readonly ResolvedPlugin[]): Promise<void> {
-    try {
-      for (const resolved of plugins) await this.#startOne(resolved);
-    } catch (error) {
-      await this.#stopPlugins();
-      throw error instanceof StorageError
-        ? error
-        : new StorageError(
-            StorageErrorCode.EXTENSION_INVALID,
-            `an extension failed to start: ${String(error)}`,
-            {
-              cause: error,
-            },
-          );
-    }
-  }
-
-  async #startOne(resolved: ResolvedPlugin): Promise<void> {
-    const { definition } = resolved;
-    const setup = (await definition.setup?.(this.#contextFor(resolved))) ?? {};
-    this.#plugins.push({ resolved, setup });
-    for (const operation of Object.keys(setup.permissions ?? {})) {
-      if (!operation.startsWith(`${definition.id}.`) || this.#access.hasRule(operation)) {
-        throw new StorageError(
-          StorageErrorCode.EXTENSION_INVALID,
-          `extension '${definition.id}' declares a rule for '${operation}'; its operations must start with '${definition.id}.' and may not redefine an existing rule`,
-        );
-      }
-    }
-    this.#access.addRules(setup.permissions ?? {});
-    for (const [event, handler] of Object.entries(setup.on ?? {})) {
-      if (handler) this.on(event as keyof StorageEvents, handler as (payload: unknown) => void);
-    }
-    for (const [name, fn] of Object.entries(setup.methods ?? {})) this.#methods.set(name, fn);
-  }
-
-  /** Stops extensions in reverse order; every one is asked even when an earlier one fails. */
-  async #stopPlugins(): Promise<unknown[]> {
-    const errors: unknown[] = [];
-    for (const { setup } of [...this.#plugins].reverse()) {
-      try {
-        await setup.stop?.();
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    this.#plugins.length = 0;
-    return errors;
-  }
-
-  #contextFor(resolved: ResolvedPlugin): PluginContext {
-    return {
-      db: this.dialect.db,
-      dialect: this.dialect,
-      config: this.config,
-      options: resolved.options,
+    this.#kbService = new KnowledgeBase({
+      dialect,
+      config,
+      actor,
       metrics: this.metrics,
-      actor: this.actor,
+      kb: this.#kb,
+      history: this.#history,
+      cache: this.#cache,
       write: (operation, fn) => this.#write(operation, fn),
       read: (operation, fn) => this.#read(operation, fn),
-      emit: (event, payload) => this.#emitSafely(event, payload),
-      // Evaluated when called: extensions started later contribute too.
-      tables: () => this.tables(),
-      importers: () => this.importers(),
-      plugins: () => this.plugins,
-      storage: () => this,
-    };
+      assertOpen: () => this.#assertOpen(),
+      track: (promise) => this.#track(promise),
+      check: (operation) => this.#access.check(this.actor, operation),
+      emit: (type, payload) => this.#emitSafely(type, payload),
+    });
+    // An EventEmitter without an 'error' listener throws on emit('error'); this store never emits it.
+    this.#plugins = new PluginRuntime({
+      storage: this,
+      dialect,
+      migrations,
+      config,
+      metrics: this.metrics,
+      actor,
+      access: this.#access,
+      coreTables: CORE_TABLES,
+      write: (operation, fn) => this.#write(operation, fn),
+      read: (operation, fn) => this.#read(operation, fn),
+      emit: (type, payload) => this.#emitSafely(type, payload),
+      listen: (type, handler) => this.on(type as keyof StorageEvents, handler),
+    });
+    // The seed interface's flat methods exist whether or not a plugin provides them: without one they fail
+    // naming the package to install.
+    for (const name of Object.keys(FLAT_METHOD_PROVIDERS)) this.#defineFlatMethod(name);
+  }
+
+  #defineFlatMethod(name: string): void {
+    Object.defineProperty(this, name, {
+      value: (...args: unknown[]) => this.#plugins.call(name, args),
+      enumerable: false,
+      writable: false,
+      configurable: false,
+    });
+  }
+
+  /** Which database the store is on: `sqlite`, `postgresql` or `mysql`. */
+  get dialectName(): DialectAdapter['name'] {
+    return this.#dialect.name;
+  }
+
+  /** Where the data lives: a file path, or the server URL without its password. */
+  get location(): string {
+    return this.#dialect.location;
+  }
+
+  /** @internal Starts the enabled plugins in dependency order (createStorage calls it once). */
+  async start(plugins: readonly ResolvedPlugin[], checkDatabase: boolean): Promise<void> {
+    await this.#plugins.start(plugins, checkDatabase);
+    for (const name of this.#plugins.addedMethods()) this.#defineFlatMethod(name);
   }
 
   /** Writes the searches recorded so far to search_history now (they are otherwise batched, ≤ 1 s). */
@@ -405,251 +305,87 @@ export class Storage extends EventEmitter<StorageEventMap> {
 
   // ─── Knowledge base (MVP1) ──────────────────────────────────────────────────────────────────────
 
-  async createEntry(input: KBEntryInput): Promise<string> {
-    const [id] = await this.createEntries([input]);
-    return id!;
+  createEntry(input: KBEntryInput): Promise<string> {
+    return this.#kbService.createEntry(input);
   }
 
   /** Creates many entries in one transaction: all of them, or none when any is invalid. */
-  async createEntries(inputs: readonly KBEntryInput[]): Promise<string[]> {
-    if (!Array.isArray(inputs)) {
-      throw validationOf('entries', 'expected an array of entries');
-    }
-    const valid = inputs.map((input, i) =>
-      validateEntryInput(input, inputs.length === 1 ? 'entry' : `entries.${i}`),
-    );
-    if (valid.length === 0) return [];
-    return this.#write('entry.create', async (scope) => {
-      const entries = await this.#kb.insert(scope.trx, valid, scope.now);
-      for (const entry of entries) {
-        scope.audit({ action: 'create', entity: 'kb_entry', entityId: entry.id });
-        scope.event('entry:created', { entry }, { entry: entrySummary(entry) });
-      }
-      return entries.map((e) => e.id);
-    });
+  createEntries(inputs: readonly KBEntryInput[]): Promise<string[]> {
+    return this.#kbService.createEntries(inputs);
   }
 
-  async readEntry(id: string): Promise<KBEntry | null> {
-    const valid = validate(entryIdSchema, id, 'id');
-    return this.#read('entry.read', () => this.#kb.find(this.dialect.db, valid));
+  /** The entry, or null when it does not exist. */
+  readEntry(id: string): Promise<KBEntry | null> {
+    return this.#kbService.readEntry(id);
   }
 
-  async getEntry(id: string): Promise<KBEntry> {
-    const entry = await this.readEntry(id);
-    if (!entry) throw new NotFoundError('entry', id);
-    return entry;
+  /** The entry; NotFoundError when it does not exist. */
+  getEntry(id: string): Promise<KBEntry> {
+    return this.#kbService.getEntry(id);
   }
 
   /** Returns false when the entry does not exist. */
-  async updateEntry(id: string, updates: KBEntryUpdate): Promise<boolean> {
-    const validId = validate(entryIdSchema, id, 'id');
-    const valid = validateEntryUpdate(updates);
-    return this.#write('entry.update', async (scope) => {
-      const result = await this.#kb.update(scope.trx, validId, valid, scope.now);
-      if (!result) return false;
-      scope.audit({
-        action: 'update',
-        entity: 'kb_entry',
-        entityId: validId,
-        detail: { changed: result.changed },
-      });
-      scope.event(
-        'entry:updated',
-        { entry: result.after, previous: result.before, changed: result.changed },
-        {
-          id: validId,
-          version: result.after.version,
-          changed: result.changed,
-          before: pick(result.before, result.changed),
-          after: pick(result.after, result.changed),
-        },
-      );
-      return true;
-    });
+  updateEntry(id: string, updates: KBEntryUpdate): Promise<boolean> {
+    return this.#kbService.updateEntry(id, updates);
   }
 
-  async deleteEntry(id: string): Promise<boolean> {
-    const validId = validate(entryIdSchema, id, 'id');
-    return this.#write('entry.delete', async (scope) => {
-      const before = await this.#kb.delete(scope.trx, validId);
-      if (!before) return false;
-      scope.audit({
-        action: 'delete',
-        entity: 'kb_entry',
-        entityId: validId,
-        detail: { title: before.title },
-      });
-      scope.event('entry:deleted', { id: validId, entry: before });
-      return true;
-    });
+  deleteEntry(id: string): Promise<boolean> {
+    return this.#kbService.deleteEntry(id);
   }
 
-  async listEntries(options?: ListEntriesOptions): Promise<{ entries: KBEntry[]; total: number }> {
-    const valid = validateListOptions(options);
-    // One read transaction: the total and the page see the same snapshot.
-    return this.#read('entry.read', () => this.dialect.readTransaction((trx) => this.#kb.list(trx, valid)));
+  /** A page of entries and the total, read from one snapshot. */
+  listEntries(options?: ListEntriesOptions): Promise<{ entries: KBEntry[]; total: number }> {
+    return this.#kbService.listEntries(options);
   }
 
-  async countEntries(options: { includeArchived?: boolean } = {}): Promise<number> {
-    return this.#read('entry.read', () => this.#kb.count(this.dialect.db, options.includeArchived ?? true));
+  countEntries(options: { includeArchived?: boolean } = {}): Promise<number> {
+    return this.#kbService.countEntries(options);
   }
 
-  async recordFeedback(id: string, feedback: FeedbackInput): Promise<UsageCounters> {
-    const validId = validate(entryIdSchema, id, 'id');
-    const valid = validateFeedback(feedback);
-    return this.#write('entry.feedback', async (scope) => {
-      const after = await this.#kb.recordFeedback(scope.trx, validId, valid, scope.now);
-      if (!after) throw new NotFoundError('entry', validId);
-      const counters = countersOf(after);
-      scope.audit({ action: `feedback-${valid.outcome}`, entity: 'kb_entry', entityId: validId });
-      scope.event('entry:feedback', {
-        id: validId,
-        outcome: valid.outcome,
-        rating: valid.rating ?? null,
-        counters,
-      });
-      return counters;
-    });
+  /** Records whether a fix worked (and a rating); feeds ranking. */
+  recordFeedback(id: string, feedback: FeedbackInput): Promise<UsageCounters> {
+    return this.#kbService.recordFeedback(id, feedback);
   }
 
-  async recordUsage(
+  recordUsage(
     id: string,
     action: UsageAction,
     context: { userId?: string; sessionId?: string } = {},
   ): Promise<UsageCounters> {
-    const validId = validate(entryIdSchema, id, 'id');
-    const validAction = validate(usageActionSchema, action, 'action');
-    const validContext = validate(usageContextSchema, context, 'context');
-    return this.#write('entry.usage', async (scope) => {
-      const after = await this.#kb.recordUsage(scope.trx, validId, validAction, validContext, scope.now);
-      if (!after) throw new NotFoundError('entry', validId);
-      const counters = countersOf(after);
-      scope.audit({ action: `usage-${validAction}`, entity: 'kb_entry', entityId: validId });
-      scope.event('entry:used', { id: validId, action: validAction, counters });
-      return counters;
-    });
+    return this.#kbService.recordUsage(id, action, context);
   }
 
-  async addRelation(fromId: string, toId: string, type: RelationType = 'related'): Promise<void> {
-    const from = validate(entryIdSchema, fromId, 'fromId');
-    const to = validate(entryIdSchema, toId, 'toId');
-    const validType = validate(relationTypeSchema, type, 'type');
-    if (from === to) throw validationOf('toId', 'an entry cannot be related to itself');
-    await this.#write('relation.add', async (scope) => {
-      const found = await this.#kb.findMany(scope.trx, [from, to]);
-      for (const id of [from, to]) if (!found.has(id)) throw new NotFoundError('entry', id);
-      const relation: KBRelation = { fromId: from, toId: to, type: validType, createdAt: scope.now };
-      if (await this.#kb.addRelation(scope.trx, relation)) {
-        scope.audit({
-          action: 'relate',
-          entity: 'kb_relation',
-          entityId: `${from}>${to}`,
-          detail: { type: validType },
-        });
-        scope.event('relation:added', relation);
-      }
-    });
+  addRelation(fromId: string, toId: string, type: RelationType = 'related'): Promise<void> {
+    return this.#kbService.addRelation(fromId, toId, type);
   }
 
-  async removeRelation(fromId: string, toId: string, type: RelationType = 'related'): Promise<boolean> {
-    const from = validate(entryIdSchema, fromId, 'fromId');
-    const to = validate(entryIdSchema, toId, 'toId');
-    const validType = validate(relationTypeSchema, type, 'type');
-    return this.#write('relation.remove', async (scope) => {
-      const removed = await this.#kb.removeRelation(scope.trx, from, to, validType);
-      if (removed) {
-        scope.audit({
-          action: 'unrelate',
-          entity: 'kb_relation',
-          entityId: `${from}>${to}`,
-          detail: { type: validType },
-        });
-        scope.event('relation:removed', { fromId: from, toId: to, type: validType });
-      }
-      return removed;
-    });
+  removeRelation(fromId: string, toId: string, type: RelationType = 'related'): Promise<boolean> {
+    return this.#kbService.removeRelation(fromId, toId, type);
   }
 
-  async getRelations(id: string): Promise<KBRelation[]> {
-    const valid = validate(entryIdSchema, id, 'id');
-    return this.#read('entry.read', () => this.#kb.relationsOf(this.dialect.db, valid));
+  getRelations(id: string): Promise<KBRelation[]> {
+    return this.#kbService.getRelations(id);
   }
 
   // ─── Search ─────────────────────────────────────────────────────────────────────────────────────
 
   /** Searches with the query language (`"data set" category:JCL tag:abend S0C*`); logs it in search history. */
-  async search(query: string, options?: SearchOptions): Promise<SearchResponse> {
-    this.#assertOpen();
-    return this.#track(this.#search(query, options));
-  }
-
-  async #search(query: string, options?: SearchOptions): Promise<SearchResponse> {
-    const start = performance.now();
-    let failed = true;
-    try {
-      this.#access.check(this.actor, 'entry.search');
-      if (typeof query !== 'string') throw validationOf('query', 'expected a string');
-      const valid = validateSearchOptions(options);
-      const { recordHistory, userId, ...engineOptions } = valid;
-      const caching = this.config.performance.caching.enabled;
-      const key = caching
-        ? `${await this.dialect.dataVersion()}|${query}|${JSON.stringify(engineOptions)}`
-        : '';
-      const cached = caching ? this.#cache.get(key) : undefined;
-      const response = cached
-        ? structuredClone(cached)
-        : await this.dialect.searchIndex.search(query, engineOptions);
-      // The cache keeps its own copy: a caller that edits its results must not change the next answer.
-      if (caching && !cached) this.#cache.set(key, structuredClone(response));
-      const tookMs = performance.now() - start;
-      const top = response.results[0]?.entry.id ?? null;
-      if (recordHistory) {
-        this.#history.add({
-          query,
-          resultCount: response.total,
-          topResultId: top,
-          correctedQuery: response.corrections.length > 0 ? response.interpreted : null,
-          tookMs,
-          userId: userId ?? this.actor.id,
-          createdAt: new Date().toISOString(),
-        });
-      }
-      this.#emitSafely('search:performed', {
-        query,
-        total: response.total,
-        tookMs,
-        topResultId: top,
-        cached: !!cached,
-      });
-      failed = false;
-      return { ...response, tookMs };
-    } catch (error) {
-      throw translateDatabaseError(error, 'search');
-    } finally {
-      this.metrics.record('search', performance.now() - start, failed);
-    }
+  search(query: string, options?: SearchOptions): Promise<SearchResponse> {
+    return this.#kbService.search(query, options);
   }
 
   /** The seed interface's search: the results of `search()`. */
-  async searchEntries(query: string, options?: SearchOptions): Promise<SearchResult[]> {
-    return (await this.search(query, options)).results;
+  searchEntries(query: string, options?: SearchOptions): Promise<SearchResult[]> {
+    return this.#kbService.searchEntries(query, options);
   }
 
   /** Autocomplete suggestions for a prefix. */
-  async suggest(prefix: string, limit = 10): Promise<string[]> {
-    if (typeof prefix !== 'string' || prefix.length > 200)
-      throw validationOf('prefix', 'expected a string of at most 200 characters');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 50)
-      throw validationOf('limit', 'expected an integer from 1 to 50');
-    return this.#read('entry.search', () => this.dialect.searchIndex.suggest(prefix, limit));
+  suggest(prefix: string, limit = 10): Promise<string[]> {
+    return this.#kbService.suggest(prefix, limit);
   }
 
-  async getSearchHistory(options: { limit?: number; since?: string } = {}): Promise<SearchHistoryRecord[]> {
-    const valid = validate(historyOptionsSchema, options, 'options');
-    await this.#history.flush();
-    return this.#read('search.history', () =>
-      this.#kb.searchHistory(this.dialect.db, valid.limit, valid.since),
-    );
+  getSearchHistory(options: { limit?: number; since?: string } = {}): Promise<SearchHistoryRecord[]> {
+    return this.#kbService.getSearchHistory(options);
   }
 
   // ─── Events and audit ───────────────────────────────────────────────────────────────────────────
@@ -667,32 +403,15 @@ export class Storage extends EventEmitter<StorageEventMap> {
 
   // ─── Extensions ─────────────────────────────────────────────────────────────────────────────────
 
+  /** The enabled plugins. */
   get plugins(): PluginInfo[] {
-    return this.#plugins.map(({ resolved: { definition } }) => ({
-      id: definition.id,
-      version: definition.version,
-      mvp: definition.mvp,
-      package: definition.package ?? null,
-      namespace: definition.id,
-    }));
+    return this.#plugins.info();
   }
 
-  /** The typed API of an enabled extension. */
-  extension<P extends PluginDefinition<string, any>>(plugin: P | P['id']): PluginApi<P> {
-    const id = typeof plugin === 'string' ? plugin : plugin.id;
-    const started = this.#plugins.find((p) => p.resolved.definition.id === id);
-    if (!started) {
-      const pkg =
-        typeof plugin === 'string'
-          ? `the package providing '${id}'`
-          : (plugin.package ?? `the package providing '${id}'`);
-      throw new StorageError(
-        StorageErrorCode.EXTENSION_NOT_ENABLED,
-        `extension '${id}' is not enabled in this store: install ${pkg} and add { id: '${id}' } to config.mvp.extensions`,
-        { details: { extension: id } },
-      );
-    }
-    return started.setup.api as PluginApi<P>;
+  /** The typed API of an enabled plugin: `storage.plugin(patternsPlugin).detectPatterns()`. */
+  plugin<P extends PluginDefinition<string, any>>(plugin: P | P['id']): PluginApi<P> {
+    this.#assertOpen();
+    return this.#plugins.api(plugin);
   }
 
   /**
@@ -702,7 +421,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
   async contentHash(options: ContentHashOptions = {}): Promise<ContentHash> {
     return this.#read('storage.hash', async () => {
       await this.#history.flush();
-      return this.dialect.readTransaction((trx) => computeContentHash(trx, this.tables(), options));
+      return this.#dialect.readTransaction((trx) => computeContentHash(trx, this.tables(), options));
     });
   }
 
@@ -713,7 +432,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
   async rowCounts(tables?: readonly string[]): Promise<Record<string, number>> {
     return this.#read('storage.hash', async () => {
       await this.#history.flush();
-      return this.dialect.readTransaction((trx) => computeRowCounts(trx, this.tables(), tables));
+      return this.#dialect.readTransaction((trx) => computeRowCounts(trx, this.tables(), tables));
     });
   }
 
@@ -729,7 +448,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
     let done!: () => void;
     this.#track(new Promise<void>((resolve) => (done = resolve)));
     try {
-      yield* readTableBatches(this.dialect, tables, options.batchSize);
+      yield* readTableBatches(this.#dialect, tables, options.batchSize);
     } finally {
       done();
     }
@@ -752,14 +471,14 @@ export class Storage extends EventEmitter<StorageEventMap> {
         await this.#history.flush();
         try {
           const tables = transferTables(this.tables(), options.tables);
-          return await writeTableBatches(this.dialect, tables, batches, {
+          return await writeTableBatches(this.#dialect, tables, batches, {
             ...options,
             afterLoad: async (trx, loaded) => {
               if (options.replace || loaded.includes('kb_entries'))
-                await this.dialect.searchIndex.rebuild(trx);
+                await this.#dialect.searchIndex.rebuild(trx);
               // The audit head is derived: it points at the last loaded audit row.
               if (options.replace || loaded.includes('kb_audit')) await this.#audit.resetHead(trx);
-              await this.dialect.afterBulkLoad(trx, loaded);
+              await this.#dialect.afterBulkLoad(trx, loaded);
             },
           });
         } catch (error) {
@@ -773,64 +492,38 @@ export class Storage extends EventEmitter<StorageEventMap> {
 
   /** Every table backups and exports must include: core's and each enabled extension's. */
   tables(): TableContribution[] {
-    return [...CORE_TABLES, ...this.#plugins.flatMap((p) => p.setup.contributes?.tables ?? [])];
+    return this.#plugins.tables();
   }
 
   importers(): ImporterContribution[] {
-    return this.#plugins.flatMap((p) => p.setup.contributes?.importers ?? []);
+    return this.#plugins.importers();
   }
 
-  #flat(method: FlatMethodName, args: unknown[]): Promise<any> {
-    const fn = this.#methods.get(method);
-    if (!fn) {
-      const provider = FLAT_METHOD_PROVIDERS[method];
-      return Promise.reject(new ExtensionNotEnabledError(method, provider.extension, provider.package));
-    }
-    return fn(...args);
+  // ─── Migrations ─────────────────────────────────────────────────────────────────────────────────
+
+  /** Applied and pending migrations per namespace, dormant namespaces and ledger problems. */
+  async migrationStatus(): Promise<MigrationStatus> {
+    return this.#read('storage.migrations', () => this.#migrations.status());
   }
 
-  // The seed interface's methods for MVP2–5 and the service packages; each delegates to its extension.
-  createPattern(...args: unknown[]): Promise<string> {
-    return this.#flat('createPattern', args);
+  /** What `migrateUp` (or `migrateDown`) would run, with each step's SQL; writes nothing. */
+  async planMigrations(options: PlanOptions = {}): Promise<MigrationPlan> {
+    return this.#read('storage.migrations', () => this.#migrations.plan(options));
   }
-  getPatterns(...args: unknown[]): Promise<unknown[]> {
-    return this.#flat('getPatterns', args);
+
+  /** Applies pending migrations (up to `to`), each in one transaction; a failure is in the result. */
+  async migrateUp(options: UpOptions = {}): Promise<MigrationRunResult> {
+    return this.#read('storage.migrate', () => this.#migrations.up(options));
   }
-  updatePattern(...args: unknown[]): Promise<boolean> {
-    return this.#flat('updatePattern', args);
+
+  /** Rolls back to `to` (`namespace:id`, or `namespace:0` for the whole namespace). */
+  async migrateDown(options: DownOptions): Promise<MigrationRunResult> {
+    return this.#read('storage.migrate', () => this.#migrations.down(options));
   }
-  storeCodeAnalysis(...args: unknown[]): Promise<string> {
-    return this.#flat('storeCodeAnalysis', args);
-  }
-  getCodeAnalysis(...args: unknown[]): Promise<unknown[]> {
-    return this.#flat('getCodeAnalysis', args);
-  }
-  linkCodeToKB(...args: unknown[]): Promise<void> {
-    return this.#flat('linkCodeToKB', args);
-  }
-  storeTemplate(...args: unknown[]): Promise<string> {
-    return this.#flat('storeTemplate', args);
-  }
-  getTemplates(...args: unknown[]): Promise<unknown[]> {
-    return this.#flat('getTemplates', args);
-  }
-  storePrediction(...args: unknown[]): Promise<string> {
-    return this.#flat('storePrediction', args);
-  }
-  getAnalytics(...args: unknown[]): Promise<unknown> {
-    return this.#flat('getAnalytics', args);
-  }
-  backup(...args: unknown[]): Promise<unknown> {
-    return this.#flat('backup', args);
-  }
-  restore(...args: unknown[]): Promise<unknown> {
-    return this.#flat('restore', args);
-  }
-  export(...args: unknown[]): Promise<unknown> {
-    return this.#flat('export', args);
-  }
-  import(...args: unknown[]): Promise<unknown> {
-    return this.#flat('import', args);
+
+  /** Brings the ledger in line with the declared migrations after an edit (see RepairOptions). */
+  async repairMigrations(options: RepairOptions): Promise<RepairResult> {
+    return this.#read('storage.migrate', () => this.#migrations.repair(options));
   }
 
   /**
@@ -838,26 +531,19 @@ export class Storage extends EventEmitter<StorageEventMap> {
    * them without a target) and returns one result per migration; a failure is in the results, not thrown.
    */
   async migrate(target?: string): Promise<MigrationStepResult[]> {
-    this.#assertOpen();
-    this.#access.check(this.actor, 'storage.migrate');
-    const run = await this.migrations.up(target === undefined ? {} : { to: target });
-    return run.results;
+    return (await this.migrateUp(target === undefined ? {} : { to: target })).results;
   }
 
   // ─── Monitoring and maintenance ─────────────────────────────────────────────────────────────────
 
   async getMetrics(): Promise<StorageMetrics> {
     return this.#read('storage.metrics', async () => {
-      const extensions: Record<string, Record<string, number>> = {};
-      for (const { resolved, setup } of this.#plugins) {
-        if (setup.contributes?.metrics)
-          extensions[resolved.definition.id] = await setup.contributes.metrics();
-      }
+      const extensions = await this.#plugins.metrics();
       const hits = this.#cache.hits;
       const misses = this.#cache.misses;
       return {
         collectedAt: new Date().toISOString(),
-        dialect: this.dialect.name,
+        dialect: this.#dialect.name,
         operations: this.metrics.operations(),
         counters: { ...this.metrics.counters(), localWrites: this.#localWrites },
         cache: {
@@ -866,132 +552,21 @@ export class Storage extends EventEmitter<StorageEventMap> {
           hitRate: hits + misses === 0 ? 0 : hits / (hits + misses),
           size: this.#cache.size,
         },
-        database: { ...(await this.dialect.size()), entries: await this.#kb.count(this.dialect.db) },
-        ...(this.dialect.poolStatistics ? { pool: this.dialect.poolStatistics() } : {}),
+        database: { ...(await this.#dialect.size()), entries: await this.#kb.count(this.#dialect.db) },
+        ...(this.#dialect.poolStatistics ? { pool: this.#dialect.poolStatistics() } : {}),
         extensions,
       };
     });
   }
 
-  /** Runs every health probe; the overall status is the worst of them. */
+  /** Runs every health probe (core's, then each plugin's); the overall status is the worst of them. */
   async healthCheck(): Promise<HealthStatus> {
-    return this.#read('storage.health', async () => {
-      const probes: HealthProbe[] = [
-        ...this.#coreProbes(),
-        ...this.#plugins.flatMap((p) => p.setup.contributes?.healthProbes ?? []),
-      ];
-      const results: ProbeResult[] = [];
-      for (const probe of probes) {
-        const start = performance.now();
-        try {
-          const outcome = await probe.run();
-          results.push({ name: probe.name, ...outcome, durationMs: performance.now() - start });
-        } catch (error) {
-          results.push({
-            name: probe.name,
-            status: 'unhealthy',
-            detail: error instanceof Error ? error.message : String(error),
-            durationMs: performance.now() - start,
-          });
-        }
-      }
-      const status = results.reduce<HealthState>(
-        (worst, r) => (RANK[r.status] > RANK[worst] ? r.status : worst),
-        'healthy',
-      );
-      return { status, checkedAt: new Date().toISOString(), probes: results };
-    });
-  }
-
-  #coreProbes(): HealthProbe[] {
-    const maintenance = this.config.performance.maintenance;
-    return [
-      {
-        name: 'connectivity',
-        run: async () => ({ status: 'healthy', detail: await this.dialect.serverVersion() }),
-      },
-      {
-        name: 'integrity',
-        run: async () => {
-          const report = await this.dialect.integrityCheck('quick');
-          return report.ok
-            ? { status: 'healthy' }
-            : {
-                status: 'unhealthy',
-                detail: report.problems.slice(0, 5).join('; '),
-                data: { problems: report.problems },
-              };
-        },
-      },
-      {
-        name: 'migrations',
-        run: async () => {
-          const status = await this.migrations.status();
-          const dormant = status.dormant.map((d) => d.namespace);
-          if (status.problems.length > 0) {
-            return { status: 'unhealthy', detail: status.problems.map((p) => p.message).join('; ') };
-          }
-          if (status.pendingCount > 0) {
-            return {
-              status: 'degraded',
-              detail: `${status.pendingCount} pending migrations`,
-              data: { dormant },
-            };
-          }
-          return { status: 'healthy', data: { dormant } };
-        },
-      },
-      ...(this.dialect.poolStatistics
-        ? [
-            {
-              name: 'connection pool',
-              run: async () => {
-                const pool = this.dialect.poolStatistics!();
-                const data = { ...pool };
-                // Callers queueing for a connection while every one is busy: the pool is too small for the load.
-                return pool.waiting > 0 && pool.size >= pool.max
-                  ? {
-                      status: 'degraded' as const,
-                      detail: `${pool.waiting} callers waiting for one of ${pool.max} connections`,
-                      data,
-                    }
-                  : {
-                      status: 'healthy' as const,
-                      detail: `${pool.size - pool.idle} of ${pool.max} connections in use`,
-                      data,
-                    };
-              },
-            },
-          ]
-        : []),
-      {
-        name: 'wal',
-        run: async () => {
-          const { walBytes } = await this.dialect.size();
-          return walBytes > maintenance.walWarnBytes
-            ? {
-                status: 'degraded',
-                detail: `WAL is ${walBytes} bytes (a long-open reader may block checkpoints)`,
-                data: { walBytes },
-              }
-            : { status: 'healthy', data: { walBytes } };
-        },
-      },
-      {
-        name: 'disk',
-        run: async () => {
-          const { freeBytes, databaseBytes } = await this.dialect.size();
-          if (freeBytes === undefined)
-            return { status: 'healthy', detail: 'free space not reported by this dialect' };
-          // A full VACUUM or backup needs about the database's size again.
-          if (freeBytes < 64 * 1024 * 1024)
-            return { status: 'unhealthy', detail: `${freeBytes} bytes free`, data: { freeBytes } };
-          if (freeBytes < databaseBytes * 2)
-            return { status: 'degraded', detail: `${freeBytes} bytes free`, data: { freeBytes } };
-          return { status: 'healthy', data: { freeBytes } };
-        },
-      },
-    ];
+    return this.#read('storage.health', () =>
+      runProbes([
+        ...coreProbes(this.#dialect, this.#migrations, this.config.performance.maintenance),
+        ...this.#plugins.healthProbes(),
+      ]),
+    );
   }
 
   /** ANALYZE, PRAGMA optimize, full-text index merge and a WAL checkpoint, with a before/after report. */
@@ -999,9 +574,9 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#read('storage.optimize', async () => {
       const start = performance.now();
       await this.#history.flush();
-      const before = await this.dialect.size();
-      const steps = await this.dialect.optimize();
-      const after = await this.dialect.size();
+      const before = await this.#dialect.size();
+      const steps = await this.#dialect.optimize();
+      const after = await this.#dialect.size();
       this.#cache.clear();
       return { before, after, steps, durationMs: performance.now() - start };
     });
@@ -1022,8 +597,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
     } catch (error) {
       errors.push(error);
     }
-    errors.push(...(await this.#stopPlugins()));
-    await this.dialect.close();
+    errors.push(...(await this.#plugins.stop()));
+    await this.#dialect.close();
     this.#emitSafely('storage:closed', {});
     this.removeAllListeners();
     if (errors.length > 0) {
@@ -1038,31 +613,6 @@ export class Storage extends EventEmitter<StorageEventMap> {
   }
 }
 
-/**
- * What the durable log keeps of a created entry: who, what and where, not the text the entries table holds
- * (logging the full text doubled a bulk import's writes). Deletions log the whole entry, since the row is gone.
- */
-function entrySummary(entry: KBEntry) {
-  const { id, title, category, severity, tags, createdAt, createdBy, version } = entry;
-  return { id, title, category, severity, tags, createdAt, createdBy, version };
-}
-
-function pick(entry: KBEntry, keys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.map((k) => [k, entry[k as keyof KBEntry]]));
-}
-
-const isoTimestamp = z.iso.datetime({ offset: true });
-
-const usageContextSchema = z.strictObject({
-  userId: z.string().min(1).max(128).optional(),
-  sessionId: z.string().min(1).max(128).optional(),
-});
-
-const historyOptionsSchema = z.strictObject({
-  limit: z.number().int().min(1).max(10_000).default(100),
-  since: isoTimestamp.optional(),
-});
-
 const replayOptionsSchema = z.strictObject({
   from: isoTimestamp.optional(),
   to: isoTimestamp.optional(),
@@ -1070,16 +620,3 @@ const replayOptionsSchema = z.strictObject({
   afterSeq: z.number().int().min(0).optional(),
   batchSize: z.number().int().min(1).max(10_000).optional(),
 });
-
-const actorSchema = z.strictObject({
-  id: z.string().min(1).max(128),
-  role: z.enum(['viewer', 'editor', 'admin']),
-});
-
-function validateActor(actor: Actor | undefined): Actor {
-  return actor === undefined ? { id: 'system', role: 'admin' } : validate(actorSchema, actor, 'actor');
-}
-
-function validationOf(path: string, message: string): ValidationError {
-  return new ValidationError(`Invalid ${path}: ${message}`, [{ path, message }]);
-}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyStore, createStorage, type Storage, StorageError } from '../src/index.js';
+import { dialectOf } from '../src/storage.js';
 
 let dir: string;
 const open: Storage[] = [];
@@ -94,7 +95,7 @@ describe('copyStore', () => {
     const target = await store('target');
     // Sabotage one table of the target so inserting into it fails half-way through the copy.
     await sql`create trigger refuse before insert on kb_feedback begin select raise(abort, 'refused'); end`.execute(
-      target.dialect.db,
+      dialectOf(target).db,
     );
     await expect(copyStore(source, target)).rejects.toBeInstanceOf(StorageError);
     expect(await target.countEntries()).toBe(0);

@@ -11,6 +11,7 @@ import {
   StorageError,
   ValidationError,
 } from '../src/index.js';
+import { dialectOf } from '../src/storage.js';
 
 const entry = (over: Partial<KBEntryInput> = {}): KBEntryInput => ({
   title: 'S0C7 data exception in PAYROLL',
@@ -38,7 +39,7 @@ afterEach(async () => {
 async function snapshotTables(s: Storage) {
   const out: Record<string, unknown[]> = {};
   for (const table of ['kb_entries', 'kb_tags', 'kb_relations', 'kb_feedback', 'kb_audit', 'kb_events']) {
-    out[table] = (await sql`select * from ${sql.table(table)} order by 1`.execute(s.dialect.db)).rows;
+    out[table] = (await sql`select * from ${sql.table(table)} order by 1`.execute(dialectOf(s).db)).rows;
   }
   return out;
 }
@@ -185,7 +186,7 @@ describe('feedback, usage and relations', () => {
     await expect(storage.addRelation(a!, 'missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     await storage.deleteEntry(a!);
-    const db = storage.dialect.db;
+    const db = dialectOf(storage).db;
     expect((await sql`select count(*) as n from kb_feedback`.execute(db)).rows).toEqual([{ n: 0 }]);
     expect((await sql`select count(*) as n from usage_metrics`.execute(db)).rows).toEqual([{ n: 0 }]);
     expect(await storage.getRelations(b!)).toEqual([]);
@@ -233,11 +234,11 @@ describe('events and audit', () => {
     await storage.recordFeedback(id, { outcome: 'success' });
     await storage.deleteEntry(id);
     expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 4 });
-    await sql`update kb_audit set detail = '' where seq = 1`.execute(storage.dialect.db);
+    await sql`update kb_audit set detail = '' where seq = 1`.execute(dialectOf(storage).db);
     expect(await storage.verifyAuditChain()).toEqual({ ok: false, rows: 1, firstBadSeq: 1 });
-    await sql`update kb_audit set detail = null where seq = 1`.execute(storage.dialect.db);
+    await sql`update kb_audit set detail = null where seq = 1`.execute(dialectOf(storage).db);
     expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 4 });
-    await sql`update kb_audit set actor = 'mallory' where seq = 2`.execute(storage.dialect.db);
+    await sql`update kb_audit set actor = 'mallory' where seq = 2`.execute(dialectOf(storage).db);
     expect(await storage.verifyAuditChain()).toEqual({ ok: false, rows: 2, firstBadSeq: 2 });
   });
 
@@ -255,12 +256,14 @@ describe('events and audit', () => {
 
 describe('extensions', () => {
   it('fails a flat method of an absent extension with a typed error naming the package', async () => {
-    const error = await storage.createPattern({}).catch((e: unknown) => e);
+    // Untyped here: no package that provides them is installed in this test.
+    const flat = storage as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const error = await flat.createPattern!({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageError);
     expect(error).toMatchObject({ code: 'EXTENSION_NOT_ENABLED' });
     expect((error as Error).message).toContain('@mainframe-kb/plugin-patterns');
-    await expect(storage.backup()).rejects.toThrow(/@mainframe-kb\/backup/);
-    await expect(storage.export('json')).rejects.toThrow(/@mainframe-kb\/io-formats/);
+    await expect(flat.backup!()).rejects.toThrow(/@mainframe-kb\/backup/);
+    await expect(flat.export!('json')).rejects.toThrow(/@mainframe-kb\/io-formats/);
   });
 
   it('migrates, starts and exposes an extension without core knowing it', async () => {
@@ -269,6 +272,8 @@ describe('extensions', () => {
       version: '1.2.0',
       mvp: 2,
       dependsOn: { core: '^0.1.0' },
+      tables: { kb_notes: { entity: 'notes', primaryKey: ['id'] } },
+      provides: ['createPattern'],
       migrations: [
         {
           id: '0001_notes',
@@ -298,7 +303,6 @@ describe('extensions', () => {
           methods: { createPattern: async () => 'pattern-from-notes' },
           on: { 'entry:created': ({ entry: e }) => void created.push(e.id) },
           contributes: {
-            tables: [{ name: 'kb_notes', entity: 'notes', primaryKey: ['id'] }],
             healthProbes: [{ name: 'notes', run: async () => ({ status: 'degraded', detail: 'testing' }) }],
             metrics: () => ({ notes: 1 }),
           },
@@ -310,13 +314,22 @@ describe('extensions', () => {
     const s = await createStorage({ database: { path } }, { plugins: [notes] });
     try {
       expect(s.plugins).toEqual([
-        { id: 'notes', version: '1.2.0', mvp: 2, package: null, namespace: 'notes' },
+        {
+          id: 'notes',
+          version: '1.2.0',
+          mvp: 2,
+          package: null,
+          namespace: 'notes',
+          provides: ['createPattern'],
+          tables: ['kb_notes'],
+        },
       ]);
       const id = await s.createEntry(entry());
-      const api = s.extension(notes);
+      const api = s.plugin(notes);
       await api.addNote(id, 'seen twice this week');
       expect(api.created).toEqual([id]);
-      expect(await s.createPattern()).toBe('pattern-from-notes');
+      const flat = s as unknown as { createPattern(): Promise<string> };
+      expect(await flat.createPattern()).toBe('pattern-from-notes');
       expect(s.tables().map((t) => t.name)).toContain('kb_notes');
       expect((await s.healthCheck()).status).toBe('degraded');
       expect((await s.getMetrics()).extensions).toEqual({ notes: { notes: 1 } });
@@ -326,7 +339,7 @@ describe('extensions', () => {
     // The same file opens in a process that does not load the extension: its namespace is dormant.
     const without = await createStorage({ database: { path } });
     try {
-      const status = await without.migrations.status();
+      const status = await without.migrationStatus();
       expect(status.dormant.map((d) => d.namespace)).toContain('notes');
       expect(await without.countEntries()).toBe(1);
     } finally {
@@ -338,7 +351,7 @@ describe('extensions', () => {
 describe('migrate (seed interface)', () => {
   it('reports one result per migration and nothing to do on a current store', async () => {
     expect(await storage.migrate()).toEqual([]);
-    const status = await storage.migrations.status();
+    const status = await storage.migrationStatus();
     expect(status.pendingCount).toBe(0);
     expect(status.namespaces[0]?.applied.map((m) => m.id)).toEqual([
       '0001_knowledge_base',
@@ -441,7 +454,7 @@ describe('robustness (findings of the review)', () => {
     });
     const s = await createStorage({ database: { path: join(dir, 'nested.db') } }, { plugins: [plugin] });
     try {
-      await s.extension(plugin).run(s);
+      await s.plugin(plugin).run(s);
       expect(inner).toMatchObject({ code: 'UNSUPPORTED' });
       expect(await s.countEntries()).toBe(0); // the store is still usable
     } finally {
@@ -476,7 +489,7 @@ describe('robustness (findings of the review)', () => {
     });
     const s = await createStorage({ database: { path: join(dir, 'stop.db') } }, { plugins: [failingStop] });
     await expect(s.close()).rejects.toThrow(/stop failed/);
-    expect((s.dialect as unknown as { sqlite: { open: boolean } }).sqlite.open).toBe(false);
+    expect((dialectOf(s) as unknown as { sqlite: { open: boolean } }).sqlite.open).toBe(false);
 
     const first = definePlugin({
       id: 'first',

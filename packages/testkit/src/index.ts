@@ -56,6 +56,7 @@ export {
   SEED_TEMPLATE_FILES,
   splitFaqContent,
 } from './fixtures/seed-anchor.js';
+export { rawAccessPlugin, rawDb, rawDialect } from './raw-access/raw-access-plugin.js';
 export type { Seed } from './random/seeded-random.js';
 export { SeededRandom, WeightedPicker, zipfWeights } from './random/seeded-random.js';
 export type { TestDialect, TestStores } from './servers/server-stores.js';

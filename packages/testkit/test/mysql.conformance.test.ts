@@ -6,7 +6,11 @@ const url = testDatabaseUrl('mysql');
 
 if (url) {
   const stores = mysqlStores(url);
-  defineConformanceSuite({ name: 'mysql', open: () => stores.open(), cleanup: () => stores.cleanup() });
+  defineConformanceSuite({
+    name: 'mysql',
+    open: (plugins) => stores.open({}, { plugins }),
+    cleanup: () => stores.cleanup(),
+  });
 } else {
   describe(`storage conformance: mysql (${skipReason('mysql')})`, () => {
     it.skip('runs against MySQL', () => {});

@@ -6,7 +6,11 @@ const url = testDatabaseUrl('postgresql');
 
 if (url) {
   const stores = postgresStores(url);
-  defineConformanceSuite({ name: 'postgresql', open: () => stores.open(), cleanup: () => stores.cleanup() });
+  defineConformanceSuite({
+    name: 'postgresql',
+    open: (plugins) => stores.open({}, { plugins }),
+    cleanup: () => stores.cleanup(),
+  });
 } else {
   describe(`storage conformance: postgresql (${skipReason('postgresql')})`, () => {
     it.skip('runs against PostgreSQL', () => {});

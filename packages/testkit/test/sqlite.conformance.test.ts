@@ -10,6 +10,7 @@ let n = 0;
 
 defineConformanceSuite({
   name: 'sqlite',
-  open: () => createStorage({ database: { type: 'sqlite', path: join(dir, `kb-${++n}.db`) } }),
+  open: (plugins) =>
+    createStorage({ database: { type: 'sqlite', path: join(dir, `kb-${++n}.db`) } }, { plugins }),
   cleanup: async () => rmSync(dir, { recursive: true, force: true }),
 });

@@ -22,6 +22,7 @@ export const CORE_ACCESS_RULES: Readonly<Record<string, Role>> = {
   'storage.health': 'viewer',
   'storage.optimize': 'admin',
   'storage.migrate': 'admin',
+  'storage.migrations': 'viewer',
   'storage.hash': 'viewer',
   'storage.export': 'admin',
   'storage.import': 'admin',

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { SearchIndex } from '../search/search-index.js';
+import type { ColumnTypes } from './column-types.js';
 
 export type DialectName = 'sqlite' | 'postgresql' | 'mysql';
 
@@ -16,6 +17,18 @@ export interface DialectCapabilities {
   readonly lockingReads: boolean;
   /** One process may open the database; several processes share the file (SQLite) or a server. */
   readonly embedded: boolean;
+  /** `DROP INDEX` names the index's table (`… ON table`, MySQL); the others refuse the clause. */
+  readonly dropIndexNeedsTable: boolean;
+}
+
+/** A base table of the store, as the database's catalog describes it. */
+export interface SchemaTable {
+  readonly name: string;
+  /**
+   * The other tables this one has foreign keys to, each once, sorted. A table outside the store's schema
+   * (or database) is qualified as `schema.table`.
+   */
+  readonly references: readonly string[];
 }
 
 /** A database-wide lock held across transactions (cross-process on SQLite, advisory on servers). */
@@ -67,6 +80,8 @@ export interface PoolStatistics {
 export interface DialectAdapter {
   readonly name: DialectName;
   readonly capabilities: DialectCapabilities;
+  /** The dialect's spelling of the column types migrations need. */
+  readonly columnTypes: ColumnTypes;
   /** Kysely over the connection. Reads may use it directly; writes go through `writeTransaction`. */
   readonly db: Kysely<any>;
   /** Human description of where the data lives (a path or a redacted URL). */
@@ -107,6 +122,12 @@ export interface DialectAdapter {
   integrityCheck(mode: 'quick' | 'full'): Promise<IntegrityReport>;
   optimize(): Promise<MaintenanceStep[]>;
   serverVersion(): Promise<string>;
+
+  /**
+   * The store's ordinary tables, sorted by name: not views, not the database's own tables, not the storage
+   * behind a full-text index (SQLite's FTS5 virtual tables and their shadow tables).
+   */
+  schemaTables(): Promise<SchemaTable[]>;
 
   /** Pool usage, where the dialect pools connections. */
   poolStatistics?(): PoolStatistics;

@@ -1,22 +1,6 @@
-import { type ColumnDefinitionBuilder, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { AUDIT_GENESIS } from '../audit/audit-trail.js';
 import type { Migration, MigrationContext } from '../migration/migration-types.js';
-
-/**
- * An integer key the database assigns: `integer … autoincrement` on SQLite, `auto_increment` on MySQL,
- * `serial` on PostgreSQL (which has no AUTOINCREMENT keyword). The SQLite statement is unchanged from the
- * first release, so existing stores keep their migration checksums.
- */
-function generatedKey(ctx: MigrationContext | undefined) {
-  return ctx?.dialect === 'postgresql'
-    ? ({ type: 'serial', build: (c: ColumnDefinitionBuilder) => c.primaryKey() } as const)
-    : ({ type: 'integer', build: (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement() } as const);
-}
-
-/** A double-precision float: `real` is 8 bytes on SQLite and MySQL but 4 on PostgreSQL. */
-function double(ctx: MigrationContext | undefined) {
-  return ctx?.dialect === 'postgresql' ? 'double precision' : 'real';
-}
 
 /**
  * The knowledge base's tables. Timestamps are ISO-8601 UTC text with milliseconds, so they sort and compare
@@ -26,11 +10,9 @@ export const kbSchemaMigration: Migration = {
   id: '0001_knowledge_base',
   description: 'knowledge base entries, tags, relations, feedback, usage, search history',
   async up(db: Kysely<any>, ctx: MigrationContext) {
-    const key = generatedKey(ctx);
-    await db.schema
-      .createTable('kb_entries')
-      // An integer key the full-text index refers to; stable across VACUUM, unlike an implicit rowid.
-      .addColumn('seq', key.type, key.build)
+    // An integer key the full-text index refers to; stable across VACUUM, unlike an implicit rowid.
+    await ctx.types
+      .autoIncrementKey(db.schema.createTable('kb_entries'), 'seq')
       .addColumn('id', 'varchar(64)', (c) => c.notNull().unique())
       .addColumn('title', 'varchar(255)', (c) => c.notNull())
       .addColumn('problem', 'text', (c) => c.notNull())
@@ -104,14 +86,13 @@ export const kbSchemaMigration: Migration = {
       .columns(['entry_id', 'created_at'])
       .execute();
 
-    await db.schema
-      .createTable('search_history')
-      .addColumn('id', key.type, key.build)
+    await ctx.types
+      .autoIncrementKey(db.schema.createTable('search_history'), 'id')
       .addColumn('query', 'text', (c) => c.notNull())
       .addColumn('result_count', 'integer', (c) => c.notNull())
       .addColumn('top_result_id', 'varchar(64)')
       .addColumn('corrected_query', 'text')
-      .addColumn('took_ms', double(ctx), (c) => c.notNull())
+      .addColumn('took_ms', ctx.types.double, (c) => c.notNull())
       .addColumn('user_id', 'varchar(128)')
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
       .execute();
@@ -140,10 +121,8 @@ export const eventsAndAuditMigration: Migration = {
   id: '0002_events_audit',
   description: 'durable event log and hash-chained audit trail',
   async up(db: Kysely<any>, ctx: MigrationContext) {
-    const key = generatedKey(ctx);
-    await db.schema
-      .createTable('kb_events')
-      .addColumn('seq', key.type, key.build)
+    await ctx.types
+      .autoIncrementKey(db.schema.createTable('kb_events'), 'seq')
       .addColumn('type', 'varchar(64)', (c) => c.notNull())
       .addColumn('payload', 'text', (c) => c.notNull())
       .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
@@ -154,9 +133,8 @@ export const eventsAndAuditMigration: Migration = {
       .columns(['created_at', 'seq'])
       .execute();
 
-    await db.schema
-      .createTable('kb_audit')
-      .addColumn('seq', key.type, key.build)
+    await ctx.types
+      .autoIncrementKey(db.schema.createTable('kb_audit'), 'seq')
       .addColumn('at', 'varchar(32)', (c) => c.notNull())
       .addColumn('actor', 'varchar(128)', (c) => c.notNull())
       .addColumn('role', 'varchar(16)', (c) => c.notNull())
@@ -212,8 +190,7 @@ export const usageIndexMigration: Migration = {
     await db.schema.createIndex('kb_entries_usage_idx').on('kb_entries').column('usage_count').execute();
   },
   async down(db: Kysely<any>, ctx: MigrationContext) {
-    // MySQL names the table of the index (DROP INDEX … ON …); SQLite and PostgreSQL refuse the clause.
     const drop = db.schema.dropIndex('kb_entries_usage_idx');
-    await (ctx?.dialect === 'mysql' ? drop.on('kb_entries') : drop).execute();
+    await (ctx.capabilities.dropIndexNeedsTable ? drop.on('kb_entries') : drop).execute();
   },
 };

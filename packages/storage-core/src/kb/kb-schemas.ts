@@ -174,3 +174,6 @@ export function validateFeedback(value: FeedbackInput) {
 export function validateListOptions(value: ListEntriesOptions | undefined) {
   return validate(listOptionsSchema, value, 'options');
 }
+
+/** An ISO-8601 timestamp with its offset (`2026-11-01T00:00:00Z`), for time-range options. */
+export const isoTimestamp = z.iso.datetime({ offset: true });

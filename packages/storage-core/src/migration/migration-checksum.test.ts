@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import ts from 'typescript';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sqliteColumnTypes } from '../dialect/sqlite/sqlite-column-types.js';
 import { StorageErrorCode } from '../errors/error-codes.js';
 import { kbSchemaMigration } from '../kb/kb-migrations.js';
 import {
@@ -14,7 +15,14 @@ import type { Migration, MigrationContext } from './migration-types.js';
 
 const ctx: MigrationContext = {
   dialect: 'sqlite',
-  capabilities: { transactionalDdl: true, lockingReads: false, migrationSnapshot: true, embedded: true },
+  capabilities: {
+    transactionalDdl: true,
+    lockingReads: false,
+    migrationSnapshot: true,
+    embedded: true,
+    dropIndexNeedsTable: false,
+  },
+  types: sqliteColumnTypes,
 };
 
 let sqlite: BetterSqlite3.Database;

@@ -8,6 +8,7 @@ export type MigrationAdapter = Pick<
   DialectAdapter,
   | 'name'
   | 'capabilities'
+  | 'columnTypes'
   | 'db'
   | 'writeTransaction'
   | 'readTransaction'

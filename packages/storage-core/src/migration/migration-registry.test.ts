@@ -95,6 +95,7 @@ function withCapabilities(
   return {
     name: adapter.name,
     capabilities: { ...adapter.capabilities, ...caps },
+    columnTypes: adapter.columnTypes,
     db: adapter.db,
     writeTransaction: (fn) => adapter.writeTransaction(fn),
     readTransaction: (fn) => adapter.readTransaction(fn),

@@ -45,6 +45,7 @@ import type {
   UpOptions,
 } from './migration-registry-types.js';
 import type { MigrationContext, MigrationNamespace } from './migration-types.js';
+import type { RecordedStatement } from './recording-driver.js';
 
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 const DEFAULT_OWNER = 'migration-registry';
@@ -102,7 +103,7 @@ export class MigrationRegistry {
     this.#ordered = orderNamespaces(namespaces);
     this.#declared = flattenMigrations(this.#ordered);
     this.#byKey = new Map(this.#declared.map((m) => [m.key, m]));
-    this.#ctx = { dialect: adapter.name, capabilities: adapter.capabilities };
+    this.#ctx = { dialect: adapter.name, capabilities: adapter.capabilities, types: adapter.columnTypes };
     this.#owner = options.owner ?? DEFAULT_OWNER;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#onProgress = options.onProgress;
@@ -188,6 +189,18 @@ export class MigrationRegistry {
       });
     }
     return { direction, steps, problems };
+  }
+
+  /**
+   * The statements every `up` of a namespace issues, in order, captured without running them: what the
+   * namespace's migrations build, for checking a plugin's table declaration against them.
+   */
+  async statementsOf(namespace: string): Promise<RecordedStatement[]> {
+    const statements: RecordedStatement[] = [];
+    for (const step of this.#declared.filter((m) => m.namespace === namespace)) {
+      statements.push(...(await this.#capture(step)).statements);
+    }
+    return statements;
   }
 
   /** Applies pending migrations in order, each in one transaction with its ledger row. Never throws. */

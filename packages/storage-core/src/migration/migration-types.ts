@@ -1,9 +1,14 @@
 import type { Kysely } from 'kysely';
+import type { ColumnTypes } from '../dialect/column-types.js';
 import type { DialectCapabilities, DialectName } from '../dialect/dialect-adapter.js';
 
+/** What a migration may ask of the dialect it runs on. */
 export interface MigrationContext {
+  /** @deprecated branch on capabilities or types */
   readonly dialect: DialectName;
   readonly capabilities: DialectCapabilities;
+  /** Column types whose spelling differs between dialects. */
+  readonly types: ColumnTypes;
 }
 
 /**

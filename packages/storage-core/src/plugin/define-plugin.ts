@@ -4,9 +4,27 @@ import { StorageErrorCode } from '../errors/error-codes.js';
 import { StorageError } from '../errors/storage-error.js';
 import { zodIssues } from '../util/zod-issues.js';
 import type { PluginDefinition } from './plugin-types.js';
+import { isStandardSchema } from './standard-schema.js';
 
 /** core's namespace and the prefixes of core's operations: an extension named so could redefine their rules. */
 const RESERVED_IDS = new Set(['core', 'entry', 'relation', 'search', 'events', 'audit', 'storage']);
+
+const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be an identifier');
+
+const tableSchema = z.strictObject({
+  entity: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'entities are lower-case words'),
+  primaryKey: z.array(identifier).min(1, 'a table needs a primary key'),
+  derived: z.boolean().optional(),
+});
+
+const commandSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'command names are lower-case words joined by dashes'),
+    summary: z.string().min(1),
+    usage: z.string().min(1),
+    run: z.function(),
+  })
+  .passthrough();
 
 const definitionSchema = z.object({
   id: z
@@ -25,17 +43,29 @@ const definitionSchema = z.object({
       z.string().refine((r) => semver.validRange(r) !== null, 'must be a semver range'),
     )
     .optional(),
+  options: z.custom(isStandardSchema, 'must be a Standard Schema (a zod schema, for instance)').optional(),
+  tables: z.record(identifier, tableSchema).optional(),
   migrations: z.array(z.object({ id: z.string().min(1), up: z.function() }).passthrough()).optional(),
+  provides: z
+    .array(identifier)
+    .refine((names) => new Set(names).size === names.length, 'names a method twice')
+    .optional(),
+  commands: z
+    .array(commandSchema)
+    .refine((cs) => new Set(cs.map((c) => c.name)).size === cs.length, 'names a command twice')
+    .optional(),
   setup: z.function().optional(),
 });
 
 /**
- * Declares an extension. The definition is checked here, where its author sees the mistake, not when a
- * store that enables it starts.
+ * Declares a plugin. The definition is checked here, where its author sees the mistake, not when a store
+ * that enables it starts. The result is a frozen object: pass it as it is to `createStorage(config,
+ * { plugins })` or export it as the package's default; options come from `config.mvp.extensions[].options`,
+ * checked by the definition's `options` schema.
  */
-export function definePlugin<const Id extends string, Api = unknown>(
-  definition: PluginDefinition<Id, Api>,
-): PluginDefinition<Id, Api> {
+export function definePlugin<const Id extends string, Api = unknown, Db = any, Options = any>(
+  definition: PluginDefinition<Id, Api, Db, Options>,
+): PluginDefinition<Id, Api, Db, Options> {
   assertPluginDefinition(definition);
   return Object.freeze({ ...definition });
 }
@@ -45,10 +75,16 @@ export function assertPluginDefinition(value: unknown): asserts value is PluginD
   if (!result.success) {
     const id =
       typeof (value as { id?: unknown })?.id === 'string' ? (value as { id: string }).id : '(unnamed)';
+    if (typeof value === 'function') {
+      throw new StorageError(
+        StorageErrorCode.EXTENSION_INVALID,
+        `a plugin is the object definePlugin() returns, not a function (${value.name || 'anonymous'}): pass the object, and give options through config.mvp.extensions[].options`,
+      );
+    }
     const issues = zodIssues(result.error);
     throw new StorageError(
       StorageErrorCode.EXTENSION_INVALID,
-      `extension '${id}' is malformed: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
+      `plugin '${id}' is malformed: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
       { details: { extension: id, issues } },
     );
   }

@@ -68,13 +68,19 @@ describe('resolvePlugins', () => {
     const imported: string[] = [];
     const resolved = await resolvePlugins(config, [], async (specifier) => {
       imported.push(specifier);
-      return {
-        default: (options: Record<string, unknown>) => plugin('patterns', {}, `1.${options.threshold}.0`),
-      };
+      return { default: plugin('patterns', {}, '1.3.0') };
     });
     expect(imported).toEqual(['@mainframe-kb/plugin-patterns']);
     expect(resolved[0]?.definition.version).toBe('1.3.0');
     expect(resolved[0]?.options).toEqual({ threshold: 3 });
+  });
+  it('refuses a package whose default export is a function, saying to pass the object', async () => {
+    const config = parseStorageConfig({ mvp: { extensions: [{ id: 'patterns' }] } });
+    const error = await resolvePlugins(config, [], async () => ({ default: () => plugin('patterns') })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'EXTENSION_INVALID' });
+    expect((error as Error).message).toMatch(/object definePlugin\(\) returns, not a function/);
   });
 
   it('says which package to install when an extension cannot be loaded', async () => {

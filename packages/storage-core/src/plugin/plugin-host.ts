@@ -54,7 +54,7 @@ export async function resolvePlugins(
   for (const plugin of given) {
     assertPluginDefinition(plugin);
     if (byId.has(plugin.id)) {
-      throw new StorageError(StorageErrorCode.EXTENSION_INVALID, `extension '${plugin.id}' was passed twice`);
+      throw new StorageError(StorageErrorCode.EXTENSION_INVALID, `plugin '${plugin.id}' was passed twice`);
     }
     byId.set(plugin.id, plugin);
   }
@@ -67,23 +67,13 @@ export async function resolvePlugins(
   }
   for (const entry of config.mvp.extensions) {
     if (!entry.enabled || byId.has(entry.id)) continue;
-    const definition = await importPlugin(
-      entry.id,
-      entry.package ?? defaultPackageOf(entry.id),
-      entry.options,
-      importer,
-    );
+    const definition = await importPlugin(entry.id, entry.package ?? defaultPackageOf(entry.id), importer);
     resolved.push({ definition, options: { ...entry.options } });
   }
   return orderByDependencies(resolved);
 }
 
-async function importPlugin(
-  id: string,
-  packageName: string,
-  options: Record<string, unknown>,
-  importer: Importer,
-): Promise<PluginDefinition> {
+async function importPlugin(id: string, packageName: string, importer: Importer): Promise<PluginDefinition> {
   let mod: { default?: unknown; plugin?: unknown };
   try {
     mod = (await importer(packageName)) as { default?: unknown; plugin?: unknown };
@@ -94,9 +84,8 @@ async function importPlugin(
       { cause: error, details: { extension: id, package: packageName } },
     );
   }
-  // A package exports its definition, or a factory taking the extension's options.
-  let candidate = mod.default ?? mod.plugin;
-  if (typeof candidate === 'function') candidate = (candidate as (o: unknown) => unknown)(options);
+  // A package's default export is its plugin: the object definePlugin() returned.
+  const candidate = mod.default ?? mod.plugin;
   assertPluginDefinition(candidate);
   if (candidate.id !== id) {
     throw new StorageError(

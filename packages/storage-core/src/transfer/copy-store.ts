@@ -1,6 +1,6 @@
 import { StorageErrorCode } from '../errors/error-codes.js';
 import { StorageError } from '../errors/storage-error.js';
-import type { Storage } from '../storage.js';
+import { dialectOf, type Storage } from '../storage.js';
 import {
   type ContentHash,
   combineTableHashes,
@@ -34,17 +34,17 @@ export interface CopyStoreResult {
 
 /** Applied migrations per namespace, without the dialect's own search-index migrations. */
 async function logicalSchema(store: Storage): Promise<Map<string, string[]>> {
-  const status = await store.migrations.status();
+  const status = await store.migrationStatus();
   if (status.dormant.length > 0) {
     throw new StorageError(
       StorageErrorCode.EXTENSION_NOT_ENABLED,
-      `${store.dialect.location} has tables of extensions this process does not load (${status.dormant
+      `${store.location} has tables of extensions this process does not load (${status.dormant
         .map((d) => d.namespace)
         .join(', ')}); enable them on both stores to copy every table`,
       { details: { dormant: status.dormant.map((d) => d.namespace) } },
     );
   }
-  const indexOwn = new Set(store.dialect.searchIndex.migrations.map((m) => m.id));
+  const indexOwn = new Set(dialectOf(store).searchIndex.migrations.map((m) => m.id));
   return new Map(
     status.namespaces.map((ns) => [
       ns.namespace,
@@ -111,7 +111,7 @@ export async function copyStore(
     if (!options.replace) {
       throw new StorageError(
         StorageErrorCode.CONFLICT,
-        `the target ${to.dialect.location} already holds ${targetRows} rows of other content; copy into an empty store or pass replace`,
+        `the target ${to.location} already holds ${targetRows} rows of other content; copy into an empty store or pass replace`,
         { details: { targetRows } },
       );
     }
@@ -161,16 +161,15 @@ export async function copyStore(
 }
 
 async function countRows(store: Storage): Promise<number> {
-  let total = 0;
-  await store.dialect.readTransaction(async (trx) => {
-    for (const table of store.tables()) {
-      if (table.derived || table.entity === 'schema') continue;
-      const row = await trx
-        .selectFrom(table.name)
-        .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirstOrThrow();
-      total += Number(row.n);
-    }
-  });
-  return total;
+  const schemaTables = new Set(
+    store
+      .tables()
+      .filter((t) => t.entity === 'schema')
+      .map((t) => t.name),
+  );
+  const counts = await store.rowCounts();
+  return Object.entries(counts).reduce(
+    (total, [name, rows]) => total + (schemaTables.has(name) ? 0 : rows),
+    0,
+  );
 }

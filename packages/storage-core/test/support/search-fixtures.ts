@@ -48,7 +48,11 @@ export async function openSearchStore(
   const parsed = parseStorageConfig({ ...config, database: { path: ':memory:', ...config.database } });
   const adapter = SqliteDialectAdapter.open(parsed);
   const index = new Fts5SearchIndex(adapter, parsed, tuning);
-  const ctx: MigrationContext = { dialect: 'sqlite', capabilities: adapter.capabilities };
+  const ctx: MigrationContext = {
+    dialect: 'sqlite',
+    capabilities: adapter.capabilities,
+    types: adapter.columnTypes,
+  };
   if (migrate) {
     await adapter.migrationTransaction(async (trx) => {
       await kbSchemaMigration.up(trx, ctx);

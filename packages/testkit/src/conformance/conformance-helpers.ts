@@ -1,11 +1,16 @@
-import type { KBEntry, Storage } from '@mainframe-kb/storage-core';
+import type { KBEntry, PluginDefinition, Storage } from '@mainframe-kb/storage-core';
+import { rawDb } from '../raw-access/raw-access-plugin.js';
 import { expect } from 'vitest';
 
-/** How the suite gets stores: each `open()` returns a new, empty, migrated store that the suite closes. */
+/**
+ * How the suite gets stores: each `open(plugins)` returns a new, empty, migrated store, with these plugins
+ * enabled besides the target's own, that the suite closes.
+ */
 export interface ConformanceTarget {
   /** Shown in the describe block: `sqlite`, `postgresql`, `sqlite + plugin-patterns` … */
   name: string;
-  open: () => Promise<Storage>;
+  /** The suite passes `rawAccessPlugin` (to tamper with rows on purpose); pass them on to createStorage. */
+  open: (plugins: readonly PluginDefinition[]) => Promise<Storage>;
   /** Runs once after the whole suite (drop a schema, remove a temp folder). */
   cleanup?: () => Promise<void>;
   /** Folder of the seed-anchor files; the default is `../shared/data/seed-anchor` beside the repo. */
@@ -47,9 +52,9 @@ export async function snapshotEntries(storage: Storage): Promise<KBEntry[]> {
   return all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** Number of rows a table holds for an entry, read through the store's kysely instance (any dialect). */
+/** Number of rows a table holds for an entry (the store must be opened with `rawAccessPlugin`). */
 export async function rowsFor(storage: Storage, table: string, column: string, id: string): Promise<number> {
-  const row = await storage.dialect.db
+  const row = await rawDb(storage)
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where(column, '=', id)

@@ -1,4 +1,5 @@
 import { FLAT_METHOD_PROVIDERS, type LoggedEvent, type Storage } from '@mainframe-kb/storage-core';
+import { rawAccessPlugin, rawDb } from '../raw-access/raw-access-plugin.js';
 import { describe, expect, it } from 'vitest';
 import { type ConformanceTarget, expectStorageError, sampleEntry } from './conformance-helpers.js';
 import { useStore } from './kb-conformance.js';
@@ -126,7 +127,7 @@ export function defineEventsConformance(target: ConformanceTarget): void {
       );
       const audit = await store().verifyAuditChain();
       expect(audit).toEqual({ ok: true, rows: before + 12 });
-      const db = store().dialect.db;
+      const db = rawDb(store());
       const last = await db
         .selectFrom('kb_audit')
         .select((eb) => eb.fn.max('seq').as('seq'))
@@ -176,7 +177,7 @@ export function defineEventsConformance(target: ConformanceTarget): void {
     });
 
     it('refuses work after close with CLOSED, and closing twice is harmless', async () => {
-      const storage = await target.open();
+      const storage = await target.open([rawAccessPlugin]);
       await storage.close();
       await storage.close();
       await expectStorageError(storage.createEntry(sampleEntry('CLOSED')), 'CLOSED');

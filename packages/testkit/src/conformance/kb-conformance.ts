@@ -1,4 +1,5 @@
 import type { KBEntryInput, Storage } from '@mainframe-kb/storage-core';
+import { rawAccessPlugin } from '../raw-access/raw-access-plugin.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpusArray } from '../corpus/corpus-generator.js';
 import {
@@ -13,7 +14,7 @@ import {
 export function useStore(target: ConformanceTarget): () => Storage {
   let storage: Storage | undefined;
   beforeAll(async () => {
-    storage = await target.open();
+    storage = await target.open([rawAccessPlugin]);
   });
   afterAll(async () => {
     await storage?.close();

@@ -1,5 +1,6 @@
 import type { Storage } from '@mainframe-kb/storage-core';
 import fc from 'fast-check';
+import { rawAccessPlugin } from '../raw-access/raw-access-plugin.js';
 import { describe, expect, it } from 'vitest';
 import type { ConformanceTarget } from './conformance-helpers.js';
 
@@ -214,7 +215,7 @@ export function defineModelConformance(target: ConformanceTarget): void {
     }, async () => {
       await fc.assert(
         fc.asyncProperty(fc.commands(commands, { maxCommands: 40 }), async (cmds) => {
-          const storage = await target.open();
+          const storage = await target.open([rawAccessPlugin]);
           try {
             const model: Model = { created: [], live: new Map(), deleted: new Set() };
             await fc.asyncModelRun(() => ({ model, real: { storage } }), cmds);

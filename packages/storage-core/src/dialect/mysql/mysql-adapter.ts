@@ -5,6 +5,7 @@ import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
 import type { SearchIndex } from '../../search/search-index.js';
 import { ServerSearchIndex } from '../../search/server/server-search-index.js';
+import { redactUrl } from '../database-url.js';
 import type {
   DatabaseSize,
   DatabaseSnapshot,
@@ -14,9 +15,11 @@ import type {
   IntegrityReport,
   MaintenanceStep,
   PoolStatistics,
+  SchemaTable,
 } from '../dialect-adapter.js';
 import { loadDriver } from '../load-driver.js';
-import { redactUrl } from '../redact-url.js';
+import { collectSchemaTables, type TableReferenceRow } from '../schema-tables.js';
+import { mysqlColumnTypes } from './mysql-column-types.js';
 import { MysqlTextBackend } from './mysql-text-backend.js';
 
 type Mysql2Module = typeof import('mysql2');
@@ -40,7 +43,9 @@ export class MysqlDialectAdapter implements DialectAdapter {
     lockingReads: true,
     migrationSnapshot: false,
     embedded: false,
+    dropIndexNeedsTable: true,
   };
+  readonly columnTypes = mysqlColumnTypes;
   readonly db: Kysely<any>;
   readonly location: string;
   readonly database: string;
@@ -252,6 +257,21 @@ export class MysqlDialectAdapter implements DialectAdapter {
     const { rows } = await sql<{ v: string }>`select version() as v`.execute(this.db);
     const v = rows[0]?.v ?? '';
     return /mariadb/i.test(v) ? `MariaDB ${v}` : `MySQL ${v}`;
+  }
+
+  /** MariaDB lists a system-versioned table (one that keeps its row history) as its own table type. */
+  async schemaTables(): Promise<SchemaTable[]> {
+    const query = sql<TableReferenceRow>`
+      select t.table_name as name,
+             case when k.referenced_table_name is null then null
+                  when k.referenced_table_schema = t.table_schema then k.referenced_table_name
+                  else concat(k.referenced_table_schema, '.', k.referenced_table_name) end as reference
+        from information_schema.tables t
+        left join information_schema.key_column_usage k
+          on k.table_schema = t.table_schema and k.table_name = t.table_name
+         and k.referenced_table_name is not null
+       where t.table_schema = database() and t.table_type in ('BASE TABLE', 'SYSTEM VERSIONED')`;
+    return collectSchemaTables((await query.execute(this.db)).rows);
   }
 
   poolStatistics(): PoolStatistics {

@@ -20,6 +20,7 @@ import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
 import type { SearchIndex } from '../../search/search-index.js';
 import { ServerSearchIndex } from '../../search/server/server-search-index.js';
+import { redactUrl } from '../database-url.js';
 import type {
   DatabaseSize,
   DatabaseSnapshot,
@@ -29,9 +30,11 @@ import type {
   IntegrityReport,
   MaintenanceStep,
   PoolStatistics,
+  SchemaTable,
 } from '../dialect-adapter.js';
 import { loadDriver } from '../load-driver.js';
-import { redactUrl } from '../redact-url.js';
+import { collectSchemaTables, type TableReferenceRow } from '../schema-tables.js';
+import { pgColumnTypes } from './pg-column-types.js';
 import { PgTextBackend } from './pg-text-backend.js';
 
 type PgModule = typeof import('pg');
@@ -161,7 +164,9 @@ export class PgDialectAdapter implements DialectAdapter {
     lockingReads: true,
     migrationSnapshot: false,
     embedded: false,
+    dropIndexNeedsTable: false,
   };
+  readonly columnTypes = pgColumnTypes;
   readonly db: Kysely<any>;
   readonly location: string;
   readonly schema: string;
@@ -384,6 +389,27 @@ export class PgDialectAdapter implements DialectAdapter {
   async serverVersion(): Promise<string> {
     const { rows } = await sql<{ v: string }>`select version() as v`.execute(this.db);
     return rows[0]?.v ?? 'PostgreSQL';
+  }
+
+  /**
+   * Ordinary and partitioned tables of the store's schema; a partitioned table stands for its partitions,
+   * and a foreign key to one is listed once, not again for each partition (the copies have a conparentid).
+   * Only OID joins after the schema filter, so other sessions' DDL cannot fail it (see SchemaIntrospector).
+   */
+  async schemaTables(): Promise<SchemaTable[]> {
+    const query = sql<TableReferenceRow>`
+      select c.relname as name,
+             case when r.oid is null then null
+                  when rn.nspname = ${this.schema} then r.relname
+                  else rn.nspname || '.' || r.relname end as reference
+        from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        left join pg_catalog.pg_constraint con
+          on con.conrelid = c.oid and con.contype = 'f' and con.conparentid = 0
+        left join pg_catalog.pg_class r on r.oid = con.confrelid
+        left join pg_catalog.pg_namespace rn on rn.oid = r.relnamespace
+       where n.nspname = ${this.schema} and c.relkind in ('r', 'p') and not c.relispartition`;
+    return collectSchemaTables((await query.execute(this.db)).rows);
   }
 
   poolStatistics(): PoolStatistics {

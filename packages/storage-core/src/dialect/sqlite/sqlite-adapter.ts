@@ -20,8 +20,11 @@ import type {
   HeldLock,
   IntegrityReport,
   MaintenanceStep,
+  SchemaTable,
 } from '../dialect-adapter.js';
+import { collectSchemaTables, type TableReferenceRow } from '../schema-tables.js';
 import { Fts5SearchIndex } from './fts5-search-index.js';
+import { sqliteColumnTypes } from './sqlite-column-types.js';
 import { SqliteDriver } from './sqlite-driver.js';
 import { acquireSqliteMigrationLock } from './sqlite-migration-lock.js';
 import { takeSqliteSnapshot } from './sqlite-snapshot.js';
@@ -45,7 +48,9 @@ export class SqliteDialectAdapter implements DialectAdapter {
     lockingReads: false,
     migrationSnapshot: true,
     embedded: true,
+    dropIndexNeedsTable: false,
   };
+  readonly columnTypes = sqliteColumnTypes;
   readonly db: Kysely<any>;
   readonly location: string;
   readonly sqlite: Database;
@@ -225,6 +230,25 @@ export class SqliteDialectAdapter implements DialectAdapter {
   async serverVersion(): Promise<string> {
     const row = this.sqlite.prepare('select sqlite_version() as v').get() as { v: string };
     return `SQLite ${row.v}`;
+  }
+
+  async schemaTables(): Promise<SchemaTable[]> {
+    // sqlite_schema calls an FTS5 index and the tables that store it all 'table', and the shadow tables
+    // differ there only by their names; table_list (SQLite 3.37+) types them 'virtual' and 'shadow'.
+    const tables = (
+      this.sqlite.pragma('table_list') as { schema: string; name: string; type: string }[]
+    ).filter((t) => t.schema === 'main' && t.type === 'table' && !t.name.toLowerCase().startsWith('sqlite_'));
+    // SQLite matches table names without regard to case; a foreign key may spell its parent differently.
+    const spelling = new Map(tables.map((t) => [t.name.toLowerCase(), t.name]));
+    const parents = this.sqlite.prepare('select distinct "table" as parent from pragma_foreign_key_list(?)');
+    const rows: TableReferenceRow[] = [];
+    for (const { name } of tables) {
+      rows.push({ name, reference: null });
+      for (const { parent } of parents.all(name) as { parent: string }[]) {
+        rows.push({ name, reference: spelling.get(parent.toLowerCase()) ?? parent });
+      }
+    }
+    return collectSchemaTables(rows);
   }
 
   get closed(): boolean {

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import type { Actor } from './audit/audit-trail.js';
+import { parseStorageConfig, type StorageConfigInput } from './config/storage-config.js';
+import { openDialect } from './dialect/open-dialect.js';
+import { StorageErrorCode } from './errors/error-codes.js';
+import { StorageError } from './errors/storage-error.js';
+import {
+  auditHeadMigration,
+  eventsAndAuditMigration,
+  kbSchemaMigration,
+  usageIndexMigration,
+} from './kb/kb-migrations.js';
+import { validate } from './kb/kb-schemas.js';
+import { MigrationRegistry } from './migration/migration-registry.js';
+import type { MigrationNamespace } from './migration/migration-types.js';
+import { type PluginImporter, pluginNamespaces, resolvePlugins } from './plugin/plugin-host.js';
+import type { PluginDefinition } from './plugin/plugin-types.js';
+import { Storage } from './storage.js';
+
+export interface CreateStorageOptions {
+  /** Extensions to enable, in addition to those `config.mvp.extensions` names. */
+  plugins?: readonly PluginDefinition<string, any>[];
+  /** Who is acting; every mutation's audit row names them. Default: `{ id: 'system', role: 'admin' }`. */
+  actor?: Actor;
+  /**
+   * `auto` (default) applies pending migrations on open; `verify` refuses to open with pending ones;
+   * `none` opens without looking, for tools that manage migrations themselves (`kb migrate …`): the
+   * store's other methods may then fail on tables that do not exist yet.
+   */
+  migrate?: 'auto' | 'verify' | 'none';
+  /**
+   * Imports the packages `config.mvp.extensions` names. Default: a plain `import()`, then resolution from
+   * the working directory. Pass `(pkg) => import(pkg)` from the application's own module to resolve them
+   * exactly as the application does.
+   */
+  importPlugin?: PluginImporter;
+}
+
+/**
+ * Opens (creating and migrating as needed) a store. Validates the config, opens the dialect, collects
+ * the enabled extensions, migrates core and every extension in dependency order, then starts them.
+ */
+export async function createStorage(
+  config: StorageConfigInput = {},
+  options: CreateStorageOptions = {},
+): Promise<Storage> {
+  const parsed = parseStorageConfig(config);
+  const plugins = await resolvePlugins(parsed, options.plugins ?? [], options.importPlugin);
+  const dialect = await openDialect(parsed);
+  try {
+    const namespaces: MigrationNamespace[] = [
+      {
+        namespace: 'core',
+        dependsOn: [],
+        migrations: [
+          kbSchemaMigration,
+          eventsAndAuditMigration,
+          ...dialect.searchIndex.migrations,
+          auditHeadMigration,
+          usageIndexMigration,
+        ],
+      },
+      ...pluginNamespaces(plugins),
+    ];
+    const migrations = new MigrationRegistry(dialect, namespaces);
+    const mode = options.migrate ?? 'auto';
+    if (mode === 'auto') {
+      const result = await migrations.up();
+      if (result.error) throw result.error;
+    } else if (mode === 'verify') {
+      const status = await migrations.status();
+      const pending = status.namespaces.flatMap((n) => n.pending.map((m) => `${n.namespace}:${m.id}`));
+      if (pending.length > 0) {
+        throw new StorageError(
+          StorageErrorCode.MIGRATION_PENDING,
+          `the store has ${pending.length} pending migrations (${pending.slice(0, 5).join(', ')}); run 'kb migrate up'`,
+          { details: { pending } },
+        );
+      }
+    }
+    const storage = new Storage(parsed, dialect, migrations, validateActor(options.actor));
+    await storage.start(plugins, mode !== 'none');
+    return storage;
+  } catch (error) {
+    await dialect.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+const actorSchema = z.strictObject({
+  id: z.string().min(1).max(128),
+  role: z.enum(['viewer', 'editor', 'admin']),
+});
+
+function validateActor(actor: Actor | undefined): Actor {
+  return actor === undefined ? { id: 'system', role: 'admin' } : validate(actorSchema, actor, 'actor');
+}

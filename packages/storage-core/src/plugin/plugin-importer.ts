@@ -1,0 +1,86 @@
+/**
+ * The contract of a domain importer (`servicenow`, `jira`, `splunk`, `cobol`, …): a plugin contributes one
+ * as the `handler` of an `ImporterContribution`, and the import pipeline (the io-formats plugin, driven by
+ * `kb import --source <name>`) calls it with the file. Core owns the contract so that a plugin needs
+ * nothing but storage-core to write one.
+ */
+
+/**
+ * A field's value. Integers are JS numbers within ±2^53 (readers reject values that would lose precision);
+ * timestamps are `Date`s in UTC with millisecond precision.
+ */
+export type FieldValue = string | number | boolean | Date | null;
+
+/** Where a record came from, for error reports: the first that applies is set. */
+export interface RecordLocation {
+  readonly line?: number;
+  readonly row?: number;
+  readonly rowGroup?: number;
+  readonly stripe?: number;
+  readonly xpath?: string;
+  readonly pointer?: string;
+}
+
+/**
+ * Bytes to read. Row formats stream from `stream()`; formats that need their footer first use `read()`.
+ */
+export interface ByteSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  stream(): AsyncIterable<Uint8Array>;
+}
+
+/** Bounds a reader enforces on hostile input; exceeding one is a typed rejection, never a truncation. */
+export interface InputLimits {
+  readonly maxRecordBytes: number;
+  readonly maxDepth: number;
+  readonly maxRecords: number;
+  /** Bytes after decompression, against gzip/zlib/snappy/zstd bombs. */
+  readonly maxDecompressedBytes: number;
+}
+
+/** One record of a generic format (a CSV row, an NDJSON line, …) and where it was. */
+export interface SourceRecord {
+  readonly record: Readonly<Record<string, FieldValue>>;
+  readonly location: RecordLocation;
+}
+
+/** What a domain importer receives. */
+export interface DomainImportInput {
+  /** The file's bytes, already decompressed when it was gzip (within `limits.maxDecompressedBytes`). */
+  readonly source: ByteSource;
+  /** The first bytes of the content, for the importer's own checks. */
+  readonly head: Uint8Array;
+  readonly fileName: string;
+  /** The generic format the content was detected as (`csv`, `ndjson`, `json`, …), if any. */
+  readonly format: string | undefined;
+  readonly limits: InputLimits;
+  /** Importer-specific options from the caller, e.g. `{ timeZone: 'America/New_York' }`. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * Streams the file's records as the generic `format` (`csv`, `ndjson`, `json`, `xml`, …) with the
+   * pipeline's own readers, within `limits`: for importers whose source is a plain tabular export.
+   */
+  readRecords(format: string): AsyncIterable<SourceRecord>;
+}
+
+/**
+ * What a domain importer yields, one item at a time (it should stream, not collect the file): either a row of
+ * a table its plugin declares, or a KB entry input (`title`, `problem`, `solution`, `category`, `severity`,
+ * `tags`, `id`, …) that the pipeline validates with core's KB rules. The pipeline validates each row against
+ * its table, applies the conflict policy, writes everything in one transaction (or committed batches), and
+ * reports rejected items with the `location` given here.
+ */
+export type DomainRecord =
+  | {
+      readonly table: string;
+      readonly row: Readonly<Record<string, FieldValue>>;
+      readonly location: RecordLocation;
+    }
+  | { readonly entry: Readonly<Record<string, FieldValue>>; readonly location: RecordLocation };
+
+/**
+ * Turns a source file into rows and KB entries. It does not write: the pipeline owns validation,
+ * transactions, dry runs, conflicts and the result. Throw a `ValidationError` to refuse the whole file.
+ */
+export type DomainImporter = (input: DomainImportInput) => AsyncIterable<DomainRecord>;

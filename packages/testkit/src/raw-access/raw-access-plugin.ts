@@ -1,0 +1,53 @@
+import {
+  type DialectAdapter,
+  definePlugin,
+  type PluginContext,
+  type Storage,
+  StorageError,
+  StorageErrorCode,
+} from '@mainframe-kb/storage-core';
+import type { Kysely } from 'kysely';
+
+const contexts = new WeakMap<Storage, PluginContext>();
+
+/**
+ * A plugin that hands a test the database under a store, for tests that tamper with rows on purpose (an
+ * edited audit row, a sabotaged table). The store itself exposes no handle: only the code that opens a
+ * store chooses its plugins, so only that code can reach the database this way.
+ *
+ * ```ts
+ * const storage = await createStorage(config, { plugins: [rawAccessPlugin] });
+ * await rawDb(storage).deleteFrom('kb_audit').execute();
+ * ```
+ */
+export const rawAccessPlugin = definePlugin({
+  id: 'test-raw-access',
+  version: '1.0.0',
+  mvp: 1,
+  description: 'tests only: the database under the store, for tampering on purpose',
+  setup(ctx) {
+    contexts.set(ctx.storage(), ctx);
+    return {};
+  },
+});
+
+function contextOf(storage: Storage): PluginContext {
+  const ctx = contexts.get(storage);
+  if (!ctx) {
+    throw new StorageError(
+      StorageErrorCode.EXTENSION_NOT_ENABLED,
+      'open the store with { plugins: [rawAccessPlugin] } to reach its database in a test',
+    );
+  }
+  return ctx;
+}
+
+/** The dialect under a store opened with `rawAccessPlugin`. */
+export function rawDialect(storage: Storage): DialectAdapter {
+  return contextOf(storage).dialect;
+}
+
+/** The unguarded kysely instance under a store opened with `rawAccessPlugin`: writes bypass roles and audit. */
+export function rawDb(storage: Storage): Kysely<any> {
+  return contextOf(storage).dialect.db;
+}
