@@ -10,6 +10,8 @@ export {
 } from './conformance/conformance-helpers.js';
 export { defineConformanceSuite } from './conformance/conformance-suite.js';
 export { HOSTILE_STRINGS } from './conformance/hostile-input-conformance.js';
+export type { PluginConformanceOptions, PluginRoundTrip } from './conformance/plugin-conformance.js';
+export { definePluginConformance, reachableHandles } from './conformance/plugin-conformance.js';
 export type { CorpusOptions, CorpusRecord } from './corpus/corpus-generator.js';
 export {
   chunked,
@@ -56,9 +58,9 @@ export {
   SEED_TEMPLATE_FILES,
   splitFaqContent,
 } from './fixtures/seed-anchor.js';
-export { rawAccessPlugin, rawDb, rawDialect } from './raw-access/raw-access-plugin.js';
 export type { Seed } from './random/seeded-random.js';
 export { SeededRandom, WeightedPicker, zipfWeights } from './random/seeded-random.js';
+export { rawAccessPlugin, rawDb, rawDialect } from './raw-access/raw-access-plugin.js';
 export type { TestDialect, TestStores } from './servers/server-stores.js';
 export {
   availableTestStores,

@@ -1,6 +1,6 @@
 import type { KBEntry, PluginDefinition, Storage } from '@mainframe-kb/storage-core';
-import { rawDb } from '../raw-access/raw-access-plugin.js';
 import { expect } from 'vitest';
+import { rawDb } from '../raw-access/raw-access-plugin.js';
 
 /**
  * How the suite gets stores: each `open(plugins)` returns a new, empty, migrated store, with these plugins

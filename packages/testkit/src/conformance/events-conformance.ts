@@ -1,6 +1,6 @@
 import { FLAT_METHOD_PROVIDERS, type LoggedEvent, type Storage } from '@mainframe-kb/storage-core';
-import { rawAccessPlugin, rawDb } from '../raw-access/raw-access-plugin.js';
 import { describe, expect, it } from 'vitest';
+import { rawAccessPlugin, rawDb } from '../raw-access/raw-access-plugin.js';
 import { type ConformanceTarget, expectStorageError, sampleEntry } from './conformance-helpers.js';
 import { useStore } from './kb-conformance.js';
 

@@ -1,7 +1,7 @@
 import type { KBEntryInput, Storage } from '@mainframe-kb/storage-core';
-import { rawAccessPlugin } from '../raw-access/raw-access-plugin.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCorpusArray } from '../corpus/corpus-generator.js';
+import { rawAccessPlugin } from '../raw-access/raw-access-plugin.js';
 import {
   type ConformanceTarget,
   expectStorageError,

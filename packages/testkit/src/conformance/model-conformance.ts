@@ -1,7 +1,7 @@
 import type { Storage } from '@mainframe-kb/storage-core';
 import fc from 'fast-check';
-import { rawAccessPlugin } from '../raw-access/raw-access-plugin.js';
 import { describe, expect, it } from 'vitest';
+import { rawAccessPlugin } from '../raw-access/raw-access-plugin.js';
 import type { ConformanceTarget } from './conformance-helpers.js';
 
 /**
