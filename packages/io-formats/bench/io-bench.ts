@@ -24,7 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStorage, type SqliteDialectAdapter, type Storage } from '@mainframe-kb/storage-core';
-import { generateCorpusArray } from '@mainframe-kb/testkit';
+import { generateCorpusArray, rawAccessPlugin, rawDb, rawDialect } from '@mainframe-kb/testkit';
 import { exportStore, type FormatName, importStore, ioFormatsPlugin } from '../src/index.js';
 
 function arg(name: string, fallback: string): string {
@@ -50,7 +50,15 @@ interface PhaseResult {
 async function open(path: string): Promise<Storage> {
   return createStorage(
     { database: { type: 'sqlite', path } },
-    { plugins: [ioFormatsPlugin()], actor: { id: 'bench', role: 'admin' } },
+    { plugins: [ioFormatsPlugin], actor: { id: 'bench', role: 'admin' } },
+  );
+}
+
+/** A store whose database the raw phases reach directly (the floors the pipeline is compared with). */
+async function openRaw(path: string): Promise<Storage> {
+  return createStorage(
+    { database: { type: 'sqlite', path } },
+    { plugins: [ioFormatsPlugin, rawAccessPlugin], actor: { id: 'bench', role: 'admin' } },
   );
 }
 
@@ -86,11 +94,11 @@ async function child(phase: string): Promise<void> {
   } else if (phase === 'raw-write') {
     result = await rawWrite(arg('source', ''), db, arg('fts', 'per-row') === 'once');
   } else if (phase === 'raw-read') {
-    const storage = await open(db);
+    const storage = await openRaw(db);
     const start = performance.now();
     cpuFrom = process.cpuUsage();
     let bytes = 0;
-    const rows = await storage.dialect.db.selectFrom('kb_entries').selectAll().execute();
+    const rows = await rawDb(storage).selectFrom('kb_entries').selectAll().execute();
     for (const row of rows) bytes += JSON.stringify(row).length;
     result = {
       seconds: (performance.now() - start) / 1000,
@@ -136,13 +144,13 @@ async function child(phase: string): Promise<void> {
  * kb_tags, and kb_fts either row by row or in one INSERT … SELECT at the end.
  */
 async function rawWrite(source: string, target: string, ftsOnce: boolean): Promise<PhaseResult> {
-  const from = await open(source);
-  const read = (from.dialect as SqliteDialectAdapter).sqlite;
+  const from = await openRaw(source);
+  const read = (rawDialect(from) as SqliteDialectAdapter).sqlite;
   const entries = read.prepare('select * from kb_entries order by seq').all() as Record<string, unknown>[];
   const tags = read.prepare('select entry_id, tag from kb_tags').all() as { entry_id: string; tag: string }[];
   await from.close();
-  const storage = await open(target);
-  const db = (storage.dialect as SqliteDialectAdapter).sqlite;
+  const storage = await openRaw(target);
+  const db = (rawDialect(storage) as SqliteDialectAdapter).sqlite;
   const columns = Object.keys(entries[0] ?? {});
   const insertEntry = db.prepare(
     `insert into kb_entries (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`,

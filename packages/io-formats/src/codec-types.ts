@@ -3,6 +3,18 @@
  * writes them as async iterables so memory stays flat whatever the size of the file.
  */
 
+import type {
+  ByteSource,
+  FieldValue,
+  InputLimits,
+  RecordLocation,
+  SourceRecord,
+} from '@mainframe-kb/storage-core';
+
+// Values, locations, byte sources and limits are storage-core's importer contract (a domain importer sees the
+// same types the codecs read with); re-exported so that this package's names keep working.
+export type { ByteSource, FieldValue, InputLimits, RecordLocation };
+
 /** Column types the codecs map to each format's own types (Parquet/Avro/ORC physical and logical types). */
 export type FieldType = 'string' | 'integer' | 'double' | 'boolean' | 'timestamp';
 
@@ -27,51 +39,18 @@ export interface EntitySchema {
   readonly primaryKey?: readonly string[];
 }
 
-/**
- * A field's value. `integer` fields are JS numbers within ±2^53 (a reader rejects values that would lose
- * precision); `timestamp` fields are `Date`s in UTC with millisecond precision.
- */
-export type FieldValue = string | number | boolean | Date | null;
+/** A record as the codecs read and write it: `integer` fields are numbers, `timestamp` fields `Date`s. */
 export type DataRecord = Record<string, FieldValue>;
 
-/** Where a record came from, for error reports: the first that applies is set. */
-export interface RecordLocation {
-  readonly line?: number;
-  readonly row?: number;
-  readonly rowGroup?: number;
-  readonly stripe?: number;
-  readonly xpath?: string;
-  readonly pointer?: string;
-}
-
-export interface ReadItem {
+/** One record a codec read and where it was (core's `SourceRecord`, with a record the pipeline may edit). */
+export interface ReadItem extends SourceRecord {
   readonly record: DataRecord;
-  readonly location: RecordLocation;
-}
-
-/**
- * Bytes to read. Row formats (JSON, NDJSON, CSV, XML, Avro) stream from `stream()`; columnar formats
- * (Parquet, ORC) need the footer first and use `read()`.
- */
-export interface ByteSource {
-  readonly size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
-  stream(): AsyncIterable<Uint8Array>;
 }
 
 /** Where a writer's bytes go; `write` resolves when the sink has taken the chunk (backpressure). */
 export interface ByteSink {
   write(chunk: Uint8Array): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Bounds a reader enforces on hostile input; exceeding one is a typed rejection, never a truncation. */
-export interface InputLimits {
-  readonly maxRecordBytes: number;
-  readonly maxDepth: number;
-  readonly maxRecords: number;
-  /** Bytes after decompression, against gzip/zlib/snappy/zstd bombs. */
-  readonly maxDecompressedBytes: number;
 }
 
 export interface ReadOptions {
@@ -92,6 +71,7 @@ export interface FormatCodec {
   readonly format: FormatName;
   /** Whether `bytes` (the start of a file) look like this format; used to detect the format by content. */
   sniff(head: Uint8Array): boolean;
+  /** Row formats (JSON, NDJSON, CSV, XML, Avro) stream the source; Parquet and ORC read the footer first. */
   read(source: ByteSource, options: ReadOptions): AsyncIterable<ReadItem>;
   write(records: AsyncIterable<DataRecord>, schema: EntitySchema, sink: ByteSink): Promise<WriteSummary>;
 }

@@ -1,4 +1,12 @@
 // Public API of @mainframe-kb/io-formats, exported by name.
+
+// The domain importer contract is storage-core's; re-exported for importers written against this package.
+export type {
+  DomainImporter,
+  DomainImportInput,
+  DomainRecord,
+  SourceRecord,
+} from '@mainframe-kb/storage-core';
 export { CodecRegistry, createDefaultRegistry } from './codec-registry.js';
 export type {
   ByteSink,
@@ -51,7 +59,6 @@ export {
 export { FormatErrorReason, formatError, reasonOf } from './errors/format-error.js';
 export type { ExportOptions, ExportProgress, ExportResult } from './export/export-store.js';
 export { checkValue, textToValue, valueToText } from './field-values.js';
-export type { DomainImporter, DomainImportInput, DomainRecord } from './import/domain-importer.js';
 export type {
   ConflictPolicy,
   ImportIssue,
@@ -68,6 +75,6 @@ export { bytesSource, fileSource } from './io/byte-source.js';
 export { jsonCodec } from './json/json-codec.js';
 export { ndjsonCodec } from './json/ndjson-codec.js';
 export type { IoFormatsApi, IoFormatsPluginOptions } from './plugin/io-formats-plugin.js';
-export { exportStore, importStore, ioFormatsPlugin, plugin } from './plugin/io-formats-plugin.js';
+export { default, exportStore, importStore, ioFormatsPlugin, plugin } from './plugin/io-formats-plugin.js';
 export { IO_FORMATS_VERSION } from './version.js';
 export { xmlCodec } from './xml/xml-codec.js';

@@ -8,7 +8,7 @@ import { DATA_TABLES, seedStore, tempDir } from './store-helpers.js';
 // store in its own schema), MySQL/MariaDB with KB_TEST_MYSQL_URL (each store in its own database).
 
 const FORMATS: FormatName[] = ['json', 'ndjson', 'csv', 'xml'];
-const options = { plugins: [ioFormatsPlugin()], actor: { id: 'matrix', role: 'admin' as const } };
+const options = { plugins: [ioFormatsPlugin], actor: { id: 'matrix', role: 'admin' as const } };
 
 for (const target of availableTestStores()) {
   const stores = target.stores;

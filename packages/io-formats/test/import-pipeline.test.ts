@@ -323,9 +323,9 @@ describe('import pipeline', () => {
 
   it("storage.export() / storage.import() (the seed's methods) run the same export and import", async () => {
     const out = dir.file('flat.json');
-    const exported = (await storage.export({ format: 'json', out })) as { format: string };
+    const exported = await storage.export({ format: 'json', out });
     expect(exported.format).toBe('json');
-    const result = (await storage.import({ input: out, onConflict: 'skip' })) as { committed: boolean };
+    const result = await storage.import({ input: out, onConflict: 'skip' });
     expect(result.committed).toBe(true);
   });
 });

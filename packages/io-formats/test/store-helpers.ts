@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
+import { rawAccessPlugin, rawDb } from '@mainframe-kb/testkit';
 import { ioFormatsPlugin } from '../src/index.js';
 
 export interface TempDir {
@@ -19,10 +20,11 @@ export function tempDir(prefix = 'io-formats-'): TempDir {
   };
 }
 
+/** A SQLite store with io-formats, and raw access for the helpers below that read tables directly. */
 export async function openStore(path: string): Promise<Storage> {
   return createStorage(
     { database: { type: 'sqlite', path } },
-    { plugins: [ioFormatsPlugin()], actor: { id: 'io-test', role: 'admin' } },
+    { plugins: [ioFormatsPlugin, rawAccessPlugin], actor: { id: 'io-test', role: 'admin' } },
   );
 }
 
@@ -36,10 +38,10 @@ export const DATA_TABLES = [
   'search_history',
 ];
 
-/** Every row of a table in primary-key order, as plain objects. */
+/** Every row of a table in primary-key order, as plain objects (a store opened by `openStore`). */
 export async function tableRows(storage: Storage, table: string): Promise<Record<string, unknown>[]> {
   const key = storage.tables().find((t) => t.name === table)?.primaryKey ?? [];
-  let query = storage.dialect.db.selectFrom(table).selectAll();
+  let query = rawDb(storage).selectFrom(table).selectAll();
   for (const column of key) query = query.orderBy(column);
   return (await query.execute()) as Record<string, unknown>[];
 }

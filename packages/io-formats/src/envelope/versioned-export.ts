@@ -5,7 +5,7 @@ export const EXPORT_FORMAT_ID = 'mainframe-kb-export';
 
 /**
  * The envelope layout this build writes. 1.0.0 is the seed application's layout (`data.kb_entries` as KB
- * entry objects); 2.0.0 holds every table of every enabled extension, grouped by entity, with each table's
+ * entry objects); 2.0.0 holds every table of every enabled plugin, grouped by entity, with each table's
  * schema. Readers upgrade 1.x through the steps in envelope-upgrades.ts.
  */
 export const EXPORT_VERSION = '2.0.0';
@@ -30,7 +30,7 @@ export interface TableValidationResult {
 
 export interface ExportMetadata {
   readonly exported_at: string;
-  /** The highest MVP among the enabled extensions (`MVP1` for the knowledge base alone). */
+  /** The highest MVP among the enabled plugins (`MVP1` for the knowledge base alone). */
   readonly mvp_version: string;
   /** Applied migrations, all namespaces together. */
   readonly schema_version: number;

@@ -81,7 +81,7 @@ export function exportedTables(
   if (unknown.length > 0) {
     throw new StorageError(
       StorageErrorCode.VALIDATION,
-      `unknown entit${unknown.length > 1 ? 'ies' : 'y'} ${unknown.map((e) => `'${e}'`).join(', ')}; this store has ${[...known].join(', ')} (an entity appears when its extension is enabled)`,
+      `unknown entit${unknown.length > 1 ? 'ies' : 'y'} ${unknown.map((e) => `'${e}'`).join(', ')}; this store has ${[...known].join(', ')} (an entity appears when its plugin is enabled)`,
       { details: { unknown, known: [...known] } },
     );
   }

@@ -52,7 +52,7 @@ export async function describeTables(
     if (meta === undefined) {
       throw new StorageError(
         StorageErrorCode.NOT_FOUND,
-        `the table '${table.name}' (entity '${table.entity}') is declared by an extension but does not exist; run 'kb migrate up'`,
+        `the table '${table.name}' (entity '${table.entity}') is declared by a plugin but does not exist; run 'kb migrate up'`,
         { details: { table: table.name } },
       );
     }

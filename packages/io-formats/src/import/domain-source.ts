@@ -1,13 +1,20 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
+import {
+  type ByteSource,
+  type DomainImportInput,
+  type SourceRecord,
+  StorageError,
+  StorageErrorCode,
+  ValidationError,
+} from '@mainframe-kb/storage-core';
 import type { CodecRegistry } from '../codec-registry.js';
 import type { InputLimits } from '../codec-types.js';
+import { FormatErrorReason } from '../errors/format-error.js';
 import type { StoreAccess } from '../plugin/store-access.js';
-import type { DomainImporter } from './domain-importer.js';
 import { type OpenedInput, openFile } from './import-source.js';
 
-/** Opens a file for the domain importer an extension contributed under `source`. */
+/** Opens a file for the domain importer a plugin contributed under `source`. */
 export async function openDomainSource(
   access: StoreAccess,
   codecs: CodecRegistry,
@@ -21,17 +28,17 @@ export async function openDomainSource(
   if (contribution === undefined) {
     throw new StorageError(
       StorageErrorCode.EXTENSION_NOT_ENABLED,
-      `no enabled extension imports '${source}'${importers.length > 0 ? ` (available: ${importers.map((i) => i.source).join(', ')})` : ''}; enable the plugin that provides it (ServiceNow, Jira and Splunk come with @mainframe-kb/plugin-patterns)`,
+      `no enabled plugin imports '${source}'${importers.length > 0 ? ` (available: ${importers.map((i) => i.source).join(', ')})` : ''}; enable the plugin that provides it (ServiceNow, Jira and Splunk come with @mainframe-kb/plugin-patterns)`,
       { details: { source, available: importers.map((i) => i.source) } },
     );
   }
   if (typeof contribution.handler !== 'function') {
     throw new StorageError(
       StorageErrorCode.EXTENSION_INVALID,
-      `the importer '${source}' has no handler function; its extension must contribute a DomainImporter`,
+      `the importer '${source}' has no handler function; its plugin must contribute a DomainImporter`,
     );
   }
-  const handler = contribution.handler as DomainImporter;
+  const handler = contribution.handler;
   const info = await stat(path);
   const { source: bytes, head } = await openFile(path, limits);
   const detected = codecs.detect(head)?.format;
@@ -43,14 +50,14 @@ export async function openDomainSource(
     ignored: new Set(),
     fingerprint: `${info.size}:${info.mtimeMs}`,
     async *items() {
-      const input = {
+      const input: DomainImportInput = {
         source: bytes,
         head,
         fileName: basename(path),
         format: detected,
-        codecs,
         limits,
         options,
+        readRecords: recordReader(codecs, bytes, limits, source, basename(path)),
       };
       for await (const item of handler(input)) {
         if ('entry' in item)
@@ -58,5 +65,28 @@ export async function openDomainSource(
         else yield { kind: 'row', table: item.table, record: { ...item.row }, location: item.location };
       }
     },
+  };
+}
+
+/**
+ * `readRecords(format)` of a domain import: the file's records read by the registry's codec for `format`,
+ * within the import's limits. A format no codec reads is refused when asked for, naming those that are read.
+ */
+function recordReader(
+  codecs: CodecRegistry,
+  bytes: ByteSource,
+  limits: InputLimits,
+  importer: string,
+  fileName: string,
+): (format: string) => AsyncIterable<SourceRecord> {
+  return (format) => {
+    if (!codecs.has(format)) {
+      const formats = codecs.formats();
+      const message = `the importer '${importer}' asked to read ${fileName} as '${format}', which no registered codec reads; use one of ${formats.join(', ')}`;
+      throw new ValidationError(message, [{ path: 'format', message }], {
+        details: { reason: FormatErrorReason.UNKNOWN_FORMAT, format, formats, importer },
+      });
+    }
+    return codecs.get(format).read(bytes, { limits });
   };
 }

@@ -78,12 +78,12 @@ export async function importWith(
     options.source === undefined
       ? await openInput(input, options.format as FormatName | undefined, codecs, limits)
       : await openDomainSource(access, codecs, input, options.source, options.sourceOptions ?? {}, limits);
-  // A domain importer may also write its extension's derived tables (its own index rows, e.g. incident
+  // A domain importer may also write its plugin's derived tables (its own index rows, e.g. incident
   // error codes); a file of this package's formats holds content tables only.
   const tables = access
     .tables()
     .filter((t) => (options.source !== undefined || !t.derived) && !STORE_MANAGED_ENTITIES.has(t.entity));
-  const infos = await describeTables(access.dialect.db, tables);
+  const infos = await describeTables(access.db, tables);
   const session = new ImportSession(
     infos,
     options.onConflict ?? 'fail',

@@ -17,7 +17,7 @@ export interface ImportOptions {
   readonly input: string;
   /** Asserts the format; the content must agree with it. Detected from the content when absent. */
   readonly format?: FormatName | undefined;
-  /** A domain source (`servicenow`, `jira`, …) handled by an extension's importer. */
+  /** A domain source (`servicenow`, `jira`, …) handled by a plugin's importer. */
   readonly source?: string | undefined;
   /** Options handed to the domain importer (e.g. `{ timeZone: 'Europe/Lisbon' }`). */
   readonly sourceOptions?: Readonly<Record<string, unknown>> | undefined;

@@ -66,7 +66,7 @@ export function prepareItem(
   }
   const info = infos.get(item.table);
   if (info === undefined) {
-    const message = `the table '${item.table}' does not exist in this store; enable the extension that owns it`;
+    const message = `the table '${item.table}' does not exist in this store; enable the plugin that owns it`;
     const issues = [{ field: '', message }];
     return { kind: 'rejected', table: item.table, ordinal, location, issues, counted: false, ignored: NONE };
   }

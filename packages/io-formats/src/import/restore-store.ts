@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { type Storage, StorageError, StorageErrorCode, type TableBatch } from '@mainframe-kb/storage-core';
+import { StorageError, StorageErrorCode, type TableBatch } from '@mainframe-kb/storage-core';
 import type { CodecRegistry } from '../codec-registry.js';
 import type { FormatName } from '../codec-types.js';
 import { describeTables } from '../export/table-schema.js';
 import { withLimits } from '../input-limits.js';
+import type { StoreAccess } from '../plugin/store-access.js';
 import { openInput, RESTORE_SKIPPED_ENTITIES } from './import-source.js';
 import type { ImportIssue, ImportOptions, ImportResult, TableCounts } from './import-types.js';
 import { validateRow } from './row-validator.js';
@@ -17,7 +18,7 @@ const BATCH = 1_000;
  * whole restore back and is reported.
  */
 export async function restoreWith(
-  storage: Storage,
+  access: StoreAccess,
   codecs: CodecRegistry,
   options: ImportOptions,
 ): Promise<ImportResult> {
@@ -41,8 +42,8 @@ export async function restoreWith(
       'a restore reads an export (an envelope or an export directory), not a plain file of records',
     );
   }
-  const tables = storage.tables().filter((t) => !t.derived && !RESTORE_SKIPPED_ENTITIES.has(t.entity));
-  const infos = await describeTables(storage.dialect.db, tables);
+  const tables = access.tables().filter((t) => !t.derived && !RESTORE_SKIPPED_ENTITIES.has(t.entity));
+  const infos = await describeTables(access.db, tables);
   const counts: Record<string, TableCounts> = {};
   const errors: ImportIssue[] = [];
   const maxErrors = options.maxErrors ?? 1_000;
@@ -90,7 +91,7 @@ export async function restoreWith(
   const dryRun = options.dryRun ?? false;
   let committed = false;
   try {
-    await storage.importTables(batches(), {
+    await access.importTables(batches(), {
       tables: tables.map((t) => t.name),
       beforeCommit: async () => {
         if (rejected > 0 || dryRun) throw new Refused('restore refused');

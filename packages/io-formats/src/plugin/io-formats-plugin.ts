@@ -6,42 +6,57 @@ import {
   StorageError,
   StorageErrorCode,
 } from '@mainframe-kb/storage-core';
-import { type CodecRegistry, createDefaultRegistry } from '../codec-registry.js';
+import { z } from 'zod';
+import { CodecRegistry, createDefaultRegistry } from '../codec-registry.js';
 import { type ExportOptions, type ExportResult, exportWith } from '../export/export-store.js';
 import { importWith } from '../import/import-store.js';
 import type { ImportOptions, ImportResult } from '../import/import-types.js';
 import { restoreWith } from '../import/restore-store.js';
 import { IO_FORMATS_VERSION } from '../version.js';
-import type { StoreAccess } from './store-access.js';
+import { type StoreAccess, storeAccessOf } from './store-access.js';
 
 declare module '@mainframe-kb/storage-core' {
   interface StorageEvents {
     /** An import committed (not emitted for dry runs or imports that were refused). */
     'import:completed': { format: string; inserted: number; updated: number; skipped: number };
   }
+  interface PluginMethods {
+    /** Exports the store (see `ExportOptions`); needs the admin role. */
+    export(options: ExportOptions): Promise<ExportResult>;
+    /** Imports a file or an export into the store (see `ImportOptions`); needs the admin role. */
+    import(options: ImportOptions): Promise<ImportResult>;
+  }
 }
 
+const EXPORT = 'io-formats.export';
+const IMPORT = 'io-formats.import';
+
+const optionsSchema = z.strictObject({
+  /** The codecs to use; the package's default registry (every codec it ships) when absent. */
+  codecs: z
+    .instanceof(CodecRegistry, {
+      message: 'must be a CodecRegistry (createDefaultRegistry() or new CodecRegistry())',
+    })
+    .optional(),
+});
+
+/** `config.mvp.extensions: [{ id: 'io-formats', options }]`. */
+export type IoFormatsPluginOptions = z.output<typeof optionsSchema>;
+
+/** What `storage.plugin(ioFormatsPlugin)` returns. Every call is checked against the holder's role. */
 export interface IoFormatsApi {
   readonly codecs: CodecRegistry;
-  /** @internal The extension's context, for exportStore/importStore. */
-  readonly context: PluginContext;
-}
-
-export interface IoFormatsPluginOptions {
-  /** The codecs to use; the package's default registry (every codec it ships) when absent. */
-  readonly codecs?: CodecRegistry;
+  export(options: ExportOptions): Promise<ExportResult>;
+  import(options: ImportOptions): Promise<ImportResult>;
 }
 
 /**
- * The io-formats extension. Enable it with `createStorage(config, { plugins: [ioFormatsPlugin()] })`, then
- * call `exportStore(storage, …)` / `importStore(storage, …)`, or the seed's flat methods
- * `storage.export(options)` / `storage.import(options)`, which delegate to them.
+ * The io-formats plugin: `createStorage(config, { plugins: [ioFormatsPlugin] })`, then
+ * `storage.export(options)` / `storage.import(options)` (or `exportStore` / `importStore`). A codec registry
+ * of one's own goes in `config.mvp.extensions: [{ id: 'io-formats', options: { codecs } }]`.
  */
-export function ioFormatsPlugin(
-  options: IoFormatsPluginOptions = {},
-): PluginDefinition<'io-formats', IoFormatsApi> {
-  const codecs = options.codecs ?? createDefaultRegistry();
-  return definePlugin<'io-formats', IoFormatsApi>({
+export const ioFormatsPlugin: PluginDefinition<'io-formats', IoFormatsApi, any, IoFormatsPluginOptions> =
+  definePlugin({
     id: 'io-formats',
     version: IO_FORMATS_VERSION,
     mvp: 1,
@@ -49,77 +64,76 @@ export function ioFormatsPlugin(
     description:
       'export and import in JSON, NDJSON, CSV, XML (and the columnar formats), streamed and validated',
     dependsOn: { core: '>=0.1.0' },
-    setup(context) {
-      const options = (value: unknown, method: string) => {
-        if (value === null || typeof value !== 'object') {
-          throw new StorageError(
-            StorageErrorCode.VALIDATION,
-            `storage.${method}() takes an options object (format, out / file, …)`,
-            { details: { method } },
-          );
-        }
-        return value;
-      };
+    options: optionsSchema,
+    provides: ['export', 'import'],
+    setup(ctx: PluginContext<any, IoFormatsPluginOptions>) {
+      const codecs = ctx.options.codecs ?? createDefaultRegistry();
+      const api = ioFormatsApi(storeAccessOf(ctx), codecs);
       return {
-        api: { codecs, context },
-        methods: {
-          export: async (value: unknown) =>
-            exportStore(context.storage(), options(value, 'export') as ExportOptions),
-          import: async (value: unknown) =>
-            importStore(context.storage(), options(value, 'import') as ImportOptions),
-        },
-        permissions: { 'io-formats.export': 'admin', 'io-formats.import': 'admin' },
+        api,
+        methods: { export: api.export, import: api.import },
+        permissions: { [EXPORT]: 'admin', [IMPORT]: 'admin' },
       };
     },
   });
-}
 
-/** The default plugin instance, for `config.mvp.extensions: [{ id: 'io-formats' }]`. */
-export const plugin = ioFormatsPlugin();
-export default plugin;
+/** The package's plugin, under the name `config.mvp.extensions` loading looks for too. */
+export const plugin = ioFormatsPlugin;
+export default ioFormatsPlugin;
 
-function accessOf(storage: Storage): { access: StoreAccess; codecs: CodecRegistry } {
-  const api = storage.extension<PluginDefinition<'io-formats', IoFormatsApi>>('io-formats');
-  const { context } = api;
+/**
+ * The API holds closures over the store access, never the access itself: the holder of the store reaches the
+ * database only through these role-checked operations. The role is checked before any file is touched.
+ */
+function ioFormatsApi(access: StoreAccess, codecs: CodecRegistry): IoFormatsApi {
   return {
-    codecs: api.codecs,
-    access: {
-      dialect: context.dialect,
-      tables: () => storage.tables(),
-      importers: () => storage.importers(),
-      plugins: () => storage.plugins,
-      write: (operation, fn) => context.write(operation, fn),
-      read: (operation, fn) => context.read(operation, fn),
-      emit: (event, payload) => context.emit(event, payload),
+    codecs,
+    async export(options) {
+      access.authorize(EXPORT);
+      requireOptions(options, 'export');
+      // Core buffers search history and writes it in the background: flushed first, so the snapshot holds
+      // every search made before the export.
+      await access.flushSearchHistory();
+      return exportWith(access, codecs, options);
+    },
+    async import(options) {
+      access.authorize(IMPORT);
+      requireOptions(options, 'import');
+      if (options.restore) return restoreWith(access, codecs, options);
+      const result = await importWith(access, codecs, options);
+      if (result.committed && (result.inserted > 0 || result.updated > 0)) {
+        access.emit('import:completed', {
+          format: result.format,
+          inserted: result.inserted,
+          updated: result.updated,
+          skipped: result.skipped,
+        });
+      }
+      return result;
     },
   };
 }
 
-/**
- * Exports every table of every enabled extension (or of the chosen entities) on one consistent snapshot:
- * `json` as one versioned envelope file, any other format as a directory with `manifest.json` and one file
- * per table.
- */
-export async function exportStore(storage: Storage, options: ExportOptions): Promise<ExportResult> {
-  const { access, codecs } = accessOf(storage);
-  // Core buffers search history and writes it in the background: flushed first, so the snapshot holds
-  // every search made before the export.
-  await storage.flushSearchHistory();
-  return exportWith(access, codecs, options);
+function requireOptions(value: unknown, method: 'export' | 'import'): void {
+  if (value === null || typeof value !== 'object') {
+    throw new StorageError(
+      StorageErrorCode.VALIDATION,
+      `${method}() takes an options object (${method === 'export' ? 'format, out, …' : 'input, format, …'})`,
+      { details: { method } },
+    );
+  }
 }
 
-/** Imports a file or an export directory into the store (see ImportOptions). */
+/**
+ * Exports every table of every enabled plugin (or of the chosen entities) on one consistent snapshot: `json`
+ * as one versioned envelope file, any other format as a directory with `manifest.json` and one file per
+ * table. The same as `storage.export(options)`.
+ */
+export async function exportStore(storage: Storage, options: ExportOptions): Promise<ExportResult> {
+  return storage.plugin(ioFormatsPlugin).export(options);
+}
+
+/** Imports a file or an export directory into the store (see ImportOptions); the same as `storage.import`. */
 export async function importStore(storage: Storage, options: ImportOptions): Promise<ImportResult> {
-  const { access, codecs } = accessOf(storage);
-  if (options.restore) return restoreWith(storage, codecs, options);
-  const result = await importWith(access, codecs, options);
-  if (result.committed && (result.inserted > 0 || result.updated > 0)) {
-    access.emit('import:completed', {
-      format: result.format,
-      inserted: result.inserted,
-      updated: result.updated,
-      skipped: result.skipped,
-    });
-  }
-  return result;
+  return storage.plugin(ioFormatsPlugin).import(options);
 }
