@@ -1,5 +1,11 @@
 import { copyFileSync, existsSync, rmSync } from 'node:fs';
-import { copyStore, createStorage, type Storage, type StorageConfigInput } from '@mainframe-kb/storage-core';
+import {
+  type CreateStorageOptions,
+  copyStore,
+  createStorage,
+  type Storage,
+  type StorageConfigInput,
+} from '@mainframe-kb/storage-core';
 import pg from 'pg';
 import { chunked, generateCorpus } from '../src/corpus/corpus-generator.js';
 
@@ -47,8 +53,13 @@ export async function openCorpusPostgres(
   schema = `kb_bench_${entries}`,
   /** Copy the corpus in again even when the schema already holds it (benchmarks that write). */
   refill = false,
+  /** Plugins the store opens with, e.g. rawAccessPlugin for a benchmark's hand-written baseline queries. */
+  plugins: CreateStorageOptions['plugins'] = [],
 ): Promise<CorpusCopy> {
-  const storage = await createStorage({ ...extra, database: { type: 'postgresql', url, schema } }, ADMIN);
+  const storage = await createStorage(
+    { ...extra, database: { type: 'postgresql', url, schema } },
+    { ...ADMIN, plugins },
+  );
   if (!refill && (await storage.countEntries()) === entries) return { storage };
   const { storage: source } = await openCorpusSqlite(entries);
   try {

@@ -11,12 +11,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type CreateStorageOptions,
   createStorage,
   type KBEntryInput,
   normalizeCategory,
   normalizeTags,
 } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '../src/corpus/corpus-generator.js';
+import { rawAccessPlugin, rawDialect } from '../src/raw-access/raw-access-plugin.js';
 import { argValue, fmt, machine, percentiles } from './bench-stats.js';
 
 const ENTRIES = Number(argValue('entries', '100000'));
@@ -28,17 +30,18 @@ interface RawSqlite {
   transaction<T>(fn: () => T): () => T;
 }
 
-async function openFresh(dir: string, name: string) {
+async function openFresh(dir: string, name: string, plugins: CreateStorageOptions['plugins'] = []) {
   return createStorage(
     { database: { path: join(dir, `${name}.db`) } },
-    { actor: { id: 'bench', role: 'admin' } },
+    { actor: { id: 'bench', role: 'admin' }, plugins },
   );
 }
 
 /** The floor: the same rows, prepared statements, one transaction, no validation, audit or events. */
 async function rawLoop(dir: string, entries: readonly KBEntryInput[]): Promise<number> {
-  const storage = await openFresh(dir, `raw-${randomUUID()}`);
-  const sqlite = (storage.dialect as unknown as { sqlite: RawSqlite }).sqlite;
+  // The store only creates the schema; the loop writes through the driver under it.
+  const storage = await openFresh(dir, `raw-${randomUUID()}`, [rawAccessPlugin]);
+  const sqlite = (rawDialect(storage) as unknown as { sqlite: RawSqlite }).sqlite;
   const insertEntry = sqlite.prepare(`insert into kb_entries
     (id, title, problem, solution, category, severity, tags, created_at, updated_at, created_by)
     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);

@@ -18,6 +18,7 @@ import { generateCorpus } from '../src/corpus/corpus-generator.js';
 import { type BenchmarkQuery, generateQueries, summarizeScores } from '../src/corpus/query-generator.js';
 import type { EntryText } from '../src/corpus/text-match.js';
 import { SeededRandom } from '../src/random/seeded-random.js';
+import { rawAccessPlugin, rawDb } from '../src/raw-access/raw-access-plugin.js';
 import { BENCH_SEED, openCorpusPostgres, pgExec } from './bench-corpus.js';
 import { argValue, fmt, machine, percentiles, timed } from './bench-stats.js';
 
@@ -32,7 +33,10 @@ async function main() {
   console.log(`PostgreSQL benchmark: ${ENTRIES} entries, ${QUERIES} queries × ${REPS}`);
   if (FRESH) await pgExec(URL, `drop schema if exists kb_bench_${ENTRIES} cascade`);
   const noCache = { performance: { caching: { enabled: false } } };
-  const { storage, copied } = await openCorpusPostgres(URL, ENTRIES, noCache);
+  // rawAccessPlugin hands the raw baseline its connection; it adds nothing to the store's own searches.
+  const { storage, copied } = await openCorpusPostgres(URL, ENTRIES, noCache, undefined, false, [
+    rawAccessPlugin,
+  ]);
 
   // The way back: PostgreSQL → a new SQLite file, with the same content hash.
   let back: { seconds: number; hash: string } | undefined;
@@ -51,7 +55,7 @@ async function main() {
     if (back.hash !== copied.hash) throw new Error('the round trip changed the content hash');
   }
 
-  const db = storage.dialect.db;
+  const db = rawDb(storage);
   const raw = async (q: string) =>
     (
       await sql<{ seq: number }>`select s.seq from kb_search s

@@ -1,7 +1,14 @@
 import { copyStore, createStorage } from '@mainframe-kb/storage-core';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { generateCorpus, postgresStores, skipReason, testDatabaseUrl } from '../src/index.js';
+import {
+  generateCorpus,
+  postgresStores,
+  rawAccessPlugin,
+  rawDb,
+  skipReason,
+  testDatabaseUrl,
+} from '../src/index.js';
 
 // A bulk load leaves the planner statistics of what it loaded (autovacuum may be off, as on the CI machine):
 // ANALYZE sets pg_class.reltuples, which is -1 for a table never analyzed.
@@ -14,7 +21,7 @@ describe.skipIf(!url)(`postgresql bulk load statistics${url ? '' : ` (${skipReas
   it('copyStore into PostgreSQL analyzes the loaded tables and the search index', async () => {
     const source = await createStorage({ database: { path: ':memory:' } });
     await source.createEntries([...generateCorpus({ count: 120, seed: 5 })]);
-    const target = await stores!.open();
+    const target = await stores!.open({}, { plugins: [rawAccessPlugin] });
     try {
       await copyStore(source, target);
       const { rows } = await sql<{
@@ -23,7 +30,7 @@ describe.skipIf(!url)(`postgresql bulk load statistics${url ? '' : ` (${skipReas
       }>`select c.relname as name, c.reltuples as tuples
         from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
         where n.nspname = current_schema() and c.relname in ('kb_entries', 'kb_tags', 'kb_search', 'kb_search_terms')`.execute(
-        target.dialect.db,
+        rawDb(target),
       );
       const tuples = Object.fromEntries(rows.map((r) => [r.name, Number(r.tuples)]));
       expect(tuples.kb_entries).toBe(120);

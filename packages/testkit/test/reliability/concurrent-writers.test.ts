@@ -1,6 +1,6 @@
 import { createStorage } from '@mainframe-kb/storage-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { availableTestStores } from '../../src/index.js';
+import { availableTestStores, rawAccessPlugin, rawDialect } from '../../src/index.js';
 import { type Child, spawnChild } from './child-process-harness.js';
 import type { WriterResult } from './reliability-child.js';
 
@@ -44,14 +44,14 @@ for (const target of availableTestStores()) {
       expect(results.map((r) => r.busy)).toEqual(new Array(WRITERS).fill(0));
       expect(results.map((r) => r.ok)).toEqual(new Array(WRITERS).fill(WRITES));
 
-      const storage = await createStorage({ database });
+      const storage = await createStorage({ database }, { plugins: [rawAccessPlugin] });
       try {
         // Half the writes create entries, half record feedback on them.
         expect(await storage.countEntries()).toBe((WRITERS * WRITES) / 2);
         for (let worker = 0; worker < WRITERS; worker++) {
           expect((await storage.listEntries({ tag: `worker-${worker}`, limit: 1 })).total).toBe(WRITES / 2);
         }
-        expect(await storage.dialect.integrityCheck('full')).toEqual({ ok: true, problems: [] });
+        expect(await rawDialect(storage).integrityCheck('full')).toEqual({ ok: true, problems: [] });
         // One linear audit chain although the writers ran at once on the servers.
         expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: WRITERS * WRITES });
       } finally {

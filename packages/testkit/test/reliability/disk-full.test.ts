@@ -5,6 +5,7 @@ import { createStorage, type KBEntry, type Storage } from '@mainframe-kb/storage
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectStorageError } from '../../src/conformance/conformance-helpers.js';
 import { generateCorpusArray } from '../../src/corpus/corpus-generator.js';
+import { rawAccessPlugin, rawDb, rawDialect } from '../../src/index.js';
 
 /**
  * Reliability 4: a full disk is an error, not a corruption. `PRAGMA max_page_count` (through the config's
@@ -19,7 +20,7 @@ describe('reliability 4: disk full is a typed error that leaves the store intact
 
   async function pageCount(storage: Storage): Promise<number> {
     // The pragma as an eponymous table, so the query goes through kysely without raw SQL.
-    const row = await storage.dialect.db
+    const row = await rawDb(storage)
       .selectFrom('pragma_page_count')
       .select('page_count')
       .executeTakeFirstOrThrow();
@@ -29,16 +30,17 @@ describe('reliability 4: disk full is a typed error that leaves the store intact
   it('refuses the write that does not fit with DISK_FULL and keeps every earlier row', {
     timeout: 120_000,
   }, async () => {
-    const seed = await createStorage({ database: { type: 'sqlite', path } });
+    const seed = await createStorage({ database: { type: 'sqlite', path } }, { plugins: [rawAccessPlugin] });
     await seed.createEntries(generateCorpusArray({ count: 100, seed: 'rel4-base' }));
     // Checkpoint so the pages live in the main file, which is what max_page_count limits.
     await seed.optimize();
     const pages = await pageCount(seed);
     await seed.close();
 
-    const storage = await createStorage({
-      database: { type: 'sqlite', path, pragmas: { max_page_count: pages + 40 } },
-    });
+    const storage = await createStorage(
+      { database: { type: 'sqlite', path, pragmas: { max_page_count: pages + 40 } } },
+      { plugins: [rawAccessPlugin] },
+    );
     let written = 0;
     try {
       const stored: KBEntry[] = [];
@@ -66,7 +68,7 @@ describe('reliability 4: disk full is a typed error that leaves the store intact
         expect((event.payload as { entry: KBEntry }).entry.id).not.toBe(refused);
       }
       expect((await storage.verifyAuditChain()).ok).toBe(true);
-      expect(await storage.dialect.integrityCheck('full')).toEqual({ ok: true, problems: [] });
+      expect(await rawDialect(storage).integrityCheck('full')).toEqual({ ok: true, problems: [] });
 
       // A bulk import that cannot fit is refused whole.
       const count = await storage.countEntries();
@@ -79,14 +81,17 @@ describe('reliability 4: disk full is a typed error that leaves the store intact
       // Reads still work on the full store.
       expect((await storage.listEntries({ limit: 5 })).entries).toHaveLength(5);
       expect((await storage.search('abend')).total).toBeGreaterThan(0);
-      expect(await storage.dialect.integrityCheck('full')).toEqual({ ok: true, problems: [] });
+      expect(await rawDialect(storage).integrityCheck('full')).toEqual({ ok: true, problems: [] });
     } finally {
       await storage.close();
     }
 
-    const reopened = await createStorage({ database: { type: 'sqlite', path } });
+    const reopened = await createStorage(
+      { database: { type: 'sqlite', path } },
+      { plugins: [rawAccessPlugin] },
+    );
     try {
-      expect(await reopened.dialect.integrityCheck('full')).toEqual({ ok: true, problems: [] });
+      expect(await rawDialect(reopened).integrityCheck('full')).toEqual({ ok: true, problems: [] });
       await reopened.createEntry({
         title: 'after the disk was freed',
         problem: 'p',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCorpusArray } from '../../src/corpus/corpus-generator.js';
+import { rawAccessPlugin, rawDialect } from '../../src/index.js';
 
 /**
  * Reliability 4, the other half: the filesystem itself runs out of space (ENOSPC from the kernel, not a
@@ -32,11 +33,11 @@ describe.skipIf(mountError !== undefined)(
     }, async () => {
       const path = join(mountPoint, 'kb.db');
       let committed = 0;
-      const storage = await createStorage({ database: { path } });
+      const storage = await createStorage({ database: { path } }, { plugins: [rawAccessPlugin] });
       try {
         const base = await storage.createEntries(generateCorpusArray({ count: 50, seed: 'rel4-fs-base' }));
         // Leave ~256 KiB: enough to open and read, not enough for the next batches.
-        const free = (await storage.dialect.size()).freeBytes ?? 0;
+        const free = (await rawDialect(storage).size()).freeBytes ?? 0;
         writeFileSync(join(mountPoint, 'filler'), Buffer.alloc(Math.max(0, free - 256 * 1024)));
 
         let refused = 0;
@@ -59,9 +60,9 @@ describe.skipIf(mountError !== undefined)(
       }
       // With space again, the file opens, passes integrity_check and still holds what was committed.
       rmSync(join(mountPoint, 'filler'));
-      const reopened = await createStorage({ database: { path } });
+      const reopened = await createStorage({ database: { path } }, { plugins: [rawAccessPlugin] });
       try {
-        expect(await reopened.dialect.integrityCheck('full')).toEqual({ ok: true, problems: [] });
+        expect(await rawDialect(reopened).integrityCheck('full')).toEqual({ ok: true, problems: [] });
         expect(await reopened.countEntries()).toBe(committed);
         expect((await reopened.verifyAuditChain()).ok).toBe(true);
       } finally {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateCorpusArray } from '../../src/corpus/corpus-generator.js';
+import { rawAccessPlugin, rawDialect } from '../../src/index.js';
 import { SeededRandom } from '../../src/random/seeded-random.js';
 import { FULL, spawnChild } from './child-process-harness.js';
 
@@ -22,11 +23,14 @@ describe('reliability 1: a killed import leaves all or nothing', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function inspect() {
-    const storage = await createStorage({ database: { type: 'sqlite', path } });
+    const storage = await createStorage(
+      { database: { type: 'sqlite', path } },
+      { plugins: [rawAccessPlugin] },
+    );
     try {
       return {
         count: await storage.countEntries(),
-        integrity: await storage.dialect.integrityCheck('full'),
+        integrity: await rawDialect(storage).integrityCheck('full'),
         audit: await storage.verifyAuditChain(),
       };
     } finally {

@@ -1,7 +1,7 @@
 import { createStorage } from '@mainframe-kb/storage-core';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
-import { availableTestStores } from '../../src/index.js';
+import { availableTestStores, rawAccessPlugin, rawDb, rawDialect } from '../../src/index.js';
 import { spawnChild } from './child-process-harness.js';
 import type { MigrateResult } from './reliability-child.js';
 
@@ -23,8 +23,8 @@ async function runMigration(database: object, scenario: 'kill-2' | 'kill-3' | 'f
 }
 
 async function inspect(database: object) {
-  const storage = await createStorage({ database: database as never });
-  const db = storage.dialect.db as Kysely<any>;
+  const storage = await createStorage({ database: database as never }, { plugins: [rawAccessPlugin] });
+  const db = rawDb(storage);
   try {
     const ledger = (
       await db
@@ -34,7 +34,7 @@ async function inspect(database: object) {
         .orderBy('id')
         .execute()
     ).map((r) => `${r.id}:${r.status}`);
-    const where = storage.dialect.name === 'mysql' ? sql`database()` : sql`current_schema()`;
+    const where = storage.dialectName === 'mysql' ? sql`database()` : sql`current_schema()`;
     const tables = (
       await sql<{ name: string }>`select table_name as name from information_schema.tables
         where table_schema = ${where} and table_name in ('t1', 't2') order by table_name`.execute(db)
@@ -87,12 +87,12 @@ for (const target of availableTestStores().filter((t) => t.dialect !== 'sqlite')
           expect(blocked.result?.error?.message).toMatch(killedIn === 2 ? /0002_t2/ : /0003_seed/);
           expect(blocked.result?.results).toEqual([]);
           // The operator undoes the partial step, then clears the row.
-          const storage = await createStorage({ database });
+          const storage = await createStorage({ database }, { plugins: [rawAccessPlugin] });
           try {
-            if (killedIn === 2) await sql`drop table t2`.execute(storage.dialect.db);
-            else await sql`delete from t1`.execute(storage.dialect.db);
+            if (killedIn === 2) await sql`drop table t2`.execute(rawDb(storage));
+            else await sql`delete from t1`.execute(rawDb(storage));
             const { MigrationRegistry } = await import('@mainframe-kb/storage-core');
-            const registry = new MigrationRegistry(storage.dialect, [
+            const registry = new MigrationRegistry(rawDialect(storage), [
               {
                 namespace: 'rel2',
                 dependsOn: [],
