@@ -1,5 +1,6 @@
-// Public surface of @mainframe-kb/plugin-patterns. The package's default export is the extension
-// definition core's loader expects for `config.mvp.extensions: [{ id: 'patterns' }]`.
+// Public surface of @mainframe-kb/plugin-patterns. The package's default export is the plugin definition
+// core's loader expects for `config.mvp.extensions: [{ id: 'patterns' }]`; importing the package also types
+// its events and the store's createPattern / getPatterns / updatePattern (module augmentation).
 
 import { patternsPlugin } from './patterns-plugin.js';
 
@@ -12,7 +13,6 @@ export { incidentIdOf } from './detection/stable-id.js';
 export { adfToText } from './importers/adf-to-text.js';
 export type { CsvRow } from './importers/csv-reader.js';
 export { CsvSyntaxError, readCsv } from './importers/csv-reader.js';
-export type { PatternsImporterHandler } from './importers/importer-registry.js';
 export { PATTERNS_IMPORTERS, patternsImporterHandler } from './importers/importer-registry.js';
 export type {
   ImportError,
@@ -32,7 +32,6 @@ export {
   PATTERNS_VERSION,
   patternsPlugin,
 } from './patterns-plugin.js';
-export { PATTERNS_TABLES } from './schema/patterns-database.js';
 export { incidentsMigration, PATTERNS_MIGRATIONS } from './schema/patterns-migrations.js';
 export type {
   CountDimension,

@@ -1,8 +1,12 @@
-import { definePlugin, type PluginContext, type PluginSetup, type Role } from '@mainframe-kb/storage-core';
+import { definePlugin, type PluginSetup, type Role } from '@mainframe-kb/storage-core';
+import type { PatternsContext } from './api/api-context.js';
 import { createPatternsApi, type PatternsApi } from './api/patterns-api.js';
+import { incidentsCommand } from './cli/incidents-command.js';
+import { patternsCommand } from './cli/patterns-command.js';
 import './events.js';
+import './flat-methods.js';
 import { PATTERNS_IMPORTERS, patternsImporterHandler } from './importers/importer-registry.js';
-import { patternsOptionsSchema, validate } from './input-schemas.js';
+import { patternsOptionsSchema } from './input-schemas.js';
 import { PATTERNS_MIGRATIONS } from './schema/patterns-migrations.js';
 
 export const PATTERNS_PACKAGE = '@mainframe-kb/plugin-patterns';
@@ -20,58 +24,43 @@ export const PATTERNS_PERMISSIONS: Readonly<Record<string, Role>> = {
   'patterns.detect': 'editor',
 };
 
-function setup(ctx: PluginContext): PluginSetup<PatternsApi> {
-  const options = validate(patternsOptionsSchema, ctx.options, 'config.mvp.extensions[patterns].options');
-  const api = createPatternsApi({ ctx, options, importers: PATTERNS_IMPORTERS });
+function setup(ctx: PatternsContext): PluginSetup<PatternsApi> {
+  const api = createPatternsApi({ ctx, importers: PATTERNS_IMPORTERS });
   return {
     api,
     methods: {
-      createPattern: (data) => api.createPattern(data),
-      getPatterns: (criteria) => api.getPatterns(criteria),
-      updatePattern: (id, updates) => api.updatePattern(id, updates),
+      createPattern: api.createPattern,
+      getPatterns: api.getPatterns,
+      updatePattern: api.updatePattern,
     },
     permissions: PATTERNS_PERMISSIONS,
     contributes: {
-      tables: [
-        { name: 'incidents', entity: 'incidents', primaryKey: ['id'] },
-        {
-          name: 'incident_error_codes',
-          entity: 'incidents',
-          primaryKey: ['incident_id', 'code'],
-          derived: true,
-        },
-        { name: 'incident_patterns', entity: 'patterns', primaryKey: ['id'] },
-        { name: 'pattern_incidents', entity: 'patterns', primaryKey: ['pattern_id', 'incident_id'] },
-        { name: 'kb_pattern_links', entity: 'patterns', primaryKey: ['pattern_id', 'kb_entry_id'] },
-        { name: 'kb_entry_suggestions', entity: 'patterns', primaryKey: ['pattern_id'] },
-      ],
       importers: [
         {
           source: 'servicenow',
           description:
             'ServiceNow incidents: Table API JSON ({"result":[…]}, plain or display-value fields) or a CSV export',
           entities: ['incidents'],
-          handler: patternsImporterHandler('servicenow', api),
+          handler: patternsImporterHandler('servicenow'),
         },
         {
           source: 'jira',
           description: 'Jira issues: REST API v2 or v3 search results (ADF descriptions become text)',
           entities: ['incidents'],
-          handler: patternsImporterHandler('jira', api),
+          handler: patternsImporterHandler('jira'),
         },
         {
           source: 'splunk',
           description: 'Splunk search results: export NDJSON (preview rows skipped), results JSON, or CSV',
           entities: ['incidents'],
-          handler: patternsImporterHandler('splunk', api),
+          handler: patternsImporterHandler('splunk'),
         },
       ],
       metrics: async () => {
-        const db = ctx.db;
-        const count = async (table: string) =>
+        const count = async (table: 'incidents' | 'incident_patterns') =>
           Number(
             (
-              await db
+              await ctx.db
                 .selectFrom(table)
                 .select((eb) => eb.fn.countAll().as('n'))
                 .executeTakeFirst()
@@ -84,9 +73,9 @@ function setup(ctx: PluginContext): PluginSetup<PatternsApi> {
 }
 
 /**
- * The MVP2 extension: incidents, the patterns found in them, and their links to the KB. Enable it with
- * `config.mvp.extensions: [{ id: 'patterns' }]` (loaded from this package) or `createStorage(config,
- * { plugins: [patternsPlugin] })`; reach its API with `storage.extension(patternsPlugin)`.
+ * The MVP2 plugin: incidents, the patterns found in them, and their links to the KB. Enable it with
+ * `config.mvp.extensions: [{ id: 'patterns', options }]` (loaded from this package) or pass it to
+ * `createStorage(config, { plugins: [patternsPlugin] })`; reach its API with `storage.plugin(patternsPlugin)`.
  */
 export const patternsPlugin = definePlugin({
   id: 'patterns',
@@ -95,6 +84,18 @@ export const patternsPlugin = definePlugin({
   package: PATTERNS_PACKAGE,
   description: 'incidents from ServiceNow, Jira and Splunk, and the recurring patterns found in them',
   dependsOn: { core: '>=0.1.0 <1.0.0' },
+  options: patternsOptionsSchema,
+  tables: {
+    incidents: { entity: 'incidents', primaryKey: ['id'] },
+    // Extracted from each incident's text whenever it is written: an index, so never exported or copied.
+    incident_error_codes: { entity: 'incidents', primaryKey: ['incident_id', 'code'], derived: true },
+    incident_patterns: { entity: 'patterns', primaryKey: ['id'] },
+    pattern_incidents: { entity: 'patterns', primaryKey: ['pattern_id', 'incident_id'] },
+    kb_pattern_links: { entity: 'patterns', primaryKey: ['pattern_id', 'kb_entry_id'] },
+    kb_entry_suggestions: { entity: 'patterns', primaryKey: ['pattern_id'] },
+  },
   migrations: PATTERNS_MIGRATIONS,
+  provides: ['createPattern', 'getPatterns', 'updatePattern'],
+  commands: [patternsCommand, incidentsCommand],
   setup,
 });

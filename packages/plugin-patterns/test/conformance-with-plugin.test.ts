@@ -15,7 +15,8 @@ for (const target of availableTestStores()) {
   }
   defineConformanceSuite({
     name: `${target.dialect} + plugin-patterns`,
-    open: () => stores.open({ mvp: { extensions: [{ id: 'patterns' }] } }, { plugins: [patternsPlugin] }),
+    open: (plugins) =>
+      stores.open({ mvp: { extensions: [{ id: 'patterns' }] } }, { plugins: [patternsPlugin, ...plugins] }),
     cleanup: () => stores.cleanup(),
   });
 }

@@ -26,7 +26,7 @@ for (const target of availableTestStores()) {
 
     it('imports every source, re-imports without duplicating, and counts per day and hour', async () => {
       const storage = await stores.open(withPatterns, { plugins: [patternsPlugin] });
-      const api = storage.extension(patternsPlugin);
+      const api = storage.plugin(patternsPlugin);
       for (const [source, file] of [
         ['servicenow', 'servicenow-incidents.json'],
         ['servicenow', 'servicenow-incidents-labels.csv'],
@@ -59,7 +59,7 @@ for (const target of availableTestStores()) {
 
     it('finds the planted patterns, and nothing else, with the same ids as on any other dialect', async () => {
       const storage = await stores.open(withPatterns, { plugins: [patternsPlugin] });
-      const api = storage.extension(patternsPlugin);
+      const api = storage.plugin(patternsPlugin);
       const stream = generateIncidentStream({ seed: 'planted-1' });
       await api.createIncidents(stream.incidents);
       const summary = await api.detectPatterns();
@@ -94,7 +94,7 @@ for (const target of availableTestStores()) {
       );
     });
 
-    it('a store gains the extension later, and opens without it with the namespace dormant', async () => {
+    it('a store gains the plugin later, and opens without it with the namespace dormant', async () => {
       const database = await stores.database();
       const open = (plugins: boolean): Promise<Storage> =>
         createStorage(
@@ -112,7 +112,7 @@ for (const target of availableTestStores()) {
       const withPlugin = await open(true);
       try {
         await withPlugin
-          .extension(patternsPlugin)
+          .plugin(patternsPlugin)
           .importIncidents('servicenow', fixture('servicenow-incidents.json'));
         expect((await withPlugin.getEntry(entry)).title).toBe('S0C7 - Data Exception');
       } finally {
@@ -120,7 +120,7 @@ for (const target of availableTestStores()) {
       }
       const without = await open(false);
       try {
-        expect((await without.migrations.status()).dormant.map((d) => d.namespace)).toEqual(['patterns']);
+        expect((await without.migrationStatus()).dormant.map((d) => d.namespace)).toEqual(['patterns']);
         expect(await without.countEntries()).toBe(1);
       } finally {
         await without.close();

@@ -20,7 +20,7 @@ interface Found {
 }
 
 async function detectedWithTickets(storage: Storage): Promise<Found[]> {
-  const api = storage.extension(patternsPlugin);
+  const api = storage.plugin(patternsPlugin);
   const patterns = await api.getPatterns({ limit: 10_000 });
   const ticketOf = new Map<string, string>();
   const found: Found[] = [];
@@ -59,7 +59,7 @@ describe('pattern detection on a generated stream with planted patterns', () => 
     dir = tempDir();
     storage = await openStore(join(dir.path, 'kb.db'), { incremental: false });
     storage.on('pattern:critical', (e) => void critical.push(e));
-    await storage.extension(patternsPlugin).createIncidents(stream.incidents);
+    await storage.plugin(patternsPlugin).createIncidents(stream.incidents);
   });
   afterAll(async () => {
     await storage.close();
@@ -67,7 +67,7 @@ describe('pattern detection on a generated stream with planted patterns', () => 
   });
 
   it('finds every planted pattern and nothing else', async () => {
-    const summary = await storage.extension(patternsPlugin).detectPatterns();
+    const summary = await storage.plugin(patternsPlugin).detectPatterns();
     const found = await detectedWithTickets(storage);
     for (const expectation of stream.expectations) {
       expect(
@@ -86,7 +86,7 @@ describe('pattern detection on a generated stream with planted patterns', () => 
   });
 
   it('emits pattern:critical once for each pattern of 5 or more incidents', async () => {
-    const big = (await storage.extension(patternsPlugin).getPatterns({ limit: 100 })).filter(
+    const big = (await storage.plugin(patternsPlugin).getPatterns({ limit: 100 })).filter(
       (p) => p.frequency >= 5,
     );
     expect(big.length).toBeGreaterThanOrEqual(4);
@@ -94,7 +94,7 @@ describe('pattern detection on a generated stream with planted patterns', () => 
     for (const c of critical) expect(c.incidentCount).toBe(c.pattern.frequency);
     // A second run finds the same patterns and raises nothing new.
     const before = critical.length;
-    const again = await storage.extension(patternsPlugin).detectPatterns();
+    const again = await storage.plugin(patternsPlugin).detectPatterns();
     expect(again.created).toBe(0);
     expect(again.removed).toBe(0);
     expect(critical.length).toBe(before);
@@ -125,8 +125,8 @@ describe('pattern detection on a stream without planted patterns', () => {
     try {
       const stream = generateIncidentStream({ seed: 'background-only', planted: false });
       expect(stream.expectations).toEqual([]);
-      await storage.extension(patternsPlugin).createIncidents(stream.incidents);
-      const summary = await storage.extension(patternsPlugin).detectPatterns();
+      await storage.plugin(patternsPlugin).createIncidents(stream.incidents);
+      const summary = await storage.plugin(patternsPlugin).detectPatterns();
       expect(summary.incidents).toBe(stream.incidents.length);
       expect(summary.patterns).toBe(0);
       expect(await storage.getPatterns({})).toEqual([]);

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createStorage, isStorageError, type Storage, StorageErrorCode } from '@mainframe-kb/storage-core';
+import { rawAccessPlugin, rawDb } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pluginFromDefaultExport, {
   PATTERNS_PERMISSIONS,
-  PATTERNS_TABLES,
   PATTERNS_VERSION,
   patternsPlugin,
 } from '../src/index.js';
@@ -21,9 +21,11 @@ const CORE_TABLES = [
   'kb_audit',
 ];
 
-/** Every row of every core table, and the SQL that defines core's schema objects. */
+const PATTERNS_TABLES = Object.keys(patternsPlugin.tables ?? {});
+
+/** Every row of every core table, and the SQL that defines core's schema objects (store opened with raw access). */
 async function coreSnapshot(storage: Storage): Promise<unknown> {
-  const db = storage.dialect.db;
+  const db = rawDb(storage);
   const tables: Record<string, unknown[]> = {};
   for (const t of CORE_TABLES) {
     const rows = await db.selectFrom(t).selectAll().execute();
@@ -41,7 +43,7 @@ async function coreSnapshot(storage: Storage): Promise<unknown> {
 }
 
 async function tablesOf(storage: Storage): Promise<string[]> {
-  const rows = await storage.dialect.db
+  const rows = await rawDb(storage)
     .selectFrom('sqlite_master')
     .select('name')
     .where('type', '=', 'table')
@@ -57,7 +59,7 @@ beforeEach(() => {
 });
 afterEach(() => dir.remove());
 
-describe('the extension contract', () => {
+describe('the plugin contract', () => {
   it('declares the version of its package.json (changesets bumps the file; keep PATTERNS_VERSION with it)', () => {
     const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
       version: string;
@@ -75,7 +77,20 @@ describe('the extension contract', () => {
     });
   });
 
-  it('a store created without the extension gains it later: its migrations run and nothing else changes', async () => {
+  it('declares its six tables, the flat methods it provides and its kb commands', () => {
+    expect(patternsPlugin.tables).toEqual({
+      incidents: { entity: 'incidents', primaryKey: ['id'] },
+      incident_error_codes: { entity: 'incidents', primaryKey: ['incident_id', 'code'], derived: true },
+      incident_patterns: { entity: 'patterns', primaryKey: ['id'] },
+      pattern_incidents: { entity: 'patterns', primaryKey: ['pattern_id', 'incident_id'] },
+      kb_pattern_links: { entity: 'patterns', primaryKey: ['pattern_id', 'kb_entry_id'] },
+      kb_entry_suggestions: { entity: 'patterns', primaryKey: ['pattern_id'] },
+    });
+    expect(patternsPlugin.provides).toEqual(['createPattern', 'getPatterns', 'updatePattern']);
+    expect(patternsPlugin.commands?.map((c) => c.name)).toEqual(['patterns', 'incidents']);
+  });
+
+  it('a store created without the plugin gains it later: its migrations run and nothing else changes', async () => {
     const plain = await createStorage({ database: { path } });
     await plain.createEntry({
       title: 'S0C7 - Data Exception',
@@ -86,43 +101,49 @@ describe('the extension contract', () => {
     });
     await plain.search('S0C7');
     await plain.close(); // flushes the search history
-    const reopened = await createStorage({ database: { path } });
+    const reopened = await createStorage({ database: { path } }, { plugins: [rawAccessPlugin] });
     const before = await coreSnapshot(reopened);
     expect(await tablesOf(reopened)).not.toContain('incidents');
     await reopened.close();
 
-    const withPlugin = await openStore(path);
+    const withPlugin = await openStore(path, {}, { plugins: [rawAccessPlugin] });
     try {
-      const status = await withPlugin.migrations.status();
+      const status = await withPlugin.migrationStatus();
       const ns = status.namespaces.find((n) => n.namespace === 'patterns');
       expect(ns?.applied.map((m) => m.id)).toEqual(['0001_incidents_patterns']);
       expect(ns?.pending).toEqual([]);
-      expect(await tablesOf(withPlugin)).toEqual(expect.arrayContaining([...PATTERNS_TABLES]));
+      expect(await tablesOf(withPlugin)).toEqual(expect.arrayContaining(PATTERNS_TABLES));
       expect(await coreSnapshot(withPlugin)).toEqual(before);
-      expect(withPlugin.plugins).toEqual([
-        {
-          id: 'patterns',
-          version: '0.0.0',
-          mvp: 2,
-          package: '@mainframe-kb/plugin-patterns',
-          namespace: 'patterns',
-        },
-      ]);
+      expect(withPlugin.plugins.find((p) => p.id === 'patterns')).toEqual({
+        id: 'patterns',
+        version: '0.0.0',
+        mvp: 2,
+        package: '@mainframe-kb/plugin-patterns',
+        namespace: 'patterns',
+        provides: ['createPattern', 'getPatterns', 'updatePattern'],
+        tables: PATTERNS_TABLES,
+      });
+      // Backups and exports take the plugin's tables from its declaration, parents before children.
+      const names = withPlugin.tables().map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(PATTERNS_TABLES));
+      expect(names.indexOf('incidents')).toBeLessThan(names.indexOf('pattern_incidents'));
+      expect(names.indexOf('incident_patterns')).toBeLessThan(names.indexOf('kb_pattern_links'));
+      expect(names.indexOf('kb_entries')).toBeLessThan(names.indexOf('kb_pattern_links'));
     } finally {
       await withPlugin.close();
     }
   });
 
-  it('a store with the extension opens in a process without it: the namespace is dormant, the data kept', async () => {
+  it('a store with the plugin opens in a process without it: the namespace is dormant, the data kept', async () => {
     const withPlugin = await openStore(path);
     await withPlugin
-      .extension(patternsPlugin)
+      .plugin(patternsPlugin)
       .createIncident({ ticketId: 'X-1', title: 'S0C7', createdAt: '2025-01-01T00:00:00Z' });
     await withPlugin.close();
 
     const without = await createStorage({ database: { path } });
     try {
-      const status = await without.migrations.status();
+      const status = await without.migrationStatus();
       expect(status.dormant.map((d) => d.namespace)).toEqual(['patterns']);
       expect(status.problems).toEqual([]);
       const health = await without.healthCheck();
@@ -132,21 +153,51 @@ describe('the extension contract', () => {
         .catch((e: unknown) => e);
       expect(isStorageError(error, StorageErrorCode.EXTENSION_NOT_ENABLED)).toBe(true);
       expect((error as Error).message).toContain('@mainframe-kb/plugin-patterns');
-      expect(() => without.extension(patternsPlugin)).toThrow(/not enabled/);
+      expect(() => without.plugin(patternsPlugin)).toThrow(/not enabled/);
       expect(await without.countEntries()).toBe(0);
     } finally {
       await without.close();
     }
     const again = await openStore(path);
     try {
-      expect((await again.extension(patternsPlugin).listIncidents()).map((i) => i.ticketId)).toEqual(['X-1']);
+      expect((await again.plugin(patternsPlugin).listIncidents()).map((i) => i.ticketId)).toEqual(['X-1']);
     } finally {
       await again.close();
     }
   });
 
-  it('refuses bad options with the config path named', async () => {
-    await expect(openStore(path, { criticalThreshold: 0 })).rejects.toThrow(/criticalThreshold/);
+  it('refuses bad options with the config path and each bad option named', async () => {
+    const error = await openStore(path, { criticalThreshold: 0, burstAlpha: 2 }).catch((e: unknown) => e);
+    expect(isStorageError(error, StorageErrorCode.CONFIG_INVALID)).toBe(true);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^config\.mvp\.extensions\[patterns\]\.options: /);
+    expect(message).toMatch(/criticalThreshold: .*>=1/);
+    expect(message).toMatch(/burstAlpha: /);
+    const unknown = await openStore(path, { minIncident: 3 } as never).catch((e: unknown) => e);
+    expect(isStorageError(unknown, StorageErrorCode.CONFIG_INVALID)).toBe(true);
+    expect((unknown as Error).message).toContain('minIncident');
+  });
+
+  it('parses its options once, with their defaults, and runs with them', async () => {
+    const storage = await openStore(path, { criticalThreshold: 2 });
+    try {
+      const critical: number[] = [];
+      storage.on('pattern:critical', (e) => critical.push(e.incidentCount));
+      const api = storage.plugin(patternsPlugin);
+      const ids = await api.createIncidents([
+        { ticketId: 'O-1', title: 'one', createdAt: '2025-01-01T00:00:00Z' },
+        { ticketId: 'O-2', title: 'two', createdAt: '2025-01-02T00:00:00Z' },
+      ]);
+      await storage.createPattern({
+        type: 'error',
+        description: 'two of them',
+        confidence: 1,
+        incidents: ids,
+      });
+      expect(critical).toEqual([2]);
+    } finally {
+      await storage.close();
+    }
   });
 });
 
@@ -161,7 +212,7 @@ describe('roles', () => {
 
   beforeEach(async () => {
     const admin = await openStore(path);
-    const api = admin.extension(patternsPlugin);
+    const api = admin.plugin(patternsPlugin);
     const { id: incidentId } = await api.createIncident(incident);
     const patternId = await api.createPattern({
       type: 'error',
@@ -188,9 +239,9 @@ describe('roles', () => {
   });
 
   it('a viewer reads everything and changes nothing', async () => {
-    const viewer = await openStore(path, {}, { id: 'vera', role: 'viewer' });
+    const viewer = await openStore(path, {}, { actor: { id: 'vera', role: 'viewer' } });
     try {
-      const api = viewer.extension(patternsPlugin);
+      const api = viewer.plugin(patternsPlugin);
       const { incidentId, patternId, kbId } = seeded;
       expect((await api.listIncidents()).length).toBe(1);
       expect((await api.getIncident(incidentId)).ticketId).toBe('R-1');
@@ -229,9 +280,9 @@ describe('roles', () => {
   });
 
   it('an editor may change incidents and patterns', async () => {
-    const editor = await openStore(path, {}, { id: 'eddie', role: 'editor' });
+    const editor = await openStore(path, {}, { actor: { id: 'eddie', role: 'editor' } });
     try {
-      const api = editor.extension(patternsPlugin);
+      const api = editor.plugin(patternsPlugin);
       await api.createIncident({ ...incident, ticketId: 'R-2' });
       await api.updateIncident(seeded.incidentId, { status: 'closed' });
       expect(await editor.updatePattern(seeded.patternId, { status: 'resolved' })).toBe(true);

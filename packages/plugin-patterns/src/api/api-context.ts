@@ -9,27 +9,32 @@ import { IncrementalDetector } from '../store/incremental-detection.js';
 import { memberIds, persistDetection } from '../store/pattern-repository.js';
 import { type DetectionSummary, PATTERN_TYPES, type Pattern, type PatternType } from '../types.js';
 
+/** What core hands the plugin's setup: its own tables on `db` and `scope.trx`, its parsed options. */
+export type PatternsContext = PluginContext<PatternsDatabase, PatternsOptions>;
+
+/** A write of this plugin: `scope.trx` is a transaction over its tables. */
+export type PatternsWrite = WriteScope<PatternsDatabase>;
+
 /** Imports larger than this run one full detection instead of folding each incident in. */
 const INCREMENTAL_LIMIT = 200;
 
-/** What the API's services share: the extension context, its options, and the steps writes have in common. */
+/** What the API's services share: the plugin context, its options, and the steps writes have in common. */
 export interface ApiContext {
-  readonly ctx: PluginContext;
+  readonly ctx: PatternsContext;
   readonly options: PatternsOptions;
+  /** For reads; writes go through `ctx.write` and its `scope.trx`. */
   readonly db: Kysely<PatternsDatabase>;
-  trxOf(scope: WriteScope): Kysely<PatternsDatabase>;
   requireKbEntry(tdb: Kysely<PatternsDatabase>, id: string): Promise<void>;
   /** Emits `pattern:critical` (durably, after commit) for each pattern. */
-  emitCritical(tdb: Kysely<PatternsDatabase>, scope: WriteScope, patterns: readonly Pattern[]): Promise<void>;
+  emitCritical(scope: PatternsWrite, patterns: readonly Pattern[]): Promise<void>;
   /** Folds newly written incidents into the patterns, in the same write (when incremental detection is on). */
-  foldIn(tdb: Kysely<PatternsDatabase>, scope: WriteScope, rows: readonly IncidentRow[]): Promise<void>;
+  foldIn(scope: PatternsWrite, rows: readonly IncidentRow[]): Promise<void>;
   /** A full detection over every incident, stored in the write's transaction. */
-  runDetection(tdb: Kysely<PatternsDatabase>, scope: WriteScope): Promise<DetectionSummary>;
+  runDetection(scope: PatternsWrite): Promise<DetectionSummary>;
 }
 
-export function createApiContext(ctx: PluginContext, options: PatternsOptions): ApiContext {
-  const db = ctx.db as Kysely<PatternsDatabase>;
-  const trxOf = (scope: WriteScope) => scope.trx as unknown as Kysely<PatternsDatabase>;
+export function createApiContext(ctx: PatternsContext): ApiContext {
+  const { db, options } = ctx;
   const shares = new ComponentShares();
 
   async function requireKbEntry(tdb: Kysely<PatternsDatabase>, id: string): Promise<void> {
@@ -37,37 +42,33 @@ export function createApiContext(ctx: PluginContext, options: PatternsOptions): 
     if (!row) throw new NotFoundError('KB entry', id);
   }
 
-  async function emitCritical(
-    tdb: Kysely<PatternsDatabase>,
-    scope: WriteScope,
-    patterns: readonly Pattern[],
-  ) {
+  async function emitCritical(scope: PatternsWrite, patterns: readonly Pattern[]) {
     for (const pattern of patterns) {
-      const ids = await memberIds(tdb, pattern.id);
+      const ids = await memberIds(scope.trx, pattern.id);
       scope.event('pattern:critical', { pattern, incidentIds: ids.slice(0, 100), incidentCount: ids.length });
     }
   }
 
-  async function foldIn(tdb: Kysely<PatternsDatabase>, scope: WriteScope, rows: readonly IncidentRow[]) {
+  async function foldIn(scope: PatternsWrite, rows: readonly IncidentRow[]) {
     if (rows.length === 0) return;
     // Updated incidents are counted again: the shares are estimates, re-read every minute.
     shares.noteWritten(rows);
     if (!options.incremental) return;
     if (rows.length > INCREMENTAL_LIMIT) {
-      await runDetection(tdb, scope);
+      await runDetection(scope);
       return;
     }
-    const outcome = await new IncrementalDetector(tdb, options, scope.now, shares).add(rows);
-    await emitCritical(tdb, scope, outcome.critical);
+    const outcome = await new IncrementalDetector(scope.trx, options, scope.now, shares).add(rows);
+    await emitCritical(scope, outcome.critical);
   }
 
-  async function runDetection(tdb: Kysely<PatternsDatabase>, scope: WriteScope): Promise<DetectionSummary> {
+  async function runDetection(scope: PatternsWrite): Promise<DetectionSummary> {
     const start = performance.now();
-    const incidents = await loadDetectionIncidents(tdb);
+    const incidents = await loadDetectionIncidents(scope.trx);
     const detected = detectPatternsIn(incidents, options);
     const titles = new Map(incidents.map((i) => [i.id, i.title]));
     shares.forgetAnchors();
-    const outcome = await persistDetection(tdb, detected, scope.now, options, (id) => titles.get(id));
+    const outcome = await persistDetection(scope.trx, detected, scope.now, options, (id) => titles.get(id));
     const byType = Object.fromEntries(PATTERN_TYPES.map((t) => [t, 0])) as Record<PatternType, number>;
     for (const p of detected) byType[p.type]++;
     scope.audit({
@@ -87,7 +88,7 @@ export function createApiContext(ctx: PluginContext, options: PatternsOptions): 
       updated: outcome.updated,
       removed: outcome.removed,
     });
-    await emitCritical(tdb, scope, outcome.critical);
+    await emitCritical(scope, outcome.critical);
     return {
       incidents: incidents.length,
       patterns: detected.length,
@@ -102,5 +103,5 @@ export function createApiContext(ctx: PluginContext, options: PatternsOptions): 
     };
   }
 
-  return { ctx, options, db, trxOf, requireKbEntry, emitCritical, foldIn, runDetection };
+  return { ctx, options, db, requireKbEntry, emitCritical, foldIn, runDetection };
 }

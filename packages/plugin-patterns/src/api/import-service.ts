@@ -28,7 +28,7 @@ const sourceNameSchema = z.string().min(1).max(32);
  * write all of them or none in one transaction (with incremental detection in the same write).
  */
 export function importService(
-  { ctx, db, trxOf, foldIn }: ApiContext,
+  { ctx, db, foldIn }: ApiContext,
   importers: Readonly<Record<string, IncidentImporter>>,
 ) {
   async function importIncidents(
@@ -87,10 +87,10 @@ export function importService(
       dryRun: opts.dryRun,
       written: false,
     };
-    const plan = async (tdb: Kysely<PatternsDatabase>, now: string) => {
+    const plan = async (executor: Kysely<PatternsDatabase>, now: string) => {
       const planned = [...byId.values()].map((v) => ({ ...v, row: inputToRow(v.input, now) }));
       const existing = await existingRows(
-        tdb,
+        executor,
         planned.map((p) => p.row.id),
       );
       const fresh: IncidentRow[] = [];
@@ -122,11 +122,11 @@ export function importService(
     const refused = new StorageError(StorageErrorCode.CONFLICT, 'import refused: tickets already stored');
     try {
       await ctx.write('patterns.import', async (scope) => {
-        const tdb = trxOf(scope);
-        const { fresh, changed } = await plan(tdb, scope.now);
+        const { trx } = scope;
+        const { fresh, changed } = await plan(trx, scope.now);
         if (errors.length > 0) throw refused;
-        await insertIncidentRows(tdb, fresh);
-        for (const { row, previous } of changed) await replaceIncidentRow(tdb, row, previous);
+        await insertIncidentRows(trx, fresh);
+        for (const { row, previous } of changed) await replaceIncidentRow(trx, row, previous);
         scope.audit({
           action: 'import',
           entity: 'incident',
@@ -140,7 +140,7 @@ export function importService(
           updated: changed.length,
           ids: ids.slice(0, 1000),
         });
-        if (opts.detect) await foldIn(tdb, scope, [...fresh, ...changed.map((c) => c.row)]);
+        if (opts.detect) await foldIn(scope, [...fresh, ...changed.map((c) => c.row)]);
       });
     } catch (error) {
       if (error === refused) {

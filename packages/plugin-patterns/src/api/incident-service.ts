@@ -46,26 +46,26 @@ type IncidentMethods = Pick<
 >;
 
 /** Incidents: create (one or many, all or none), read, update, delete, query and count. */
-export function incidentService({ ctx, db, trxOf, requireKbEntry, foldIn }: ApiContext): IncidentMethods {
+export function incidentService({ ctx, db, requireKbEntry, foldIn }: ApiContext): IncidentMethods {
   return {
     async createIncident(input) {
       const valid = validate(incidentInputSchema, input, 'incident');
       return ctx.write('patterns.incident.write', async (scope) => {
-        const tdb = trxOf(scope);
+        const { trx } = scope;
         const row = inputToRow(valid, scope.now);
-        if (await findIncidentRow(tdb, row.id)) {
+        if (await findIncidentRow(trx, row.id)) {
           throw new StorageError(
             StorageErrorCode.CONFLICT,
             `incident '${valid.ticketId}' of ${valid.source} already exists; update it or import with onConflict 'update'`,
             { details: { source: valid.source, ticketId: valid.ticketId, id: row.id } },
           );
         }
-        if (row.kb_entry_id) await requireKbEntry(tdb, row.kb_entry_id);
-        await insertIncidentRows(tdb, [row]);
-        const [incident] = await toIncidents(tdb, [row]);
+        if (row.kb_entry_id) await requireKbEntry(trx, row.kb_entry_id);
+        await insertIncidentRows(trx, [row]);
+        const [incident] = await toIncidents(trx, [row]);
         scope.audit({ action: 'create', entity: 'incident', entityId: row.id });
         scope.event('incident:created', { incident: incident! });
-        await foldIn(tdb, scope, [row]);
+        await foldIn(scope, [row]);
         return incident!;
       });
     },
@@ -94,7 +94,7 @@ export function incidentService({ ctx, db, trxOf, requireKbEntry, foldIn }: ApiC
       }
       if (valid.length === 0) return [];
       return ctx.write('patterns.incident.write', async (scope) => {
-        const tdb = trxOf(scope);
+        const { trx } = scope;
         const rows = valid.map((v) => inputToRow(v, scope.now));
         const ids = rows.map((r) => r.id);
         const twice = ids.find((id, k) => ids.indexOf(id) !== k);
@@ -105,7 +105,7 @@ export function incidentService({ ctx, db, trxOf, requireKbEntry, foldIn }: ApiC
             [{ path: 'incidents', message: `ticket '${row.ticket_id}' of ${row.source} is given twice` }],
           );
         }
-        const existing = await existingRows(tdb, ids);
+        const existing = await existingRows(trx, ids);
         if (existing.size > 0) {
           const row = [...existing.values()][0]!;
           throw new StorageError(
@@ -115,8 +115,8 @@ export function incidentService({ ctx, db, trxOf, requireKbEntry, foldIn }: ApiC
           );
         }
         const kbIds = [...new Set(rows.map((r) => r.kb_entry_id).filter((k): k is string => k !== null))];
-        for (const kb of kbIds) await requireKbEntry(tdb, kb);
-        await insertIncidentRows(tdb, rows);
+        for (const kb of kbIds) await requireKbEntry(trx, kb);
+        await insertIncidentRows(trx, rows);
         scope.audit({ action: 'create', entity: 'incident', entityId: null, detail: { count: rows.length } });
         scope.event('incident:imported', {
           source: 'api',
@@ -124,7 +124,7 @@ export function incidentService({ ctx, db, trxOf, requireKbEntry, foldIn }: ApiC
           updated: 0,
           ids: ids.slice(0, 1000),
         });
-        await foldIn(tdb, scope, rows);
+        await foldIn(scope, rows);
         return ids;
       });
     },
@@ -147,13 +147,13 @@ export function incidentService({ ctx, db, trxOf, requireKbEntry, foldIn }: ApiC
       const validId = validate(idArg, id, 'id');
       const valid = validate(incidentUpdateSchema, update, 'update');
       return ctx.write('patterns.incident.write', async (scope) => {
-        const tdb = trxOf(scope);
-        const previous = await findIncidentRow(tdb, validId);
+        const { trx } = scope;
+        const previous = await findIncidentRow(trx, validId);
         if (!previous) throw new NotFoundError('incident', validId);
-        if (valid.kbEntryId) await requireKbEntry(tdb, valid.kbEntryId);
+        if (valid.kbEntryId) await requireKbEntry(trx, valid.kbEntryId);
         const row = applyUpdate(previous, valid, scope.now);
-        await replaceIncidentRow(tdb, row, previous);
-        const [incident, before] = await toIncidents(tdb, [row, previous]);
+        await replaceIncidentRow(trx, row, previous);
+        const [incident, before] = await toIncidents(trx, [row, previous]);
         scope.audit({ action: 'update', entity: 'incident', entityId: validId });
         scope.event('incident:updated', { incident: incident!, previous: before! });
         return incident!;
@@ -163,8 +163,8 @@ export function incidentService({ ctx, db, trxOf, requireKbEntry, foldIn }: ApiC
     async deleteIncident(id) {
       const validId = validate(idArg, id, 'id');
       return ctx.write('patterns.incident.delete', async (scope) => {
-        const tdb = trxOf(scope);
-        const result = await tdb.deleteFrom('incidents').where('id', '=', validId).executeTakeFirst();
+        const { trx } = scope;
+        const result = await trx.deleteFrom('incidents').where('id', '=', validId).executeTakeFirst();
         const deleted = Number(result.numDeletedRows) > 0;
         if (deleted) {
           scope.audit({ action: 'delete', entity: 'incident', entityId: validId });

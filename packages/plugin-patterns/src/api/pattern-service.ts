@@ -36,7 +36,6 @@ export function patternService({
   ctx,
   options,
   db,
-  trxOf,
   requireKbEntry,
   emitCritical,
   runDetection,
@@ -45,10 +44,10 @@ export function patternService({
     async createPattern(data) {
       const valid = validate(patternDataSchema, data, 'pattern');
       return ctx.write('patterns.write', async (scope) => {
-        const tdb = trxOf(scope);
+        const { trx } = scope;
         const ids = [...new Set(valid.incidents.map((m) => m.incidentId))];
         const found = await inChunks(ids, 500, (chunk) =>
-          tdb.selectFrom('incidents').select(['id', 'created_at']).where('id', 'in', chunk).execute(),
+          trx.selectFrom('incidents').select(['id', 'created_at']).where('id', 'in', chunk).execute(),
         );
         if (found.length !== ids.length) {
           const known = new Set(found.map((f) => f.id));
@@ -81,12 +80,12 @@ export function patternService({
           created_at: scope.now,
           updated_at: scope.now,
         };
-        await tdb.insertInto('incident_patterns').values(row).execute();
-        await insertMembers(tdb, id, members);
+        await trx.insertInto('incident_patterns').values(row).execute();
+        await insertMembers(trx, id, members);
         const pattern = rowToPattern(row);
         scope.audit({ action: 'create', entity: 'incident_pattern', entityId: id });
         scope.event('pattern:created', { pattern });
-        if (pattern.frequency >= options.criticalThreshold) await emitCritical(tdb, scope, [pattern]);
+        if (pattern.frequency >= options.criticalThreshold) await emitCritical(scope, [pattern]);
         return id;
       });
     },
@@ -105,10 +104,10 @@ export function patternService({
       const validId = validate(idArg, id, 'id');
       const valid = validate(patternUpdateSchema, updates, 'updates');
       return ctx.write('patterns.write', async (scope) => {
-        const tdb = trxOf(scope);
-        const changed = await updatePatternRow(tdb, validId, valid, scope.now);
+        const { trx } = scope;
+        const changed = await updatePatternRow(trx, validId, valid, scope.now);
         if (!changed) return false;
-        const pattern = rowToPattern(await requirePatternRow(tdb, validId));
+        const pattern = rowToPattern(await requirePatternRow(trx, validId));
         scope.audit({
           action: 'update',
           entity: 'incident_pattern',
@@ -123,7 +122,7 @@ export function patternService({
     async deletePattern(id) {
       const validId = validate(idArg, id, 'id');
       return ctx.write('patterns.write', async (scope) => {
-        const result = await trxOf(scope)
+        const result = await scope.trx
           .deleteFrom('incident_patterns')
           .where('id', '=', validId)
           .executeTakeFirst();
@@ -134,7 +133,7 @@ export function patternService({
     },
 
     async detectPatterns() {
-      return ctx.write('patterns.detect', (scope) => runDetection(trxOf(scope), scope));
+      return ctx.write('patterns.detect', (scope) => runDetection(scope));
     },
 
     async linkKbEntry(patternId, kbEntryId, score = 1) {
@@ -142,10 +141,10 @@ export function patternService({
       const k = validate(idArg, kbEntryId, 'kbEntryId');
       const s = validate(z.number().min(0).max(1), score, 'score');
       await ctx.write('patterns.link', async (scope) => {
-        const tdb = trxOf(scope);
-        await requirePatternRow(tdb, p);
-        await requireKbEntry(tdb, k);
-        await upsertLink(tdb, {
+        const { trx } = scope;
+        await requirePatternRow(trx, p);
+        await requireKbEntry(trx, k);
+        await upsertLink(trx, {
           patternId: p,
           kbEntryId: k,
           linkType: 'manual',
@@ -161,7 +160,7 @@ export function patternService({
       const p = validate(idArg, patternId, 'patternId');
       const k = validate(idArg, kbEntryId, 'kbEntryId');
       return ctx.write('patterns.link', async (scope) => {
-        const result = await trxOf(scope)
+        const result = await scope.trx
           .deleteFrom('kb_pattern_links')
           .where('pattern_id', '=', p)
           .where('kb_entry_id', '=', k)
@@ -208,15 +207,15 @@ export function patternService({
       const p = validate(idArg, patternId, 'patternId');
       const s = validate(suggestionStatusSchema, status, 'status');
       return ctx.write('patterns.write', async (scope) => {
-        const tdb = trxOf(scope);
-        const result = await tdb
+        const { trx } = scope;
+        const result = await trx
           .updateTable('kb_entry_suggestions')
           .set({ status: s, updated_at: scope.now })
           .where('pattern_id', '=', p)
           .executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) throw new NotFoundError('KB entry suggestion', p);
         scope.audit({ action: 'update', entity: 'kb_entry_suggestion', entityId: p, detail: { status: s } });
-        const row = await tdb
+        const row = await trx
           .selectFrom('kb_entry_suggestions')
           .selectAll()
           .where('pattern_id', '=', p)

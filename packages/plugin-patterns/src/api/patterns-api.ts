@@ -1,6 +1,5 @@
-import type { PluginContext } from '@mainframe-kb/storage-core';
 import type { ImportResult, IncidentImporter } from '../importers/importer-types.js';
-import type { ImportOptions, PatternsOptions } from '../input-schemas.js';
+import type { ImportOptions } from '../input-schemas.js';
 import type {
   DetectionSummary,
   Incident,
@@ -17,12 +16,12 @@ import type {
   PatternDetail,
   PatternUpdate,
 } from '../types.js';
-import { createApiContext } from './api-context.js';
+import { createApiContext, type PatternsContext } from './api-context.js';
 import { importService } from './import-service.js';
 import { incidentService } from './incident-service.js';
 import { patternService } from './pattern-service.js';
 
-/** The extension's typed API: `storage.extension(patternsPlugin)`. */
+/** The plugin's typed API: `storage.plugin(patternsPlugin)`. */
 export interface PatternsApi {
   createIncident(input: IncidentInput): Promise<Incident>;
   /** Creates many incidents in one write: all of them, or none when any is invalid or already stored. */
@@ -51,13 +50,12 @@ export interface PatternsApi {
 }
 
 export interface PatternsApiDeps {
-  ctx: PluginContext;
-  options: PatternsOptions;
+  ctx: PatternsContext;
   importers: Readonly<Record<string, IncidentImporter>>;
 }
 
-export function createPatternsApi({ ctx, options, importers }: PatternsApiDeps): PatternsApi {
-  const context = createApiContext(ctx, options);
+export function createPatternsApi({ ctx, importers }: PatternsApiDeps): PatternsApi {
+  const context = createApiContext(ctx);
   return {
     ...incidentService(context),
     ...importService(context, importers),

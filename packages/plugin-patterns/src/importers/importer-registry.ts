@@ -1,8 +1,14 @@
-import { ValidationError, type ValidationIssue } from '@mainframe-kb/storage-core';
-import type { PatternsApi } from '../api/patterns-api.js';
-import { type ImportOptions, incidentInputSchema, issuesOf } from '../input-schemas.js';
+import {
+  type DomainImporter,
+  type DomainImportInput,
+  type DomainRecord,
+  type RecordLocation,
+  ValidationError,
+  type ValidationIssue,
+} from '@mainframe-kb/storage-core';
+import { incidentInputSchema, issuesOf } from '../input-schemas.js';
 import { incidentCodes, inputToRow } from '../store/incident-repository.js';
-import type { ImportResult, IncidentImporter } from './importer-types.js';
+import type { IncidentImporter } from './importer-types.js';
 import { importJira } from './jira-importer.js';
 import { importServiceNow } from './servicenow-importer.js';
 import { importSplunk } from './splunk-importer.js';
@@ -13,51 +19,28 @@ export const PATTERNS_IMPORTERS: Readonly<Record<string, IncidentImporter>> = {
   splunk: importSplunk,
 };
 
-/** The part of io-formats' `DomainImportInput` this extension reads (structurally typed: no dependency). */
-export interface DomainImportInputLike {
-  readonly source: { readonly size: number; read(offset: number, length: number): Promise<Uint8Array> };
-  readonly fileName?: string;
-  readonly options?: Readonly<Record<string, unknown>>;
-}
-
-/** io-formats' `DomainRecord` row variant: a row of a table this extension contributes. */
-export interface DomainRowLike {
-  readonly table: 'incidents' | 'incident_error_codes';
-  readonly row: Readonly<Record<string, string | number | null>>;
-  readonly location: { readonly line?: number; readonly pointer?: string };
-}
-
-/**
- * `contributes.importers[].handler`. Called as a function it is io-formats' `DomainImporter`: it yields
- * the rows of `incidents` and `incident_error_codes` for the pipeline to validate and write. It also
- * carries this extension's own entry points: `parse` (read and map, no write) and `import` (validate all,
- * write all or nothing in one transaction, with incremental pattern detection in the same write).
- */
-export interface PatternsImporterHandler {
-  (input: DomainImportInputLike): AsyncIterable<DomainRowLike>;
-  readonly source: string;
-  readonly entities: readonly ['incidents'];
-  readonly parse: IncidentImporter;
-  import(input: string | Uint8Array, options?: ImportOptions): Promise<ImportResult>;
-}
-
 /** `result[3]` → `/result/3`; `line 7` → line 7. */
-function locationOf(location: string): { line?: number; pointer?: string } {
+function locationOf(location: string): RecordLocation {
   const line = /^line (\d+)$/.exec(location);
   if (line) return { line: Number(line[1]) };
   return { pointer: `/${location.replace(/\[(\d+)\]/g, '/$1').replace(/\./g, '/')}` };
 }
 
-export function patternsImporterHandler(source: string, api: PatternsApi): PatternsImporterHandler {
+/**
+ * The `handler` of the plugin's importer contributions (`kb import --source servicenow|jira|splunk`): yields
+ * the rows of `incidents` and `incident_error_codes` for the import pipeline to validate and write. A file
+ * with any record that does not map to a valid incident is refused whole, before a row is yielded.
+ */
+export function patternsImporterHandler(source: string): DomainImporter {
   const parse = PATTERNS_IMPORTERS[source];
   if (!parse) throw new Error(`no importer for '${source}'`);
-  async function* rows(input: DomainImportInputLike): AsyncGenerator<DomainRowLike> {
+  return async function* rows(input: DomainImportInput): AsyncGenerator<DomainRecord> {
     // The source formats are whole JSON documents (or CSV small enough to hold): read, then map.
     const bytes = await input.source.read(0, input.source.size);
     const now = new Date().toISOString();
     const issues: ValidationIssue[] = [];
-    const out: DomainRowLike[] = [];
-    for await (const rec of parse!(bytes)) {
+    const out: DomainRecord[] = [];
+    for await (const rec of parse(bytes)) {
       if (!rec.ok) {
         issues.push({ path: `${rec.location}${rec.field ? `.${rec.field}` : ''}`, message: rec.message });
         continue;
@@ -80,7 +63,7 @@ export function patternsImporterHandler(source: string, api: PatternsApi): Patte
     }
     if (issues.length > 0) {
       throw new ValidationError(
-        `${input.fileName ?? 'the file'}: ${issues.length} ${source} records cannot be imported: ${issues
+        `${input.fileName || 'the file'}: ${issues.length} ${source} records cannot be imported: ${issues
           .slice(0, 5)
           .map((i) => `${i.path}: ${i.message}`)
           .join('; ')}`,
@@ -88,12 +71,5 @@ export function patternsImporterHandler(source: string, api: PatternsApi): Patte
       );
     }
     yield* out;
-  }
-  return Object.assign(rows, {
-    source,
-    entities: ['incidents'] as const,
-    parse,
-    import: (input: string | Uint8Array, options?: ImportOptions) =>
-      api.importIncidents(source, input, options),
-  });
+  };
 }

@@ -1,4 +1,4 @@
-/** Row shapes of the extension's tables (and the columns of core's `kb_entries` it reads). */
+/** Row shapes of the plugin's tables (and the columns of core's `kb_entries` it reads). */
 export interface IncidentRow {
   id: string;
   source: string;
@@ -84,12 +84,3 @@ export interface PatternsDatabase {
   kb_entry_suggestions: KbEntrySuggestionRow;
   kb_entries: KbEntryRow;
 }
-
-export const PATTERNS_TABLES = [
-  'incidents',
-  'incident_error_codes',
-  'incident_patterns',
-  'pattern_incidents',
-  'kb_pattern_links',
-  'kb_entry_suggestions',
-] as const;

@@ -37,7 +37,7 @@ export interface KbMatch {
 
 /**
  * KB entries whose title, problem or tags hold the pattern's terms, best first (score = weight of the
- * terms found over the weight of all terms). The extension context offers no access to core's search
+ * terms found over the weight of all terms). The plugin context offers no access to core's search
  * index, so this is a plain term match over `kb_entries`.
  */
 export async function matchKbEntries(
