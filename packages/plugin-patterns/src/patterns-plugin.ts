@@ -7,7 +7,9 @@ import './events.js';
 import './flat-methods.js';
 import { PATTERNS_IMPORTERS, patternsImporterHandler } from './importers/importer-registry.js';
 import { patternsOptionsSchema } from './input-schemas.js';
+import type { PatternsDatabase } from './schema/patterns-database.js';
 import { PATTERNS_MIGRATIONS } from './schema/patterns-migrations.js';
+import { rebuildErrorCodes } from './store/incident-repository.js';
 
 export const PATTERNS_PACKAGE = '@mainframe-kb/plugin-patterns';
 export const PATTERNS_VERSION = '0.0.0';
@@ -24,7 +26,7 @@ export const PATTERNS_PERMISSIONS: Readonly<Record<string, Role>> = {
   'patterns.detect': 'editor',
 };
 
-function setup(ctx: PatternsContext): PluginSetup<PatternsApi> {
+function setup(ctx: PatternsContext): PluginSetup<PatternsApi, PatternsDatabase> {
   const api = createPatternsApi({ ctx, importers: PATTERNS_IMPORTERS });
   return {
     api,
@@ -34,6 +36,7 @@ function setup(ctx: PatternsContext): PluginSetup<PatternsApi> {
       updatePattern: api.updatePattern,
     },
     permissions: PATTERNS_PERMISSIONS,
+    rebuildDerived: (trx) => rebuildErrorCodes(trx),
     contributes: {
       importers: [
         {

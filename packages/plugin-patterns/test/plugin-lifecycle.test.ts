@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createStorage, isStorageError, type Storage, StorageErrorCode } from '@mainframe-kb/storage-core';
+import {
+  copyStore,
+  createStorage,
+  isStorageError,
+  type Storage,
+  StorageErrorCode,
+} from '@mainframe-kb/storage-core';
 import { rawAccessPlugin, rawDb } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pluginFromDefaultExport, {
@@ -163,6 +169,24 @@ describe('the plugin contract', () => {
       expect((await again.plugin(patternsPlugin).listIncidents()).map((i) => i.ticketId)).toEqual(['X-1']);
     } finally {
       await again.close();
+    }
+  });
+
+  it('rebuilds its derived error-code table after a copy, which never carries it', async () => {
+    const source = await openStore(path);
+    const target = await openStore(join(dir.path, 'copy.db'));
+    try {
+      await source.plugin(patternsPlugin).createIncident({
+        ticketId: 'INC-7',
+        title: 'PAYR010 abended S0C7 in STEP03',
+        createdAt: '2025-01-01T00:00:00Z',
+      });
+      await copyStore(source, target);
+      const found = await target.plugin(patternsPlugin).listIncidents({ errorCode: 'S0C7' });
+      expect(found.map((i) => i.ticketId)).toEqual(['INC-7']);
+    } finally {
+      await source.close();
+      await target.close();
     }
   });
 

@@ -478,6 +478,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
                 await this.#dialect.searchIndex.rebuild(trx);
               // The audit head is derived: it points at the last loaded audit row.
               if (options.replace || loaded.includes('kb_audit')) await this.#audit.resetHead(trx);
+              await this.#plugins.rebuildDerived(trx, loaded);
               await this.#dialect.afterBulkLoad(trx, loaded);
             },
           });

@@ -64,12 +64,36 @@ export async function existingRows(db: Db, ids: readonly string[]): Promise<Map<
   return new Map(rows.map((r) => [r.id, r]));
 }
 
-async function writeCodes(db: Db, rows: readonly IncidentRow[]): Promise<string[]> {
+async function writeCodes(
+  db: Db,
+  rows: readonly Pick<IncidentRow, 'id' | 'title' | 'description' | 'created_at'>[],
+): Promise<string[]> {
   const codeRows = rows.flatMap((r) =>
     incidentCodes(r).map((code) => ({ incident_id: r.id, code, created_at: r.created_at })),
   );
   await insertMany(db, 'incident_error_codes', codeRows);
   return codeRows.map((c) => c.incident_id);
+}
+
+/**
+ * Extracts every incident's error codes again (the table is derived: a copy or a logical restore loads the
+ * incidents and leaves it to be rebuilt here).
+ */
+export async function rebuildErrorCodes(db: Db): Promise<void> {
+  await db.deleteFrom('incident_error_codes').execute();
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('incidents')
+      .select(['id', 'title', 'description', 'created_at'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(1_000)
+      .execute();
+    if (rows.length === 0) return;
+    await writeCodes(db, rows);
+    after = rows[rows.length - 1]!.id;
+  }
 }
 
 /** Inserts new incidents and their error codes. */

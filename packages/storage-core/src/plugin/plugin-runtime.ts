@@ -299,6 +299,15 @@ export class PluginRuntime {
     return out;
   }
 
+  /** Lets each plugin whose tables a load wrote rebuild its derived tables, in the load's transaction. */
+  async rebuildDerived(trx: Transaction<any>, loaded: readonly string[]): Promise<void> {
+    for (const { definition, setup } of this.#started) {
+      const own = Object.keys(definition.tables ?? {});
+      if (setup.rebuildDerived && own.some((t) => loaded.includes(t)))
+        await setup.rebuildDerived(trx, loaded);
+    }
+  }
+
   /** Stops plugins in reverse order; every one is asked even when an earlier one fails. */
   async stop(): Promise<unknown[]> {
     const errors: unknown[] = [];

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Actor, Role } from '../audit/audit-trail.js';
 import type { StorageConfig } from '../config/storage-config.js';
 import type { DialectAdapter } from '../dialect/dialect-adapter.js';
@@ -70,7 +70,7 @@ export interface PluginMethods {}
 export type FlatMethod = (...args: any[]) => Promise<unknown>;
 
 /** What a plugin's `setup` returns. */
-export interface PluginSetup<Api = unknown> {
+export interface PluginSetup<Api = unknown, Db = any> {
   /** The plugin's typed API, reached with `storage.plugin(plugin)`. Must not expose a database handle. */
   readonly api?: Api;
   /** The flat methods named in the definition's `provides`: exactly those, no more. */
@@ -84,6 +84,12 @@ export interface PluginSetup<Api = unknown> {
    * prefixed with its id: `{ 'patterns.detect': 'editor' }`. An operation without a rule is refused.
    */
   readonly permissions?: Readonly<Record<string, Role>>;
+  /**
+   * Rebuilds the plugin's derived tables (declared `derived: true`, never copied) from its other tables,
+   * inside the transaction that loaded `loaded` (a copy, a logical restore, `importTables`). Called when a
+   * load wrote any of the plugin's tables.
+   */
+  rebuildDerived?(trx: Transaction<Db>, loaded: readonly string[]): Promise<void>;
   stop?(): void | Promise<void>;
 }
 
@@ -159,7 +165,7 @@ export interface PluginDefinition<Id extends string = string, Api = unknown, Db 
   readonly provides?: readonly string[];
   /** Subcommands of `kb` this plugin brings (`kb patterns …`). */
   readonly commands?: readonly PluginCommand[];
-  setup?(ctx: PluginContext<Db, Options>): PluginSetup<Api> | Promise<PluginSetup<Api>>;
+  setup?(ctx: PluginContext<Db, Options>): PluginSetup<Api, Db> | Promise<PluginSetup<Api, Db>>;
 }
 
 export type PluginApi<P> = P extends PluginDefinition<string, infer Api> ? Api : never;
