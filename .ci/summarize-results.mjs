@@ -9,7 +9,7 @@ const missing = [];
 // Suites that skip when a service is not configured name the reason in their title ("skipped: set
 // KB_TEST_PG_URL …"). CI configures every service, so such a skip here means a dialect went untested.
 const unexpectedSkips = [];
-for (const root of ['packages', 'apps']) {
+for (const root of ['packages', 'apps', 'examples']) {
   if (!existsSync(root)) continue;
   for (const name of readdirSync(root)) {
     const dir = join(root, name);

@@ -79,8 +79,12 @@ function definePluginChecks(options: PluginConformanceOptions, stores: TestStore
     withPlugin: boolean,
     actor?: Actor,
   ) => {
+    // Without the plugin, its config entry (if the caller gave one) must not make core import it either.
+    const extensions = (options.config?.mvp?.extensions ?? []).map((e) =>
+      !withPlugin && e.id === plugin.id ? { ...e, enabled: false } : e,
+    );
     const storage = await createStorage(
-      { ...options.config, database },
+      { ...options.config, mvp: { ...options.config?.mvp, extensions }, database },
       {
         plugins: withPlugin ? [...plugins, rawAccessPlugin] : [rawAccessPlugin],
         ...(actor ? { actor } : {}),
