@@ -1,4 +1,4 @@
-import type { SearchIndex } from '@mainframe-kb/storage-core';
+import { type SearchIndex, ValidationError } from '@mainframe-kb/storage-core';
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { FieldValue, RecordLocation } from '../codec-types.js';
 import type { TableInfo } from '../export/table-schema.js';
@@ -167,8 +167,18 @@ export class TableWriter {
     if (!write || (issues.length > 0 && !this.shared.keepGoing)) return issues;
     // Sequence columns outside the key (kb_entries.seq) are restored exactly into an empty table and
     // assigned by the database when merging into a table that has rows.
-    this.#keepAutoIncrement ??= this.#emptyAtStart === true && inserts.length === live.length;
-    if (this.#keepAutoIncrement) sortBySequence(inserts, this.#autoColumns());
+    // Only rows that all carry the values can keep them: a domain importer's rows carry none, and binding
+    // NULL to the column fails where it is NOT NULL (PostgreSQL's serial).
+    const auto = this.#autoColumns();
+    const carried = inserts.every((r) => [...auto].every((c) => r.row[c] !== null && r.row[c] !== undefined));
+    this.#keepAutoIncrement ??= this.#emptyAtStart === true && inserts.length === live.length && carried;
+    if (this.#keepAutoIncrement && !carried) {
+      throw new ValidationError(
+        `${this.table}: some records carry ${[...auto].join(', ')} and some do not; give it in every record or in none`,
+        [{ path: [...auto].join(','), message: 'given in some records only' }],
+      );
+    }
+    if (this.#keepAutoIncrement) sortBySequence(inserts, auto);
     await this.#insert(trx, inserts);
     for (const { pending, before } of updates) await this.#update(trx, pending, before);
     if (isEntries) {
