@@ -30,7 +30,9 @@ import { fileURLToPath } from 'node:url';
 import { createStorage } from '@mainframe-kb/storage-core';
 import BetterSqlite3 from 'better-sqlite3';
 import { Compressor } from 'zstd-napi';
-import { BackupManager, BackupVerifier, DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
+import { DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
+import { BackupVerifier } from '../src/verify/backup-verifier.js';
+import { backupContextPlugin, managerOf } from '../test/support/backup-context.js';
 import { CACHE_DIR, corpusDatabase } from './bench-corpus.js';
 
 function argValue(name: string, fallback: string): string {
@@ -203,9 +205,12 @@ async function main(): Promise<void> {
   }
 
   // ─── Ours: full ─────────────────────────────────────────────────────────────────────────────────
-  const storage = await createStorage({ database: { path: db } }, { actor: { id: 'bench', role: 'admin' } });
+  const storage = await createStorage(
+    { database: { path: db } },
+    { actor: { id: 'bench', role: 'admin' }, plugins: [backupContextPlugin] },
+  );
   const repoDir = join(run, 'repo');
-  const manager = new BackupManager(storage, {
+  const manager = managerOf(storage, {
     destinations: [new LocalDestination(repoDir)],
     compressionLevel: LEVEL,
     passphrase: PASSPHRASE,
@@ -233,7 +238,7 @@ async function main(): Promise<void> {
 
   if (WITH_CONTENT_HASH) {
     // storage-core's content hash reads and hashes every row: minutes at this size (the default records counts).
-    const hashManager = new BackupManager(storage, {
+    const hashManager = managerOf(storage, {
       destinations: [new LocalDestination(join(run, 'repo-hash'))],
       passphrase: PASSPHRASE,
       scratchDir: join(run, 'scratch'),

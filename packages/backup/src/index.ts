@@ -1,12 +1,12 @@
-// Public surface of @mainframe-kb/backup: the backup manager and verifier, the repository format on a
-// pluggable destination, retention, the scheduler and the `backup` extension for storage-core.
+// Public surface of @mainframe-kb/backup: the `backup` plugin for storage-core (its API, flat methods and `kb`
+// commands), the repository format on a pluggable destination, retention and the scheduler. The manager and
+// verifier are internal: they work below the role check, which only the plugin's API applies.
 
 export type { KdfParams } from './crypto/kdf-params.js';
 export { assertKdfBounds, DEFAULT_KDF, KDF_BOUNDS } from './crypto/kdf-params.js';
 export type { Destination, DestinationLock } from './destination/destination.js';
 export { LocalDestination } from './destination/local-destination.js';
 export type {
-  BackupManagerOptions,
   BackupRunResult,
   CreateBackupOptions,
   DestinationOutcome,
@@ -14,7 +14,6 @@ export type {
   RestoreOptions,
   RestoreResult,
 } from './engine/backup-manager.js';
-export { BackupManager } from './engine/backup-manager.js';
 export type { BackupProgress } from './engine/physical-backup.js';
 export { BackupError, BackupFailure, isBackupError } from './errors/backup-error.js';
 export type {
@@ -25,16 +24,20 @@ export type {
   TableDigest,
 } from './manifest/backup-metadata.js';
 export { BACKUP_TYPES } from './manifest/backup-metadata.js';
-export { scanManifests, setLegalHold } from './manifest/manifest-store.js';
-export type { BackupApi } from './plugin/backup-plugin.js';
-// The extension itself, as `config.mvp.extensions: [{ id: 'backup' }]` and the CLI's installed-extension
-// discovery load it.
-export {
-  backupPlugin,
-  backupPlugin as default,
-  backupPlugin as plugin,
-  scheduleOf,
-} from './plugin/backup-plugin.js';
+export type {
+  BackupApi,
+  BackupCallOptions,
+  BackupCreateOptions,
+  BackupList,
+  BackupRestoreOptions,
+  BackupVerifyOptions,
+  ScheduleStatus,
+} from './plugin/backup-api.js';
+export type { BackupPluginOptions } from './plugin/backup-options.js';
+// The plugin itself, as `config.mvp.extensions: [{ id: 'backup' }]` and the CLI's installed-plugin discovery
+// load it.
+export { backupPlugin, backupPlugin as default, backupPlugin as plugin } from './plugin/backup-plugin.js';
+export { scheduleOf } from './plugin/backup-schedule.js';
 export { DEFAULT_COMPRESSION_LEVEL } from './repository/blob-codec.js';
 export type { RepositoryOptions } from './repository/repository.js';
 export { Repository } from './repository/repository.js';
@@ -46,4 +49,3 @@ export { BackupScheduler } from './scheduler/backup-scheduler.js';
 export { CronExpression } from './scheduler/cron-expression.js';
 export type { SnapshotMethod } from './sqlite/capture-store.js';
 export type { SourceComparison, VerificationReport, VerifyOptions } from './verify/backup-verifier.js';
-export { BackupVerifier } from './verify/backup-verifier.js';

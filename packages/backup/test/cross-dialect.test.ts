@@ -8,7 +8,8 @@ import {
   testDatabaseUrl,
 } from '@mainframe-kb/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupManager, LocalDestination } from '../src/index.js';
+import { LocalDestination } from '../src/index.js';
+import { backupContextPlugin, managerOf } from './support/backup-context.js';
 import { type Fixture, makeFixture, PASSPHRASE, TEST_KDF } from './support/fixtures.js';
 
 const SERVERS = [
@@ -63,7 +64,7 @@ for (const server of SERVERS) {
     });
 
     it('a logical backup of the server store restores back into SQLite with the same hash', async () => {
-      const source = await stores.open();
+      const source = await stores.open({}, { plugins: [backupContextPlugin] });
       const copied = await fx.manager.restore(
         (await fx.manager.create({ type: 'full', kind: 'logical' })).id,
         {
@@ -72,7 +73,7 @@ for (const server of SERVERS) {
       );
       expect(copied.restored).toBe(true);
       const expected = await source.contentHash();
-      const serverManager = new BackupManager(source, {
+      const serverManager = managerOf(source, {
         destinations: [new LocalDestination(join(fx.dir, `repo-${server.dialect}`))],
         passphrase: PASSPHRASE,
         kdf: TEST_KDF,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type BackupRunResult, BackupScheduler, backupPlugin, CronExpression } from '../src/index.js';
+import { BackupScheduler, backupPlugin, CronExpression } from '../src/index.js';
 import { PASSPHRASE } from './support/fixtures.js';
 
 describe('the backup extension', () => {
@@ -37,22 +37,17 @@ describe('the backup extension', () => {
   it('storage.backup() and storage.restore() delegate to it, on every destination', async () => {
     const events: string[] = [];
     storage.on('backup:completed', (e) => events.push(`${e.type}:${e.trigger}`));
-    const run = (await storage.backup({ type: 'full' })) as BackupRunResult;
+    const run = await storage.backup({ type: 'full' });
     expect(run.ok).toBe(true);
     expect(run.destinations.map((d) => d.destination)).toEqual([
       `local:${join(dir, 'repo-a')}`,
       `local:${join(dir, 'repo-b')}`,
     ]);
     expect(events).toEqual(['full:manual']);
-    const restored = (await storage.restore(run.id, { to: join(dir, 'copy.db') })) as {
-      restored: boolean;
-      entryCount: number;
-    };
+    const restored = await storage.restore(run.id, { to: join(dir, 'copy.db') });
     expect(restored).toMatchObject({ restored: true, entryCount: 80 });
     // The second destination holds the same backup, independently readable.
-    const fromB = (await storage.restore(run.id, { to: join(dir, 'copy-b.db'), destination: 1 })) as {
-      restored: boolean;
-    };
+    const fromB = await storage.restore(run.id, { to: join(dir, 'copy-b.db'), destination: 1 });
     expect(fromB.restored).toBe(true);
   });
 
@@ -110,7 +105,8 @@ describe('scheduled backups are test-restored after they are taken (verifyAfterB
     storage.on('backup:verified', (e) => verified.push(e));
     const pruned: number[] = [];
     storage.on('backup:pruned', (e) => pruned.push(e.removed));
-    return { scheduler: storage.extension(backupPlugin).scheduler!, verified, pruned };
+    const backups = storage.plugin(backupPlugin);
+    return { scheduler: { runDue: (at: Date) => backups.runSchedule(at) }, verified, pruned };
   };
   const hours = (n: number) => new Date(Date.now() + n * 3_600_000);
   beforeEach(() => {
@@ -134,9 +130,7 @@ describe('scheduled backups are test-restored after they are taken (verifyAfterB
     expect(verified).toHaveLength(1);
     const metrics = (await storage.getMetrics()).extensions.backup;
     expect(metrics).toMatchObject({ backupsCreated: 2, backupsVerified: 1, backupsVerifyFailed: 0 });
-    const restored = (await storage.restore(verified[0]!.id, { to: join(dir, 'copy.db') })) as {
-      checks: { name: string; ok: boolean }[];
-    };
+    const restored = await storage.restore(verified[0]!.id, { to: join(dir, 'copy.db') });
     expect(restored.checks.map((c) => c.name)).toContain('integrity-record');
     expect(restored.checks.map((c) => c.name)).not.toContain('integrity_check');
     expect(restored.checks.every((c) => c.ok)).toBe(true);

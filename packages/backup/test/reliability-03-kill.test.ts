@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BackupVerifier } from '../src/index.js';
+import { BackupVerifier } from '../src/verify/backup-verifier.js';
 import { type Fixture, makeFixture, PASSPHRASE } from './support/fixtures.js';
 import { filesUnder, prng } from './support/repo-files.js';
 

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BackupMetadata, BackupVerifier } from '../src/index.js';
+import type { BackupMetadata } from '../src/index.js';
+import { BackupVerifier } from '../src/verify/backup-verifier.js';
 import { type Fixture, makeFixture } from './support/fixtures.js';
 import { filesUnder, prng } from './support/repo-files.js';
 

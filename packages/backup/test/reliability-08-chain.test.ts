@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupVerifier } from '../src/index.js';
+import { BackupVerifier } from '../src/verify/backup-verifier.js';
 import { type Fixture, makeFixture } from './support/fixtures.js';
 import { filesUnder } from './support/repo-files.js';
 

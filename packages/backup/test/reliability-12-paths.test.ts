@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupVerifier, LocalDestination, Repository } from '../src/index.js';
+import { LocalDestination, Repository } from '../src/index.js';
 import { encodeBody } from '../src/manifest/manifest-body.js';
 import { readManifest, writeManifest } from '../src/manifest/manifest-store.js';
+import { BackupVerifier } from '../src/verify/backup-verifier.js';
 import { type Fixture, makeFixture } from './support/fixtures.js';
 import { filesUnder } from './support/repo-files.js';
 

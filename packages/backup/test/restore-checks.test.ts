@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupVerifier } from '../src/index.js';
 import { CHECKED, readOverlay, writeOverlay } from '../src/manifest/manifest-store.js';
+import { BackupVerifier } from '../src/verify/backup-verifier.js';
 import { type Fixture, makeFixture } from './support/fixtures.js';
 
 const names = (checks: readonly { name: string }[]) => checks.map((c) => c.name);

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupVerifier, DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
+import { DEFAULT_COMPRESSION_LEVEL, LocalDestination } from '../src/index.js';
 import { readManifest } from '../src/manifest/manifest-store.js';
+import { BackupVerifier } from '../src/verify/backup-verifier.js';
 import { type Fixture, makeFixture } from './support/fixtures.js';
 
 describe('backup → restore (reliability 6: every type restores to the same content)', () => {

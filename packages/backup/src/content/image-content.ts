@@ -30,6 +30,9 @@ export async function withSqliteFile<T>(
     return await fn(db, raw);
   } finally {
     await db.destroy();
+    // kysely closes the connection only if it ever used it: a caller that ran pragmas alone would leave it
+    // open, and an open connection keeps another's last close from merging the WAL into the file.
+    if (raw.open) raw.close();
   }
 }
 

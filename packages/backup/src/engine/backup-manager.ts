@@ -2,20 +2,15 @@ import { promises as fs } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import {
-  createStorage,
+  type PluginContext,
+  parseDatabaseUrl,
   type Storage,
   type StorageConfig,
   StorageErrorCode,
   type TableContribution,
 } from '@mainframe-kb/storage-core';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  type ContentCheckMode,
-  contentOf,
-  type ExpectedContentSource,
-  withSqliteFile,
-} from '../content/image-content.js';
-import { tableBatchesOf } from '../content/image-rows.js';
+import type { ContentCheckMode, contentOf } from '../content/image-content.js';
 import type { KdfParams } from '../crypto/kdf-params.js';
 import type { Destination } from '../destination/destination.js';
 import { LocalDestination } from '../destination/local-destination.js';
@@ -40,16 +35,15 @@ import {
   type CheckResult,
   checkIdenticalFile,
   checkRestoredFile,
-  compareContent,
   type IntegrityLevel,
 } from '../restore/restore-checks.js';
+import { restoreIntoStore } from '../restore/store-restore.js';
 import { resolveTarget } from '../restore/target-path.js';
 import { applyRetention, DEFAULT_RETENTION, type RetentionPolicy } from '../retention/retention-policy.js';
 import { captureStore, type SnapshotMethod } from '../sqlite/capture-store.js';
 import type { SqliteImage } from '../sqlite/sqlite-image.js';
 import { newBackupId } from './backup-id.js';
 import { writeLogicalBackup } from './logical-backup.js';
-import { logicalBatches } from './logical-restore.js';
 import { type BackupProgress, writePhysicalBackup } from './physical-backup.js';
 
 export interface BackupManagerOptions {
@@ -89,6 +83,13 @@ export interface BackupManagerOptions {
   /** Opens the store a restore writes into, for `to` targets that are not a plain SQLite file restore. */
   readonly openStore?: (target: string) => Promise<Storage>;
 }
+
+/**
+ * What a manager needs of the store it backs up: the backup plugin's setup context, never the store alone.
+ * The dialect says where the database file is and what it can do; the store's public methods (exportTables,
+ * importTables, contentHash, migrationStatus) do the rest under the actor's role.
+ */
+export type BackupSource = Pick<PluginContext, 'config' | 'dialect' | 'tables' | 'storage'>;
 
 export interface CreateBackupOptions {
   readonly type?: BackupType;
@@ -163,23 +164,29 @@ export interface PruneResult {
 
 /**
  * Backups of one store: create (physical for SQLite files, logical for any dialect) on every destination,
- * list, restore, retention and sweep. Verification lives in BackupVerifier.
+ * list, restore, retention and sweep. Verification lives in BackupVerifier. It checks no role: the backup
+ * plugin builds one per call from its context, after the role check, and never hands it out.
  */
 export class BackupManager {
-  readonly storage: Storage;
+  readonly #source: BackupSource;
   readonly options: BackupManagerOptions;
   readonly destinations: readonly Destination[];
 
-  constructor(storage: Storage, options: BackupManagerOptions = {}) {
+  constructor(source: BackupSource, options: BackupManagerOptions = {}) {
     checkNumericOptions(options);
-    this.storage = storage;
+    this.#source = source;
     this.options = options;
     this.destinations =
-      options.destinations ?? storage.config.backup.destinations.map((d) => new LocalDestination(d.path));
+      options.destinations ?? source.config.backup.destinations.map((d) => new LocalDestination(d.path));
   }
 
   get config(): StorageConfig {
-    return this.storage.config;
+    return this.#source.config;
+  }
+
+  /** The store backed up, for its public methods (each checks the actor's role). */
+  get storage(): Storage {
+    return this.#source.storage();
   }
 
   #requireDestinations(): readonly Destination[] {
@@ -236,22 +243,21 @@ export class BackupManager {
     return Repository.open(destination, this.repositoryOptions());
   }
 
-  /** The physical source: the SQLite file of the store, or undefined when it has none. */
+  /** The physical source: the database file of an embedded dialect, or undefined when the store has none. */
   sqliteFile(): string | undefined {
-    const db = this.config.database;
-    if (db.type !== 'sqlite' || db.path === ':memory:') return undefined;
-    return resolve(db.path);
+    const { capabilities, location } = this.#source.dialect;
+    if (!capabilities.embedded || location === ':memory:') return undefined;
+    return resolve(location);
   }
 
+  /** Where the backup comes from, as its metadata records it (the chain of a source is found by this). */
   sourceOf(kind: 'physical' | 'logical'): { dialect: string; location: string } {
-    return {
-      dialect: this.storage.dialect.name,
-      location: kind === 'physical' ? this.sqliteFile()! : this.storage.dialect.location,
-    };
+    const { name, location } = this.#source.dialect;
+    return { dialect: name, location: kind === 'physical' ? this.sqliteFile()! : location };
   }
 
   tableSpecs(): TableSpec[] {
-    return this.storage.tables().map(({ name, entity, primaryKey, derived }) => ({
+    return this.#source.tables().map(({ name, entity, primaryKey, derived }) => ({
       name,
       entity,
       primaryKey: [...primaryKey],
@@ -269,7 +275,7 @@ export class BackupManager {
       throw new BackupError(
         StorageErrorCode.UNSUPPORTED,
         BackupFailure.UNSUPPORTED,
-        `a physical backup needs a SQLite file; this store is ${this.storage.dialect.name} at ${this.storage.dialect.location}: use kind 'logical'`,
+        `a physical backup needs a SQLite file; this store is ${this.#source.dialect.name} at ${this.#source.dialect.location}: use kind 'logical'`,
       );
     }
     const destinations = this.#requireDestinations();
@@ -376,15 +382,16 @@ export class BackupManager {
           await Promise.all([sealer.close(), hasher.close()]);
         }
       }
-      const schemaVersion = (await this.storage.migrations.status()).namespaces.reduce(
+      const storage = this.storage;
+      const schemaVersion = (await storage.migrationStatus()).namespaces.reduce(
         (sum, n) => sum + n.applied.length,
         0,
       );
       // A logical backup is self-contained whatever its tier: unchanged batches are shared, not chained.
       return await writeLogicalBackup(
         repository,
-        this.storage.exportTables(),
-        { ...common, dialect: this.storage.dialect.name, schemaVersion },
+        storage.exportTables(),
+        { ...common, dialect: common.source.dialect, schemaVersion },
         latest,
         common.type,
       );
@@ -420,9 +427,9 @@ export class BackupManager {
       options.into !== undefined ||
       options.tables !== undefined ||
       metadata.kind === 'logical' ||
-      (options.to !== undefined && /^(postgres|postgresql|mysql):\/\//.test(options.to));
+      (options.to !== undefined && 'url' in parseDatabaseUrl(options.to));
     const result = toStore
-      ? await this.#restoreIntoStore(repository, metadata, body, options)
+      ? await restoreIntoStore(this, repository, metadata, body, options)
       : await this.#restoreFile(repository, metadata, body, options);
     return { ...result, durationMs: performance.now() - started };
   }
@@ -508,7 +515,9 @@ export class BackupManager {
     body: ManifestBody,
     options: RestoreOptions,
   ): Promise<Omit<RestoreResult, 'durationMs'>> {
-    const target = resolveTarget(options.to ?? this.defaultRestorePath(metadata.id));
+    const to = options.to === undefined ? undefined : parseDatabaseUrl(options.to);
+    // restore() sends server URLs to restoreIntoStore: what is left here names a file.
+    const target = resolveTarget(to && 'path' in to ? to.path : this.defaultRestorePath(metadata.id));
     const live = this.sqliteFile();
     if ((target.exists || target.path === live) && !options.overwrite) {
       throw new BackupError(
@@ -557,156 +566,6 @@ export class BackupManager {
     } finally {
       await fs.rm(target.scratch, { force: true });
       await fs.rm(`${target.scratch}-journal`, { force: true });
-    }
-  }
-
-  /**
-   * The store a row restore loads into. A new SQLite file is built under a scratch name beside the target and
-   * renamed into place only after the load and its checks passed (`commit`); a failed restore leaves nothing.
-   */
-  async #openTarget(
-    options: RestoreOptions,
-  ): Promise<{ store: Storage; name: string; commit: () => Promise<void>; abandon: () => Promise<void> }> {
-    const keep = async () => undefined;
-    if (options.into)
-      return { store: options.into, name: options.into.dialect.location, commit: keep, abandon: keep };
-    if (options.to === undefined) {
-      return { store: this.storage, name: this.storage.dialect.location, commit: keep, abandon: keep };
-    }
-    if (/^(postgres|postgresql|mysql):\/\//.test(options.to)) {
-      const type = options.to.startsWith('mysql') ? 'mysql' : 'postgresql';
-      const store = this.options.openStore
-        ? await this.options.openStore(options.to)
-        : await createStorage({ ...this.config, database: { type, url: options.to } } as never);
-      const close = async () => {
-        await store.close();
-      };
-      return { store, name: options.to.replace(/\/\/[^@/]*@/, '//***@'), commit: close, abandon: close };
-    }
-    const target = resolveTarget(options.to);
-    if (target.exists && !options.overwrite) {
-      throw new BackupError(
-        StorageErrorCode.CONFLICT,
-        BackupFailure.TARGET_EXISTS,
-        `${target.path} exists; choose a new path or pass the explicit overwrite flag (--overwrite)`,
-        { details: { target: target.path } },
-      );
-    }
-    const path = target.exists ? target.path : target.scratch;
-    const store = this.options.openStore
-      ? await this.options.openStore(path)
-      : await createStorage({ ...this.config, database: { type: 'sqlite', path } } as never);
-    const removeScratch = async () => {
-      for (const suffix of ['', '-wal', '-shm', '-journal'])
-        await fs.rm(`${target.scratch}${suffix}`, { force: true });
-    };
-    return {
-      store,
-      name: target.path,
-      commit: async () => {
-        await store.close();
-        if (!target.exists) {
-          await fs.rename(target.scratch, target.path);
-          await removeScratch();
-        }
-      },
-      abandon: async () => {
-        await store.close();
-        if (!target.exists) await removeScratch();
-      },
-    };
-  }
-
-  /** Restores rows (all tables or the chosen ones) into a store of any dialect, in one transaction. */
-  async #restoreIntoStore(
-    repository: Repository,
-    metadata: BackupMetadata,
-    body: ManifestBody,
-    options: RestoreOptions,
-  ): Promise<Omit<RestoreResult, 'durationMs'>> {
-    const specs = body.tableSpecs.filter((t) => !t.derived && t.entity !== 'schema');
-    const chosen = options.tables ? [...options.tables] : specs.map((t) => t.name);
-    const unknown = chosen.filter((n) => !specs.some((t) => t.name === n));
-    if (unknown.length > 0) {
-      throw new BackupError(
-        StorageErrorCode.VALIDATION,
-        BackupFailure.UNSUPPORTED,
-        `backup ${metadata.id} holds no table ${unknown.join(', ')}`,
-        { details: { tables: unknown } },
-      );
-    }
-    const { store, name, commit, abandon } = await this.#openTarget(options);
-    let scratch: string | undefined;
-    let committed = false;
-    try {
-      if (store === this.storage && !options.overwrite) {
-        throw new BackupError(
-          StorageErrorCode.CONFLICT,
-          BackupFailure.TARGET_EXISTS,
-          'restoring into the live store replaces its rows: pass the explicit overwrite flag (--overwrite) or a target (--to)',
-        );
-      }
-      const wanted = new Set(chosen);
-      const checks: CheckResult[] = [];
-      let loaded: Record<string, number>;
-      // What the loaded rows must hash to: the manifest's hashes, or those of the verified image.
-      let expected: ExpectedContentSource = body;
-      if (body.kind === 'physical') {
-        const dir = this.scratchFolder;
-        await fs.mkdir(dir, { recursive: true });
-        scratch = resolveTarget(resolve(dir, `kb-restore-${metadata.id}.sqlite`)).scratch;
-        await this.rebuild(repository, metadata, scratch, options.onProgress);
-        const fileChecks = await this.checkRebuilt(repository, metadata, body, scratch, options.integrity);
-        checks.push(...fileChecks);
-        if (fileChecks.some((c) => !c.ok)) throw restoreFailed(metadata.id, fileChecks);
-        const ordered = specs.filter((t) => wanted.has(t.name)) as TableContribution[];
-        loaded = await withSqliteFile(scratch, async (db) => {
-          if (!body.contentHash)
-            expected = await contentOf(db, body.tableSpecs as TableContribution[], 'hash');
-          const result = await store.importTables(tableBatchesOf(db, ordered), {
-            tables: chosen,
-            replace: options.overwrite ?? false,
-          });
-          return result.rows as Record<string, number>;
-        });
-      } else {
-        loaded = (
-          await store.importTables(logicalBatches(repository, body, wanted), {
-            tables: chosen,
-            replace: options.overwrite ?? false,
-          })
-        ).rows as Record<string, number>;
-      }
-      const restoredHash = await store.contentHash({ tables: chosen });
-      const contentChecks = compareContent(
-        expected,
-        { contentHash: options.tables ? null : restoredHash.hash, tables: { ...restoredHash.tables } },
-        options.tables ? chosen : undefined,
-      );
-      checks.push(...contentChecks);
-      if (store.dialect.name === 'sqlite') {
-        const report = await store.dialect.integrityCheck('full');
-        checks.push({
-          name: 'integrity_check',
-          ok: report.ok,
-          detail: report.ok ? 'ok' : report.problems.join('; '),
-        });
-      }
-      const failed = contentChecks.filter((c) => !c.ok);
-      if (failed.length > 0) throw restoreFailed(metadata.id, failed);
-      committed = true;
-      await commit();
-      return {
-        restored: true,
-        id: metadata.id,
-        target: name,
-        entryCount: loaded.kb_entries ?? (wanted.has('kb_entries') ? 0 : metadata.entryCount),
-        tables: Object.fromEntries(chosen.map((t) => [t, loaded[t] ?? 0])),
-        checks,
-      };
-    } finally {
-      if (scratch) await fs.rm(scratch, { force: true });
-      if (!committed) await abandon();
     }
   }
 
@@ -781,15 +640,6 @@ export class BackupManager {
       }
     }
   }
-}
-
-function restoreFailed(id: string, failed: readonly CheckResult[]): BackupError {
-  return new BackupError(
-    StorageErrorCode.INTEGRITY,
-    BackupFailure.RESTORE_CHECK_FAILED,
-    `backup ${id} restored to content that fails ${failed.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
-    { details: { checks: failed } },
-  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { TableContribution } from '@mainframe-kb/storage-core';
+import type BetterSqlite3 from 'better-sqlite3';
 import { type ContentCheckMode, contentOf, withSqliteFile } from '../content/image-content.js';
 import type { TableDigest } from '../manifest/backup-metadata.js';
 import type { CheckRecord } from './check-record.js';
@@ -62,6 +63,25 @@ export function compareContent(
   return checks;
 }
 
+/** `integrity_check` (or `quick_check`) of an open SQLite file. */
+function integrityOf(raw: BetterSqlite3.Database, level: Exclude<IntegrityLevel, 'auto'>): CheckResult {
+  // A big page cache and memory-mapped reads: integrity_check walks every b-tree of the file.
+  raw.pragma('cache_size = -262144');
+  raw.pragma('mmap_size = 2147483648');
+  const pragma = level === 'full' ? 'integrity_check' : 'quick_check';
+  const result = (raw.pragma(pragma) as Record<string, unknown>[]).map((r) => String(Object.values(r)[0]));
+  const intact = result.length === 1 && result[0] === 'ok';
+  return { name: pragma, ok: intact, detail: intact ? 'ok' : result.slice(0, 5).join('; ') };
+}
+
+/**
+ * `integrity_check` of the SQLite file under a store rows were just loaded into, on a read-only connection
+ * of its own beside the store's (both see the same committed pages).
+ */
+export async function checkFileIntegrity(path: string): Promise<CheckResult> {
+  return withSqliteFile(path, async (_db, raw) => integrityOf(raw, 'full'));
+}
+
 /** `integrity_check`, `foreign_key_check` and the content comparison of a restored SQLite file. */
 export async function checkRestoredFile(
   path: string,
@@ -70,14 +90,8 @@ export async function checkRestoredFile(
   integrity: Exclude<IntegrityLevel, 'auto'> = 'full',
 ): Promise<CheckResult[]> {
   return withSqliteFile(path, async (db, raw) => {
-    // A big page cache and memory-mapped reads: integrity_check walks every b-tree of the file.
-    raw.pragma('cache_size = -262144');
-    raw.pragma('mmap_size = 2147483648');
-    const checks: CheckResult[] = [];
-    const pragma = integrity === 'full' ? 'integrity_check' : 'quick_check';
-    const result = (raw.pragma(pragma) as Record<string, unknown>[]).map((r) => String(Object.values(r)[0]));
-    const intact = result.length === 1 && result[0] === 'ok';
-    checks.push({ name: pragma, ok: intact, detail: intact ? 'ok' : result.slice(0, 5).join('; ') });
+    const checks: CheckResult[] = [integrityOf(raw, integrity)];
+    const intact = checks[0]!.ok;
     const violations = raw.pragma('foreign_key_check') as { table: string; parent: string }[];
     checks.push({
       name: 'foreign_key_check',

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
-import { BackupManager, type BackupManagerOptions, LocalDestination } from '../../src/index.js';
+import type { BackupManager, BackupManagerOptions } from '../../src/engine/backup-manager.js';
+import { LocalDestination } from '../../src/index.js';
+import { backupContextPlugin, managerOf } from './backup-context.js';
 
 export const PASSPHRASE = 'correct horse battery staple';
 /** The lowest scrypt cost the bounds allow: tests open many repositories. */
@@ -27,13 +29,16 @@ export async function makeFixture(
   const dir = mkdtempSync(join(tmpdir(), 'kb-backup-test-'));
   const dbPath = join(dir, 'kb.db');
   const repoDir = join(dir, 'repo');
-  const storage = await createStorage({
-    database: { type: 'sqlite', path: dbPath },
-    backup: { encryption: { enabled: options.encryption ?? true } },
-  });
+  const storage = await createStorage(
+    {
+      database: { type: 'sqlite', path: dbPath },
+      backup: { encryption: { enabled: options.encryption ?? true } },
+    },
+    { plugins: [backupContextPlugin] },
+  );
   if (entries > 0) await storage.createEntries(generateCorpusArray({ count: entries, seed: 7 }));
   const managerWith = (overrides: Partial<BackupManagerOptions>) =>
-    new BackupManager(storage, {
+    managerOf(storage, {
       destinations: [new LocalDestination(repoDir)],
       passphrase: PASSPHRASE,
       kdf: TEST_KDF,

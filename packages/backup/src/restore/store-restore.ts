@@ -1,0 +1,194 @@
+import { existsSync, promises as fs } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  createStorage,
+  parseDatabaseUrl,
+  redactUrl,
+  type Storage,
+  StorageErrorCode,
+  type TableContribution,
+} from '@mainframe-kb/storage-core';
+import { contentOf, type ExpectedContentSource, withSqliteFile } from '../content/image-content.js';
+import { tableBatchesOf } from '../content/image-rows.js';
+import type { BackupManager, RestoreOptions, RestoreResult } from '../engine/backup-manager.js';
+import { logicalBatches } from '../engine/logical-restore.js';
+import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import type { BackupMetadata } from '../manifest/backup-metadata.js';
+import type { ManifestBody } from '../manifest/manifest-body.js';
+import type { Repository } from '../repository/repository.js';
+import { type CheckResult, checkFileIntegrity, compareContent } from './restore-checks.js';
+import { resolveTarget } from './target-path.js';
+
+interface RestoreTarget {
+  readonly store: Storage;
+  /** What the result names: a file path, or the server URL without its password. */
+  readonly name: string;
+  readonly commit: () => Promise<void>;
+  readonly abandon: () => Promise<void>;
+}
+
+export function restoreFailed(id: string, failed: readonly CheckResult[]): BackupError {
+  return new BackupError(
+    StorageErrorCode.INTEGRITY,
+    BackupFailure.RESTORE_CHECK_FAILED,
+    `backup ${id} restored to content that fails ${failed.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
+    { details: { checks: failed } },
+  );
+}
+
+/**
+ * The store a row restore loads into. A new SQLite file is built under a scratch name beside the target and
+ * renamed into place only after the load and its checks passed (`commit`); a failed restore leaves nothing.
+ */
+async function openTarget(manager: BackupManager, options: RestoreOptions): Promise<RestoreTarget> {
+  const keep = async () => undefined;
+  if (options.into) return { store: options.into, name: options.into.location, commit: keep, abandon: keep };
+  if (options.to === undefined) {
+    const live = manager.storage;
+    return { store: live, name: live.location, commit: keep, abandon: keep };
+  }
+  const open = (database: ReturnType<typeof parseDatabaseUrl>) =>
+    manager.options.openStore
+      ? manager.options.openStore('url' in database ? database.url : database.path)
+      : createStorage({ ...manager.config, database });
+  const to = parseDatabaseUrl(options.to);
+  if ('url' in to) {
+    const store = await open(to);
+    const close = async () => {
+      await store.close();
+    };
+    return { store, name: redactUrl(to.url), commit: close, abandon: close };
+  }
+  const target = resolveTarget(to.path);
+  if (target.exists && !options.overwrite) {
+    throw new BackupError(
+      StorageErrorCode.CONFLICT,
+      BackupFailure.TARGET_EXISTS,
+      `${target.path} exists; choose a new path or pass the explicit overwrite flag (--overwrite)`,
+      { details: { target: target.path } },
+    );
+  }
+  const store = await open({ type: 'sqlite', path: target.exists ? target.path : target.scratch });
+  const removeScratch = async () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal'])
+      await fs.rm(`${target.scratch}${suffix}`, { force: true });
+  };
+  return {
+    store,
+    name: target.path,
+    commit: async () => {
+      await store.close();
+      if (!target.exists) {
+        await fs.rename(target.scratch, target.path);
+        await removeScratch();
+      }
+    },
+    abandon: async () => {
+      await store.close();
+      if (!target.exists) await removeScratch();
+    },
+  };
+}
+
+/**
+ * The SQLite file under a store, when its location names one that exists: its integrity is checked by
+ * opening the file beside the store's own connection. Server stores have no such file.
+ */
+function databaseFileOf(store: Storage): string | undefined {
+  let target: ReturnType<typeof parseDatabaseUrl>;
+  try {
+    target = parseDatabaseUrl(store.location);
+  } catch {
+    return undefined;
+  }
+  return 'path' in target && target.path !== ':memory:' && existsSync(target.path)
+    ? resolve(target.path)
+    : undefined;
+}
+
+/** Restores rows (all tables or the chosen ones) into a store of any dialect, in one transaction. */
+export async function restoreIntoStore(
+  manager: BackupManager,
+  repository: Repository,
+  metadata: BackupMetadata,
+  body: ManifestBody,
+  options: RestoreOptions,
+): Promise<Omit<RestoreResult, 'durationMs'>> {
+  const specs = body.tableSpecs.filter((t) => !t.derived && t.entity !== 'schema');
+  const chosen = options.tables ? [...options.tables] : specs.map((t) => t.name);
+  const unknown = chosen.filter((n) => !specs.some((t) => t.name === n));
+  if (unknown.length > 0) {
+    throw new BackupError(
+      StorageErrorCode.VALIDATION,
+      BackupFailure.UNSUPPORTED,
+      `backup ${metadata.id} holds no table ${unknown.join(', ')}`,
+      { details: { tables: unknown } },
+    );
+  }
+  const { store, name, commit, abandon } = await openTarget(manager, options);
+  let scratch: string | undefined;
+  let committed = false;
+  try {
+    if (store === manager.storage && !options.overwrite) {
+      throw new BackupError(
+        StorageErrorCode.CONFLICT,
+        BackupFailure.TARGET_EXISTS,
+        'restoring into the live store replaces its rows: pass the explicit overwrite flag (--overwrite) or a target (--to)',
+      );
+    }
+    const wanted = new Set(chosen);
+    const checks: CheckResult[] = [];
+    let loaded: Record<string, number>;
+    // What the loaded rows must hash to: the manifest's hashes, or those of the verified image.
+    let expected: ExpectedContentSource = body;
+    if (body.kind === 'physical') {
+      const dir = manager.scratchFolder;
+      await fs.mkdir(dir, { recursive: true });
+      scratch = resolveTarget(resolve(dir, `kb-restore-${metadata.id}.sqlite`)).scratch;
+      await manager.rebuild(repository, metadata, scratch, options.onProgress);
+      const fileChecks = await manager.checkRebuilt(repository, metadata, body, scratch, options.integrity);
+      checks.push(...fileChecks);
+      if (fileChecks.some((c) => !c.ok)) throw restoreFailed(metadata.id, fileChecks);
+      const ordered = specs.filter((t) => wanted.has(t.name)) as TableContribution[];
+      loaded = await withSqliteFile(scratch, async (db) => {
+        if (!body.contentHash) expected = await contentOf(db, body.tableSpecs as TableContribution[], 'hash');
+        const result = await store.importTables(tableBatchesOf(db, ordered), {
+          tables: chosen,
+          replace: options.overwrite ?? false,
+        });
+        return result.rows as Record<string, number>;
+      });
+    } else {
+      loaded = (
+        await store.importTables(logicalBatches(repository, body, wanted), {
+          tables: chosen,
+          replace: options.overwrite ?? false,
+        })
+      ).rows as Record<string, number>;
+    }
+    const restoredHash = await store.contentHash({ tables: chosen });
+    const contentChecks = compareContent(
+      expected,
+      { contentHash: options.tables ? null : restoredHash.hash, tables: { ...restoredHash.tables } },
+      options.tables ? chosen : undefined,
+    );
+    checks.push(...contentChecks);
+    const file = databaseFileOf(store);
+    if (file) checks.push(await checkFileIntegrity(file));
+    const failed = contentChecks.filter((c) => !c.ok);
+    if (failed.length > 0) throw restoreFailed(metadata.id, failed);
+    committed = true;
+    await commit();
+    return {
+      restored: true,
+      id: metadata.id,
+      target: name,
+      entryCount: loaded.kb_entries ?? (wanted.has('kb_entries') ? 0 : metadata.entryCount),
+      tables: Object.fromEntries(chosen.map((t) => [t, loaded[t] ?? 0])),
+      checks,
+    };
+  } finally {
+    if (scratch) await fs.rm(scratch, { force: true });
+    if (!committed) await abandon();
+  }
+}
