@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandArgs, splitCommand } from './argv-parser.js';
+import { locateGlobals, parseCommandArgs, splitCommand } from './argv-parser.js';
 
 describe('splitCommand', () => {
   it('takes global flags before the first word as global', () => {
@@ -13,6 +13,19 @@ describe('splitCommand', () => {
     const split = splitCommand(['--db=x.db', 'init']);
     expect(split.command).toBe('init');
     expect(split.before.values.db).toBe('x.db');
+  });
+});
+
+describe('locateGlobals', () => {
+  it('finds --db and --config among arguments it cannot parse yet, and nothing else', () => {
+    expect(
+      locateGlobals(['list', '--type', 'error', '--config=k.json', '-911', '--db', 'x.db', '--unknown']),
+    ).toEqual({ config: 'k.json', db: 'x.db' });
+  });
+
+  it('returns only what was written, so flags before the command keep their values', () => {
+    expect(locateGlobals(['list', '--limit', '3'])).toEqual({});
+    expect(locateGlobals(['--', '--config', 'k.json'])).toEqual({});
   });
 });
 

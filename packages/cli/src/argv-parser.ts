@@ -92,6 +92,23 @@ export function splitCommand(argv: readonly string[]): SplitArgv {
   return { before, command: argv[restStart], rest: argv.slice(restStart + 1) };
 }
 
+/**
+ * The global flags among a command's arguments, read before the command is known: a plugin's command is
+ * found through the config file, which `--config` may name after it (`kb patterns list --config f`). Options
+ * it does not know are skipped here; the command's own parse refuses them later.
+ */
+export function locateGlobals(args: readonly string[]): Record<string, OptionValue> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: GLOBAL_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+  });
+  const located: Record<string, OptionValue> = {};
+  for (const name of ['db', 'config'] as const) if (values[name] !== undefined) located[name] = values[name];
+  return located;
+}
+
 export function globalFlags(...parts: Record<string, OptionValue>[]): GlobalFlags {
   const merged: Record<string, OptionValue> = Object.assign({}, ...parts);
   const str = (v: OptionValue) => (typeof v === 'string' ? v : undefined);

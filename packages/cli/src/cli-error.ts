@@ -40,6 +40,8 @@ export class UsageError extends CliError {
 
 const EXIT_BY_STORAGE_CODE: Partial<Record<StorageErrorCode, ExitCode>> = {
   [StorageErrorCode.VALIDATION]: ExitCode.REJECTED,
+  // The actor's role does not allow the operation: refused, like rejected input, and nothing written.
+  [StorageErrorCode.FORBIDDEN]: ExitCode.REJECTED,
   [StorageErrorCode.NOT_FOUND]: ExitCode.NOT_FOUND,
   [StorageErrorCode.INTEGRITY]: ExitCode.INTEGRITY,
   // The migration ledger disagreeing with the code is a verification failure in CLI.md's terms.

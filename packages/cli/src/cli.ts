@@ -1,21 +1,20 @@
-import type { Storage } from '@mainframe-kb/storage-core';
-import { actorId } from './actor.js';
 import {
   GLOBAL_OPTIONS,
+  type GlobalFlags,
   globalFlags,
+  locateGlobals,
   type ParsedArgs,
   parseCommandArgs,
   splitCommand,
 } from './argv-parser.js';
-import { ExitCode, exitCodeOf, UsageError } from './cli-error.js';
+import { describeError, ExitCode, exitCodeOf, UsageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import type { Command } from './command.js';
-import { COMMANDS, findCommand } from './command-registry.js';
+import { CommandRun } from './command-run.js';
 import { commandHelp, GLOBAL_USAGE, generalHelp } from './help-text.js';
 import { CliOutput } from './output/cli-output.js';
 import { cliVersion } from './package-info.js';
-import { openStore } from './store/open-store.js';
-import { resolveStoreSettings, type StoreSettings } from './store/store-config.js';
+import type { CommandCatalog } from './plugin/command-catalog.js';
 
 function checkPositionals(command: Command, positionals: readonly string[]): void {
   const { min, max } = command.positionals;
@@ -24,42 +23,33 @@ function checkPositionals(command: Command, positionals: readonly string[]): voi
     throw new UsageError(`unexpected argument '${positionals[max]}'`, command.usage);
 }
 
-/** One run of one command: holds the store it opened so it can be closed whatever happens. */
-class CommandRun {
-  #settings: StoreSettings | undefined;
-  #storage: Promise<Storage> | undefined;
-
-  constructor(
-    private readonly io: CliIo,
-    private readonly flags: { db?: string | undefined; config?: string | undefined },
-  ) {}
-
-  settings(): StoreSettings {
-    this.#settings ??= resolveStoreSettings({
-      dbFlag: this.flags.db,
-      configFlag: this.flags.config,
-      env: this.io.env,
-      cwd: this.io.cwd,
-    });
-    return this.#settings;
-  }
-
-  openStorage(migrate: 'auto' | 'verify' | 'none' = 'auto'): Promise<Storage> {
-    this.#storage ??= Promise.resolve().then(() =>
-      openStore(this.settings(), { migrate, actorId: actorId(this.io) }),
-    );
-    return this.#storage;
-  }
-
-  async close(): Promise<void> {
-    const storage = await this.#storage?.catch(() => undefined);
-    await storage?.close();
-  }
-}
-
 interface RunState {
   out: CliOutput;
   run?: CommandRun;
+}
+
+/**
+ * `kb help [command]` needs no store. When the plugins cannot be resolved (a broken package, a bad config),
+ * kb's own commands are still listed and the reason is printed as a warning.
+ */
+async function showHelp(run: CommandRun, out: CliOutput, topic: string | undefined): Promise<number> {
+  let catalog: CommandCatalog;
+  try {
+    catalog = await run.catalog();
+  } catch (error) {
+    if (topic !== undefined) throw error;
+    out.warn(`the commands of plugins are not listed: ${describeError(error).message}`);
+    catalog = run.ownCatalog();
+  }
+  if (topic === undefined) {
+    for (const refusal of catalog.refusals()) out.warn(refusal.message);
+    out.result(generalHelp(catalog, cliVersion()));
+    return ExitCode.OK;
+  }
+  const entry = catalog.find(topic);
+  if (!entry) throw new UsageError(`unknown command '${topic}'`, GLOBAL_USAGE);
+  out.result(commandHelp(entry));
+  return ExitCode.OK;
 }
 
 async function execute(argv: readonly string[], io: CliIo, state: RunState): Promise<number> {
@@ -72,18 +62,19 @@ async function execute(argv: readonly string[], io: CliIo, state: RunState): Pro
       state.out.emit({ version: cliVersion() }, () => `kb ${cliVersion()}`);
       return ExitCode.OK;
     }
+    // The command may be a plugin's, known only from the config file that the global flags point at.
+    const located: GlobalFlags = globalFlags(before.values, locateGlobals(rest));
+    const run = new CommandRun(io, located);
+    state.run = run;
     if (name === undefined || name === 'help') {
-      const topic = name === 'help' ? rest[0] : undefined;
       if (name === undefined && !early.help) {
         throw new UsageError("missing command; 'kb help' lists them", GLOBAL_USAGE);
       }
-      const command = topic === undefined ? undefined : findCommand(topic);
-      if (topic !== undefined && !command) throw new UsageError(`unknown command '${topic}'`, GLOBAL_USAGE);
-      state.out.result(command ? commandHelp(command) : generalHelp(COMMANDS, cliVersion()));
-      return ExitCode.OK;
+      return await showHelp(run, state.out, name === 'help' ? rest[0] : undefined);
     }
-    const command = findCommand(name);
-    if (!command) throw new UsageError(`unknown command '${name}'; 'kb help' lists them`, GLOBAL_USAGE);
+    const entry = (await run.catalog()).find(name);
+    if (!entry) throw new UsageError(`unknown command '${name}'; 'kb help' lists them`, GLOBAL_USAGE);
+    const { command } = entry;
     usage = command.usage;
 
     const parsed: ParsedArgs = command.passThrough
@@ -93,22 +84,23 @@ async function execute(argv: readonly string[], io: CliIo, state: RunState): Pro
     const out = new CliOutput(io, { json: flags.json, quiet: flags.quiet });
     state.out = out;
     if (flags.help) {
-      out.result(commandHelp(command));
+      out.result(commandHelp(entry));
       return ExitCode.OK;
     }
     checkPositionals(command, parsed.positionals);
 
-    const run = new CommandRun(io, flags);
-    state.run = run;
     return await command.run({
       io,
       out,
       positionals: parsed.positionals,
-      values: parsed.values,
+      // Global flags written before the command count as if written after it.
+      values: { ...before.values, ...parsed.values },
+      catalog: await run.catalog(),
       settings: () => run.settings(),
       openStorage: (migrate) => run.openStorage(migrate),
     });
-  } catch (error) {
+  } catch (thrown) {
+    const error = state.run?.explain(thrown) ?? thrown;
     state.out.error(error, error instanceof UsageError ? (error.usage ?? usage) : undefined);
     return exitCodeOf(error);
   }

@@ -2,6 +2,7 @@ import type { ParseArgsConfig } from 'node:util';
 import type { Storage } from '@mainframe-kb/storage-core';
 import type { CliIo } from './cli-io.js';
 import type { CliOutput } from './output/cli-output.js';
+import type { CommandCatalog } from './plugin/command-catalog.js';
 import type { StoreSettings } from './store/store-config.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -14,6 +15,8 @@ export interface CommandContext {
   readonly out: CliOutput;
   readonly positionals: readonly string[];
   readonly values: Readonly<Record<string, OptionValue>>;
+  /** Every command of the run, the enabled plugins' included. */
+  readonly catalog: CommandCatalog;
   /** Where the store is and its config; resolving it reads the config file. */
   settings(): StoreSettings;
   /** Opens the store once per run; the CLI closes it when the command ends. */

@@ -1,4 +1,5 @@
-import type { Command } from './command.js';
+import type { CatalogEntry, CommandCatalog } from './plugin/command-catalog.js';
+import { describePlugin } from './plugin/plugin-command-adapter.js';
 
 export const GLOBAL_USAGE = 'kb [--db <target>] [--config <file>] [--json] [--quiet] <command> ...';
 
@@ -14,39 +15,62 @@ const GLOBAL_OPTIONS = [
 
 const ENVIRONMENT = [
   'KB_DATABASE_URL   the default --db',
-  'KB_ACTOR          who the audit trail names for changes (default: cli:$USER)',
+  'KB_ACTOR          who runs kb (default: the operating-system user): the audit trail names it, and',
+  '                  cli.roles of the config file maps it to a role (docs/cli-roles.md)',
   'NO_COLOR          no bold text even on a terminal',
 ];
 
-const EXIT_CODES =
-  '0 done · 1 failed · 2 usage error · 3 rejected input · 4 not found · 5 verification failed';
+const EXIT_CODES = [
+  "0 done · 1 failed · 2 usage error · 3 rejected (invalid input, or refused by the actor's role) ·",
+  '4 not found · 5 verification failed',
+];
 
-export function generalHelp(commands: readonly Command[], version: string): string {
-  const width = Math.max(...commands.map((c) => c.name.length));
+/** `kb help`: kb's own commands, then those the enabled plugins bring, each with its plugin. */
+export function generalHelp(catalog: CommandCatalog, version: string): string {
+  const own = catalog.own();
+  const contributed = catalog.fromPlugins();
+  const width = Math.max(...[...own, ...contributed].map((e) => e.command.name.length));
+  const row = (e: CatalogEntry) => `  ${e.command.name.padEnd(width)}  ${e.command.summary}`;
   return [
     `kb ${version} — the mainframe knowledge base store`,
     '',
     `usage: ${GLOBAL_USAGE}`,
     '',
     'Commands:',
-    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...own.map(row),
     '',
+    ...(contributed.length === 0
+      ? ['Commands of plugins: none (no plugin that brings commands is installed and enabled)', '']
+      : ['Commands of plugins:', ...contributed.map((e) => `${row(e)} [plugin ${e.plugin?.id}]`), '']),
     'Options (before or after the command):',
     ...GLOBAL_OPTIONS.map((line) => `  ${line}`),
     '',
     'Environment:',
     ...ENVIRONMENT.map((line) => `  ${line}`),
     '',
-    `Exit codes: ${EXIT_CODES}`,
+    'Exit codes:',
+    ...EXIT_CODES.map((line) => `  ${line}`),
   ].join('\n');
 }
 
-export function commandHelp(command: Command): string {
+function origin(entry: CatalogEntry): string[] {
+  const { plugin } = entry;
+  if (!plugin) return [];
+  const from = `Brought by ${describePlugin(plugin)}, version ${plugin.version}`;
+  return entry.enabled
+    ? ['', `${from}.`]
+    : ['', `${from}, which the config file leaves out: add { "id": "${plugin.id}" } to mvp.extensions.`];
+}
+
+/** `kb help <command>` and `kb <command> --help`. */
+export function commandHelp(entry: CatalogEntry): string {
+  const { command } = entry;
   return [
     `usage: ${command.usage}`,
     '',
     command.summary,
     ...(command.details && command.details.length > 0 ? ['', ...command.details.map((d) => `  ${d}`)] : []),
+    ...origin(entry),
     '',
     'Global options: --db <target> --config <file> --json --quiet (kb help for details)',
   ].join('\n');

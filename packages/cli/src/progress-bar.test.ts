@@ -39,6 +39,12 @@ describe('ProgressBar', () => {
     expect(bar.done).toBe(1);
   });
 
+  it('shows the count alone when the total is unknown', () => {
+    const bar = new ProgressBar(null, 'Rows', undefined);
+    bar.update(1234);
+    expect(bar.render()).toBe('Rows 1234');
+  });
+
   it('shows an empty task as complete', () => {
     expect(new ProgressBar(null, 'Load', 0).render()).toContain('100% 0/0');
   });

@@ -6,7 +6,8 @@ const MIN_REDRAW_MS = 50;
 
 /**
  * A one-line progress bar redrawn in place with a carriage return. Constructed without a writer it draws
- * nothing, which is how `--json`, `--quiet` and non-terminal runs get none.
+ * nothing, which is how `--json`, `--quiet` and non-terminal runs get none. Without a total (a plugin's
+ * stream of unknown length) it shows the count alone.
  */
 export class ProgressBar {
   #done = 0;
@@ -16,7 +17,7 @@ export class ProgressBar {
   constructor(
     private readonly writer: CliWriter | null,
     private readonly label: string,
-    private readonly total: number,
+    private readonly total: number | undefined,
     private readonly now: () => number = () => Date.now(),
   ) {}
 
@@ -29,10 +30,11 @@ export class ProgressBar {
   }
 
   update(done: number): void {
-    this.#done = Math.max(0, Math.min(done, this.total));
+    const total = this.total ?? Number.POSITIVE_INFINITY;
+    this.#done = Math.max(0, Math.min(done, total));
     const time = this.now();
     // The last step is always drawn so the bar never stops short of 100 %.
-    if (this.#done < this.total && this.#drawn && time - this.#lastDraw < MIN_REDRAW_MS) return;
+    if (this.#done < total && this.#drawn && time - this.#lastDraw < MIN_REDRAW_MS) return;
     this.#lastDraw = time;
     this.draw();
   }
@@ -45,6 +47,7 @@ export class ProgressBar {
   }
 
   render(): string {
+    if (this.total === undefined) return `${this.label} ${this.#done}`;
     const ratio = this.total === 0 ? 1 : this.#done / this.total;
     const filled = Math.round(ratio * WIDTH);
     const percent = String(Math.floor(ratio * 100)).padStart(3);

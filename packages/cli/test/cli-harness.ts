@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../src/cli.js';
@@ -34,6 +34,13 @@ export class Workspace {
 
   path(name: string): string {
     return join(this.dir, name);
+  }
+
+  /** Writes `config` as JSON to `name` (default: the config file kb reads without --config); returns its path. */
+  writeConfig(config: unknown, name = 'kb.config.json'): string {
+    const file = this.path(name);
+    writeFileSync(file, JSON.stringify(config));
+    return file;
   }
 
   async run(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {

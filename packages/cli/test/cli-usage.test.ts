@@ -29,6 +29,8 @@ describe('usage errors exit 2 with a usage line', () => {
     [['migrate', 'sideways'], /unknown migrate action 'sideways'/],
     [['migrate', 'down'], /needs --to/],
     [['migrate', 'up', '--to', 'no-colon'], /--to takes <namespace>:<migration id>/],
+    [['migrate', 'repair'], /needs --accept-checksums, --forget-unknown or --clear-failed/],
+    [['migrate', 'up', '--clear-failed'], /--clear-failed belongs to kb migrate repair/],
     [['--db', 'ftp://host/x', 'get', 'x'], /unknown database URL scheme 'ftp:\/\/'/],
   ])('kb %j', async (args, message) => {
     const result = await ws.run(args);
@@ -69,20 +71,20 @@ describe('help and version', () => {
       ]) {
         expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
       }
-      for (const name of [
-        'health',
-        'metrics',
-        'optimize',
-        'upgrade',
-        'copy',
-        'backup',
-        'restore',
-        'export',
-        'import',
-      ]) {
+      for (const name of ['health', 'metrics', 'optimize', 'upgrade', 'copy', 'export', 'import']) {
         expect(result.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
       }
+      // kb's own commands come first; plugins' follow in their own section (kb-contributed-commands.test.ts).
+      expect(result.stdout.indexOf('Commands:')).toBeLessThan(result.stdout.indexOf('Commands of plugins'));
     }
+  });
+
+  it('describes KB_ACTOR by its role mapping and exit 3 as covering a refused role', async () => {
+    const { stdout } = await ws.run(['help']);
+    expect(stdout).toMatch(
+      /KB_ACTOR +who runs kb .*\n.*cli\.roles of the config file maps it to a role \(docs\/cli-roles\.md\)/,
+    );
+    expect(stdout).toMatch(/3 rejected \(invalid input, or refused by the actor's role\)/);
   });
 
   it('shows one command with kb help <command> and kb <command> --help', async () => {

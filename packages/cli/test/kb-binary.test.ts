@@ -61,6 +61,13 @@ describe('the kb binary', () => {
     expect(human.stdout).not.toContain('\x1b');
   });
 
+  it('finds the commands of the plugin packages installed next to it', () => {
+    const help = kb('help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}patterns +.*\[plugin patterns\]$/m);
+    expect(help.stdout).toMatch(/^ {2}backup +.*\[plugin backup\]$/m);
+  });
+
   it('sets the exit code and prints JSON errors on stderr', () => {
     const missing = kb('--json', 'get', 'no-such-entry');
     expect(missing.code).toBe(4);

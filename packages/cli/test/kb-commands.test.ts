@@ -402,9 +402,24 @@ describe('schema, plugins, health', () => {
     expect((await ws.ok(['migrate', 'status'])).pendingCount).toBe(0);
   });
 
-  it('kb plugins lists the enabled extensions: without a config, every installed one', async () => {
+  it('kb plugins lists the enabled plugins: without a config, every installed one', async () => {
     const { plugins } = await ws.ok(['plugins']);
     expect(plugins.map((p: { id: string }) => p.id).sort()).toEqual(['backup', 'io-formats', 'patterns']);
+  });
+
+  it('kb plugins shows the commands, flat methods and tables each plugin brings', async () => {
+    const { plugins } = await ws.ok(['plugins']);
+    const patterns = plugins.find((p: { id: string }) => p.id === 'patterns');
+    expect(patterns.commands).toEqual(['patterns', 'incidents']);
+    expect(patterns.provides).toEqual(['createPattern', 'getPatterns', 'updatePattern']);
+    expect(patterns.tables).toContain('incidents');
+    const backup = plugins.find((p: { id: string }) => p.id === 'backup');
+    expect(backup.commands).toEqual(['backup', 'restore']);
+    const text = (await ws.run(['plugins'])).stdout;
+    expect(text).toMatch(/^patterns \S+ \(MVP2, @mainframe-kb\/plugin-patterns\)$/m);
+    expect(text).toMatch(/^ {2}commands +kb patterns, kb incidents$/m);
+    expect(text).toMatch(/^ {2}methods +createPattern, getPatterns, updatePattern$/m);
+    expect(text).toMatch(/^ {2}tables +incidents, /m);
   });
 
   it('a config file that names extensions enables only those', async () => {

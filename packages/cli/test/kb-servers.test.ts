@@ -27,6 +27,7 @@ for (const server of servers) {
     let ws: Workspace;
     beforeEach(() => {
       ws = new Workspace();
+      ws.writeConfig({ cli: { roles: { '*': 'admin' } } });
     });
     afterEach(() => ws.remove());
     afterAll(async () => stores?.cleanup());

@@ -22,7 +22,7 @@ export const initCommand: Command = {
     const storage = await ctx.openStorage('auto');
     if (target.type !== 'sqlite') {
       // A server database exists before kb touches it: the store is new if its first migration ran just now.
-      const core = (await storage.migrations.status()).namespaces.find((n) => n.namespace === 'core');
+      const core = (await storage.migrationStatus()).namespaces.find((n) => n.namespace === 'core');
       const first = core?.applied[0]?.appliedAt;
       existed = first !== undefined && first < opened;
     }

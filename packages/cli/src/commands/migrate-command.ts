@@ -1,15 +1,24 @@
-import type { MigrationRegistry, Storage } from '@mainframe-kb/storage-core';
+import type {
+  MigrationPlan,
+  MigrationRunResult,
+  MigrationStatus,
+  RepairOptions,
+  RepairResult,
+  Storage,
+} from '@mainframe-kb/storage-core';
 import { ExitCode, exitCodeOf, UsageError } from '../cli-error.js';
 import { type Command, type CommandContext, flag, stringOption } from '../command.js';
 import { formatTable } from '../output/table-format.js';
 
-// storage-core exports the registry but not its result types; derive them from its methods.
-type MigrationStatus = Awaited<ReturnType<MigrationRegistry['status']>>;
-type MigrationPlan = Awaited<ReturnType<MigrationRegistry['plan']>>;
-type MigrationRunResult = Awaited<ReturnType<MigrationRegistry['up']>>;
-
 const USAGE =
-  'kb migrate status | plan [--to <ns>:<id>] [--down] | up [--to <ns>:<id>] | down --to <ns>:<id>';
+  'kb migrate status | plan [--to <ns>:<id>] [--down] | up [--to <ns>:<id>] | down --to <ns>:<id> | repair --accept-checksums|--forget-unknown|--clear-failed';
+
+/** The repairs `kb migrate repair` can be asked for, by flag; it runs only those it is given. */
+const REPAIRS = {
+  'accept-checksums': 'acceptChecksums',
+  'forget-unknown': 'forgetUnknown',
+  'clear-failed': 'clearFailed',
+} as const satisfies Record<string, keyof RepairOptions>;
 
 function formatStatus(status: MigrationStatus): string {
   const rows = status.namespaces.flatMap((ns) => [
@@ -52,6 +61,25 @@ function formatRun(result: MigrationRunResult, direction: 'up' | 'down'): string
   return `${table}${snapshot}`;
 }
 
+function formatRepair(result: RepairResult): string {
+  const lines = result.changes.map((c) => `${c.action} ${c.namespace}:${c.id}`);
+  if (lines.length === 0) lines.push('Nothing repaired.');
+  for (const p of result.remaining) lines.push(`still a problem: ${p.message}`);
+  return lines.join('\n');
+}
+
+function repairOptions(ctx: CommandContext): RepairOptions {
+  const options: { -readonly [K in keyof RepairOptions]: RepairOptions[K] } = {};
+  for (const [name, key] of Object.entries(REPAIRS)) if (flag(ctx, name)) options[key] = true;
+  if (Object.keys(options).length === 0) {
+    throw new UsageError(
+      'kb migrate repair needs --accept-checksums, --forget-unknown or --clear-failed',
+      USAGE,
+    );
+  }
+  return options;
+}
+
 /** A run never throws: its `error` decides the exit code, after its results have been printed. */
 function reportRun(ctx: CommandContext, result: MigrationRunResult, direction: 'up' | 'down'): number {
   ctx.out.emit(result, () => formatRun(result, direction));
@@ -78,24 +106,37 @@ async function open(ctx: CommandContext): Promise<Storage> {
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'schema migrations per namespace: status, plan (writes nothing), up, down',
+  summary: 'schema migrations per namespace: status, plan (writes nothing), up, down, repair',
   usage: USAGE,
   details: [
     'status              applied and pending migrations per namespace',
     'plan [--to] [--down] the steps and SQL that up (or down) would run; writes nothing',
     'up [--to ns:id]     apply pending migrations (up to and including ns:id)',
     'down --to ns:id     roll back everything applied after ns:id (ns: rolls back the whole namespace)',
+    'repair              bring the ledger in line after drift that status reports; only what it is told:',
+    '  --accept-checksums  record the current SQL of applied migrations that were edited',
+    '  --forget-unknown    drop ledger rows of migrations the code no longer declares',
+    '  --clear-failed      make failed or interrupted migrations pending again (fix the schema first)',
   ],
-  options: { to: { type: 'string' }, down: { type: 'boolean' } },
+  options: {
+    to: { type: 'string' },
+    down: { type: 'boolean' },
+    'accept-checksums': { type: 'boolean' },
+    'forget-unknown': { type: 'boolean' },
+    'clear-failed': { type: 'boolean' },
+  },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const action = ctx.positionals[0];
     if (action !== 'plan' && flag(ctx, 'down'))
       throw new UsageError('--down belongs to kb migrate plan', USAGE);
+    const repairFlag = Object.keys(REPAIRS).find((name) => flag(ctx, name));
+    if (action !== 'repair' && repairFlag !== undefined)
+      throw new UsageError(`--${repairFlag} belongs to kb migrate repair`, USAGE);
     switch (action) {
       case 'status': {
         if (ctx.values.to !== undefined) throw new UsageError('kb migrate status takes no --to', USAGE);
-        const status = await (await open(ctx)).migrations.status();
+        const status = await (await open(ctx)).migrationStatus();
         ctx.out.emit(status, () => formatStatus(status));
         // Drift is a verification failure; the status is still printed so the operator sees what is wrong.
         return status.problems.length > 0 ? ExitCode.INTEGRITY : ExitCode.OK;
@@ -105,20 +146,28 @@ export const migrateCommand: Command = {
         const to = target(ctx);
         if (direction === 'down' && to === undefined)
           throw new UsageError('plan --down needs --to <ns>:<id>', USAGE);
-        const plan = await (await open(ctx)).migrations.plan({ direction, to });
+        const plan = await (await open(ctx)).planMigrations({ direction, to });
         ctx.out.emit(plan, () => formatPlan(plan));
         return ExitCode.OK;
       }
       case 'up': {
         const to = target(ctx);
-        const result = await (await open(ctx)).migrations.up({ to });
+        const result = await (await open(ctx)).migrateUp({ to });
         return reportRun(ctx, result, 'up');
       }
       case 'down': {
         const to = target(ctx);
         if (to === undefined) throw new UsageError('kb migrate down needs --to <ns>:<id>', USAGE);
-        const result = await (await open(ctx)).migrations.down({ to });
+        const result = await (await open(ctx)).migrateDown({ to });
         return reportRun(ctx, result, 'down');
+      }
+      case 'repair': {
+        if (ctx.values.to !== undefined) throw new UsageError('kb migrate repair takes no --to', USAGE);
+        const options = repairOptions(ctx);
+        const result = await (await open(ctx)).repairMigrations(options);
+        ctx.out.emit(result, () => formatRepair(result));
+        // What is left is drift repair was not asked to fix, or cannot: still a verification failure.
+        return result.remaining.length > 0 ? ExitCode.INTEGRITY : ExitCode.OK;
       }
       default:
         throw new UsageError(`unknown migrate action '${action}'`, USAGE);

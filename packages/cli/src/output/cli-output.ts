@@ -1,3 +1,4 @@
+import type { CommandOutput } from '@mainframe-kb/storage-core';
 import { describeError } from '../cli-error.js';
 import type { CliIo } from '../cli-io.js';
 import { ProgressBar } from '../progress-bar.js';
@@ -12,7 +13,7 @@ export interface OutputMode {
  * exactly one JSON document on stdout and errors as JSON on stderr; progress bars and bold text only on
  * a terminal without `--json`/`--quiet`.
  */
-export class CliOutput {
+export class CliOutput implements CommandOutput {
   constructor(
     private readonly io: CliIo,
     readonly mode: OutputMode,
@@ -67,7 +68,19 @@ export class CliOutput {
   }
 
   /** A progress bar on a terminal; otherwise one that draws nothing, so callers need no branches. */
-  progress(label: string, total: number): ProgressBar {
+  progress(label: string, total: number | undefined): ProgressBar {
     return new ProgressBar(this.decorated ? this.io.stdout : null, label, total);
+  }
+
+  /**
+   * What a plugin's command may print through: emit, warn and progress only. The document and error writers
+   * stay with kb, so a plugin cannot break the one-JSON-document rule of `--json`.
+   */
+  forPlugin(): CommandOutput {
+    return {
+      emit: (json, text) => this.emit(json, text),
+      warn: (message) => this.warn(message),
+      progress: (label, total) => this.progress(label, total),
+    };
   }
 }

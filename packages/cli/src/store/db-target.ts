@@ -1,18 +1,11 @@
 import { isAbsolute, resolve } from 'node:path';
+import { ConfigError, type DatabaseUrlTarget, parseDatabaseUrl, redactUrl } from '@mainframe-kb/storage-core';
 import { UsageError } from '../cli-error.js';
 
-/** Where the store lives, as the `--db` flag or `$KB_DATABASE_URL` names it. */
-export type DbTarget =
-  | { type: 'sqlite'; path: string }
-  | { type: 'postgresql'; url: string }
-  | { type: 'mysql'; url: string };
+export { redactUrl };
 
-const SCHEMES: Record<string, 'postgresql' | 'mysql'> = {
-  postgres: 'postgresql',
-  postgresql: 'postgresql',
-  mysql: 'mysql',
-  mariadb: 'mysql',
-};
+/** Where the store lives, as the `--db` flag or `$KB_DATABASE_URL` names it. */
+export type DbTarget = DatabaseUrlTarget;
 
 /** SQLite's name for a database that lives in memory and vanishes on close; never a file path. */
 export const MEMORY_PATH = ':memory:';
@@ -26,31 +19,18 @@ export function resolveSqlitePath(path: string, baseDir: string): string {
  * resolve against `baseDir` (the working directory), so the store does not move with the process.
  */
 export function parseDbTarget(spec: string, baseDir: string): DbTarget {
-  const value = spec.trim();
-  if (value === '') throw new UsageError('--db needs a path or a database URL');
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase();
-  if (scheme !== undefined && scheme !== 'sqlite') {
-    const type = SCHEMES[scheme];
-    if (!type) {
-      throw new UsageError(
-        `unknown database URL scheme '${scheme}://': use a file path, sqlite:<path>, postgres://… or mysql://…`,
-      );
-    }
-    // mysql2 reads mysql:// URLs; mariadb:// names the same protocol.
-    return { type, url: scheme === 'mariadb' ? value.replace(/^mariadb:/i, 'mysql:') : value };
+  if (spec.trim() === '') throw new UsageError('--db needs a path or a database URL');
+  let target: DbTarget;
+  try {
+    target = parseDatabaseUrl(spec);
+  } catch (error) {
+    // A bad --db is a usage mistake: exit 2 with core's message, which names the accepted forms.
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
   }
-  if (/^sqlite:/i.test(value)) {
-    // sqlite:kb.db, sqlite://kb.db and sqlite:///abs/kb.db all name a file; the slashes are URL dressing.
-    const path = value.slice('sqlite:'.length).replace(/^\/\//, '');
-    if (path === '') throw new UsageError('sqlite: needs a file path, e.g. sqlite:./kb.db');
-    return { type: 'sqlite', path: resolveSqlitePath(path, baseDir) };
-  }
-  return { type: 'sqlite', path: resolveSqlitePath(value, baseDir) };
-}
-
-/** A URL with its password replaced, safe to print in messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([^:]+:\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  return target.type === 'sqlite'
+    ? { type: 'sqlite', path: resolveSqlitePath(target.path, baseDir) }
+    : target;
 }
 
 export function describeTarget(target: DbTarget): string {

@@ -15,6 +15,13 @@ function isPlugin(value: unknown): value is PluginDefinition {
   return typeof v === 'object' && v !== null && typeof v.id === 'string' && typeof v.version === 'string';
 }
 
+/** A package's plugin: its default export (the object definePlugin returned), else its `plugin` export. */
+export function pluginOf(mod: unknown): PluginDefinition | undefined {
+  const { default: main, plugin } = (mod ?? {}) as { default?: unknown; plugin?: unknown };
+  const candidate = main ?? plugin;
+  return isPlugin(candidate) ? candidate : undefined;
+}
+
 /** Imports a package from the CLI's own context (where the extensions it ships with are installed). */
 export const importFromCli = (specifier: string): Promise<unknown> => import(specifier);
 
@@ -25,16 +32,16 @@ export const importFromCli = (specifier: string): Promise<unknown> => import(spe
 export async function installedExtensions(): Promise<PluginDefinition[]> {
   const found: PluginDefinition[] = [];
   for (const name of KNOWN_EXTENSION_PACKAGES) {
-    let mod: { default?: unknown; plugin?: unknown };
+    let mod: unknown;
     try {
-      mod = (await importFromCli(name)) as typeof mod;
+      mod = await importFromCli(name);
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) continue;
       throw error;
     }
-    const candidate = mod.default ?? mod.plugin;
-    if (isPlugin(candidate)) found.push(candidate);
+    const plugin = pluginOf(mod);
+    if (plugin) found.push(plugin);
   }
   return found;
 }

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { createStorage, type Storage } from '@mainframe-kb/storage-core';
+import { createStorage, type PluginDefinition, type Storage } from '@mainframe-kb/storage-core';
 import { type DbTarget, MEMORY_PATH } from './db-target.js';
-import { importFromCli, installedExtensions } from './installed-extensions.js';
+import { resolveCliPlugins } from './enabled-plugins.js';
+import { importFromCli } from './installed-extensions.js';
 import type { StoreSettings } from './store-config.js';
+import { grantRole, type RoleGrant } from './store-role.js';
 
 /**
  * Whether the SQLite target already exists (a missing file, or a fresh in-memory one, does not). Server
@@ -20,19 +22,23 @@ export interface OpenStoreOptions {
    */
   migrate: 'auto' | 'verify' | 'none';
   actorId: string;
+  /** The role to open with; default: `grantRole(settings)`, the rule of docs/cli-roles.md. */
+  grant?: RoleGrant;
+  /** The plugins to enable, when the run has resolved them already; default: `resolveCliPlugins`. */
+  plugins?: readonly PluginDefinition[];
 }
 
 /**
- * Opens the store with its extensions: those the config file names (`mvp.extensions`, imported from the
- * CLI's context), or, without any named, every extension package installed next to the CLI.
+ * Opens the store with its plugins: those the config file names (`mvp.extensions`), or, without any named,
+ * every plugin package installed next to the CLI (see resolveCliPlugins).
  */
 export async function openStore(settings: StoreSettings, options: OpenStoreOptions): Promise<Storage> {
-  const named = settings.config.mvp?.extensions;
   return createStorage(settings.config, {
-    plugins: named === undefined ? await installedExtensions() : [],
+    plugins: options.plugins ?? (await resolveCliPlugins(settings.config)).enabled,
+    // Named plugins kb could not resolve are core's to load (from the CLI's context) and to report.
     importPlugin: importFromCli,
     migrate: options.migrate,
-    // The operator at the terminal owns the store file; the audit trail records who it was.
-    actor: { id: options.actorId, role: 'admin' },
+    // storage-core checks the role on every operation; the audit trail records who it was.
+    actor: { id: options.actorId, role: (options.grant ?? grantRole(settings)).role },
   });
 }

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type StorageConfigInput } from '@mainframe-kb/storage-core';
+import { type CliActor, resolveActor } from '../actor.js';
 import { CliError, ExitCode } from '../cli-error.js';
+import { type CliRolesConfig, parseCliRolesConfig } from './cli-roles-config.js';
 import { type DbTarget, parseDbTarget, resolveSqlitePath } from './db-target.js';
 
 export const DEFAULT_CONFIG_FILE = 'kb.config.json';
@@ -13,6 +15,10 @@ export interface StoreSettings {
   target: DbTarget;
   /** The config file that was read, if any. */
   configFile: string | null;
+  /** The config file's `cli` section (who gets which role), kept out of `config`. */
+  cliRoles: CliRolesConfig;
+  /** Who runs kb, from `$KB_ACTOR` or the operating-system user. */
+  actor: CliActor;
 }
 
 export interface StoreSettingsInput {
@@ -85,8 +91,11 @@ export function resolveStoreSettings(input: StoreSettingsInput): StoreSettings {
   const configPath = resolve(input.cwd, input.configFlag ?? DEFAULT_CONFIG_FILE);
   let fileConfig: Record<string, unknown> = {};
   let configFile: string | null = null;
+  let cliRoles: CliRolesConfig = {};
   if (explicitConfig || existsSync(configPath)) {
-    fileConfig = readConfigFile(configPath);
+    const { cli, ...storageConfig } = readConfigFile(configPath);
+    cliRoles = parseCliRolesConfig(cli, configPath);
+    fileConfig = storageConfig;
     configFile = configPath;
   }
   const database = fileConfig.database as DatabaseInput | undefined;
@@ -107,5 +116,7 @@ export function resolveStoreSettings(input: StoreSettingsInput): StoreSettings {
     } as StorageConfigInput,
     target,
     configFile,
+    cliRoles,
+    actor: resolveActor(input.env),
   };
 }

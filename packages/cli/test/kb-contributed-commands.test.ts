@@ -1,18 +1,84 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { patternsPlugin } from '@mainframe-kb/plugin-patterns';
+import { createStorage } from '@mainframe-kb/storage-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Workspace } from '../../test/cli-harness.js';
+import { Workspace } from './cli-harness.js';
 
-const env = { KB_BACKUP_PASSPHRASE: 'cli test passphrase' };
+/**
+ * The commands of CLI.md that the plugin packages bring, run end to end through `kb` as an operator runs
+ * them: discovered from the installed packages (no config), adapted, and run on the run's store.
+ */
 
-describe('kb backup / kb restore', () => {
-  let ws: Workspace;
+let ws: Workspace;
+afterEach(() => ws.remove());
+
+describe('kb patterns, kb incidents (@mainframe-kb/plugin-patterns)', () => {
+  beforeEach(async () => {
+    ws = new Workspace();
+    const storage = await createStorage(
+      { database: { path: ws.path('kb.db') } },
+      { plugins: [patternsPlugin] },
+    );
+    const day = 86_400_000;
+    await storage.plugin(patternsPlugin).createIncidents(
+      [0, 10, 20, 30, 40].map((d, k) => ({
+        ticketId: `INC${k}`,
+        title: `PAYROLL run ${k} abended S0C7`,
+        component: 'PAYROLL',
+        severity: 'high' as const,
+        createdAt: new Date(Date.UTC(2025, 0, 1) + d * day).toISOString(),
+      })),
+    );
+    await storage.close();
+  });
+
+  it('are listed by kb help with their plugin', async () => {
+    const help = await ws.run(['help']);
+    const contributed = help.stdout.split('Commands of plugins:')[1] ?? '';
+    expect(contributed).toMatch(/^ {2}patterns +.*\[plugin patterns\]$/m);
+    expect(contributed).toMatch(/^ {2}incidents +.*\[plugin patterns\]$/m);
+  });
+
+  it('detect, list and show', async () => {
+    const summary = await ws.ok(['--db', 'kb.db', 'patterns', 'detect']);
+    expect(summary).toMatchObject({ incidents: 5, byType: { error: 1 } });
+    const listed = await ws.ok(['--db', 'kb.db', 'patterns', 'list', '--type', 'error']);
+    expect(listed.patterns).toHaveLength(1);
+    expect(listed.patterns[0]).toMatchObject({ errorCode: 'S0C7', frequency: 5, component: 'PAYROLL' });
+    const shown = await ws.ok(['--db', 'kb.db', 'patterns', 'show', listed.patterns[0].id]);
+    expect(shown.incidents).toHaveLength(5);
+    expect(shown.suggestion).toMatchObject({ title: 'S0C7: recurring incidents', status: 'open' });
+    const text = await ws.run(['--db', 'kb.db', 'patterns', 'list']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('S0C7 recurred in 5 incidents on PAYROLL');
+    const incidents = await ws.ok(['incidents', 'list']);
+    expect(incidents.total).toBe(5);
+  });
+
+  it('exits 4 for an unknown pattern, 3 for a bad filter, 2 for a bad action or number', async () => {
+    expect((await ws.run(['--db', 'kb.db', 'patterns', 'show', 'pat_nope'])).code).toBe(4);
+    expect((await ws.run(['--db', 'kb.db', 'patterns', 'list', '--type', 'weird'])).code).toBe(3);
+    const action = await ws.run(['--db', 'kb.db', 'patterns', 'explode']);
+    expect(action.code).toBe(2);
+    expect(action.stderr).toMatch(/^usage: kb patterns /m);
+    expect((await ws.run(['--db', 'kb.db', 'patterns', 'list', '--limit', 'ten'])).code).toBe(2);
+  });
+});
+
+describe('kb backup, kb restore (@mainframe-kb/backup)', () => {
+  const env = { KB_BACKUP_PASSPHRASE: 'cli test passphrase' };
+
   beforeEach(async () => {
     ws = new Workspace();
     await ws.ok(['init', '--sample']);
   });
-  afterEach(() => {
-    ws.remove();
+
+  it('are listed by kb help with their plugin', async () => {
+    const help = await ws.run(['help']);
+    const contributed = help.stdout.split('Commands of plugins:')[1] ?? '';
+    expect(contributed).toMatch(/^ {2}backup +.*\[plugin backup\]$/m);
+    expect(contributed).toMatch(/^ {2}restore +.*\[plugin backup\]$/m);
   });
 
   it('create, list, verify, restore, prune with the JSON of CLI.md', async () => {
@@ -74,7 +140,7 @@ describe('kb backup / kb restore', () => {
     expect(restore.code).toBe(5);
   });
 
-  it('refuses a restore over the live store, and a backup without a passphrase', async () => {
+  it('refuses a restore over the live store, a backup without a passphrase, and an unknown type', async () => {
     const full = await ws.ok(['backup', 'create', '--dest', 'repo'], { env });
     const over = await ws.run(['--json', 'restore', full.id, '--to', 'kb.db', '--dest', 'repo'], { env });
     expect(over.code).not.toBe(0);
@@ -83,5 +149,15 @@ describe('kb backup / kb restore', () => {
     expect(none.code).toBe(1);
     const bad = await ws.run(['--json', 'backup', 'create', '--type', 'weekly', '--dest', 'repo'], { env });
     expect(bad.code).toBe(2);
+    expect(bad.errorJson().error.code).toBe('USAGE');
+  });
+
+  it('are refused for a viewer with exit 3 (backups and restores need the admin role)', async () => {
+    ws.writeConfig({ cli: { roles: { alice: 'viewer' } } });
+    const refused = await ws.run(['--json', 'backup', 'create', '--dest', 'repo'], {
+      env: { ...env, KB_ACTOR: 'alice' },
+    });
+    expect(refused.code).toBe(3);
+    expect(refused.errorJson().error.code).toBe('FORBIDDEN');
   });
 });
