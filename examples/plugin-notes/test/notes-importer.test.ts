@@ -50,30 +50,27 @@ function defineImporterTests(stores: TestStores): void {
 
   // Into an empty table on every dialect: io-formats once bound NULL to kb_notes.seq there, which PostgreSQL
   // refused (a sequence column outside the key).
-  it(
-    'imports every line as a note; a second import of the file adds nothing',
-    async () => {
-      // #region import
-      const result = await importStore(storage, { input: fixture('notes.csv'), source: 'notes-csv' });
-      // #endregion
-      expect(result).toMatchObject({ committed: true, inserted: 3, rejected: 0, errors: [] });
-      const notes = storage.plugin(notesPlugin);
-      expect((await notes.list('PAYR010-S0C7')).map((n) => [n.author, n.text])).toEqual([
-        ['maria', 'Seen again on LPAR2 after IPL.'],
-        ['joao', 'EXTR020 rerun with the old copybook, fixed by the rerun.'],
-      ]);
-      const again = await importStore(storage, {
-        input: fixture('notes.csv'),
-        source: 'notes-csv',
-        onConflict: 'skip',
-      });
-      expect(again).toMatchObject({ inserted: 0, skipped: 3 });
-      // Notes added afterwards get their place after the imported ones.
-      await storage.addNote('PAYR010-S0C7', 'Seen a third time.');
-      expect((await notes.list('PAYR010-S0C7')).map((n) => n.text).at(-1)).toBe('Seen a third time.');
-      expect(await storage.rowCounts(['kb_notes'])).toEqual({ kb_notes: 4 });
-    },
-  );
+  it('imports every line as a note; a second import of the file adds nothing', async () => {
+    // #region import
+    const result = await importStore(storage, { input: fixture('notes.csv'), source: 'notes-csv' });
+    // #endregion
+    expect(result).toMatchObject({ committed: true, inserted: 3, rejected: 0, errors: [] });
+    const notes = storage.plugin(notesPlugin);
+    expect((await notes.list('PAYR010-S0C7')).map((n) => [n.author, n.text])).toEqual([
+      ['maria', 'Seen again on LPAR2 after IPL.'],
+      ['joao', 'EXTR020 rerun with the old copybook, fixed by the rerun.'],
+    ]);
+    const again = await importStore(storage, {
+      input: fixture('notes.csv'),
+      source: 'notes-csv',
+      onConflict: 'skip',
+    });
+    expect(again).toMatchObject({ inserted: 0, skipped: 3 });
+    // Notes added afterwards get their place after the imported ones.
+    await storage.addNote('PAYR010-S0C7', 'Seen a third time.');
+    expect((await notes.list('PAYR010-S0C7')).map((n) => n.text).at(-1)).toBe('Seen a third time.');
+    expect(await storage.rowCounts(['kb_notes'])).toEqual({ kb_notes: 4 });
+  });
 
   it('reports a bad record with its line and writes nothing', async () => {
     const result = await importStore(storage, {
