@@ -1,16 +1,8 @@
-import { isStorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
+import { CommandExit, isStorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
 
-/** Exit codes of CLI.md. Scripts rely on them; never renumber. */
-export const ExitCode = {
-  OK: 0,
-  FAILED: 1,
-  USAGE: 2,
-  REJECTED: 3,
-  NOT_FOUND: 4,
-  INTEGRITY: 5,
-} as const;
-
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+/** Exit codes of CLI.md, as core defines them for every command (plugins' too). Never renumber. */
+export const ExitCode = CommandExit;
+export type ExitCode = CommandExit;
 
 /** A failure the CLI itself detects (bad arguments, unreadable file), with the code it prints. */
 export class CliError extends Error {

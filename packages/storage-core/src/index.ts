@@ -130,7 +130,7 @@ export type {
   PluginCommand,
   PluginCommandContext,
 } from './plugin/plugin-command.js';
-export { CommandExit } from './plugin/plugin-command.js';
+export { CommandExit, formatTable } from './plugin/plugin-command.js';
 export type { PluginImporter } from './plugin/plugin-host.js';
 export type {
   ByteSource,

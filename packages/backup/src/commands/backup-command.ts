@@ -1,9 +1,13 @@
-import { CommandExit, type PluginCommand, type PluginCommandContext } from '@mainframe-kb/storage-core';
+import {
+  CommandExit,
+  formatTable,
+  type PluginCommand,
+  type PluginCommandContext,
+} from '@mainframe-kb/storage-core';
 import { BACKUP_TYPES, type BackupType } from '../manifest/backup-metadata.js';
 import {
   flag,
   formatSize,
-  formatTable,
   metadataJson,
   openBackups,
   stringOption,

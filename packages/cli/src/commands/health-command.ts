@@ -1,6 +1,6 @@
+import { formatTable } from '@mainframe-kb/storage-core';
 import { ExitCode } from '../cli-error.js';
 import type { Command } from '../command.js';
-import { formatTable } from '../output/table-format.js';
 
 export const healthCommand: Command = {
   name: 'health',

@@ -1,6 +1,5 @@
-import type { StorageMetrics } from '@mainframe-kb/storage-core';
+import { formatTable, type StorageMetrics } from '@mainframe-kb/storage-core';
 import type { Command } from '../command.js';
-import { formatTable } from '../output/table-format.js';
 
 function formatMetrics(m: StorageMetrics): string {
   const ops = Object.entries(m.operations);

@@ -1,14 +1,14 @@
-import type {
-  MigrationPlan,
-  MigrationRunResult,
-  MigrationStatus,
-  RepairOptions,
-  RepairResult,
-  Storage,
+import {
+  formatTable,
+  type MigrationPlan,
+  type MigrationRunResult,
+  type MigrationStatus,
+  type RepairOptions,
+  type RepairResult,
+  type Storage,
 } from '@mainframe-kb/storage-core';
 import { ExitCode, exitCodeOf, UsageError } from '../cli-error.js';
 import { type Command, type CommandContext, flag, stringOption } from '../command.js';
-import { formatTable } from '../output/table-format.js';
 
 const USAGE =
   'kb migrate status | plan [--to <ns>:<id>] [--down] | up [--to <ns>:<id>] | down --to <ns>:<id> | repair --accept-checksums|--forget-unknown|--clear-failed';

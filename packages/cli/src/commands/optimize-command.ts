@@ -1,6 +1,5 @@
-import type { OptimizationResult } from '@mainframe-kb/storage-core';
+import { formatTable, type OptimizationResult } from '@mainframe-kb/storage-core';
 import type { Command } from '../command.js';
-import { formatTable } from '../output/table-format.js';
 
 function formatOptimization(r: OptimizationResult): string {
   return [

@@ -1,7 +1,12 @@
-import type { PluginCommand, PluginCommandContext, Severity } from '@mainframe-kb/storage-core';
+import {
+  formatTable,
+  type PluginCommand,
+  type PluginCommandContext,
+  type Severity,
+} from '@mainframe-kb/storage-core';
 import type { Incident, IncidentQuery, IncidentSource, IncidentStatus } from '../types.js';
 import { numberOption, patternsApiOf, stringOption } from './command-options.js';
-import { clip, formatTable } from './text-table.js';
+import { clip } from './text-table.js';
 
 const USAGE =
   'kb incidents list [--source s] [--status s] [--severity s] [--component c] [--error-code c] [--from t] [--to t] [--text q] [--limit n] [--offset n] | show <id>';

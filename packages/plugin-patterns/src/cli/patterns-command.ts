@@ -1,7 +1,12 @@
-import type { PluginCommand, PluginCommandContext, Severity } from '@mainframe-kb/storage-core';
+import {
+  formatTable,
+  type PluginCommand,
+  type PluginCommandContext,
+  type Severity,
+} from '@mainframe-kb/storage-core';
 import type { Pattern, PatternCriteria, PatternDetail, PatternType } from '../types.js';
 import { numberOption, patternsApiOf, stringOption } from './command-options.js';
-import { clip, formatTable } from './text-table.js';
+import { clip } from './text-table.js';
 
 const USAGE =
   'kb patterns detect | list [--type t] [--severity s] [--component c] [--min-confidence x] [--text q] [--limit n] | show <id>';

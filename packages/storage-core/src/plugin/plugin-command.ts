@@ -65,3 +65,17 @@ export interface PluginCommand {
   /** Returns the exit code (default 0). */
   run(ctx: PluginCommandContext): Promise<number | undefined>;
 }
+
+/**
+ * Left-aligned columns separated by two spaces, the last column not padded: the tables `kb` commands print,
+ * so a plugin's command looks like the built-in ones.
+ */
+export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}

@@ -42,6 +42,14 @@ function contextOf(storage: Storage): PluginContext {
   return ctx;
 }
 
+/**
+ * The plugin context of a store opened with `rawAccessPlugin`: for tests of a plugin's internals that are
+ * built from a context (a service below the plugin's own role checks).
+ */
+export function rawContext(storage: Storage): PluginContext {
+  return contextOf(storage);
+}
+
 /** The dialect under a store opened with `rawAccessPlugin`. */
 export function rawDialect(storage: Storage): DialectAdapter {
   return contextOf(storage).dialect;
