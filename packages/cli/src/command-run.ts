@@ -35,7 +35,9 @@ export class CommandRun {
 
   /** Decided once per run, before any store is opened; the store then opens with exactly these. */
   plugins(): Promise<CliPlugins> {
-    this.#plugins ??= Promise.resolve().then(() => resolveCliPlugins(this.settings().config));
+    this.#plugins ??= Promise.resolve().then(() =>
+      resolveCliPlugins(this.settings().config, this.settings().cwd),
+    );
     return this.#plugins;
   }
 

@@ -132,6 +132,7 @@ export type {
 } from './plugin/plugin-command.js';
 export { CommandExit, formatTable } from './plugin/plugin-command.js';
 export type { PluginImporter } from './plugin/plugin-host.js';
+export { withDirectoryFallback } from './plugin/plugin-host.js';
 export type {
   ByteSource,
   DomainImporter,

@@ -1,5 +1,5 @@
 import type { PluginDefinition, StorageConfigInput } from '@mainframe-kb/storage-core';
-import { importFromCli, installedExtensions, pluginOf } from './installed-extensions.js';
+import { cliImporter, installedExtensions, pluginOf } from './installed-extensions.js';
 
 /** The plugins of one run: those it enables, and installed ones the config leaves out. */
 export interface CliPlugins {
@@ -16,9 +16,9 @@ interface ExtensionEntry {
 }
 
 /** The plugin in `specifier`, or undefined when it cannot be loaded: core loads it again and says why. */
-async function loadNamedPackage(specifier: string): Promise<PluginDefinition | undefined> {
+async function loadNamedPackage(specifier: string, cwd: string): Promise<PluginDefinition | undefined> {
   try {
-    return pluginOf(await importFromCli(specifier));
+    return pluginOf(await cliImporter(cwd)(specifier));
   } catch {
     return undefined;
   }
@@ -30,7 +30,7 @@ async function loadNamedPackage(specifier: string): Promise<PluginDefinition | u
  * package the entry names. Decided before the store opens, so `kb help` lists their commands without a store.
  * An entry kb cannot resolve is left to core, which reports it when the store opens.
  */
-export async function resolveCliPlugins(config: StorageConfigInput): Promise<CliPlugins> {
+export async function resolveCliPlugins(config: StorageConfigInput, cwd: string): Promise<CliPlugins> {
   const installed = await installedExtensions();
   const named: unknown = config.mvp?.extensions;
   if (named === undefined) return { enabled: installed, disabled: [] };
@@ -40,7 +40,7 @@ export async function resolveCliPlugins(config: StorageConfigInput): Promise<Cli
     if (typeof entry?.id !== 'string' || entry.enabled === false) continue;
     const plugin =
       typeof entry.package === 'string'
-        ? await loadNamedPackage(entry.package)
+        ? await loadNamedPackage(entry.package, cwd)
         : installed.find((p) => p.id === entry.id);
     if (plugin?.id === entry.id && !enabled.includes(plugin)) enabled.push(plugin);
   }

@@ -1,4 +1,8 @@
-import type { PluginDefinition } from '@mainframe-kb/storage-core';
+import {
+  type PluginDefinition,
+  type PluginImporter,
+  withDirectoryFallback,
+} from '@mainframe-kb/storage-core';
 
 /** The extension packages of this project, in the order they are tried. */
 export const KNOWN_EXTENSION_PACKAGES = [
@@ -22,7 +26,15 @@ export function pluginOf(mod: unknown): PluginDefinition | undefined {
   return isPlugin(candidate) ? candidate : undefined;
 }
 
-/** Imports a package from the CLI's own context (where the extensions it ships with are installed). */
+/**
+ * Imports a package from the CLI's own context (where the plugins it ships with are installed), else from the
+ * run's working directory (where the operator's project installed a plugin its config names).
+ */
+export function cliImporter(cwd: string): PluginImporter {
+  return withDirectoryFallback((specifier) => import(specifier), cwd);
+}
+
+/** Imports a package from the CLI's own context. */
 export const importFromCli = (specifier: string): Promise<unknown> => import(specifier);
 
 /**

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createStorage, type PluginDefinition, type Storage } from '@mainframe-kb/storage-core';
 import { type DbTarget, MEMORY_PATH } from './db-target.js';
 import { resolveCliPlugins } from './enabled-plugins.js';
-import { importFromCli } from './installed-extensions.js';
+import { cliImporter } from './installed-extensions.js';
 import type { StoreSettings } from './store-config.js';
 import { grantRole, type RoleGrant } from './store-role.js';
 
@@ -34,9 +34,9 @@ export interface OpenStoreOptions {
  */
 export async function openStore(settings: StoreSettings, options: OpenStoreOptions): Promise<Storage> {
   return createStorage(settings.config, {
-    plugins: options.plugins ?? (await resolveCliPlugins(settings.config)).enabled,
-    // Named plugins kb could not resolve are core's to load (from the CLI's context) and to report.
-    importPlugin: importFromCli,
+    plugins: options.plugins ?? (await resolveCliPlugins(settings.config, settings.cwd)).enabled,
+    // Named plugins kb could not resolve are core's to load (as kb would) and to report.
+    importPlugin: cliImporter(settings.cwd),
     migrate: options.migrate,
     // storage-core checks the role on every operation; the audit trail records who it was.
     actor: { id: options.actorId, role: (options.grant ?? grantRole(settings)).role },

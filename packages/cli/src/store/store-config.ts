@@ -19,6 +19,8 @@ export interface StoreSettings {
   cliRoles: CliRolesConfig;
   /** Who runs kb, from `$KB_ACTOR` or the operating-system user. */
   actor: CliActor;
+  /** The run's working directory: relative paths, and plugins the config names, resolve from it. */
+  cwd: string;
 }
 
 export interface StoreSettingsInput {
@@ -118,5 +120,6 @@ export function resolveStoreSettings(input: StoreSettingsInput): StoreSettings {
     configFile,
     cliRoles,
     actor: resolveActor(input.env),
+    cwd: input.cwd,
   };
 }

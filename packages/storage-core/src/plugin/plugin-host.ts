@@ -20,25 +20,30 @@ export type PluginImporter = (specifier: string) => Promise<unknown>;
 type Importer = PluginImporter;
 
 /**
- * Imports an extension's package. A package manager that isolates dependencies (pnpm) does not let
- * storage-core see packages it does not depend on itself, so when the plain import fails the package is
- * resolved from the application's directory (the working directory), where the application installed it.
+ * An importer that tries `importer` first, then resolves the package from `directory` as an application
+ * installed there would. A package manager that isolates dependencies (pnpm) does not let a library (core,
+ * the CLI) see packages it does not depend on itself; the application that names a plugin installed it.
  */
-const nativeImport: Importer = async (specifier) => {
-  try {
-    return await import(specifier);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    const fromApp = createRequire(join(process.cwd(), 'package.json'));
-    let resolved: string;
+export function withDirectoryFallback(importer: PluginImporter, directory: string): PluginImporter {
+  return async (specifier) => {
     try {
-      resolved = fromApp.resolve(specifier);
-    } catch {
-      throw error;
+      return await importer(specifier);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      let resolved: string;
+      try {
+        resolved = createRequire(join(directory, 'package.json')).resolve(specifier);
+      } catch {
+        throw error;
+      }
+      return import(pathToFileURL(resolved).href);
     }
-    return import(pathToFileURL(resolved).href);
-  }
-};
+  };
+}
+
+/** Core's own `import()`, then the working directory (where the application installed its plugins). */
+const nativeImport: Importer = (specifier) =>
+  withDirectoryFallback((s) => import(s), process.cwd())(specifier);
 
 /**
  * Collects the enabled extensions: those passed to createStorage() and those named in
