@@ -38,7 +38,7 @@ export interface CreateStorageOptions {
 
 /**
  * Opens (creating and migrating as needed) a store. Validates the config, opens the dialect, collects
- * the enabled extensions, migrates core and every extension in dependency order, then starts them.
+ * the enabled plugins, migrates core and every plugin in dependency order, then starts them.
  */
 export async function createStorage(
   config: StorageConfigInput = {},

@@ -1,4 +1,4 @@
-// Public surface of @mainframe-kb/storage-core. Everything a user or an extension may rely on is listed
+// Public surface of @mainframe-kb/storage-core. Everything a user or a plugin may rely on is listed
 // here by name; anything not exported is internal and may change in any release.
 
 export { CORE_ACCESS_RULES } from './audit/access-rules.js';
@@ -43,9 +43,9 @@ export { StorageErrorCode } from './errors/error-codes.js';
 export type { StorageErrorOptions, ValidationIssue } from './errors/storage-error.js';
 export {
   ConfigError,
-  ExtensionNotEnabledError,
   isStorageError,
   NotFoundError,
+  PluginNotEnabledError,
   StorageError,
   ValidationError,
 } from './errors/storage-error.js';
@@ -134,7 +134,10 @@ export { CommandExit, formatTable } from './plugin/plugin-command.js';
 export type { PluginImporter } from './plugin/plugin-host.js';
 export { withDirectoryFallback } from './plugin/plugin-host.js';
 export type {
+  ByteSink,
   ByteSource,
+  DomainExporter,
+  DomainExportInput,
   DomainImporter,
   DomainImportInput,
   DomainRecord,
@@ -145,6 +148,7 @@ export type {
 } from './plugin/plugin-importer.js';
 export type {
   EventHandlers,
+  ExporterContribution,
   FlatMethod,
   ImporterContribution,
   MvpNumber,

@@ -51,6 +51,7 @@ import { FLAT_METHOD_PROVIDERS } from './plugin/flat-methods.js';
 import type { ResolvedPlugin } from './plugin/plugin-host.js';
 import { PluginRuntime } from './plugin/plugin-runtime.js';
 import type {
+  ExporterContribution,
   ImporterContribution,
   PluginApi,
   PluginDefinition,
@@ -401,7 +402,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#read('audit.verify', () => this.#audit.verify());
   }
 
-  // ─── Extensions ─────────────────────────────────────────────────────────────────────────────────
+  // ─── Plugins ─────────────────────────────────────────────────────────────────────────────────────
 
   /** The enabled plugins. */
   get plugins(): PluginInfo[] {
@@ -491,13 +492,18 @@ export class Storage extends EventEmitter<StorageEventMap> {
     );
   }
 
-  /** Every table backups and exports must include: core's and each enabled extension's. */
+  /** Every table backups and exports must include: core's and each enabled plugin's. */
   tables(): TableContribution[] {
     return this.#plugins.tables();
   }
 
   importers(): ImporterContribution[] {
     return this.#plugins.importers();
+  }
+
+  /** Every domain exporter the enabled plugins contribute (`kb export --target <name>`). */
+  exporters(): ExporterContribution[] {
+    return this.#plugins.exporters();
   }
 
   // ─── Migrations ─────────────────────────────────────────────────────────────────────────────────
@@ -584,8 +590,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
   }
 
   /**
-   * Refuses new operations, waits for those in flight, flushes search history, stops extensions and closes
-   * the database. Idempotent; the database is closed even when an extension's `stop()` fails (its error is
+   * Refuses new operations, waits for those in flight, flushes search history, stops plugins and closes
+   * the database. Idempotent; the database is closed even when a plugin's `stop()` fails (its error is
    * rethrown afterwards).
    */
   async close(): Promise<void> {

@@ -136,9 +136,9 @@ export const performanceConfigSchema = z
   .prefault({});
 
 export const extensionConfigSchema = z.strictObject({
-  /** Extension id, e.g. `patterns`. */
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'extension ids are lower-case words joined by dashes'),
-  /** Package to import the extension from when it is not passed to createStorage(). */
+  /** Plugin id, e.g. `patterns`. */
+  id: z.string().regex(/^[a-z][a-z0-9-]*$/, 'plugin ids are lower-case words joined by dashes'),
+  /** Package to import the plugin from when it is not passed to createStorage(). */
   package: z.string().min(1).optional(),
   enabled: z.boolean().default(true),
   options: z.record(z.string(), z.unknown()).default({}),

@@ -10,11 +10,11 @@ export const StorageErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** A uniqueness or reference constraint refused the write. */
   CONFLICT: 'CONFLICT',
-  /** The method belongs to an extension that is not enabled. */
+  /** The method belongs to a plugin that is not enabled. */
   EXTENSION_NOT_ENABLED: 'EXTENSION_NOT_ENABLED',
-  /** An extension named in the config could not be loaded. */
+  /** A plugin named in the config could not be loaded. */
   EXTENSION_NOT_INSTALLED: 'EXTENSION_NOT_INSTALLED',
-  /** An extension definition is malformed, duplicated or its dependencies are unmet. */
+  /** A plugin definition is malformed, duplicated or its dependencies are unmet. */
   EXTENSION_INVALID: 'EXTENSION_INVALID',
   /** A migration failed; the store was rolled back. */
   MIGRATION_FAILED: 'MIGRATION_FAILED',

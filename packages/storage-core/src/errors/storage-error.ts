@@ -59,15 +59,15 @@ export class NotFoundError extends StorageError {
   }
 }
 
-/** Thrown by a flat `IStorageService` method whose extension is not enabled in this store. */
-export class ExtensionNotEnabledError extends StorageError {
-  override readonly name = 'ExtensionNotEnabledError';
+/** Thrown by a flat `IStorageService` method whose plugin is not enabled in this store. */
+export class PluginNotEnabledError extends StorageError {
+  override readonly name = 'PluginNotEnabledError';
 
-  constructor(method: string, extensionId: string, packageName: string) {
+  constructor(method: string, pluginId: string, packageName: string) {
     super(
       StorageErrorCode.EXTENSION_NOT_ENABLED,
-      `${method}() needs the '${extensionId}' extension: install ${packageName} and add { id: '${extensionId}' } to config.mvp.extensions`,
-      { details: { method, extension: extensionId, package: packageName } },
+      `${method}() needs the '${pluginId}' plugin: install ${packageName} and add { id: '${pluginId}' } to config.mvp.extensions`,
+      { details: { method, plugin: pluginId, package: packageName } },
     );
   }
 }

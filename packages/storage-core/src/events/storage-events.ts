@@ -1,7 +1,7 @@
 import type { KBEntry, KBRelation, RelationType, UsageAction, UsageCounters } from '../kb/kb-types.js';
 
 /**
- * Every event the store emits, by name. Extensions add theirs by module augmentation:
+ * Every event the store emits, by name. Plugins add theirs by module augmentation:
  * `declare module '@mainframe-kb/storage-core' { interface StorageEvents { 'pattern:critical': {...} } }`.
  */
 export interface StorageEvents {

@@ -11,7 +11,7 @@ export interface ProbeResult extends ProbeOutcome {
   durationMs: number;
 }
 
-/** A named check; extensions contribute their own. A probe that throws counts as unhealthy. */
+/** A named check; plugins contribute their own. A probe that throws counts as unhealthy. */
 export interface HealthProbe {
   name: string;
   run(): Promise<ProbeOutcome>;

@@ -7,7 +7,7 @@ export interface CacheStats {
   size: number;
 }
 
-/** Per-operation latency and counts, plus named counters that extensions may add to. */
+/** Per-operation latency and counts, plus named counters that plugins may add to. */
 export class MetricsRegistry {
   readonly #histograms = new Map<string, LatencyHistogram>();
   readonly #counters = new Map<string, number>();

@@ -78,7 +78,7 @@ function appliedView(row: LedgerRow): AppliedMigration {
 }
 
 /**
- * Applies the migrations of core and of every enabled extension, one namespace per extension, against one
+ * Applies the migrations of core and of every enabled plugin, one namespace per plugin, against one
  * ledger. `up` and `down` return a result per step instead of throwing halfway; `status`, `plan` and
  * `repair` throw a `StorageError` when they cannot answer.
  */

@@ -30,9 +30,9 @@ export interface Migration {
   readonly irreversible?: string;
 }
 
-/** The migrations of one extension (or of core). */
+/** The migrations of one plugin (or of core). */
 export interface MigrationNamespace {
-  /** `core` for storage-core; the extension id otherwise. */
+  /** `core` for storage-core; the plugin id otherwise. */
   readonly namespace: string;
   /** Namespaces whose migrations must be applied first. */
   readonly dependsOn: readonly string[];

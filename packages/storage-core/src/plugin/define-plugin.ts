@@ -6,7 +6,7 @@ import { zodIssues } from '../util/zod-issues.js';
 import type { PluginDefinition } from './plugin-types.js';
 import { isStandardSchema } from './standard-schema.js';
 
-/** core's namespace and the prefixes of core's operations: an extension named so could redefine their rules. */
+/** core's namespace and the prefixes of core's operations: a plugin named so could redefine their rules. */
 const RESERVED_IDS = new Set(['core', 'entry', 'relation', 'search', 'events', 'audit', 'storage']);
 
 const identifier = z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be an identifier');
@@ -85,7 +85,7 @@ export function assertPluginDefinition(value: unknown): asserts value is PluginD
     throw new StorageError(
       StorageErrorCode.EXTENSION_INVALID,
       `plugin '${id}' is malformed: ${issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')}`,
-      { details: { extension: id, issues } },
+      { details: { plugin: id, issues } },
     );
   }
 }

@@ -1,30 +1,30 @@
 /**
- * The seed interface's methods that later packages provide, with the extension and package that provide
+ * The seed interface's methods that later packages provide, with the plugin and package that provide
  * them. Core knows only these names, never the packages' code.
  */
 export const FLAT_METHOD_PROVIDERS = {
-  createPattern: { extension: 'patterns', package: '@mainframe-kb/plugin-patterns' },
-  getPatterns: { extension: 'patterns', package: '@mainframe-kb/plugin-patterns' },
-  updatePattern: { extension: 'patterns', package: '@mainframe-kb/plugin-patterns' },
-  storeCodeAnalysis: { extension: 'code', package: '@mainframe-kb/plugin-code' },
-  getCodeAnalysis: { extension: 'code', package: '@mainframe-kb/plugin-code' },
-  linkCodeToKB: { extension: 'code', package: '@mainframe-kb/plugin-code' },
-  storeTemplate: { extension: 'templates', package: '@mainframe-kb/plugin-templates' },
-  getTemplates: { extension: 'templates', package: '@mainframe-kb/plugin-templates' },
-  storePrediction: { extension: 'analytics', package: '@mainframe-kb/plugin-analytics' },
-  getAnalytics: { extension: 'analytics', package: '@mainframe-kb/plugin-analytics' },
-  backup: { extension: 'backup', package: '@mainframe-kb/backup' },
-  restore: { extension: 'backup', package: '@mainframe-kb/backup' },
-  export: { extension: 'io-formats', package: '@mainframe-kb/io-formats' },
-  import: { extension: 'io-formats', package: '@mainframe-kb/io-formats' },
+  createPattern: { plugin: 'patterns', package: '@mainframe-kb/plugin-patterns' },
+  getPatterns: { plugin: 'patterns', package: '@mainframe-kb/plugin-patterns' },
+  updatePattern: { plugin: 'patterns', package: '@mainframe-kb/plugin-patterns' },
+  storeCodeAnalysis: { plugin: 'code', package: '@mainframe-kb/plugin-code' },
+  getCodeAnalysis: { plugin: 'code', package: '@mainframe-kb/plugin-code' },
+  linkCodeToKB: { plugin: 'code', package: '@mainframe-kb/plugin-code' },
+  storeTemplate: { plugin: 'templates', package: '@mainframe-kb/plugin-templates' },
+  getTemplates: { plugin: 'templates', package: '@mainframe-kb/plugin-templates' },
+  storePrediction: { plugin: 'analytics', package: '@mainframe-kb/plugin-analytics' },
+  getAnalytics: { plugin: 'analytics', package: '@mainframe-kb/plugin-analytics' },
+  backup: { plugin: 'backup', package: '@mainframe-kb/backup' },
+  restore: { plugin: 'backup', package: '@mainframe-kb/backup' },
+  export: { plugin: 'io-formats', package: '@mainframe-kb/io-formats' },
+  import: { plugin: 'io-formats', package: '@mainframe-kb/io-formats' },
 } as const;
 
 export type FlatMethodName = keyof typeof FLAT_METHOD_PROVIDERS;
 
 /** Default package of a known extension id, for loading it from `config.mvp.extensions`. */
-export function defaultPackageOf(extensionId: string): string {
+export function defaultPackageOf(pluginId: string): string {
   for (const provider of Object.values(FLAT_METHOD_PROVIDERS)) {
-    if (provider.extension === extensionId) return provider.package;
+    if (provider.plugin === pluginId) return provider.package;
   }
-  return `@mainframe-kb/plugin-${extensionId}`;
+  return `@mainframe-kb/plugin-${pluginId}`;
 }

@@ -46,7 +46,7 @@ const nativeImport: Importer = (specifier) =>
   withDirectoryFallback((s) => import(s), process.cwd())(specifier);
 
 /**
- * Collects the enabled extensions: those passed to createStorage() and those named in
+ * Collects the enabled plugins: those passed to createStorage() and those named in
  * `config.mvp.extensions` (imported from their package when not passed). An extension listed with
  * `enabled: false` stays off even when passed.
  */
@@ -86,7 +86,7 @@ async function importPlugin(id: string, packageName: string, importer: Importer)
     throw new StorageError(
       StorageErrorCode.EXTENSION_NOT_INSTALLED,
       `config.mvp.extensions names '${id}', but ${packageName} cannot be loaded: install it (pnpm add ${packageName}) or remove the extension from the config`,
-      { cause: error, details: { extension: id, package: packageName } },
+      { cause: error, details: { plugin: id, package: packageName } },
     );
   }
   // A package's default export is its plugin: the object definePlugin() returned.
@@ -95,13 +95,13 @@ async function importPlugin(id: string, packageName: string, importer: Importer)
   if (candidate.id !== id) {
     throw new StorageError(
       StorageErrorCode.EXTENSION_INVALID,
-      `${packageName} provides extension '${candidate.id}', but the config names '${id}'`,
+      `${packageName} provides plugin '${candidate.id}', but the config names '${id}'`,
     );
   }
   return candidate;
 }
 
-/** Orders extensions so each comes after what it depends on; checks versions; refuses cycles. */
+/** Orders plugins so each comes after what it depends on; checks versions; refuses cycles. */
 export function orderByDependencies(plugins: readonly ResolvedPlugin[]): ResolvedPlugin[] {
   const byId = new Map(plugins.map((p) => [p.definition.id, p]));
   for (const { definition } of plugins) {
@@ -111,14 +111,14 @@ export function orderByDependencies(plugins: readonly ResolvedPlugin[]): Resolve
         throw new StorageError(
           StorageErrorCode.EXTENSION_INVALID,
           `extension '${definition.id}' depends on '${dep}', which is not enabled: add it to config.mvp.extensions`,
-          { details: { extension: definition.id, dependency: dep } },
+          { details: { plugin: definition.id, dependency: dep } },
         );
       }
       if (!semver.satisfies(version, range, { includePrerelease: true })) {
         throw new StorageError(
           StorageErrorCode.EXTENSION_INVALID,
-          `extension '${definition.id}' needs ${dep} ${range}, but ${dep} ${version} is installed`,
-          { details: { extension: definition.id, dependency: dep, range, version } },
+          `plugin '${definition.id}' needs ${dep} ${range}, but ${dep} ${version} is installed`,
+          { details: { plugin: definition.id, dependency: dep, range, version } },
         );
       }
     }
@@ -131,7 +131,7 @@ export function orderByDependencies(plugins: readonly ResolvedPlugin[]): Resolve
     if (state.get(id) === 'visiting') {
       throw new StorageError(
         StorageErrorCode.EXTENSION_INVALID,
-        `extensions depend on each other in a cycle: ${[...path, id].join(' → ')}`,
+        `plugins depend on each other in a cycle: ${[...path, id].join(' → ')}`,
       );
     }
     state.set(id, 'visiting');
@@ -146,7 +146,7 @@ export function orderByDependencies(plugins: readonly ResolvedPlugin[]): Resolve
   return ordered;
 }
 
-/** The migration namespace of each extension; `core` is implied as everyone's first dependency. */
+/** The migration namespace of each plugin; `core` is implied as everyone's first dependency. */
 export function pluginNamespaces(plugins: readonly ResolvedPlugin[]): MigrationNamespace[] {
   return plugins
     .filter((p) => (p.definition.migrations?.length ?? 0) > 0)

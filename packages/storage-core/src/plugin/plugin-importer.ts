@@ -84,3 +84,25 @@ export type DomainRecord =
  * transactions, dry runs, conflicts and the result. Throw a `ValidationError` to refuse the whole file.
  */
 export type DomainImporter = (input: DomainImportInput) => AsyncIterable<DomainRecord>;
+
+/** Where an exporter writes: `write` resolves when the sink has taken the chunk (backpressure). */
+export interface ByteSink {
+  write(chunk: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a domain exporter receives: where to write, and the caller's options for it. */
+export interface DomainExportInput {
+  readonly sink: ByteSink;
+  /** The file's name, for formats that mention it (a ZAPP project name, a title). */
+  readonly fileName: string;
+  /** Exporter-specific options from the caller, e.g. `{ entryId: 'kb-…' }`. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Writes the plugin's data in a format of its domain (a ZAPP file, a Markdown runbook, a template library),
+ * reading through its own context; it does not close the sink. The export pipeline (`kb export --target
+ * <name>`) checks the actor's role, opens the file, and removes it when the exporter throws.
+ */
+export type DomainExporter = (input: DomainExportInput) => Promise<{ readonly records: number }>;

@@ -4,7 +4,7 @@ import type { Actor } from '../audit/audit-trail.js';
 import type { StorageConfig } from '../config/storage-config.js';
 import type { DialectAdapter } from '../dialect/dialect-adapter.js';
 import { StorageErrorCode } from '../errors/error-codes.js';
-import { ExtensionNotEnabledError, StorageError } from '../errors/storage-error.js';
+import { PluginNotEnabledError, StorageError } from '../errors/storage-error.js';
 import type { StorageEvents } from '../events/storage-events.js';
 import type { HealthProbe } from '../health/health-types.js';
 import type { MetricsRegistry } from '../metrics/metrics-registry.js';
@@ -22,6 +22,7 @@ import {
   tablesCreatedBy,
 } from './plugin-tables.js';
 import type {
+  ExporterContribution,
   FlatMethod,
   ImporterContribution,
   PluginApi,
@@ -230,6 +231,7 @@ export class PluginRuntime {
       // Evaluated when called: plugins started later contribute too.
       tables: () => this.tables(),
       importers: () => this.importers(),
+      exporters: () => this.exporters(),
       plugins: () => this.info(),
       storage: () => host.storage,
     };
@@ -242,7 +244,7 @@ export class PluginRuntime {
     const provider = FLAT_METHOD_PROVIDERS[name as keyof typeof FLAT_METHOD_PROVIDERS];
     return Promise.reject(
       provider
-        ? new ExtensionNotEnabledError(name, provider.extension, provider.package)
+        ? new PluginNotEnabledError(name, provider.plugin, provider.package)
         : new StorageError(StorageErrorCode.EXTENSION_NOT_ENABLED, `no enabled plugin provides '${name}'`),
     );
   }
@@ -261,7 +263,7 @@ export class PluginRuntime {
       throw new StorageError(
         StorageErrorCode.EXTENSION_NOT_ENABLED,
         `plugin '${id}' is not enabled in this store: install ${pkg} and add { id: '${id}' } to config.mvp.extensions`,
-        { details: { extension: id } },
+        { details: { plugin: id } },
       );
     }
     return started.setup.api as PluginApi<P>;
@@ -285,6 +287,10 @@ export class PluginRuntime {
 
   importers(): ImporterContribution[] {
     return this.#started.flatMap((p) => p.setup.contributes?.importers ?? []);
+  }
+
+  exporters(): ExporterContribution[] {
+    return this.#started.flatMap((p) => p.setup.contributes?.exporters ?? []);
   }
 
   healthProbes(): HealthProbe[] {

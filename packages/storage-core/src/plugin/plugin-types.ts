@@ -9,7 +9,7 @@ import type { Migration } from '../migration/migration-types.js';
 import type { Storage } from '../storage.js';
 import type { WriteScope } from '../storage-write.js';
 import type { PluginCommand } from './plugin-command.js';
-import type { DomainImporter } from './plugin-importer.js';
+import type { DomainExporter, DomainImporter } from './plugin-importer.js';
 import type { StandardSchema } from './standard-schema.js';
 
 export type MvpNumber = 1 | 2 | 3 | 4 | 5;
@@ -41,8 +41,21 @@ export interface ImporterContribution {
   readonly handler: DomainImporter;
 }
 
+/** A domain exporter that `kb export --target <name>` calls. */
+export interface ExporterContribution {
+  /** The `--target` name, e.g. `notes-markdown`. */
+  readonly target: string;
+  readonly description: string;
+  /** Entities the exporter reads. */
+  readonly entities: readonly string[];
+  /** The file name extension it writes, without the dot (`md`, `yaml`). */
+  readonly extension: string;
+  readonly handler: DomainExporter;
+}
+
 export interface PluginContributions {
   readonly importers?: readonly ImporterContribution[];
+  readonly exporters?: readonly ExporterContribution[];
   readonly healthProbes?: readonly HealthProbe[];
   /** Gauges and counters reported by `getMetrics()` under the plugin's id. */
   readonly metrics?: () => Record<string, number> | Promise<Record<string, number>>;
@@ -126,6 +139,8 @@ export interface PluginContext<Db = any, Options = Readonly<Record<string, unkno
   tables(): TableContribution[];
   /** Every domain importer the enabled plugins contribute. */
   importers(): ImporterContribution[];
+  /** Every domain exporter the enabled plugins contribute. */
+  exporters(): ExporterContribution[];
   /** The enabled plugins. */
   plugins(): PluginInfo[];
   /**

@@ -38,7 +38,7 @@ async function logicalSchema(store: Storage): Promise<Map<string, string[]>> {
   if (status.dormant.length > 0) {
     throw new StorageError(
       StorageErrorCode.EXTENSION_NOT_ENABLED,
-      `${store.location} has tables of extensions this process does not load (${status.dormant
+      `${store.location} has tables of plugins this process does not load (${status.dormant
         .map((d) => d.namespace)
         .join(', ')}); enable them on both stores to copy every table`,
       { details: { dormant: status.dormant.map((d) => d.namespace) } },
@@ -64,14 +64,14 @@ async function assertSameSchema(from: Storage, to: Storage): Promise<void> {
   if (differences.length > 0) {
     throw new StorageError(
       StorageErrorCode.CONFLICT,
-      `the two stores are at different schema versions (${differences.join('; ')}); migrate both with the same extensions first`,
+      `the two stores are at different schema versions (${differences.join('; ')}); migrate both with the same plugins first`,
       { details: { differences } },
     );
   }
 }
 
 /**
- * Copies a whole store — every table of core and of every enabled extension — into another store of any
+ * Copies a whole store — every table of core and of every enabled plugin — into another store of any
  * dialect (SQLite → PostgreSQL is the upgrade path, PostgreSQL → SQLite the way back), in batches read from
  * one snapshot of the source and written in one transaction on the target, which then holds exactly the
  * source's content: the target's own content hash is compared with the source's, computed from the rows as
@@ -96,7 +96,7 @@ export async function copyStore(
   if (missing.length > 0) {
     throw new StorageError(
       StorageErrorCode.EXTENSION_NOT_ENABLED,
-      `the target does not have the tables ${missing.join(', ')}; enable the same extensions on it`,
+      `the target does not have the tables ${missing.join(', ')}; enable the same plugins on it`,
       { details: { missing } },
     );
   }

@@ -205,7 +205,7 @@ export async function writeTableBatches(
       if (!known.has(batch.table)) {
         throw new StorageError(
           StorageErrorCode.VALIDATION,
-          `the target has no table '${batch.table}' (is the extension that owns it enabled there?)`,
+          `the target has no table '${batch.table}' (is the plugin that owns it enabled there?)`,
           { details: { table: batch.table } },
         );
       }

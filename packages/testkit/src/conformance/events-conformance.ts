@@ -139,12 +139,12 @@ export function defineEventsConformance(target: ConformanceTarget): void {
     });
   });
 
-  describe('methods of extensions that are not enabled', () => {
+  describe('methods of plugins that are not enabled', () => {
     const store = useStore(target);
 
     it('throw EXTENSION_NOT_ENABLED naming the package to install', async () => {
       const enabled = new Set(store().plugins.map((p) => p.id));
-      const absent = Object.entries(FLAT_METHOD_PROVIDERS).filter(([, p]) => !enabled.has(p.extension));
+      const absent = Object.entries(FLAT_METHOD_PROVIDERS).filter(([, p]) => !enabled.has(p.plugin));
       for (const [method, provider] of absent) {
         const call = (store() as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[
           method
