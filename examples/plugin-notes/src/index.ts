@@ -5,6 +5,7 @@
 import { notesPlugin } from './notes-plugin.js';
 
 export { notesCommand } from './notes-command.js';
+export { notesMarkdownExporter } from './notes-exporter.js';
 export { notesCsvImporter } from './notes-importer.js';
 export { notesOptionsSchema } from './notes-options.js';
 export { NOTES_PACKAGE, NOTES_PERMISSIONS, NOTES_VERSION, notesPlugin } from './notes-plugin.js';

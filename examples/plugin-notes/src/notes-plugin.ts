@@ -1,5 +1,6 @@
 import { definePlugin, type PluginContext, type Role } from '@mainframe-kb/storage-core';
 import { notesCommand } from './notes-command.js';
+import { notesMarkdownExporter } from './notes-exporter.js';
 import { notesCsvImporter } from './notes-importer.js';
 import { notesOptionsSchema } from './notes-options.js';
 import { countNotes, createNotesApi } from './notes-service.js';
@@ -48,6 +49,15 @@ export const notesPlugin: NotesPlugin = definePlugin({
             description: 'operator notes: a CSV file with the columns entry_id,author,text',
             entities: ['notes'],
             handler: notesCsvImporter(ctx.options.maxLength),
+          },
+        ],
+        exporters: [
+          {
+            target: 'notes-markdown',
+            description: 'operator notes as Markdown, a section per KB entry (option entryId: one entry)',
+            entities: ['notes'],
+            extension: 'md',
+            handler: notesMarkdownExporter(ctx),
           },
         ],
         healthProbes: [

@@ -12,10 +12,10 @@ export interface NoteRow {
   created_at: string;
 }
 
-/** What `ctx.db` and `scope.trx` see: the plugin's table, and the one column of core's it reads. */
+/** What `ctx.db` and `scope.trx` see: the plugin's table, and the columns of core's it reads. */
 export interface NotesDatabase {
   kb_notes: NoteRow;
-  kb_entries: { id: string };
+  kb_entries: { id: string; title: string };
 }
 
 /**

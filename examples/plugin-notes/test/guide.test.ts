@@ -97,6 +97,7 @@ describe(GUIDE, () => {
       'src/schema.ts',
       'src/types.ts',
       'src/notes-importer.ts',
+      'src/notes-exporter.ts',
       'src/notes-command.ts',
     ].map((f) => `examples/plugin-notes/${f}`);
     expect(sources.filter((f) => !files.has(f))).toEqual([]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@mainframe-kb/cli';
@@ -85,6 +85,63 @@ describe('kb notes', () => {
     const missing = await kb('notes', 'list', 'NO-SUCH-ENTRY');
     expect(missing.code).toBe(4);
     expect(missing.stderr).toContain("KB entry 'NO-SUCH-ENTRY' does not exist");
+  });
+});
+
+describe('kb export --target notes-markdown', () => {
+  beforeEach(() => {
+    // kb export needs io-formats too: a config that names extensions enables only those.
+    const config = {
+      database: { path: 'kb.db' },
+      mvp: {
+        extensions: [{ id: 'io-formats' }, { id: 'notes', package: '@mainframe-kb/example-plugin-notes' }],
+      },
+    };
+    writeFileSync(join(cwd, 'kb.config.json'), JSON.stringify(config));
+  });
+
+  it('is listed by kb plugins among the exporters', async () => {
+    const listed = await kb('plugins', '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).exporters).toContainEqual(
+      expect.objectContaining({ target: 'notes-markdown', extension: 'md', entities: ['notes'] }),
+    );
+  });
+
+  it('writes the notes as Markdown, all of them or one entry’s', async () => {
+    const entryId = await addEntry();
+    expect((await kb('notes', 'add', entryId, 'Seen again on LPAR2 after IPL.')).code).toBe(0);
+    const all = await kb('--json', 'export', '--target', 'notes-markdown', '--out', 'notes.md');
+    expect(all.code, all.stderr).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual({
+      file: join(cwd, 'notes.md'),
+      target: 'notes-markdown',
+      records: { notes: 1 },
+    });
+    const markdown = readFileSync(join(cwd, 'notes.md'), 'utf8');
+    expect(markdown).toMatch(/^# Operator notes\n\n## S0C7 in PAYR010 \(`.+`\)\n\n- .+ maria: Seen again/);
+    const one = await kb(
+      'export',
+      '--target',
+      'notes-markdown',
+      '--out',
+      'one.md',
+      '--option',
+      `entryId=${entryId}`,
+    );
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stdout).toMatch(/^Exported notes 1 to .*one\.md \(notes-markdown, \d+ bytes\)\n$/);
+    const missing = await kb(
+      'export',
+      '--target',
+      'notes-markdown',
+      '--out',
+      'x.md',
+      '--option',
+      'entryId=NOPE',
+    );
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toContain("KB entry 'NOPE' does not exist");
   });
 });
 

@@ -4,6 +4,7 @@
  */
 
 import type {
+  ByteSink,
   ByteSource,
   FieldValue,
   InputLimits,
@@ -11,9 +12,10 @@ import type {
   SourceRecord,
 } from '@mainframe-kb/storage-core';
 
-// Values, locations, byte sources and limits are storage-core's importer contract (a domain importer sees the
-// same types the codecs read with); re-exported so that this package's names keep working.
-export type { ByteSource, FieldValue, InputLimits, RecordLocation };
+// Values, locations, byte sources, byte sinks and limits are storage-core's importer and exporter contract (a
+// domain importer sees the same types the codecs read with, a domain exporter writes to the same sink the
+// codecs write to); re-exported so that this package's names keep working.
+export type { ByteSink, ByteSource, FieldValue, InputLimits, RecordLocation };
 
 /** Column types the codecs map to each format's own types (Parquet/Avro/ORC physical and logical types). */
 export type FieldType = 'string' | 'integer' | 'double' | 'boolean' | 'timestamp';
@@ -45,12 +47,6 @@ export type DataRecord = Record<string, FieldValue>;
 /** One record a codec read and where it was (core's `SourceRecord`, with a record the pipeline may edit). */
 export interface ReadItem extends SourceRecord {
   readonly record: DataRecord;
-}
-
-/** Where a writer's bytes go; `write` resolves when the sink has taken the chunk (backpressure). */
-export interface ByteSink {
-  write(chunk: Uint8Array): Promise<void>;
-  close(): Promise<void>;
 }
 
 export interface ReadOptions {

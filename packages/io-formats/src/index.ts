@@ -1,7 +1,10 @@
 // Public API of @mainframe-kb/io-formats, exported by name.
 
-// The domain importer contract is storage-core's; re-exported for importers written against this package.
+// The domain importer and exporter contracts are storage-core's; re-exported for importers and exporters
+// written against this package.
 export type {
+  DomainExporter,
+  DomainExportInput,
   DomainImporter,
   DomainImportInput,
   DomainRecord,
@@ -57,7 +60,16 @@ export {
   READABLE_VERSIONS,
 } from './envelope/versioned-export.js';
 export { FormatErrorReason, formatError, reasonOf } from './errors/format-error.js';
-export type { ExportOptions, ExportProgress, ExportResult } from './export/export-store.js';
+export type {
+  ExportFunction,
+  ExportOptions,
+  ExportProgress,
+  ExportResult,
+  FormatExportOptions,
+  FormatExportResult,
+  TargetExportOptions,
+  TargetExportResult,
+} from './export/export-types.js';
 export { checkValue, textToValue, valueToText } from './field-values.js';
 export type {
   ConflictPolicy,

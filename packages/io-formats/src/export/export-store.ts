@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CORE_VERSION,
   StorageError,
@@ -10,7 +9,7 @@ import {
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { CodecRegistry } from '../codec-registry.js';
-import type { DataRecord, FormatName } from '../codec-types.js';
+import type { DataRecord } from '../codec-types.js';
 import { writeJsonEnvelope } from '../envelope/json-envelope-writer.js';
 import {
   EXPORT_FORMAT_ID,
@@ -30,36 +29,9 @@ import { checkValue } from '../field-values.js';
 import { fileSink } from '../io/byte-sink.js';
 import type { StoreAccess } from '../plugin/store-access.js';
 import { IO_FORMATS_VERSION } from '../version.js';
+import type { FormatExportOptions, FormatExportResult } from './export-types.js';
+import { writeOutput } from './output-file.js';
 import { describeTables, type TableInfo } from './table-schema.js';
-
-export interface ExportProgress {
-  readonly phase: 'export';
-  readonly table: string;
-  /** Records written so far, all tables together. */
-  readonly done: number;
-  readonly total: number;
-}
-
-export interface ExportOptions {
-  readonly format: FormatName;
-  /** A file for `json` (the envelope); a directory (manifest + one file per table) for the other formats. */
-  readonly out: string;
-  /** Entities to include (`kb`, `incidents`, …); all when absent. */
-  readonly entities?: readonly string[] | undefined;
-  readonly onProgress?: ((progress: ExportProgress) => void) | undefined;
-  /** Rows read per query. */
-  readonly pageSize?: number | undefined;
-}
-
-export interface ExportResult {
-  readonly file: string;
-  readonly format: FormatName;
-  readonly layout: 'envelope' | 'directory';
-  /** Records per entity. */
-  readonly records: Record<string, number>;
-  readonly tables: Record<string, number>;
-  readonly bytes: number;
-}
 
 const exportOptionsSchema = z.strictObject({
   format: z.string().min(1),
@@ -67,6 +39,7 @@ const exportOptionsSchema = z.strictObject({
   entities: z.array(z.string().min(1)).optional(),
   onProgress: z.function().optional(),
   pageSize: z.number().int().min(1).max(100_000).optional(),
+  target: z.undefined().optional(),
 });
 
 /** Tables an export writes: every contributed table but the derived ones, optionally of some entities. */
@@ -95,8 +68,8 @@ export function exportedTables(
 export async function exportWith(
   access: StoreAccess,
   codecs: CodecRegistry,
-  options: ExportOptions,
-): Promise<ExportResult> {
+  options: FormatExportOptions,
+): Promise<FormatExportResult> {
   const parsed = exportOptionsSchema.safeParse(options);
   if (!parsed.success) {
     throw new StorageError(
@@ -106,34 +79,31 @@ export async function exportWith(
   }
   const codec = codecs.get(options.format);
   const tables = exportedTables(access.tables(), options.entities);
-  if (await exists(options.out)) {
-    throw new StorageError(
-      StorageErrorCode.CONFLICT,
-      `${options.out} already exists; remove it or choose another output path (an export never overwrites)`,
-      { details: { out: options.out } },
-    );
-  }
-  const temporary = join(dirname(options.out), `.${basename(options.out)}.partial-${randomUUID()}`);
   const pageSize = options.pageSize ?? 2_000;
-  return access.read('io-formats.export', () =>
-    access.dialect.readTransaction(async (trx) => {
-      const infos = await describeTables(trx, tables);
-      const counts = new Map<string, number>();
-      for (const table of tables) counts.set(table.name, await countRows(trx, table.name));
-      const total = [...counts.values()].reduce((a, b) => a + b, 0);
-      let done = 0;
-      const header = await buildHeader(trx, access, infos);
-      const rows = (table: TableContribution): AsyncIterable<DataRecord> =>
-        readTable(trx, infos.get(table.name) as TableInfo, table, pageSize, () => {
-          done += 1;
-          if (done % 500 === 0 || done === total)
-            options.onProgress?.({ phase: 'export', table: table.name, done, total });
-        });
-      const validation = (): TableValidationResult[] =>
-        tables.map((t) => ({ entity: t.entity, table: t.name, records: counts.get(t.name) ?? 0, ok: true }));
-      const trailer = (): ExportTrailer => ({ transformation_log: [], validation_results: validation() });
-      options.onProgress?.({ phase: 'export', table: tables[0]?.name ?? '', done: 0, total });
-      try {
+  return writeOutput(options.out, (temporary) =>
+    access.read('io-formats.export', () =>
+      access.dialect.readTransaction(async (trx) => {
+        const infos = await describeTables(trx, tables);
+        const counts = new Map<string, number>();
+        for (const table of tables) counts.set(table.name, await countRows(trx, table.name));
+        const total = [...counts.values()].reduce((a, b) => a + b, 0);
+        let done = 0;
+        const header = await buildHeader(trx, access, infos);
+        const rows = (table: TableContribution): AsyncIterable<DataRecord> =>
+          readTable(trx, infos.get(table.name) as TableInfo, table, pageSize, () => {
+            done += 1;
+            if (done % 500 === 0 || done === total)
+              options.onProgress?.({ phase: 'export', table: table.name, done, total });
+          });
+        const validation = (): TableValidationResult[] =>
+          tables.map((t) => ({
+            entity: t.entity,
+            table: t.name,
+            records: counts.get(t.name) ?? 0,
+            ok: true,
+          }));
+        const trailer = (): ExportTrailer => ({ transformation_log: [], validation_results: validation() });
+        options.onProgress?.({ phase: 'export', table: tables[0]?.name ?? '', done: 0, total });
         let bytes = 0;
         const perTable: Record<string, number> = {};
         if (codec.format === 'json') {
@@ -183,7 +153,6 @@ export async function exportWith(
             );
           }
         }
-        await rename(temporary, options.out);
         const records: Record<string, number> = {};
         for (const table of tables)
           records[table.entity] = (records[table.entity] ?? 0) + (perTable[table.name] ?? 0);
@@ -195,21 +164,9 @@ export async function exportWith(
           tables: perTable,
           bytes,
         };
-      } catch (error) {
-        await rm(temporary, { recursive: true, force: true });
-        throw error;
-      }
-    }),
+      }),
+    ),
   );
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function countRows(db: Kysely<any>, table: string): Promise<number> {

@@ -5,10 +5,21 @@ import {
   type Storage,
   StorageError,
   StorageErrorCode,
+  ValidationError,
 } from '@mainframe-kb/storage-core';
 import { z } from 'zod';
 import { CodecRegistry, createDefaultRegistry } from '../codec-registry.js';
-import { type ExportOptions, type ExportResult, exportWith } from '../export/export-store.js';
+import { exportWith } from '../export/export-store.js';
+import { exportTargetWith } from '../export/export-target.js';
+import type {
+  ExportFunction,
+  ExportOptions,
+  ExportResult,
+  FormatExportOptions,
+  FormatExportResult,
+  TargetExportOptions,
+  TargetExportResult,
+} from '../export/export-types.js';
 import { importWith } from '../import/import-store.js';
 import type { ImportOptions, ImportResult } from '../import/import-types.js';
 import { restoreWith } from '../import/restore-store.js';
@@ -21,8 +32,11 @@ declare module '@mainframe-kb/storage-core' {
     'import:completed': { format: string; inserted: number; updated: number; skipped: number };
   }
   interface PluginMethods {
-    /** Exports the store (see `ExportOptions`); needs the admin role. */
-    export(options: ExportOptions): Promise<ExportResult>;
+    /**
+     * Exports the store in a generic format (`format`), or with a plugin's exporter (`target`); see
+     * `ExportOptions`. Needs the admin role.
+     */
+    export: ExportFunction;
     /** Imports a file or an export into the store (see `ImportOptions`); needs the admin role. */
     import(options: ImportOptions): Promise<ImportResult>;
   }
@@ -46,7 +60,8 @@ export type IoFormatsPluginOptions = z.output<typeof optionsSchema>;
 /** What `storage.plugin(ioFormatsPlugin)` returns. Every call is checked against the holder's role. */
 export interface IoFormatsApi {
   readonly codecs: CodecRegistry;
-  export(options: ExportOptions): Promise<ExportResult>;
+  /** A format export of the store's tables, or a target export by a plugin's exporter. */
+  readonly export: ExportFunction;
   import(options: ImportOptions): Promise<ImportResult>;
 }
 
@@ -86,16 +101,29 @@ export default ioFormatsPlugin;
  * database only through these role-checked operations. The role is checked before any file is touched.
  */
 function ioFormatsApi(access: StoreAccess, codecs: CodecRegistry): IoFormatsApi {
-  return {
-    codecs,
-    async export(options) {
-      access.authorize(EXPORT);
-      requireOptions(options, 'export');
+  function exportAny(options: FormatExportOptions): Promise<FormatExportResult>;
+  function exportAny(options: TargetExportOptions): Promise<TargetExportResult>;
+  function exportAny(options: ExportOptions): Promise<ExportResult>;
+  async function exportAny(options: ExportOptions): Promise<ExportResult> {
+    access.authorize(EXPORT);
+    requireOptions(options, 'export');
+    if (options.target === undefined) {
       // Core buffers search history and writes it in the background: flushed first, so the snapshot holds
       // every search made before the export.
       await access.flushSearchHistory();
       return exportWith(access, codecs, options);
-    },
+    }
+    // Refused for callers the types do not reach (JavaScript, options built at run time).
+    const { format, target } = options as { format?: unknown; target?: unknown };
+    if (format !== undefined) {
+      const message = `export() takes a format (the store's tables) or a target (a plugin's exporter), not both: format '${String(format)}', target '${String(target)}'`;
+      throw new ValidationError(message, [{ path: 'target', message }], { details: { format, target } });
+    }
+    return exportTargetWith(access, options);
+  }
+  return {
+    codecs,
+    export: exportAny,
     async import(options) {
       access.authorize(IMPORT);
       requireOptions(options, 'import');
@@ -118,7 +146,7 @@ function requireOptions(value: unknown, method: 'export' | 'import'): void {
   if (value === null || typeof value !== 'object') {
     throw new StorageError(
       StorageErrorCode.VALIDATION,
-      `${method}() takes an options object (${method === 'export' ? 'format, out, …' : 'input, format, …'})`,
+      `${method}() takes an options object (${method === 'export' ? 'format or target, out, …' : 'input, format, …'})`,
       { details: { method } },
     );
   }
@@ -127,8 +155,13 @@ function requireOptions(value: unknown, method: 'export' | 'import'): void {
 /**
  * Exports every table of every enabled plugin (or of the chosen entities) on one consistent snapshot: `json`
  * as one versioned envelope file, any other format as a directory with `manifest.json` and one file per
- * table. The same as `storage.export(options)`.
+ * table. With `target` instead of `format`, the exporter an enabled plugin contributes under that name writes
+ * one file in a format of its domain (`{ target: 'notes-markdown', out: 'notes.md' }`). The same as
+ * `storage.export(options)`.
  */
+export function exportStore(storage: Storage, options: FormatExportOptions): Promise<FormatExportResult>;
+export function exportStore(storage: Storage, options: TargetExportOptions): Promise<TargetExportResult>;
+export function exportStore(storage: Storage, options: ExportOptions): Promise<ExportResult>;
 export async function exportStore(storage: Storage, options: ExportOptions): Promise<ExportResult> {
   return storage.plugin(ioFormatsPlugin).export(options);
 }

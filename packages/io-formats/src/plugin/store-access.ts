@@ -1,5 +1,6 @@
 import type {
   DialectAdapter,
+  ExporterContribution,
   ImporterContribution,
   ImportTablesOptions,
   ImportTablesResult,
@@ -13,7 +14,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * What export and import need of a store, built from the io-formats plugin's context in its setup: the
- * tables and importers of every enabled plugin, a read-only handle for reading table shapes, the dialect
+ * tables, importers and exporters of every enabled plugin, a read-only handle for reading table shapes, the dialect
  * (snapshots, key generators, the search index) and core's write path (role check, one transaction, audit
  * rows, durable events). It stays inside the plugin: the API hands out closures over it, never it.
  */
@@ -23,6 +24,7 @@ export interface StoreAccess {
   readonly db: Kysely<any>;
   tables(): readonly TableContribution[];
   importers(): readonly ImporterContribution[];
+  exporters(): readonly ExporterContribution[];
   plugins(): readonly PluginInfo[];
   /** Checks the holder's role for `operation`, before any file is opened or created. */
   authorize(operation: string): void;
@@ -44,6 +46,7 @@ export function storeAccessOf(ctx: PluginContext): StoreAccess {
     db: ctx.db,
     tables: () => ctx.tables(),
     importers: () => ctx.importers(),
+    exporters: () => ctx.exporters(),
     plugins: () => ctx.plugins(),
     authorize: (operation) => ctx.authorize(operation),
     write: (operation, fn) => ctx.write(operation, fn),
