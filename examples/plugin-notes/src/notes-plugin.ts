@@ -28,7 +28,7 @@ export const notesPlugin: NotesPlugin = definePlugin({
   mvp: 1,
   package: NOTES_PACKAGE,
   description: 'operator notes on KB entries',
-  dependsOn: { core: '^0.1.0' },
+  dependsOn: { core: '>=0.1.0 <1.0.0' },
   options: notesOptionsSchema,
   tables: {
     kb_notes: { entity: 'notes', primaryKey: ['id'] },
