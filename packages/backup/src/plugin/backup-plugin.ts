@@ -23,7 +23,7 @@ export const backupPlugin = definePlugin<'backup', BackupApi, BackupDatabase, Ba
   mvp: 1,
   package: '@mainframe-kb/backup',
   description: 'Encrypted, compressed, page-level incremental backups with retention and verification',
-  dependsOn: { core: '^0.1.0' },
+  dependsOn: { core: '>=0.1.0 <1.0.0' },
   options: backupOptionsSchema,
   provides: ['backup', 'restore'],
   commands: [backupCommand, restoreCommand],

@@ -78,7 +78,7 @@ export const ioFormatsPlugin: PluginDefinition<'io-formats', IoFormatsApi, any, 
     package: '@mainframe-kb/io-formats',
     description:
       'export and import in JSON, NDJSON, CSV, XML (and the columnar formats), streamed and validated',
-    dependsOn: { core: '>=0.1.0' },
+    dependsOn: { core: '>=0.1.0 <1.0.0' },
     options: optionsSchema,
     provides: ['export', 'import'],
     setup(ctx: PluginContext<any, IoFormatsPluginOptions>) {
