@@ -4,7 +4,9 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { asDiskFull, writing } from '../util/disk-full.js';
 import { readAt, writeAt } from '../util/file-io.js';
+import { ownerOnlyFolder } from '../util/owner-only.js';
 import { processAlive } from '../util/process-alive.js';
 import { type Destination, type DestinationLock, isSafeKey } from './destination.js';
 
@@ -105,9 +107,10 @@ export class LocalDestination implements Destination {
     return realRoot === this.root ? path : join(realRoot, path.slice(this.root.length));
   }
 
+  /** A repository's folders are its owner's only (0700): their names are backup ids and pack hashes. */
   async #ensureDir(dir: string): Promise<void> {
     if (this.#knownDirs.has(dir)) return;
-    await fs.mkdir(dir, { recursive: true });
+    await writing(`creating ${dir}`, () => ownerOnlyFolder(dir));
     this.#knownDirs.add(dir);
   }
 
@@ -142,7 +145,7 @@ export class LocalDestination implements Destination {
       await fsyncDirectory(dirname(final));
     } catch (error) {
       await fs.rm(tmp, { force: true });
-      throw error;
+      throw asDiskFull(error, `writing ${key} to ${this.name}`);
     }
   }
 
@@ -257,7 +260,7 @@ export class LocalDestination implements Destination {
     });
     for (let attempt = 0; attempt < 2; attempt += 1) {
       try {
-        await fs.writeFile(path, body, { flag: 'wx', mode: 0o600 });
+        await createLockFile(path, body, this.name);
         return {
           release: async () => {
             const held = await fs.readFile(path, 'utf8').catch(() => '');
@@ -288,6 +291,22 @@ export class LocalDestination implements Destination {
       `${this.name}: could not take the write lock`,
     );
   }
+}
+
+/**
+ * Creates the lock file with its holder (EEXIST when there is one). A holder that could not be written (a full
+ * disk) is removed again: an empty lock file would bar every run for a minute.
+ */
+async function createLockFile(path: string, body: string, destination: string): Promise<void> {
+  const handle = await writing(`locking ${destination}`, () => fs.open(path, 'wx', 0o600));
+  try {
+    await handle.writeFile(body);
+  } catch (error) {
+    await handle.close();
+    await fs.rm(path, { force: true });
+    throw asDiskFull(error, `locking ${destination}`);
+  }
+  await handle.close();
 }
 
 interface LockHolder {

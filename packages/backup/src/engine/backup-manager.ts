@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import {
   type PluginContext,
   parseDatabaseUrl,
@@ -9,13 +9,17 @@ import {
   StorageErrorCode,
   type TableContribution,
 } from '@mainframe-kb/storage-core';
-import BetterSqlite3 from 'better-sqlite3';
 import type { ContentCheckMode, contentOf } from '../content/image-content.js';
 import type { KdfParams } from '../crypto/kdf-params.js';
 import type { Destination } from '../destination/destination.js';
 import { LocalDestination } from '../destination/local-destination.js';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
-import type { BackupListing, BackupMetadata, BackupType } from '../manifest/backup-metadata.js';
+import type {
+  BackupListing,
+  BackupMetadata,
+  BackupPluginRecord,
+  BackupType,
+} from '../manifest/backup-metadata.js';
 import type { ManifestBody, TableSpec } from '../manifest/manifest-body.js';
 import {
   deleteManifest,
@@ -38,10 +42,12 @@ import {
   type IntegrityLevel,
 } from '../restore/restore-checks.js';
 import { restoreIntoStore } from '../restore/store-restore.js';
-import { resolveTarget } from '../restore/target-path.js';
+import { placeRestoredFile, resolveTarget } from '../restore/target-path.js';
 import { applyRetention, DEFAULT_RETENTION, type RetentionPolicy } from '../retention/retention-policy.js';
 import { captureStore, type SnapshotMethod } from '../sqlite/capture-store.js';
 import type { SqliteImage } from '../sqlite/sqlite-image.js';
+import { writing } from '../util/disk-full.js';
+import { sweepLeftovers } from '../util/leftovers.js';
 import { newBackupId } from './backup-id.js';
 import { writeLogicalBackup } from './logical-backup.js';
 import { type BackupProgress, writePhysicalBackup } from './physical-backup.js';
@@ -89,7 +95,7 @@ export interface BackupManagerOptions {
  * The dialect says where the database file is and what it can do; the store's public methods (exportTables,
  * importTables, contentHash, migrationStatus) do the rest under the actor's role.
  */
-export type BackupSource = Pick<PluginContext, 'config' | 'dialect' | 'tables' | 'storage'>;
+export type BackupSource = Pick<PluginContext, 'config' | 'dialect' | 'tables' | 'plugins' | 'storage'>;
 
 export interface CreateBackupOptions {
   readonly type?: BackupType;
@@ -256,6 +262,34 @@ export class BackupManager {
     return { dialect: name, location: kind === 'physical' ? this.sqliteFile()! : location };
   }
 
+  /**
+   * The plugins the store runs with, as a manifest records them: a restore opens a new target with those that
+   * own its tables. The package is the plugin's own word, else the config entry's that loaded it.
+   */
+  pluginRecords(): BackupPluginRecord[] {
+    const configured = new Map(this.config.mvp.extensions.map((e) => [e.id, e]));
+    return this.#source.plugins().map((p) => ({
+      id: p.id,
+      version: p.version,
+      package: p.package ?? configured.get(p.id)?.package ?? null,
+      tables: [...p.tables],
+    }));
+  }
+
+  /**
+   * Removes what killed runs left (decrypted test restores, restore scratch files, staged images) in the
+   * scratch folder, beside the live store and in `folders`: only what belongs to processes that are gone.
+   */
+  async sweepLeftovers(...folders: string[]): Promise<string[]> {
+    const live = this.sqliteFile();
+    const all = new Set(
+      [this.scratchFolder, ...(live ? [dirname(live)] : []), ...folders].map((f) => resolve(f)),
+    );
+    const removed: string[] = [];
+    for (const folder of all) removed.push(...(await sweepLeftovers(folder)));
+    return removed;
+  }
+
   tableSpecs(): TableSpec[] {
     return this.#source.tables().map(({ name, entity, primaryKey, derived }) => ({
       name,
@@ -279,6 +313,7 @@ export class BackupManager {
       );
     }
     const destinations = this.#requireDestinations();
+    await this.sweepLeftovers();
     const timestamp = new Date();
     const id = newBackupId(timestamp, requested);
     const tableSpecs = this.tableSpecs();
@@ -292,6 +327,7 @@ export class BackupManager {
       complianceFlags: options.complianceFlags ?? [],
       recoverySLA: this.options.recoverySLA ?? 3_600_000,
       tableSpecs,
+      plugins: this.pluginRecords(),
       changedBlobBytes: this.options.changedBlobBytes,
       onProgress: options.onProgress,
     };
@@ -421,13 +457,17 @@ export class BackupManager {
 
   async restore(id: string, options: RestoreOptions = {}): Promise<RestoreResult> {
     const started = performance.now();
+    const to = options.to === undefined ? undefined : parseDatabaseUrl(options.to);
+    await this.sweepLeftovers(
+      ...(to && 'path' in to && to.path !== ':memory:' ? [dirname(resolve(to.path))] : []),
+    );
     const repository = await this.openRepository(this.destination(options.destination));
     const { metadata, body } = await readManifest(repository, id);
     const toStore =
       options.into !== undefined ||
       options.tables !== undefined ||
       metadata.kind === 'logical' ||
-      (options.to !== undefined && 'url' in parseDatabaseUrl(options.to));
+      (to !== undefined && 'url' in to);
     const result = toStore
       ? await restoreIntoStore(this, repository, metadata, body, options)
       : await this.#restoreFile(repository, metadata, body, options);
@@ -541,20 +581,7 @@ export class BackupManager {
           { details: { checks } },
         );
       }
-      if (target.exists) {
-        // Over an existing database through SQLite's backup API, under its locks, so open connections see
-        // the restored content instead of a file swapped under them.
-        const source = new BetterSqlite3(target.scratch, { readonly: true, fileMustExist: true });
-        try {
-          await source.backup(target.path, { progress: () => 0x7fffffff });
-        } finally {
-          source.close();
-        }
-      } else {
-        await fs.rename(target.scratch, target.path);
-        const dir = await fs.open(resolve(target.path, '..'), 'r');
-        await dir.sync().finally(() => dir.close());
-      }
+      await writing(`writing the restored database ${target.path}`, () => placeRestoredFile(target));
       return {
         restored: true,
         id: metadata.id,
@@ -589,7 +616,9 @@ export class BackupManager {
    */
   async prune(now = new Date(), policy = this.retentionPolicy()): Promise<PruneResult[]> {
     const results: PruneResult[] = [];
-    for (const destination of this.#requireDestinations()) {
+    const destinations = this.#requireDestinations();
+    await this.sweepLeftovers();
+    for (const destination of destinations) {
       const lock = await destination.lock('prune');
       try {
         const temporaryRemoved = await destination.sweepTemporary();

@@ -131,6 +131,7 @@ export async function writeLogicalBackup(
     source: common.source,
     packs: [...extents.keys()].sort(),
     bodyBytes: 0,
+    plugins: common.plugins,
   };
   return (await writeManifest(repository, metadata, body)).metadata;
 }

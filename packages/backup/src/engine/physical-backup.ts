@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import type { ImageContent } from '../content/image-content.js';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
-import type { BackupMetadata, BackupType } from '../manifest/backup-metadata.js';
+import type { BackupMetadata, BackupPluginRecord, BackupType } from '../manifest/backup-metadata.js';
 import {
   MAX_PAGES_PER_BLOB,
   PAGE_HASH_BYTES,
@@ -52,6 +52,7 @@ export interface BackupCommon {
   readonly complianceFlags: readonly string[];
   readonly recoverySLA: number;
   readonly tableSpecs: readonly TableSpec[];
+  readonly plugins: readonly BackupPluginRecord[];
   /** Bytes of changed pages per blob in an incremental or differential (default 1 MiB). */
   readonly changedBlobBytes?: number | undefined;
   readonly onProgress?: ((progress: BackupProgress) => void) | undefined;
@@ -329,6 +330,7 @@ export async function writePhysicalBackup(
     source: common.source,
     packs: [...extents.keys()].sort(),
     bodyBytes: 0,
+    plugins: common.plugins,
   };
   const stored = await writeManifest(repository, metadata, body);
   common.onProgress?.({ phase: 'manifest', done: 1, total: 1 });

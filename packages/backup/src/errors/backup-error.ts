@@ -31,6 +31,10 @@ export const BackupFailure = {
   CHAIN_BROKEN: 'CHAIN_BROKEN',
   /** The operation is not available for this dialect or backup kind. */
   UNSUPPORTED: 'UNSUPPORTED',
+  /** A write of the backup or restore found the disk (or a quota) full; what it wrote was removed. */
+  DISK_FULL: 'DISK_FULL',
+  /** A plugin whose tables the backup holds cannot be loaded to open the restore's target. */
+  PLUGIN_MISSING: 'PLUGIN_MISSING',
 } as const;
 
 export type BackupFailure = (typeof BackupFailure)[keyof typeof BackupFailure];

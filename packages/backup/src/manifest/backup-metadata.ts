@@ -9,6 +9,16 @@ export interface TableDigest {
   readonly hash: string;
 }
 
+/** A plugin enabled in the backed-up store: a restore opens a new target with those that own its tables. */
+export interface BackupPluginRecord {
+  readonly id: string;
+  readonly version: string;
+  /** The package that ships it, which a restore loads; null when the plugin named none. */
+  readonly package: string | null;
+  /** The tables it owns. */
+  readonly tables: readonly string[];
+}
+
 /**
  * The requirements' `BackupMetadata`, as stored in the clear part of a manifest (authenticated by the
  * encrypted part). Dates are ISO strings so the JSON round-trips.
@@ -52,6 +62,8 @@ export interface BackupMetadata {
   readonly packs: readonly string[];
   /** Bytes of the manifest body once decrypted and decompressed. */
   readonly bodyBytes: number;
+  /** The plugins the store ran with; absent from manifests written before they were recorded. */
+  readonly plugins?: readonly BackupPluginRecord[];
 }
 
 /** What `list` reports: the stored metadata plus the overlays written later (legal hold, last verification). */

@@ -108,9 +108,10 @@ export async function unwrapMasterKey(
   assertKdfBounds(config.kdf);
   const kek = await deriveKek(passphrase, config.kdf);
   const master = openObject(kek, Buffer.from(config.wrappedKey ?? '', 'base64'), wrapAad(config.id));
+  // A key that does not verify is a verification failure (CLI exit 5), as `kb backup verify` reports it.
   if (master?.length !== 32) {
     throw new BackupError(
-      StorageErrorCode.VALIDATION,
+      StorageErrorCode.INTEGRITY,
       BackupFailure.WRONG_PASSPHRASE,
       'the passphrase does not open this repository (or its config was altered)',
     );

@@ -213,7 +213,9 @@ export class Repository {
       this.#packCache.set(name, cached);
       return cached;
     }
-    const bytes = await this.destination.get(packKey(name));
+    const bytes = await this.destination.get(packKey(name)).catch((error: unknown) => {
+      throw packMissing(name, this.destination.name, error);
+    });
     if (!this.keys.encryption && fileDigest([bytes]) !== name) {
       throw new BackupError(
         StorageErrorCode.INTEGRITY,
@@ -235,7 +237,9 @@ export class Repository {
    */
   async readPackRange(name: string, position: number, into: Uint8Array): Promise<number> {
     if (!this.#packCache.has(name) && this.keys.encryption && this.destination.readRange) {
-      return this.destination.readRange(packKey(name), position, into);
+      return this.destination.readRange(packKey(name), position, into).catch((error: unknown) => {
+        throw packMissing(name, this.destination.name, error);
+      });
     }
     const pack = await this.readPack(name);
     const end = Math.min(pack.length, position + into.length);
@@ -274,6 +278,20 @@ export class Repository {
     }
     return this.codec.decode(encoded, rawBytes, what);
   }
+}
+
+/**
+ * A pack a manifest names is not in the repository: the backup is damaged (CLI exit 5), unlike a backup or
+ * repository that does not exist (not found). Other errors pass unchanged.
+ */
+function packMissing(name: string, destination: string, error: unknown): unknown {
+  if (!isBackupError(error, BackupFailure.OBJECT_MISSING)) return error;
+  return new BackupError(
+    StorageErrorCode.INTEGRITY,
+    BackupFailure.OBJECT_MISSING,
+    `pack ${name} is missing from ${destination}: the backups that need it are damaged; run 'kb backup verify' to name them, and take a new full backup`,
+    { cause: error, details: { pack: name, destination } },
+  );
 }
 
 function aadOf(id: string): Buffer {

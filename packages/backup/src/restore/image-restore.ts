@@ -9,6 +9,7 @@ import { IDLE_MS } from '../repository/idle-threads.js';
 import type { BlobLocation } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
 import { type StreamHasher, streamHasher } from '../repository/stream-hasher.js';
+import { asDiskFull, writing } from '../util/disk-full.js';
 import { writeAt } from '../util/file-io.js';
 
 /** Stored bytes handed to a worker at once (blobs of one pack). */
@@ -125,7 +126,8 @@ export async function rebuildImage(
     .reduce((sum, p) => sum + p.location.rawBytes, 0);
   const inOrder = spreadBytes <= MAX_HELD_BYTES;
 
-  const handle = await fs.open(path, 'wx+', 0o600);
+  const what = `writing the restored image ${path}`;
+  const handle = await writing(what, () => fs.open(path, 'wx+', 0o600));
   let ok = false;
   const writes: Promise<unknown>[] = [];
   let flushing: Promise<void> = Promise.resolve();
@@ -310,6 +312,8 @@ export async function rebuildImage(
       throw await mismatch(handle, metadata, state, actual);
     }
     ok = true;
+  } catch (error) {
+    throw asDiskFull(error, what);
   } finally {
     await Promise.allSettled([
       ...writes,

@@ -16,8 +16,11 @@ import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { BackupMetadata } from '../manifest/backup-metadata.js';
 import type { ManifestBody } from '../manifest/manifest-body.js';
 import type { Repository } from '../repository/repository.js';
+import { asDiskFull, writing } from '../util/disk-full.js';
+import { ownerOnlyFile, ownerOnlyFolder } from '../util/owner-only.js';
 import { type CheckResult, checkFileIntegrity, compareContent } from './restore-checks.js';
 import { resolveTarget } from './target-path.js';
+import { targetPlugins } from './target-plugins.js';
 
 interface RestoreTarget {
   readonly store: Storage;
@@ -37,27 +40,65 @@ export function restoreFailed(id: string, failed: readonly CheckResult[]): Backu
 }
 
 /**
- * The store a row restore loads into. A new SQLite file is built under a scratch name beside the target and
- * renamed into place only after the load and its checks passed (`commit`); a failed restore leaves nothing.
+ * How a new target store is opened: by the manager's `openStore`, else with the plugins that own the restored
+ * tables (those the manifest names; for a manifest that names none, the restoring store's), loaded here,
+ * before anything is written at the target.
  */
-async function openTarget(manager: BackupManager, options: RestoreOptions): Promise<RestoreTarget> {
+async function targetOpener(
+  manager: BackupManager,
+  metadata: BackupMetadata,
+  tables: readonly string[],
+): Promise<(database: ReturnType<typeof parseDatabaseUrl>) => Promise<Storage>> {
+  const { openStore } = manager.options;
+  if (openStore) return (database) => openStore('url' in database ? database.url : database.path);
+  if (!metadata.plugins) {
+    const known = new Set(manager.tableSpecs().map((t) => t.name));
+    const unknown = tables.filter((t) => !known.has(t));
+    if (unknown.length > 0) {
+      throw new BackupError(
+        StorageErrorCode.EXTENSION_NOT_INSTALLED,
+        BackupFailure.PLUGIN_MISSING,
+        `backup ${metadata.id} was written before backups named their plugins, and no plugin of this store owns its tables ${unknown.join(', ')}: enable the plugin they belong to and restore again`,
+        { details: { tables: unknown } },
+      );
+    }
+  }
+  const config = manager.config;
+  const { plugins, extensions } = await targetPlugins(
+    metadata.plugins ?? manager.pluginRecords(),
+    tables,
+    config,
+  );
+  return (database) =>
+    createStorage({ ...config, database, mvp: { ...config.mvp, extensions: [...extensions] } }, { plugins });
+}
+
+/**
+ * The store a row restore loads into. A new SQLite file is built under a scratch name beside the target
+ * (owner-only) and renamed into place only after the load and its checks passed (`commit`); a failed restore
+ * leaves nothing.
+ */
+async function openTarget(
+  manager: BackupManager,
+  metadata: BackupMetadata,
+  tables: readonly string[],
+  options: RestoreOptions,
+): Promise<RestoreTarget> {
   const keep = async () => undefined;
   if (options.into) return { store: options.into, name: options.into.location, commit: keep, abandon: keep };
   if (options.to === undefined) {
     const live = manager.storage;
     return { store: live, name: live.location, commit: keep, abandon: keep };
   }
-  const open = (database: ReturnType<typeof parseDatabaseUrl>) =>
-    manager.options.openStore
-      ? manager.options.openStore('url' in database ? database.url : database.path)
-      : createStorage({ ...manager.config, database });
   const to = parseDatabaseUrl(options.to);
+  const open = await targetOpener(manager, metadata, tables);
   if ('url' in to) {
-    const store = await open(to);
+    const name = redactUrl(to.url);
+    const store = await writing(`creating the store at ${name}`, () => open(to));
     const close = async () => {
       await store.close();
     };
-    return { store, name: redactUrl(to.url), commit: close, abandon: close };
+    return { store, name, commit: close, abandon: close };
   }
   const target = resolveTarget(to.path);
   if (target.exists && !options.overwrite) {
@@ -68,11 +109,19 @@ async function openTarget(manager: BackupManager, options: RestoreOptions): Prom
       { details: { target: target.path } },
     );
   }
-  const store = await open({ type: 'sqlite', path: target.exists ? target.path : target.scratch });
   const removeScratch = async () => {
     for (const suffix of ['', '-wal', '-shm', '-journal'])
       await fs.rm(`${target.scratch}${suffix}`, { force: true });
   };
+  let store: Storage;
+  try {
+    // SQLite would create the file readable by all (0644, less the umask); its journals take its mode.
+    if (!target.exists) await ownerOnlyFile(target.scratch);
+    store = await open({ type: 'sqlite', path: target.exists ? target.path : target.scratch });
+  } catch (error) {
+    if (!target.exists) await removeScratch();
+    throw asDiskFull(error, `creating the restored database ${target.path}`);
+  }
   return {
     store,
     name: target.path,
@@ -125,7 +174,7 @@ export async function restoreIntoStore(
       { details: { tables: unknown } },
     );
   }
-  const { store, name, commit, abandon } = await openTarget(manager, options);
+  const { store, name, commit, abandon } = await openTarget(manager, metadata, chosen, options);
   let scratch: string | undefined;
   let committed = false;
   try {
@@ -143,7 +192,7 @@ export async function restoreIntoStore(
     let expected: ExpectedContentSource = body;
     if (body.kind === 'physical') {
       const dir = manager.scratchFolder;
-      await fs.mkdir(dir, { recursive: true });
+      await writing(`creating ${dir}`, () => ownerOnlyFolder(dir));
       scratch = resolveTarget(resolve(dir, `kb-restore-${metadata.id}.sqlite`)).scratch;
       await manager.rebuild(repository, metadata, scratch, options.onProgress);
       const fileChecks = await manager.checkRebuilt(repository, metadata, body, scratch, options.integrity);
@@ -187,6 +236,8 @@ export async function restoreIntoStore(
       tables: Object.fromEntries(chosen.map((t) => [t, loaded[t] ?? 0])),
       checks,
     };
+  } catch (error) {
+    throw asDiskFull(error, `restoring backup ${metadata.id} into ${name}`);
   } finally {
     if (scratch) await fs.rm(scratch, { force: true });
     if (!committed) await abandon();

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { lstatSync, realpathSync } from 'node:fs';
+import { promises as fs, lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
+import BetterSqlite3 from 'better-sqlite3';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { restoreScratchName } from '../util/leftovers.js';
 
 export interface ResolvedTarget {
   /** Absolute path of the database file to produce. */
@@ -60,6 +61,26 @@ export function resolveTarget(target: string): ResolvedTarget {
       if (error instanceof BackupError) throw error;
     }
   }
-  const scratch = join(folder, `${basename(path)}.restore-${process.pid}-${randomBytes(6).toString('hex')}`);
+  const scratch = join(folder, restoreScratchName(basename(path)));
   return { path, exists, scratch };
+}
+
+/**
+ * Puts a checked image in place: over an existing database through SQLite's backup API, under its locks, so
+ * open connections see the restored content instead of a file swapped under them; else by renaming the
+ * scratch file (owner-only since it was created) and syncing the folder.
+ */
+export async function placeRestoredFile(target: ResolvedTarget): Promise<void> {
+  if (target.exists) {
+    const source = new BetterSqlite3(target.scratch, { readonly: true, fileMustExist: true });
+    try {
+      await source.backup(target.path, { progress: () => 0x7fffffff });
+    } finally {
+      source.close();
+    }
+    return;
+  }
+  await fs.rename(target.scratch, target.path);
+  const dir = await fs.open(dirname(target.path), 'r');
+  await dir.sync().finally(() => dir.close());
 }

@@ -1,16 +1,16 @@
-import { randomBytes } from 'node:crypto';
-import { promises as fs, readdirSync, rmSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StorageErrorCode, translateDatabaseError } from '@mainframe-kb/storage-core';
 import BetterSqlite3 from 'better-sqlite3';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { writing } from '../util/disk-full.js';
 import { readAt } from '../util/file-io.js';
-import { processAlive } from '../util/process-alive.js';
+import { scratchImageName } from '../util/leftovers.js';
+import { ownerOnlyFile, ownerOnlyFolder } from '../util/owner-only.js';
 
 // One backup step copies every page: the copy is one read transaction on the source, so writers on other
 // connections (WAL) go on while it runs and cannot make it restart, as a stepped backup does on every write.
 const ALL_PAGES = () => 0x7fffffff;
-const SCRATCH_NAME = /^kb-backup-image-(\d+)-[0-9a-f]+\.sqlite(-journal)?$/;
 
 /** A consistent page image of a SQLite store: in memory (small stores) or in a scratch file. */
 export interface SqliteImage {
@@ -72,24 +72,6 @@ export function markRollbackJournal(page1: Buffer, pageCount: number): void {
   page1.writeUInt32BE(pageCount, 28);
 }
 
-/** Removes images that killed runs left in the scratch folder. */
-export function sweepScratch(scratchDir: string): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(scratchDir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    const match = SCRATCH_NAME.exec(name);
-    if (!match || processAlive(Number(match[1]))) continue;
-    rmSync(join(scratchDir, name), { force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
 export function readImageHeader(header: Buffer): { pageSize: number; pageCount: number } {
   if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') {
     throw new BackupError(
@@ -112,19 +94,22 @@ export async function captureSqliteImageFile(
   scratchDir: string,
 ): Promise<SqliteImage & { path: string }> {
   const source = resolve(databasePath);
-  await fs.mkdir(scratchDir, { recursive: true });
-  sweepScratch(scratchDir);
-  const path = join(scratchDir, `kb-backup-image-${process.pid}-${randomBytes(6).toString('hex')}.sqlite`);
+  // A killed run's image is swept by the next operation (BackupManager.sweepLeftovers), by its name.
+  await ownerOnlyFolder(scratchDir);
+  const path = join(scratchDir, scratchImageName());
   const discard = async () => {
     await fs.rm(path, { force: true });
     await fs.rm(`${path}-journal`, { force: true });
   };
+  // SQLite would create the copy readable by all (0644, less the umask): it is the whole store.
+  await writing(`staging ${path}`, () => ownerOnlyFile(path));
   let reader: BetterSqlite3.Database | undefined;
   try {
     reader = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
     await reader.backup(path, { progress: ALL_PAGES });
   } catch (error) {
     await discard();
+    // SQLITE_FULL (and ENOSPC) become DISK_FULL there.
     throw translateDatabaseError(error, `taking a backup image of ${source}`);
   } finally {
     reader?.close();
@@ -135,7 +120,7 @@ export async function captureSqliteImageFile(
     await handle.read(header, 0, 100, 0);
     const { pageSize, pageCount } = readImageHeader(header);
     markRollbackJournal(header, pageCount);
-    await handle.write(header, 0, 100, 0);
+    await writing(`staging ${path}`, () => handle.write(header, 0, 100, 0));
     const { size } = await handle.stat();
     if (size !== pageSize * pageCount) {
       throw new BackupError(

@@ -15,6 +15,9 @@ import { sha256Hex, unsealFile } from '../repository/sealed-file.js';
 import { writeCheckRecord } from '../restore/check-record.js';
 import { openPackStretch, POOLS, packStretches } from '../restore/image-restore.js';
 import type { CheckResult } from '../restore/restore-checks.js';
+import { writing } from '../util/disk-full.js';
+import { verifyFolderName } from '../util/leftovers.js';
+import { ownerOnlyFolder } from '../util/owner-only.js';
 
 /** The sha256 of an object, read through `buffer` when the destination reads ranges (else whole). */
 async function objectSha256(destination: Destination, key: string, buffer: Buffer): Promise<string> {
@@ -90,6 +93,7 @@ export class BackupVerifier {
   /** Verifies one backup (`id`) or, without one, every backup and every object of the repository. */
   async verify(id: string | undefined, options: VerifyOptions = {}): Promise<VerificationReport> {
     const destination = this.#manager.destination(options.destination);
+    await this.#manager.sweepLeftovers();
     const checks: CheckResult[] = [];
     checks.push(await this.#checkConfig(destination));
     const scan = await scanManifests(destination);
@@ -357,11 +361,19 @@ export class BackupVerifier {
     }
   }
 
-  /** A new folder for a test restore under the manager's `scratchDir` (default: the OS temp folder). */
+  /**
+   * A new folder, its owner's only, for a test restore under the manager's `scratchDir` (default: the OS temp
+   * folder). It holds a decrypted copy of the store: named after this process, so that when the process is
+   * killed the next operation finds and removes it (`sweepLeftovers`).
+   */
   async #scratchDir(): Promise<string> {
     const parent = this.#manager.scratchFolder;
-    await fs.mkdir(parent, { recursive: true });
-    return fs.mkdtemp(join(parent, 'kb-verify-'));
+    const dir = join(parent, verifyFolderName());
+    await writing(`creating ${dir}`, async () => {
+      await ownerOnlyFolder(parent);
+      await fs.mkdir(dir, { mode: 0o700 });
+    });
+    return dir;
   }
 
   async benchmarkRestoreTime(
