@@ -80,7 +80,9 @@ export type {
   TableCounts,
 } from './import/import-types.js';
 export { toBoolean, toNumber, toTimestamp } from './import/value-mapping.js';
+export type { ImportLimits } from './input-limits.js';
 export { DEFAULT_LIMITS, withLimits } from './input-limits.js';
+export type { ExportIntegrity } from './integrity/integrity-types.js';
 export type { MemorySink } from './io/byte-sink.js';
 export { fileSink, memorySink } from './io/byte-sink.js';
 export { bytesSource, fileSource } from './io/byte-source.js';

@@ -55,5 +55,20 @@ for (const target of availableTestStores()) {
         expect(await merged.contentHash()).toEqual(before);
       });
     }
+
+    it('a checkpointed batch import keeps its checkpoint in the store and resumes from it', async () => {
+      const source = await stores.open({}, options);
+      await seedStore(source);
+      const out = dir.file(`${target.dialect}-checkpointed`);
+      await exportStore(source, { format: 'ndjson', out });
+      const store = await stores.open({}, options);
+      const first = await importStore(store, { input: out, batchSize: 2, checkpoint: true });
+      expect(first).toMatchObject({ committed: true, rejected: 0, resumedAfter: 0 });
+      const data = { tables: DATA_TABLES };
+      expect((await store.contentHash(data)).hash).toBe((await source.contentHash(data)).hash);
+      const again = await importStore(store, { input: out, batchSize: 3, checkpoint: true });
+      expect(again).toMatchObject({ inserted: 0, rejected: 0 });
+      expect(again.resumedAfter).toBeGreaterThan(0);
+    });
   });
 }

@@ -33,7 +33,7 @@ describe('the versioned export envelope', () => {
     dir.remove();
   });
 
-  it('carries version, compatibility, metadata, data per entity, transformation log and validation results', () => {
+  it('carries version, compatibility, metadata, data per entity, transformation log, validation results and integrity', async () => {
     expect(Object.keys(envelope)).toEqual([
       'format',
       'version',
@@ -44,7 +44,15 @@ describe('the versioned export envelope', () => {
       'data',
       'transformation_log',
       'validation_results',
+      'integrity',
     ]);
+    expect(envelope.integrity).toMatchObject({
+      algorithm: 'sha256',
+      body_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      content_hash: await storage.contentHash({
+        tables: Object.keys(envelope.schemas).filter((t) => t !== 'kb_migrations'),
+      }),
+    });
     expect(envelope.version).toBe(EXPORT_VERSION);
     expect(envelope.backward_compatibility).toContain(EXPORT_VERSION);
     expect(envelope.forward_compatibility).toEqual(['1.0.0', EXPORT_VERSION]);

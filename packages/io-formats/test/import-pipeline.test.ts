@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Storage, ValidationError } from '@mainframe-kb/storage-core';
+import { rawDb } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXPORT_VERSION, exportStore, importStore, reasonOf } from '../src/index.js';
 import { openStore, seedStore, snapshot, type TempDir, tableRows, tempDir } from './store-helpers.js';
@@ -265,25 +266,46 @@ describe('import pipeline', () => {
       (_, i) => `{"id":"B${i}","title":"t${i}","problem":"p","solution":"s","category":"JCL"}`,
     );
     const file = write('batch.ndjson', `${lines.join('\n')}\n`);
-    const checkpoint = dir.file('import.checkpoint');
-    const first = await importStore(storage, { input: file, batchSize: 2, checkpoint });
+    const first = await importStore(storage, { input: file, batchSize: 2, checkpoint: true });
     expect(first).toMatchObject({ committed: true, inserted: 10, resumedAfter: 0 });
-    expect(JSON.parse(readFileSync(checkpoint, 'utf8')).committed).toBe(10);
-    // A rerun of the same input resumes after everything and inserts nothing new.
-    const rerun = await importStore(storage, { input: file, batchSize: 2, checkpoint });
+    // The checkpoint is a row of the store, keyed by the input's content, never a file.
+    const rows = await rawDb(storage).selectFrom('io_import_checkpoints').selectAll().execute();
+    expect(rows).toEqual([expect.objectContaining({ input: file, committed: 10 })]);
+    // A rerun of the same input, or of a copy of it, resumes after everything and inserts nothing new.
+    const rerun = await importStore(storage, { input: file, batchSize: 2, checkpoint: true });
     expect(rerun).toMatchObject({ resumedAfter: 10, inserted: 0 });
-    // A partial checkpoint (as left by a crash after 4 records) resumes from record 5.
-    const partialStore = await openStore(dir.file('partial.db'));
-    try {
-      await partialStore.createEntries(lines.slice(0, 4).map((l) => JSON.parse(l)));
-      const state = JSON.parse(readFileSync(checkpoint, 'utf8'));
-      writeFileSync(checkpoint, JSON.stringify({ ...state, committed: 4 }));
-      const resumed = await importStore(partialStore, { input: file, batchSize: 3, checkpoint });
-      expect(resumed).toMatchObject({ resumedAfter: 4, inserted: 6, errors: [] });
-      expect(await partialStore.countEntries()).toBe(10);
-    } finally {
-      await partialStore.close();
-    }
+    const copy = write('copy.ndjson', readFileSync(file, 'utf8'));
+    expect(await importStore(storage, { input: copy, batchSize: 3, checkpoint: true })).toMatchObject({
+      resumedAfter: 10,
+      inserted: 0,
+    });
+    // Changed content is another input: it starts over (and here conflicts on every stored key).
+    const changed = write('changed.ndjson', `${lines.join('\n')}\n${lines[0]?.replace('B0', 'B10')}\n`);
+    expect(
+      await importStore(storage, { input: changed, batchSize: 2, checkpoint: true, onConflict: 'skip' }),
+    ).toMatchObject({ resumedAfter: 0, inserted: 1, skipped: 10 });
+    // Checkpoints are the store's own state: never exported, never part of its content hash.
+    const out = dir.file('with-checkpoints.json');
+    const exported = await exportStore(storage, { format: 'json', out });
+    expect(Object.keys(exported.tables)).not.toContain('io_import_checkpoints');
+    expect(Object.keys((await storage.contentHash()).tables)).not.toContain('io_import_checkpoints');
+  });
+
+  it('a checkpoint file of an earlier release is refused, saying how to finish that import', async () => {
+    const file = write('old.ndjson', '{"title":"t","problem":"p","solution":"s","category":"JCL"}\n');
+    const checkpoint = write(
+      'old.checkpoint',
+      `${JSON.stringify({ kind: 'mainframe-kb-import-checkpoint', input: file, fingerprint: '1:2', committed: 1, updatedAt: new Date().toISOString() })}\n`,
+    );
+    await expect(importStore(storage, { input: file, batchSize: 2, checkpoint })).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/earlier release.*on-conflict skip/),
+    });
+    expect(await storage.countEntries()).toBe(0);
+    // A path where no such file is (the older form of `checkpoint: true`) keeps the checkpoint in the store.
+    const named = await importStore(storage, { input: file, batchSize: 2, checkpoint: dir.file('none') });
+    expect(named).toMatchObject({ inserted: 1 });
+    expect(existsSync(dir.file('none'))).toBe(false);
   });
 
   it('batches leave rejected records out and commit the rest', async () => {

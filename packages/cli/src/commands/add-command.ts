@@ -12,9 +12,9 @@ const FIELD_FLAGS = ['title', 'problem', 'solution', 'category'] as const;
 
 function readEntryFile(ctx: CommandContext, file: string): KBEntryInput[] {
   const path = resolve(ctx.io.cwd, file);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (cause) {
     throw new CliError(
       'FILE_UNREADABLE',
@@ -23,6 +23,18 @@ function readEntryFile(ctx: CommandContext, file: string): KBEntryInput[] {
       {
         cause,
       },
+    );
+  }
+  let text: string;
+  try {
+    // Strict: bytes that are not UTF-8 are refused, not stored as U+FFFD.
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (cause) {
+    throw new CliError(
+      'VALIDATION',
+      `${path} is not UTF-8 text (an invalid, overlong or truncated byte sequence); save it as UTF-8`,
+      ExitCode.REJECTED,
+      { cause },
     );
   }
   let parsed: unknown;

@@ -1,5 +1,7 @@
 import type { ByteSink, DataRecord } from '../codec-types.js';
+import type { ExportIntegrity } from '../integrity/integrity-types.js';
 import { TextSinkWriter } from '../io/byte-sink.js';
+import { hashingSink } from '../io/hashing-sink.js';
 import { recordToJson } from '../record-shape.js';
 import { type ExportHeader, type ExportTrailer, toEntitySchema } from './versioned-export.js';
 
@@ -11,7 +13,9 @@ export interface EnvelopeTable {
 /**
  * Writes the versioned export envelope as one JSON document, streamed: the header, then each table's records
  * one line each as they come (never all of them in memory), then the trailer that `trailer()` builds once the
- * data is written (it knows the counts).
+ * data is written (it knows the counts and the content hash). The last member, on a line of its own, is
+ * `"integrity"`: the sha256 of every byte before that line (`body_sha256`, hashed as the bytes go out) and the
+ * trailer's content hash, if it has one.
  */
 export async function writeJsonEnvelope(
   sink: ByteSink,
@@ -19,7 +23,8 @@ export async function writeJsonEnvelope(
   tables: AsyncIterable<EnvelopeTable>,
   trailer: () => ExportTrailer,
 ): Promise<{ bytes: number; records: Record<string, number> }> {
-  const out = new TextSinkWriter(sink);
+  const hashed = hashingSink(sink);
+  const out = new TextSinkWriter(hashed);
   const counts: Record<string, number> = {};
   // Header keys first and in this order: readers check format and version before the first record.
   await out.write(
@@ -55,7 +60,14 @@ export async function writeJsonEnvelope(
   await out.write(entity === undefined ? '},\n' : '}},\n');
   const end = trailer();
   await out.write(`"transformation_log":${JSON.stringify(end.transformation_log)},\n`);
-  await out.write(`"validation_results":${JSON.stringify(end.validation_results)}}\n`);
+  await out.write(`"validation_results":${JSON.stringify(end.validation_results)},\n`);
+  await out.flush();
+  const integrity: ExportIntegrity | Omit<ExportIntegrity, 'content_hash'> = {
+    algorithm: 'sha256',
+    body_sha256: hashed.seal(),
+    ...(end.integrity === undefined ? {} : { content_hash: end.integrity.content_hash }),
+  };
+  await out.write(`"integrity":${JSON.stringify(integrity)}}\n`);
   const bytes = await out.close();
   return { bytes, records: counts };
 }

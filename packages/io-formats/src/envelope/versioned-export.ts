@@ -1,4 +1,5 @@
 import type { EntitySchema, FieldSpec, FormatName } from '../codec-types.js';
+import type { ExportIntegrity } from '../integrity/integrity-types.js';
 
 /** Marks a document as this package's export; the first key of every envelope and manifest. */
 export const EXPORT_FORMAT_ID = 'mainframe-kb-export';
@@ -70,6 +71,11 @@ export interface ExportHeader {
 export interface ExportTrailer {
   readonly transformation_log: readonly TransformationStep[];
   readonly validation_results: readonly TableValidationResult[];
+  /**
+   * What a restore checks the export against (absent in exports of earlier releases). An envelope writes it
+   * last, with `body_sha256` added by the writer; a manifest carries it with a sha256 per file.
+   */
+  readonly integrity?: ExportIntegrity;
 }
 
 /** The requirements' VersionedExport as a whole (for small exports read into memory). */
@@ -84,6 +90,8 @@ export interface ManifestFile {
   readonly format: FormatName;
   readonly records: number;
   readonly bytes: number;
+  /** sha256 (hex) of the file's bytes; absent in exports of earlier releases. */
+  readonly sha256?: string;
 }
 
 /** `manifest.json` of a directory export: the header, one file per table, and the trailer. */

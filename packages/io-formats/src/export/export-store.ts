@@ -26,7 +26,9 @@ import {
   toEntitySchema,
 } from '../envelope/versioned-export.js';
 import { checkValue } from '../field-values.js';
+import { ContentHasher } from '../integrity/content-hasher.js';
 import { fileSink } from '../io/byte-sink.js';
+import { hashingSink } from '../io/hashing-sink.js';
 import type { StoreAccess } from '../plugin/store-access.js';
 import { IO_FORMATS_VERSION } from '../version.js';
 import type { FormatExportOptions, FormatExportResult } from './export-types.js';
@@ -63,7 +65,9 @@ export function exportedTables(
 
 /**
  * Exports the store on one consistent snapshot (a read transaction around every query), streaming each
- * table page by page into the codec. The output appears under its final name only once complete.
+ * table page by page into the codec. The output appears under its final name only once complete. It records
+ * what a restore verifies: the content hash of the tables, computed from the rows as they are read, and the
+ * sha256 of each file (a manifest's files; an envelope's body).
  */
 export async function exportWith(
   access: StoreAccess,
@@ -89,8 +93,11 @@ export async function exportWith(
         const total = [...counts.values()].reduce((a, b) => a + b, 0);
         let done = 0;
         const header = await buildHeader(trx, access, infos);
+        // The migrations ledger is the target's own on a restore: no content hash covers it.
+        const hasher = new ContentHasher(tables.filter((t) => t.entity !== 'schema').map((t) => t.name));
         const rows = (table: TableContribution): AsyncIterable<DataRecord> =>
-          readTable(trx, infos.get(table.name) as TableInfo, table, pageSize, () => {
+          readTable(trx, infos.get(table.name) as TableInfo, table, pageSize, (raw) => {
+            hasher.add(table.name, raw);
             done += 1;
             if (done % 500 === 0 || done === total)
               options.onProgress?.({ phase: 'export', table: table.name, done, total });
@@ -102,7 +109,11 @@ export async function exportWith(
             records: counts.get(t.name) ?? 0,
             ok: true,
           }));
-        const trailer = (): ExportTrailer => ({ transformation_log: [], validation_results: validation() });
+        const trailer = (): ExportTrailer => ({
+          transformation_log: [],
+          validation_results: validation(),
+          integrity: { algorithm: 'sha256', content_hash: hasher.result() },
+        });
         options.onProgress?.({ phase: 'export', table: tables[0]?.name ?? '', done: 0, total });
         let bytes = 0;
         const perTable: Record<string, number> = {};
@@ -124,11 +135,8 @@ export async function exportWith(
           for (const table of tables) {
             const info = infos.get(table.name) as TableInfo;
             const file = `${table.name}.${codec.format}`;
-            const summary = await codec.write(
-              rows(table),
-              toEntitySchema(info.schema),
-              await fileSink(join(temporary, file)),
-            );
+            const sink = hashingSink(await fileSink(join(temporary, file)));
+            const summary = await codec.write(rows(table), toEntitySchema(info.schema), sink);
             files.push({
               entity: table.entity,
               table: table.name,
@@ -136,6 +144,7 @@ export async function exportWith(
               format: codec.format,
               records: summary.records,
               bytes: summary.bytes,
+              sha256: sink.seal(),
             });
             perTable[table.name] = summary.records;
             bytes += summary.bytes;
@@ -189,7 +198,8 @@ async function* readTable(
   info: TableInfo,
   table: TableContribution,
   pageSize: number,
-  onRecord: () => void,
+  /** Each row as the database returned it, before it is converted for the codec. */
+  onRecord: (raw: Readonly<Record<string, unknown>>) => void,
 ): AsyncGenerator<DataRecord> {
   const order = pagingColumns(info, table);
   const schema = toEntitySchema(info.schema);
@@ -224,7 +234,7 @@ async function* readTable(
         if (typeof value === 'bigint') value = Number(value);
         record[field.name] = checkValue('json', field, value as never, location);
       }
-      onRecord();
+      onRecord(raw);
       yield record;
     }
     if (page.length < pageSize) return;

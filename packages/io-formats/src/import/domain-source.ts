@@ -1,4 +1,3 @@
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import {
   type ByteSource,
@@ -9,8 +8,9 @@ import {
   ValidationError,
 } from '@mainframe-kb/storage-core';
 import type { CodecRegistry } from '../codec-registry.js';
-import type { InputLimits } from '../codec-types.js';
-import { FormatErrorReason } from '../errors/format-error.js';
+import { FormatErrorReason, formatError } from '../errors/format-error.js';
+import type { ImportLimits } from '../input-limits.js';
+import { fileSha256 } from '../io/file-digest.js';
 import type { StoreAccess } from '../plugin/store-access.js';
 import { type OpenedInput, openFile } from './import-source.js';
 
@@ -21,7 +21,7 @@ export async function openDomainSource(
   path: string,
   source: string,
   options: Readonly<Record<string, unknown>>,
-  limits: InputLimits,
+  limits: ImportLimits,
 ): Promise<OpenedInput> {
   const importers = access.importers();
   const contribution = importers.find((i) => i.source === source);
@@ -39,7 +39,6 @@ export async function openDomainSource(
     );
   }
   const handler = contribution.handler;
-  const info = await stat(path);
   const { source: bytes, head } = await openFile(path, limits);
   const detected = codecs.detect(head)?.format;
   return {
@@ -48,7 +47,7 @@ export async function openDomainSource(
     total: undefined,
     transformationLog: [],
     ignored: new Set(),
-    fingerprint: `${info.size}:${info.mtimeMs}`,
+    fingerprint: () => fileSha256(path),
     async *items() {
       const input: DomainImportInput = {
         source: bytes,
@@ -59,7 +58,21 @@ export async function openDomainSource(
         options,
         readRecords: recordReader(codecs, bytes, limits, source, basename(path)),
       };
+      // The importer may make many records of one line; the bound holds for what it yields.
+      let records = 0;
+      let previous: object | undefined;
       for await (const item of handler(input)) {
+        if (item.location !== previous && ++records > limits.maxRecords) {
+          throw formatError(
+            detected ?? 'json',
+            FormatErrorReason.TOO_MANY_RECORDS,
+            `the importer '${source}' made more than ${limits.maxRecords} records`,
+            {
+              location: item.location,
+            },
+          );
+        }
+        previous = item.location;
         if ('entry' in item)
           yield { kind: 'entry', table: 'kb_entries', record: { ...item.entry }, location: item.location };
         else yield { kind: 'row', table: item.table, record: { ...item.row }, location: item.location };
@@ -75,7 +88,7 @@ export async function openDomainSource(
 function recordReader(
   codecs: CodecRegistry,
   bytes: ByteSource,
-  limits: InputLimits,
+  limits: ImportLimits,
   importer: string,
   fileName: string,
 ): (format: string) => AsyncIterable<SourceRecord> {

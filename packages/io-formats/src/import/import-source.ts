@@ -1,14 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CodecRegistry } from '../codec-registry.js';
-import type {
-  ByteSource,
-  DataRecord,
-  EntitySchema,
-  FormatName,
-  InputLimits,
-  RecordLocation,
-} from '../codec-types.js';
+import type { ByteSource, DataRecord, EntitySchema, FormatName, RecordLocation } from '../codec-types.js';
 import { upgradeSeedRecord } from '../envelope/envelope-upgrades.js';
 import { readJsonEnvelope } from '../envelope/json-envelope-reader.js';
 import { sniffEnvelope } from '../envelope/json-envelope-writer.js';
@@ -21,7 +14,11 @@ import {
   toEntitySchema,
 } from '../envelope/versioned-export.js';
 import { FormatErrorReason, formatError } from '../errors/format-error.js';
+import type { ImportLimits } from '../input-limits.js';
+import { verifyDirectory, verifyEnvelope } from '../integrity/export-verification.js';
+import type { ExportCheck } from '../integrity/integrity-types.js';
 import { fileSource, streamHead } from '../io/byte-source.js';
+import { combinedSha256, fileSha256 } from '../io/file-digest.js';
 import { gunzipSource, isGzip } from '../io/gunzip.js';
 import { JsonStreamParser, type JsonValue } from '../json/json-stream-parser.js';
 import { jsonToRecord } from '../record-shape.js';
@@ -49,23 +46,38 @@ export interface OpenedInput {
   readonly transformationLog: TransformationStep[];
   /** Filled as the input is read: store-managed entities left out. */
   readonly ignored: Set<string>;
-  /** Identifies the input for a checkpoint: size and modification time of every file read. */
-  readonly fingerprint: string;
+  /** Identifies the input's content for a checkpoint: the sha256 of every file it reads (a full read). */
+  fingerprint(): Promise<string>;
+  /**
+   * Exports only (an envelope or a directory): checks the hashes the export recorded about its files, refusing
+   * with INTEGRITY when one differs, and gives the content hash to expect, or why there is none.
+   */
+  verify?(): Promise<ExportCheck>;
   items(): AsyncIterable<RawItem>;
 }
 
 const HEAD_BYTES = 4096;
 
-/** A file source, transparently gunzipped (within the byte cap) when its content is gzip. */
+/**
+ * A file source, transparently gunzipped (within the size and ratio bounds) when its content is gzip. One layer
+ * only: a compressed file inside it is refused rather than expanded again.
+ */
 export async function openFile(
   path: string,
-  limits: InputLimits,
+  limits: ImportLimits,
 ): Promise<{ source: ByteSource; head: Uint8Array }> {
   let source = await fileSource(path);
   let head = await source.read(0, HEAD_BYTES);
   if (isGzip(head)) {
-    source = gunzipSource(source, limits.maxDecompressedBytes);
+    source = gunzipSource(source, limits);
     head = await streamHead(source, HEAD_BYTES);
+    if (isGzip(head)) {
+      throw formatError(
+        'gzip',
+        FormatErrorReason.DECOMPRESSION_LIMIT,
+        `${basename(path)} holds a compressed file inside a compressed file; decompress it once and import the result`,
+      );
+    }
   }
   return { source, head };
 }
@@ -78,16 +90,18 @@ export async function openInput(
   path: string,
   asserted: FormatName | undefined,
   codecs: CodecRegistry,
-  limits: InputLimits,
+  limits: ImportLimits,
   /** Entities read from an export but not imported (the store's own logs, unless restoring). */
   skipped: ReadonlySet<string> = STORE_MANAGED_ENTITIES,
 ): Promise<OpenedInput> {
   const info = await stat(path);
   if (info.isDirectory()) return openDirectory(path, asserted, codecs, limits, skipped);
   const { source, head } = await openFile(path, limits);
-  const fingerprint = `${info.size}:${info.mtimeMs}`;
+  const fingerprint = () => fileSha256(path);
   if (sniffEnvelope(head) && (asserted === undefined || asserted === 'json')) {
-    return openEnvelope(source, limits, fingerprint, skipped);
+    const verify = async () =>
+      verifyEnvelope(path, (await openFile(path, limits)).source, limits.maxRecordBytes);
+    return openEnvelope(source, limits, fingerprint, verify, skipped);
   }
   const codec = asserted === undefined ? codecs.detect(head) : codecs.get(asserted);
   if (codec === undefined || !codec.sniff(head)) {
@@ -152,8 +166,9 @@ function assertDistinctFields(
 
 function openEnvelope(
   source: ByteSource,
-  limits: InputLimits,
-  fingerprint: string,
+  limits: ImportLimits,
+  fingerprint: () => Promise<string>,
+  verify: () => Promise<ExportCheck>,
   skipped: ReadonlySet<string>,
 ): OpenedInput {
   const transformationLog: TransformationStep[] = [];
@@ -165,6 +180,7 @@ function openEnvelope(
     transformationLog,
     ignored,
     fingerprint,
+    verify,
     async *items() {
       let schemas: Record<string, TableSchema> = {};
       // One EntitySchema per table, not one per record.
@@ -274,7 +290,7 @@ function checkSchemas(value: JsonValue | undefined): Record<string, TableSchema>
   return out;
 }
 
-async function readManifest(path: string, limits: InputLimits): Promise<ExportManifest> {
+async function readManifest(path: string, limits: ImportLimits): Promise<ExportManifest> {
   const { source } = await openFile(path, limits);
   let value: JsonValue | undefined;
   const parser = new JsonStreamParser({
@@ -306,13 +322,12 @@ async function openDirectory(
   dir: string,
   asserted: FormatName | undefined,
   codecs: CodecRegistry,
-  limits: InputLimits,
+  limits: ImportLimits,
   skipped: ReadonlySet<string>,
 ): Promise<OpenedInput> {
   const manifestPath = join(dir, MANIFEST_FILE);
-  let manifestInfo: Awaited<ReturnType<typeof stat>>;
   try {
-    manifestInfo = await stat(manifestPath);
+    await stat(manifestPath);
   } catch {
     throw formatError(
       'envelope',
@@ -372,8 +387,15 @@ async function openDirectory(
     total,
     transformationLog: [],
     ignored,
-    fingerprint: `${manifestInfo.size}:${manifestInfo.mtimeMs}`,
+    fingerprint: async () => {
+      const digests = [await fileSha256(manifestPath)];
+      for (const file of files) digests.push(await fileSha256(join(dir, file.file)));
+      return combinedSha256(digests);
+    },
+    verify: () => verifyDirectory(dir, manifest),
     async *items() {
+      // Each file's reader counts its own records; the bound holds for the export as a whole.
+      let records = 0;
       for (const file of files) {
         if (skipped.has(file.entity)) {
           ignored.add(file.entity);
@@ -399,6 +421,17 @@ async function openDirectory(
         let n = 0;
         for await (const item of codec.read(source, { limits, schema: toEntitySchema(file.schema) })) {
           n += 1;
+          records += 1;
+          if (records > limits.maxRecords) {
+            throw formatError(
+              codec.format,
+              FormatErrorReason.TOO_MANY_RECORDS,
+              `more than ${limits.maxRecords} records`,
+              {
+                location: item.location,
+              },
+            );
+          }
           yield {
             kind: 'row',
             table: file.table,

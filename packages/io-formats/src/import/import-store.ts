@@ -6,7 +6,15 @@ import type { FormatName } from '../codec-types.js';
 import { describeTables, type TableInfo } from '../export/table-schema.js';
 import { withLimits } from '../input-limits.js';
 import type { StoreAccess } from '../plugin/store-access.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { IO_FORMATS_TABLES } from '../schema/io-formats-migrations.js';
+import {
+  advanceCheckpoint,
+  type Checkpoint,
+  checkpointCommitted,
+  checkpointKey,
+  loadCheckpoint,
+  refuseLegacyCheckpointFile,
+} from './checkpoint-repository.js';
 import { openDomainSource } from './domain-source.js';
 import { ImportSession } from './import-session.js';
 import { type OpenedInput, openInput, STORE_MANAGED_ENTITIES } from './import-source.js';
@@ -22,13 +30,15 @@ const importOptionsSchema = z.strictObject({
   restore: z.boolean().optional(),
   onConflict: z.enum(['skip', 'update', 'fail']).optional(),
   batchSize: z.number().int().min(1).max(1_000_000).optional(),
-  checkpoint: z.string().min(1).optional(),
+  checkpoint: z.union([z.boolean(), z.string().min(1)]).optional(),
+  trustUnverified: z.boolean().optional(),
   limits: z
     .strictObject({
       maxRecordBytes: z.number().int().positive().optional(),
       maxDepth: z.number().int().positive().optional(),
       maxRecords: z.number().int().positive().optional(),
       maxDecompressedBytes: z.number().int().positive().optional(),
+      maxCompressionRatio: z.number().min(1).optional(),
     })
     .optional(),
   onProgress: z.function().optional(),
@@ -66,12 +76,19 @@ export async function importWith(
       `invalid import options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`,
     );
   }
-  if (options.checkpoint !== undefined && options.batchSize === undefined) {
+  if (checkpointed(options) && options.batchSize === undefined) {
     throw new StorageError(
       StorageErrorCode.VALIDATION,
       'a checkpoint needs batchSize: an all-or-nothing import has nothing to resume',
     );
   }
+  if (options.trustUnverified !== undefined) {
+    throw new StorageError(
+      StorageErrorCode.VALIDATION,
+      'trustUnverified applies to a restore (restore: true), which verifies the export; an import does not',
+    );
+  }
+  if (typeof options.checkpoint === 'string') await refuseLegacyCheckpointFile(resolve(options.checkpoint));
   const limits = withLimits(options.limits);
   const input = resolve(options.input);
   const opened: OpenedInput =
@@ -79,10 +96,15 @@ export async function importWith(
       ? await openInput(input, options.format as FormatName | undefined, codecs, limits)
       : await openDomainSource(access, codecs, input, options.source, options.sourceOptions ?? {}, limits);
   // A domain importer may also write its plugin's derived tables (its own index rows, e.g. incident
-  // error codes); a file of this package's formats holds content tables only.
+  // error codes); a file of this package's formats holds content tables only. Never this package's own.
   const tables = access
     .tables()
-    .filter((t) => (options.source !== undefined || !t.derived) && !STORE_MANAGED_ENTITIES.has(t.entity));
+    .filter(
+      (t) =>
+        (options.source !== undefined || !t.derived) &&
+        !STORE_MANAGED_ENTITIES.has(t.entity) &&
+        !Object.hasOwn(IO_FORMATS_TABLES, t.name),
+    );
   const infos = await describeTables(access.db, tables);
   const session = new ImportSession(
     infos,
@@ -122,6 +144,7 @@ export async function importWith(
       transformationLog: opened.transformationLog,
       ignored: [...opened.ignored],
       resumedAfter,
+      warnings: [],
     };
   };
 
@@ -177,16 +200,21 @@ async function importInBatches(
   progress: Progress,
 ): Promise<ImportResult> {
   const batchSize = options.batchSize as number;
-  const resumeAfter =
-    options.checkpoint === undefined
-      ? 0
-      : ((await loadCheckpoint(options.checkpoint, input, opened.fingerprint))?.committed ?? 0);
-  let ordinal = 0;
+  const checkpoint: Checkpoint | undefined = checkpointed(options)
+    ? await loadCheckpoint(
+        access.db,
+        checkpointKey(await opened.fingerprint(), options.source, options.sourceOptions),
+        input,
+      )
+    : undefined;
+  const resumeAfter = checkpoint?.committed ?? 0;
   let batch: PreparedItem[] = [];
   const commit = async () => {
     if (batch.length === 0) return;
     const items = batch;
     batch = [];
+    // Input records a committed batch holds: up to its last record, whole (a batch ends on a record's edge).
+    const through = (items.at(-1) as PreparedItem).ordinal;
     await access.write('io-formats.import', async (scope) => {
       for (const item of items) {
         const flushing = session.accept(item, scope);
@@ -194,26 +222,15 @@ async function importInBatches(
       }
       await session.flush(scope);
       await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
-      scope.audit({
-        action: 'import-batch',
-        entity: 'io-formats',
-        entityId: null,
-        detail: { through: ordinal },
-      });
+      // In the batch's own transaction: after a crash at any point the checkpoint names what is committed.
+      if (checkpoint !== undefined) await advanceCheckpoint(scope.trx, checkpoint, through, scope.now);
+      scope.audit({ action: 'import-batch', entity: 'io-formats', entityId: null, detail: { through } });
     });
-    if (options.checkpoint !== undefined) {
-      await saveCheckpoint(options.checkpoint, {
-        input,
-        fingerprint: opened.fingerprint,
-        committed: ordinal,
-      });
-    }
+    if (checkpoint !== undefined) checkpointCommitted(checkpoint, through);
   };
-  // A batch ends on an input record's boundary: the rows one record makes are committed together.
   const next = recordNumberer();
   for await (const raw of opened.items()) {
     const n = next(raw);
-    ordinal = n;
     progress.step(raw.table);
     // Records a rerun resumes after are counted, not validated again.
     if (n <= resumeAfter) continue;
@@ -222,6 +239,11 @@ async function importInBatches(
   }
   await commit();
   return result(true, resumeAfter);
+}
+
+/** Whether the import keeps a checkpoint (`true`, or the file name earlier releases took). */
+function checkpointed(options: ImportOptions): boolean {
+  return options.checkpoint !== undefined && options.checkpoint !== false;
 }
 
 function summary(result: ImportResult): Record<string, unknown> {

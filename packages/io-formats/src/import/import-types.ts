@@ -1,5 +1,6 @@
-import type { DataRecord, FormatName, InputLimits, RecordLocation } from '../codec-types.js';
+import type { DataRecord, FormatName, RecordLocation } from '../codec-types.js';
 import type { TransformationStep } from '../envelope/versioned-export.js';
+import type { ImportLimits } from '../input-limits.js';
 
 export type ConflictPolicy = 'skip' | 'update' | 'fail';
 
@@ -24,17 +25,30 @@ export interface ImportOptions {
   readonly dryRun?: boolean | undefined;
   /**
    * Load an export into an empty store exactly as it was: every table including the event log and the audit
-   * trail, no audit row of its own (core's `importTables`). Refused when the store's tables hold rows.
+   * trail, no audit row of its own (core's `importTables`). Refused when the store's tables hold rows. The
+   * export is verified first: the sha256 of each file (a manifest's) or of the body (an envelope's), and, before
+   * the load commits, the content hash it recorded; any difference is an INTEGRITY error and nothing is written.
    */
   readonly restore?: boolean | undefined;
+  /**
+   * With `restore`: load an export that carries no integrity hashes (written by an earlier release or another
+   * tool) instead of refusing it; the result then holds a warning that it was not verified.
+   */
+  readonly trustUnverified?: boolean | undefined;
   readonly onConflict?: ConflictPolicy | undefined;
   /**
    * Commit every `batchSize` records in its own transaction instead of all or nothing; with `checkpoint`,
    * a rerun resumes after the last committed batch. Rejected records are reported and left out.
    */
   readonly batchSize?: number | undefined;
-  readonly checkpoint?: string | undefined;
-  readonly limits?: Partial<InputLimits> | undefined;
+  /**
+   * Keep the import's progress in the store (`true`), in the transaction of each batch, keyed by the input's
+   * content: a rerun of the same input after a crash at any point resumes after the last committed batch and
+   * ends exactly as an uninterrupted run. A string is the checkpoint file earlier releases wrote; it is no
+   * longer written, and a leftover one is refused (see the README).
+   */
+  readonly checkpoint?: boolean | string | undefined;
+  readonly limits?: Partial<ImportLimits> | undefined;
   readonly onProgress?: ((progress: ImportProgress) => void) | undefined;
   /** How many rejected records are listed in the result (all are counted). */
   readonly maxErrors?: number | undefined;
@@ -75,6 +89,8 @@ export interface ImportResult {
   readonly ignored: readonly string[];
   /** Records skipped because a checkpoint said they were committed by an earlier run. */
   readonly resumedAfter: number;
+  /** What the caller should know though nothing failed (a restore of an export that could not be verified). */
+  readonly warnings: readonly string[];
 }
 
 /** One row bound for a table, as the pipeline moves it from reader to writer. */

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { entryInputSchema, type ValidEntryInput } from '@mainframe-kb/storage-core';
 import type { FieldValue, RecordLocation } from '../codec-types.js';
 import type { TableInfo } from '../export/table-schema.js';
 import type { RawItem } from './import-source.js';
-import { type KbEntryRecord, kbEntryRecordSchema, mapKbRecord } from './kb-entry-mapping.js';
+import { mapKbRecord } from './kb-entry-mapping.js';
 import { type RowIssue, validateRow } from './row-validator.js';
 
 /** A validated table row, ready for its table's writer. */
@@ -19,7 +20,7 @@ export interface PreparedEntry {
   readonly kind: 'entry';
   readonly ordinal: number;
   readonly location: RecordLocation;
-  readonly entry: KbEntryRecord & { readonly id: string };
+  readonly entry: ValidEntryInput & { readonly id: string };
   /** Columns that mean no KB field; reported, not imported. */
   readonly ignored: readonly string[];
 }
@@ -53,7 +54,8 @@ export function prepareItem(
   const { location } = item;
   if (item.kind === 'entry') {
     const { input, ignored } = mapKbRecord(item.record);
-    const parsed = kbEntryRecordSchema.safeParse(input);
+    // Core's own entry rules: an import cannot store what the API would refuse.
+    const parsed = entryInputSchema.safeParse(input);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({
         field: i.path.map(String).join('.'),

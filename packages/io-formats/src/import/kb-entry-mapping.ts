@@ -1,12 +1,4 @@
-import {
-  type KBEntry,
-  LIMITS,
-  normalizeCategory,
-  normalizeTags,
-  SEVERITIES,
-  type Severity,
-} from '@mainframe-kb/storage-core';
-import { z } from 'zod';
+import { type KBEntry, SEVERITIES, type Severity, type ValidEntryInput } from '@mainframe-kb/storage-core';
 import type { DataRecord, FieldValue } from '../codec-types.js';
 
 /**
@@ -35,16 +27,6 @@ export function canonicalKey(header: string): string {
 export function kbFieldOf(header: string): string | undefined {
   return BY_ALIAS.get(canonicalKey(header));
 }
-
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-const text = (max: number) =>
-  z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
-    .refine((s) => !CONTROL.test(s), 'must not contain control characters');
 
 /** Priority words and ServiceNow's numbered priorities (`1 - Critical`) as severities. */
 function severityOf(value: string): string {
@@ -77,36 +59,6 @@ function tagList(value: FieldValue): string[] {
     .filter((t) => t.length > 0);
 }
 
-/**
- * The same rules as core's entry input schema (text limits, no control characters, known severities,
- * categories and tags normalised the same way), applied to a record from a file.
- */
-export const kbEntryRecordSchema = z.strictObject({
-  id: z
-    .string()
-    .regex(
-      /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/,
-      'ids are 1–64 letters, digits, dots, dashes, colons or underscores',
-    )
-    .optional(),
-  title: text(LIMITS.title),
-  problem: text(LIMITS.text),
-  solution: text(LIMITS.text),
-  category: text(LIMITS.category).transform(normalizeCategory),
-  severity: z.enum(SEVERITIES).default('medium'),
-  tags: z
-    .array(z.string().max(LIMITS.tag, `a tag must be at most ${LIMITS.tag} characters`))
-    .max(LIMITS.tags, `at most ${LIMITS.tags} tags`)
-    .transform(normalizeTags)
-    .pipe(
-      z.array(z.string().max(LIMITS.tag, `a tag must be at most ${LIMITS.tag} characters once normalised`)),
-    )
-    .default([]),
-  createdBy: text(128).optional(),
-});
-
-export type KbEntryRecord = z.output<typeof kbEntryRecordSchema>;
-
 export interface MappedEntry {
   readonly input: Record<string, unknown>;
   /** Columns that mean no KB field; reported, not imported. */
@@ -134,7 +86,7 @@ export function mapKbRecord(record: DataRecord): MappedEntry {
 }
 
 /** The kb_entries row of a new entry made from an import record. */
-export function newEntryRow(entry: KbEntryRecord, id: string, now: string): Record<string, FieldValue> {
+export function newEntryRow(entry: ValidEntryInput, id: string, now: string): Record<string, FieldValue> {
   return {
     id,
     title: entry.title,

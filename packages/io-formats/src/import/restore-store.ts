@@ -4,6 +4,8 @@ import type { CodecRegistry } from '../codec-registry.js';
 import type { FormatName } from '../codec-types.js';
 import { describeTables } from '../export/table-schema.js';
 import { withLimits } from '../input-limits.js';
+import { integrityError } from '../integrity/integrity-error.js';
+import { checkRestoredContent } from '../integrity/restored-content.js';
 import type { StoreAccess } from '../plugin/store-access.js';
 import { openInput, RESTORE_SKIPPED_ENTITIES } from './import-source.js';
 import type { ImportIssue, ImportOptions, ImportResult, TableCounts } from './import-types.js';
@@ -14,8 +16,10 @@ const BATCH = 1_000;
 /**
  * Restores an export into an empty store exactly: every table, the event log and the audit trail included,
  * rows written as they are through core's `importTables` (one transaction, no new audit rows, search index
- * and key generators rebuilt). Every row is validated against its table first; any rejected row rolls the
- * whole restore back and is reported.
+ * and key generators rebuilt). The export's files are checked against the sha256 it recorded before a row is
+ * read, and what was loaded against its content hash before the transaction commits: a difference is an
+ * INTEGRITY error. Every row is validated against its table; any rejected row rolls the whole restore back
+ * and is reported.
  */
 export async function restoreWith(
   access: StoreAccess,
@@ -36,11 +40,22 @@ export async function restoreWith(
     limits,
     RESTORE_SKIPPED_ENTITIES,
   );
-  if (opened.layout === 'records') {
+  if (opened.layout === 'records' || opened.verify === undefined) {
     throw new StorageError(
       StorageErrorCode.VALIDATION,
       'a restore reads an export (an envelope or an export directory), not a plain file of records',
     );
+  }
+  const check = await opened.verify();
+  const warnings: string[] = [];
+  if (!check.verified) {
+    if (options.trustUnverified !== true) {
+      throw integrityError(
+        `${check.reason}; nothing was restored. Restore it unverified only if you trust the file: trustUnverified: true (kb import --restore --trust-unverified)`,
+        { reason: 'UNVERIFIED' },
+      );
+    }
+    warnings.push(`${check.reason}: restored without verifying it`);
   }
   const tables = access.tables().filter((t) => !t.derived && !RESTORE_SKIPPED_ENTITIES.has(t.entity));
   const infos = await describeTables(access.db, tables);
@@ -93,8 +108,10 @@ export async function restoreWith(
   try {
     await access.importTables(batches(), {
       tables: tables.map((t) => t.name),
-      beforeCommit: async () => {
-        if (rejected > 0 || dryRun) throw new Refused('restore refused');
+      beforeCommit: async (trx) => {
+        if (rejected > 0) throw new Refused('restore refused');
+        if (check.verified) await checkRestoredContent(trx, tables, check.contentHash);
+        if (dryRun) throw new Refused('dry run');
       },
     });
     committed = true;
@@ -117,5 +134,6 @@ export async function restoreWith(
     transformationLog: opened.transformationLog,
     ignored: [...opened.ignored],
     resumedAfter: 0,
+    warnings,
   };
 }

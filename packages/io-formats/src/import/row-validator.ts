@@ -11,6 +11,8 @@ type RowRule = (row: Readonly<Record<string, FieldValue>>) => RowIssue[];
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find them
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** With the `u` flag a well-formed surrogate pair is one code point: only a lone half matches. */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function text(row: Readonly<Record<string, FieldValue>>, field: string, max: number, out: RowIssue[]) {
@@ -124,6 +126,9 @@ function checkColumn(column: ColumnInfo, value: FieldValue): string | undefined 
   switch (column.type) {
     case 'string':
       if (typeof value !== 'string') return `must be text, not ${typeof value}`;
+      // What a domain importer yields has met no reader's check: text no UTF-8 column can hold is refused here.
+      if (LONE_SURROGATE.test(value))
+        return 'must not contain a lone UTF-16 surrogate (it is not Unicode text)';
       if (column.maxLength !== undefined && value.length > column.maxLength) {
         return `must be at most ${column.maxLength} characters`;
       }

@@ -2,16 +2,20 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { ByteSource } from '../codec-types.js';
 import { FormatErrorReason, formatError } from '../errors/format-error.js';
+import { type ImportLimits, RATIO_GRACE_BYTES } from '../input-limits.js';
 
 export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /**
- * A gzip source decompressed as it streams, refused as soon as the output passes `maxBytes`: a bomb costs
- * at most `maxBytes` of work and one chunk of memory, never its full expansion.
+ * A gzip source decompressed as it streams, one 64 KiB chunk at a time, and refused as soon as its output
+ * passes `maxDecompressedBytes`, or (past the first MiB) expands more than `maxCompressionRatio` times the
+ * compressed bytes the inflater consumed: a bomb costs at most what those bounds allow and one chunk of memory,
+ * never its full expansion.
  */
-export function gunzipSource(source: ByteSource, maxBytes: number): ByteSource {
+export function gunzipSource(source: ByteSource, limits: ImportLimits): ByteSource {
+  const { maxDecompressedBytes: maxBytes, maxCompressionRatio: maxRatio } = limits;
   return {
     size: Number.NaN,
     async read() {
@@ -36,6 +40,16 @@ export function gunzipSource(source: ByteSource, maxBytes: number): ByteSource {
               FormatErrorReason.DECOMPRESSION_LIMIT,
               `the input expands past ${maxBytes} bytes when decompressed; refused as a possible gzip bomb (raise maxDecompressedBytes only for a file you trust)`,
               { details: { limit: maxBytes } },
+            );
+          }
+          // bytesWritten: compressed bytes the inflater has consumed (not those read ahead into its buffer).
+          const ratio = total / Math.max(1, gunzip.bytesWritten);
+          if (total > RATIO_GRACE_BYTES && ratio > maxRatio) {
+            throw formatError(
+              'gzip',
+              FormatErrorReason.DECOMPRESSION_LIMIT,
+              `the input expands ${Math.round(ratio)} times its compressed size, past the ratio of ${maxRatio}; refused as a possible gzip bomb (raise maxCompressionRatio only for a file you trust)`,
+              { details: { limit: maxRatio, ratio: Math.round(ratio), decompressedBytes: total } },
             );
           }
           yield chunk as Buffer;

@@ -10,7 +10,6 @@ import type {
 } from '../codec-types.js';
 import { FormatErrorReason, formatError } from '../errors/format-error.js';
 import { TextSinkWriter } from '../io/byte-sink.js';
-import { decodeUtf8 } from '../io/text-decoding.js';
 import { jsonToRecord, recordToJson } from '../record-shape.js';
 import { firstSignificantByte } from './json-codec.js';
 import { canonicalFlatObject, JsonStreamParser, type JsonValue } from './json-stream-parser.js';
@@ -41,16 +40,36 @@ export const ndjsonCodec: FormatCodec = {
   },
 };
 
+/**
+ * Splits the bytes into lines before decoding (a newline byte is never part of a multi-byte UTF-8 sequence)
+ * and decodes each line strictly: a line that is not UTF-8 is refused by its number, never patched with
+ * U+FFFD. Lines are small strings, decoded once each.
+ */
 async function* readLines(source: ByteSource, options: ReadOptions): AsyncGenerator<ReadItem> {
   const { limits } = options;
-  let rest = '';
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let line = 0;
   let records = 0;
-  const parseLine = (text: string): ReadItem | undefined => {
+  /** The start of a line that a chunk boundary cut, in pieces. */
+  let carried: Buffer[] = [];
+  let carriedBytes = 0;
+  let first = true;
+  const parseLine = (bytes: Buffer): ReadItem | undefined => {
     line += 1;
-    const body = text.endsWith('\r') ? text.slice(0, -1) : text;
+    const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
+    if (end > limits.maxRecordBytes) throw tooLarge(line, limits.maxRecordBytes);
+    let body: string;
+    try {
+      body = decoder.decode(bytes.subarray(0, end));
+    } catch (cause) {
+      throw formatError(
+        'ndjson',
+        FormatErrorReason.INVALID_UTF8,
+        `line ${line} holds bytes that are not UTF-8 (an invalid, overlong or truncated sequence); save the file as UTF-8`,
+        { cause, location: { line } },
+      );
+    }
     if (body.trim().length === 0) return undefined;
-    if (Buffer.byteLength(body) > limits.maxRecordBytes) throw tooLarge(line, limits.maxRecordBytes);
     records += 1;
     if (records > limits.maxRecords) {
       throw formatError(
@@ -81,17 +100,30 @@ async function* readLines(source: ByteSource, options: ReadOptions): AsyncGenera
     }
     return { record: jsonToRecord('ndjson', value as JsonValue, options.schema, location), location };
   };
-  for await (const text of decodeUtf8(source.stream(), 'ndjson')) {
+  for await (const chunk of source.stream()) {
     options.signal?.throwIfAborted();
-    const lines = (rest + text).split('\n');
-    rest = lines.pop() as string;
-    if (rest.length > limits.maxRecordBytes) throw tooLarge(line + 1, limits.maxRecordBytes);
-    for (const l of lines) {
-      const item = parseLine(l);
+    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (first) {
+      first = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    }
+    let start = 0;
+    for (let nl = bytes.indexOf(0x0a); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
+      const piece = bytes.subarray(start, nl);
+      const item = parseLine(carriedBytes === 0 ? piece : Buffer.concat([...carried, piece]));
+      carried = [];
+      carriedBytes = 0;
+      start = nl + 1;
       if (item) yield item;
     }
+    if (start < bytes.length) {
+      // Copied: the reader may reuse the chunk's memory for the next one.
+      carried.push(Buffer.from(bytes.subarray(start)));
+      carriedBytes += bytes.length - start;
+      if (carriedBytes > limits.maxRecordBytes + 1) throw tooLarge(line + 1, limits.maxRecordBytes);
+    }
   }
-  const item = parseLine(rest);
+  const item = parseLine(Buffer.concat(carried));
   if (item) yield item;
 }
 

@@ -23,6 +23,8 @@ import type {
 import { importWith } from '../import/import-store.js';
 import type { ImportOptions, ImportResult } from '../import/import-types.js';
 import { restoreWith } from '../import/restore-store.js';
+import type { IoFormatsDatabase } from '../schema/io-formats-database.js';
+import { IO_FORMATS_MIGRATIONS, IO_FORMATS_TABLES } from '../schema/io-formats-migrations.js';
 import { IO_FORMATS_VERSION } from '../version.js';
 import { type StoreAccess, storeAccessOf } from './store-access.js';
 
@@ -70,27 +72,34 @@ export interface IoFormatsApi {
  * `storage.export(options)` / `storage.import(options)` (or `exportStore` / `importStore`). A codec registry
  * of one's own goes in `config.mvp.extensions: [{ id: 'io-formats', options: { codecs } }]`.
  */
-export const ioFormatsPlugin: PluginDefinition<'io-formats', IoFormatsApi, any, IoFormatsPluginOptions> =
-  definePlugin({
-    id: 'io-formats',
-    version: IO_FORMATS_VERSION,
-    mvp: 1,
-    package: '@mainframe-kb/io-formats',
-    description:
-      'export and import in JSON, NDJSON, CSV, XML (and the columnar formats), streamed and validated',
-    dependsOn: { core: '>=0.1.0 <1.0.0' },
-    options: optionsSchema,
-    provides: ['export', 'import'],
-    setup(ctx: PluginContext<any, IoFormatsPluginOptions>) {
-      const codecs = ctx.options.codecs ?? createDefaultRegistry();
-      const api = ioFormatsApi(storeAccessOf(ctx), codecs);
-      return {
-        api,
-        methods: { export: api.export, import: api.import },
-        permissions: { [EXPORT]: 'admin', [IMPORT]: 'admin' },
-      };
-    },
-  });
+export const ioFormatsPlugin: PluginDefinition<
+  'io-formats',
+  IoFormatsApi,
+  IoFormatsDatabase,
+  IoFormatsPluginOptions
+> = definePlugin({
+  id: 'io-formats',
+  version: IO_FORMATS_VERSION,
+  mvp: 1,
+  package: '@mainframe-kb/io-formats',
+  description:
+    'export and import in JSON, NDJSON, CSV, XML (and the columnar formats), streamed and validated',
+  dependsOn: { core: '>=0.1.0 <1.0.0' },
+  options: optionsSchema,
+  // Its one table: the checkpoints of resumable imports (derived, so never exported, hashed or copied).
+  tables: IO_FORMATS_TABLES,
+  migrations: IO_FORMATS_MIGRATIONS,
+  provides: ['export', 'import'],
+  setup(ctx: PluginContext<IoFormatsDatabase, IoFormatsPluginOptions>) {
+    const codecs = ctx.options.codecs ?? createDefaultRegistry();
+    const api = ioFormatsApi(storeAccessOf(ctx), codecs);
+    return {
+      api,
+      methods: { export: api.export, import: api.import },
+      permissions: { [EXPORT]: 'admin', [IMPORT]: 'admin' },
+    };
+  },
+});
 
 /** The package's plugin, under the name `config.mvp.extensions` loading looks for too. */
 export const plugin = ioFormatsPlugin;

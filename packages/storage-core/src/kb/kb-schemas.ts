@@ -27,6 +27,12 @@ export const LIMITS = {
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 export const noControl = (s: string) => !CONTROL.test(s);
 
+// A lone UTF-16 surrogate (`"\ud800"` in JSON) is not Unicode text: no UTF-8 column can hold it, and drivers
+// store U+FFFD in its place or fail. With the `u` flag a well-formed pair is one code point and never matches.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+export const wellFormed = (s: string) => !LONE_SURROGATE.test(s);
+const NOT_UNICODE = 'must not contain a lone UTF-16 surrogate (it is not Unicode text)';
+
 const knownByLower = new Map<string, string>(KNOWN_CATEGORIES.map((c) => [c.toLowerCase(), c]));
 
 /** Known categories are matched case-insensitively and spelt canonically; any other name is kept as given. */
@@ -58,9 +64,11 @@ export function normalizeTags(values: readonly string[]): string[] {
   return [...seen];
 }
 
+/** What every text field of an entry input accepts; each refusal names the field (the issue's path). */
 const text = (max: number) =>
   z
-    .string()
+    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') })
+    .refine(wellFormed, { message: NOT_UNICODE, abort: true })
     .trim()
     .min(1, 'must not be empty')
     .max(max, `must be at most ${max} characters`)
@@ -70,6 +78,7 @@ const tagsSchema = z
   .array(
     z
       .string()
+      .refine(wellFormed, { message: NOT_UNICODE, abort: true })
       .max(LIMITS.tag, `a tag must be at most ${LIMITS.tag} characters`)
       .refine(noControl, 'must not contain control characters'),
   )

@@ -1,0 +1,28 @@
+/**
+ * Child process of the checkpoint kill test: one checkpointed batch import, killed by the parent at a random
+ * moment. Run as `node --import tsx checkpoint-import-child.ts '<json>'` with TSX_TSCONFIG_PATH pointing at
+ * child.tsconfig.json, so storage-core resolves to its sources as in the tests (never a stale build). Lines on
+ * stdout are the protocol: `ready` once the store is open, then `done <result json>`.
+ */
+import { createStorage } from '@mainframe-kb/storage-core';
+import { importStore, ioFormatsPlugin } from '../../src/index.js';
+
+interface Task {
+  readonly store: string;
+  readonly input: string;
+  readonly batchSize: number;
+}
+
+const task = JSON.parse(process.argv[2] as string) as Task;
+const storage = await createStorage(
+  { database: { type: 'sqlite', path: task.store } },
+  { plugins: [ioFormatsPlugin], actor: { id: 'kill-test', role: 'admin' } },
+);
+process.stdout.write('ready\n');
+const result = await importStore(storage, {
+  input: task.input,
+  batchSize: task.batchSize,
+  checkpoint: true,
+});
+process.stdout.write(`done ${JSON.stringify({ inserted: result.inserted, rejected: result.rejected })}\n`);
+await storage.close();
