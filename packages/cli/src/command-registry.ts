@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { addCommand } from './commands/add-command.js';
+import { auditCommand } from './commands/audit-command.js';
 import { copyCommand } from './commands/copy-command.js';
 import { deleteCommand } from './commands/delete-command.js';
 import { exportCommand } from './commands/export-command.js';
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   migrateCommand,
   pluginsCommand,
   healthCommand,
+  auditCommand,
   metricsCommand,
   optimizeCommand,
   copyCommand,

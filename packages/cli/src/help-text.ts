@@ -17,6 +17,8 @@ const ENVIRONMENT = [
   'KB_DATABASE_URL   the default --db',
   'KB_ACTOR          who runs kb (default: the operating-system user): the audit trail names it, and',
   '                  cli.roles of the config file maps it to a role (docs/cli-roles.md)',
+  'KB_AUDIT_KEY      audit keys (base64, comma-separated, the last one signs) for a store without',
+  '                  audit.keyFile; a SQLite store keeps its own beside the database (docs/audit.md)',
   'NO_COLOR          no bold text even on a terminal',
 ];
 

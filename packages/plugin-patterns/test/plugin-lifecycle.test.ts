@@ -32,7 +32,7 @@ const PATTERNS_TABLES = Object.keys(patternsPlugin.tables ?? {});
 /** Every row of every core table, and the SQL that defines core's schema objects (store opened with raw access). */
 async function coreSnapshot(storage: Storage): Promise<unknown> {
   const db = rawDb(storage);
-  const tables: Record<string, unknown[]> = {};
+  const tables: Record<string, string[]> = {};
   for (const t of CORE_TABLES) {
     const rows = await db.selectFrom(t).selectAll().execute();
     tables[t] = rows.map((r) => JSON.stringify(r)).sort();
@@ -46,6 +46,17 @@ async function coreSnapshot(storage: Storage): Promise<unknown> {
     .orderBy('name')
     .execute();
   return { tables, schema };
+}
+
+interface Snapshot {
+  tables: Record<string, string[]>;
+  schema: unknown;
+}
+
+/** A snapshot without the audit trail and its head, which every recorded change appends to. */
+function withoutTrail({ tables, schema }: Snapshot): Snapshot {
+  const { kb_audit: _trail, kb_audit_head: _head, ...rest } = tables;
+  return { tables: rest, schema };
 }
 
 async function tablesOf(storage: Storage): Promise<string[]> {
@@ -119,7 +130,21 @@ describe('the plugin contract', () => {
       expect(ns?.applied.map((m) => m.id)).toEqual(['0001_incidents_patterns']);
       expect(ns?.pending).toEqual([]);
       expect(await tablesOf(withPlugin)).toEqual(expect.arrayContaining(PATTERNS_TABLES));
-      expect(await coreSnapshot(withPlugin)).toEqual(before);
+      // Enabling the plugin is itself on record: one migrate-up row appended to the audit trail (and the
+      // chain's head moved to it); nothing else of core changes.
+      const after = (await coreSnapshot(withPlugin)) as Snapshot;
+      const earlier = before as Snapshot;
+      const added = after.tables.kb_audit!.filter((r) => !earlier.tables.kb_audit!.includes(r));
+      expect(added.map((r) => JSON.parse(r))).toEqual([
+        expect.objectContaining({
+          action: 'migrate-up',
+          entity: 'migration',
+          entity_id: 'patterns:0001_incidents_patterns',
+        }),
+      ]);
+      expect(after.tables.kb_audit).toEqual(expect.arrayContaining(earlier.tables.kb_audit!));
+      expect(withoutTrail(after)).toEqual(withoutTrail(earlier));
+      expect(await withPlugin.verifyAuditChain()).toEqual({ ok: true, rows: 2 });
       expect(withPlugin.plugins.find((p) => p.id === 'patterns')).toEqual({
         id: 'patterns',
         version: '0.0.0',

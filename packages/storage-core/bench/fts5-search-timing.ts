@@ -63,6 +63,7 @@ async function main() {
       dialect: 'sqlite' as const,
       capabilities: adapter.capabilities,
       types: adapter.columnTypes,
+      appendOnly: adapter.appendOnlyGuard,
     };
     await adapter.migrationTransaction(async (trx) => {
       await kbSchemaMigration.up(trx, ctx);

@@ -1,11 +1,15 @@
 import { z } from 'zod';
 import type { Actor } from './audit/audit-trail.js';
+import { openAuditTrail } from './audit/open-audit-trail.js';
 import { parseStorageConfig, type StorageConfigInput } from './config/storage-config.js';
 import { openDialect } from './dialect/open-dialect.js';
 import { StorageErrorCode } from './errors/error-codes.js';
 import { StorageError } from './errors/storage-error.js';
 import {
+  AUDIT_TRAIL_MIGRATIONS,
+  auditAppendOnlyMigration,
   auditHeadMigration,
+  auditKeysMigration,
   eventsAndAuditMigration,
   kbSchemaMigration,
   usageIndexMigration,
@@ -58,12 +62,24 @@ export async function createStorage(
           ...dialect.searchIndex.migrations,
           auditHeadMigration,
           usageIndexMigration,
+          auditKeysMigration,
+          auditAppendOnlyMigration,
         ],
       },
       ...pluginNamespaces(plugins),
     ];
-    const migrations = new MigrationRegistry(dialect, namespaces);
-    const mode = options.migrate ?? 'auto';
+    const actor = validateActor(options.actor);
+    const audit = openAuditTrail(parsed, dialect);
+    // Each migration step writes its audit row in its own transaction (see MigrationAudit for which runs can).
+    const migrations = new MigrationRegistry(dialect, namespaces, {
+      audit: {
+        requires: AUDIT_TRAIL_MIGRATIONS,
+        append: (trx, record) => audit.append(trx, actor, [record], new Date().toISOString()),
+      },
+    });
+    const requested = options.migrate ?? 'auto';
+    // A read-only store cannot migrate: it opens only when nothing is pending, and otherwise names what is.
+    const mode = requested === 'auto' && dialect.fileState?.().readOnly ? 'verify' : requested;
     if (mode === 'auto') {
       const result = await migrations.up();
       if (result.error) throw result.error;
@@ -78,7 +94,7 @@ export async function createStorage(
         );
       }
     }
-    const storage = new Storage(parsed, dialect, migrations, validateActor(options.actor));
+    const storage = new Storage(parsed, dialect, migrations, actor, audit);
     await storage.start(plugins, mode !== 'none');
     return storage;
   } catch (error) {

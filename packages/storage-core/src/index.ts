@@ -2,9 +2,22 @@
 // here by name; anything not exported is internal and may change in any release.
 
 export { CORE_ACCESS_RULES } from './audit/access-rules.js';
-export type { Actor, AuditRecord, AuditVerification, Role } from './audit/audit-trail.js';
+export type { AuditProblem } from './audit/audit-chain-walk.js';
+export type { AuditCheckpoint } from './audit/audit-checkpoints.js';
+export { checkpointSignatureValid } from './audit/audit-checkpoints.js';
+export type { AuditRowFields } from './audit/audit-hash.js';
+export { AUDIT_GENESIS, auditKeyId, auditRowHash } from './audit/audit-hash.js';
+export type {
+  Actor,
+  AuditRecord,
+  AuditRow,
+  AuditVerification,
+  Role,
+  VerifyOptions,
+} from './audit/audit-trail.js';
 export type { StorageConfig, StorageConfigInput } from './config/storage-config.js';
 export {
+  auditConfigSchema,
   backupConfigSchema,
   databaseConfigSchema,
   extensionConfigSchema,
@@ -16,6 +29,7 @@ export {
 } from './config/storage-config.js';
 export type { CreateStorageOptions } from './create-storage.js';
 export { createStorage } from './create-storage.js';
+export type { AppendOnlyGuard } from './dialect/append-only-guard.js';
 export type { ColumnTypes, DataTypeExpression } from './dialect/column-types.js';
 export type { DatabaseUrlTarget } from './dialect/database-url.js';
 export { parseDatabaseUrl, redactUrl } from './dialect/database-url.js';
@@ -98,6 +112,7 @@ export type {
   DormantNamespace,
   DownOptions,
   MigrationAdapter,
+  MigrationAudit,
   MigrationDirection,
   MigrationPlan,
   MigrationProgressEvent,

@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { AccessControl } from './audit/access-rules.js';
-import { type Actor, AuditTrail, type AuditVerification } from './audit/audit-trail.js';
+import { type AuditCheckpoint, isCheckpoint } from './audit/audit-checkpoints.js';
+import type { Actor, AuditRow, AuditTrail, AuditVerification, LoadedChain } from './audit/audit-trail.js';
 import type { StorageConfig } from './config/storage-config.js';
 import type {
   DatabaseSize,
@@ -10,10 +11,11 @@ import type {
   PoolStatistics,
 } from './dialect/dialect-adapter.js';
 import { StorageErrorCode } from './errors/error-codes.js';
-import { StorageError } from './errors/storage-error.js';
+import { StorageError, ValidationError } from './errors/storage-error.js';
 import { translateDatabaseError } from './errors/translate-error.js';
 import { EventLog } from './events/event-log.js';
 import type { LoggedEvent, ReplayOptions, StorageEventMap, StorageEvents } from './events/storage-events.js';
+import { auditProbe } from './health/audit-probe.js';
 import { coreProbes, runProbes } from './health/core-probes.js';
 import type { HealthStatus } from './health/health-types.js';
 import { CORE_TABLES } from './kb/core-tables.js';
@@ -99,6 +101,15 @@ export interface OptimizationResult {
 
 /** Each store's dialect, for core's own modules (the copy); the package does not export this. */
 const dialects = new WeakMap<Storage, DialectAdapter>();
+/** Each store's audit trail, for a copy that hands its target the source's audit keys. */
+const audits = new WeakMap<Storage, AuditTrail>();
+
+/** @internal The audit trail of a store, for core's modules that work across two stores. */
+export function auditTrailOf(storage: Storage): AuditTrail {
+  const audit = audits.get(storage);
+  if (!audit) throw new StorageError(StorageErrorCode.UNSUPPORTED, 'not a store opened by createStorage()');
+  return audit;
+}
 
 /** @internal The dialect under a store, for core's modules that work across two stores. */
 export function dialectOf(storage: Storage): DialectAdapter {
@@ -137,7 +148,13 @@ export class Storage extends EventEmitter<StorageEventMap> {
   readonly #inFlight = new Set<Promise<unknown>>();
 
   /** Use createStorage(). */
-  constructor(config: StorageConfig, dialect: DialectAdapter, migrations: MigrationRegistry, actor: Actor) {
+  constructor(
+    config: StorageConfig,
+    dialect: DialectAdapter,
+    migrations: MigrationRegistry,
+    actor: Actor,
+    audit: AuditTrail,
+  ) {
     super();
     this.config = config;
     this.#dialect = dialect;
@@ -145,7 +162,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
     dialects.set(this, dialect);
     this.actor = actor;
     this.metrics = new MetricsRegistry(config.performance.monitoring.histogramSize);
-    this.#audit = new AuditTrail(dialect.db, dialect.capabilities.lockingReads);
+    this.#audit = audit;
+    audits.set(this, audit);
     this.#events = new EventLog(dialect.db);
     this.#kb = new KbRepository(dialect.searchIndex);
     this.#cache = new LruCache(config.performance.caching.maxEntries, config.performance.caching.ttlMs);
@@ -398,8 +416,40 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#events.replay(validate(replayOptionsSchema, options, 'options'));
   }
 
-  async verifyAuditChain(): Promise<AuditVerification> {
-    return this.#read('audit.verify', () => this.#audit.verify());
+  /**
+   * Verifies the whole audit chain (or, with `since`, the rows after that checkpoint), and that every
+   * checkpoint of the checkpoint file still matches its row: a chain cut back or re-chained fails.
+   */
+  async verifyAuditChain(options: { since?: AuditCheckpoint } = {}): Promise<AuditVerification> {
+    if (options.since !== undefined && !isCheckpoint(options.since)) {
+      const message = 'since must be a checkpoint: { seq, hash, at, keyId, signature }';
+      throw new ValidationError(message, [{ path: 'since', message }]);
+    }
+    return this.#read('audit.verify', () => this.#audit.verify(options));
+  }
+
+  /**
+   * Verifies the chain from the last checkpoint, signs its head and appends that checkpoint to the
+   * checkpoint file; returns it, for the operator to keep elsewhere too.
+   */
+  async auditCheckpoint(): Promise<{ checkpoint: AuditCheckpoint; file: string | null }> {
+    return this.#read('audit.checkpoint', () => this.#audit.checkpoint());
+  }
+
+  /** The last `limit` audit rows (default 50), or the first `limit` at or after `since` (an ISO time). */
+  async auditRows(options: { limit?: number; since?: string } = {}): Promise<AuditRow[]> {
+    const valid = validate(auditRowsOptionsSchema, options, 'options');
+    return this.#read('audit.read', () => this.#audit.rows(valid));
+  }
+
+  /** Adds a new audit key to the keyring file; new rows are signed with it, old keys still verify. */
+  async rotateAuditKey(): Promise<{ keyId: string; previous: string | null }> {
+    return this.#write('audit.rotate', async (scope) => {
+      const previous = this.#audit.keyring.keys().at(-1)?.id ?? null;
+      const key = this.#audit.keyring.rotate();
+      scope.audit({ action: 'audit-key-rotate', entity: 'audit', entityId: key.id, detail: { previous } });
+      return { keyId: key.id, previous };
+    });
   }
 
   // ─── Plugins ─────────────────────────────────────────────────────────────────────────────────────
@@ -458,8 +508,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
   /**
    * Loads table batches (from `exportTables` of this or another store, of any dialect) into this store in
    * one write transaction — all or nothing — then rebuilds the search index and the dialect's key
-   * sequences. The tables must be empty unless `replace` is set. Rows are written as they are: no audit rows
-   * or events (the audit and event tables are themselves part of what is loaded). Needs the admin role.
+   * sequences. The tables must be empty unless `replace` is set. Rows are written as they are. An audit
+   * chain brought by the load is verified before it commits (a forged row refuses the load with INTEGRITY;
+   * rows keyed with a key this store lacks are reported in `audit.missingKeys`), and the load is recorded in
+   * the audit trail as the first row the next write appends, so that the loaded tables stay exactly the
+   * source's (docs/audit.md). Needs the admin role.
    */
   async importTables(
     batches: AsyncIterable<TableBatch>,
@@ -472,17 +525,24 @@ export class Storage extends EventEmitter<StorageEventMap> {
         await this.#history.flush();
         try {
           const tables = transferTables(this.tables(), options.tables);
-          return await writeTableBatches(this.#dialect, tables, batches, {
+          let chain: LoadedChain | undefined;
+          const result = await writeTableBatches(this.#dialect, tables, batches, {
             ...options,
-            afterLoad: async (trx, loaded) => {
+            afterLoad: async (trx, loaded, rows) => {
               if (options.replace || loaded.includes('kb_entries'))
                 await this.#dialect.searchIndex.rebuild(trx);
-              // The audit head is derived: it points at the last loaded audit row.
-              if (options.replace || loaded.includes('kb_audit')) await this.#audit.resetHead(trx);
+              // A chain brought by the load is verified before it commits; the load itself is recorded.
+              chain = await this.#audit.recordLoadIn(trx, this.actor, {
+                bringsChain: tables.some((t) => t.name === 'kb_audit'),
+                detail: { tables: rows, replace: options.replace === true },
+              });
               await this.#plugins.rebuildDerived(trx, loaded);
               await this.#dialect.afterBulkLoad(trx, loaded);
             },
           });
+          if (!chain) return result;
+          this.#checkpointLoad(chain);
+          return { ...result, audit: chain.verified };
         } catch (error) {
           throw translateDatabaseError(error, 'storage.import');
         } finally {
@@ -490,6 +550,20 @@ export class Storage extends EventEmitter<StorageEventMap> {
         }
       })(),
     );
+  }
+
+  /** Where checkpoints are kept, a `load` checkpoint of the chain a load brought, so older ones step aside. */
+  #checkpointLoad(chain: LoadedChain): void {
+    try {
+      this.#audit.recordLoad(chain.head);
+    } catch (error) {
+      // The load is committed; a checkpoint file that cannot be written is reported, not thrown.
+      this.#emitSafely('storage:error', {
+        operation: 'audit checkpoint after a load',
+        code: translateDatabaseError(error, 'audit checkpoint').code,
+        message: String(error),
+      });
+    }
   }
 
   /** Every table backups and exports must include: core's and each enabled plugin's. */
@@ -571,6 +645,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#read('storage.health', () =>
       runProbes([
         ...coreProbes(this.#dialect, this.#migrations, this.config.performance.maintenance),
+        auditProbe(this.#audit),
         ...this.#plugins.healthProbes(),
       ]),
     );
@@ -619,6 +694,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
     }
   }
 }
+
+const auditRowsOptionsSchema = z.strictObject({
+  limit: z.number().int().min(1).max(100_000).optional(),
+  since: isoTimestamp.optional(),
+});
 
 const replayOptionsSchema = z.strictObject({
   from: isoTimestamp.optional(),

@@ -234,12 +234,24 @@ describe('events and audit', () => {
     await storage.recordFeedback(id, { outcome: 'success' });
     await storage.deleteEntry(id);
     expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 4 });
-    await sql`update kb_audit set detail = '' where seq = 1`.execute(dialectOf(storage).db);
-    expect(await storage.verifyAuditChain()).toEqual({ ok: false, rows: 1, firstBadSeq: 1 });
-    await sql`update kb_audit set detail = null where seq = 1`.execute(dialectOf(storage).db);
+    const dialect = dialectOf(storage);
+    // The database refuses the edit; one that gets past it (the guard lifted, as only the store can) shows.
+    await expect(sql`update kb_audit set detail = '' where seq = 1`.execute(dialect.db)).rejects.toThrow(
+      /append-only/,
+    );
+    const tamper = (statement: ReturnType<typeof sql>) =>
+      dialect.writeTransaction((trx) => dialect.appendOnlyGuard.lifted(trx, () => statement.execute(trx)));
+    await tamper(sql`update kb_audit set detail = '' where seq = 1`);
+    expect(await storage.verifyAuditChain()).toMatchObject({ ok: false, rows: 1, firstBadSeq: 1 });
+    await tamper(sql`update kb_audit set detail = null where seq = 1`);
     expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 4 });
-    await sql`update kb_audit set actor = 'mallory' where seq = 2`.execute(dialectOf(storage).db);
-    expect(await storage.verifyAuditChain()).toEqual({ ok: false, rows: 2, firstBadSeq: 2 });
+    await tamper(sql`update kb_audit set actor = 'mallory' where seq = 2`);
+    expect(await storage.verifyAuditChain()).toMatchObject({
+      ok: false,
+      rows: 2,
+      firstBadSeq: 2,
+      problem: 'hash',
+    });
   });
 
   it('refuses writes of a viewer at the one choke point', async () => {
@@ -359,6 +371,8 @@ describe('migrate (seed interface)', () => {
       'sqlite_fts5_0001_kb_fts',
       '0003_audit_head',
       '0004_entries_usage_idx',
+      '0005_audit_keys',
+      '0006_audit_append_only',
     ]);
   });
 });
@@ -379,10 +393,12 @@ describe('monitoring', () => {
     expect(health.status).toBe('healthy');
     expect(health.probes.map((p) => p.name)).toEqual([
       'connectivity',
+      'database file',
       'integrity',
       'migrations',
       'wal',
       'disk',
+      'audit',
     ]);
 
     const report = await storage.optimize();

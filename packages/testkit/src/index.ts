@@ -60,7 +60,13 @@ export {
 } from './fixtures/seed-anchor.js';
 export type { Seed } from './random/seeded-random.js';
 export { SeededRandom, WeightedPicker, zipfWeights } from './random/seeded-random.js';
-export { rawAccessPlugin, rawContext, rawDb, rawDialect } from './raw-access/raw-access-plugin.js';
+export {
+  rawAccessPlugin,
+  rawContext,
+  rawDb,
+  rawDialect,
+  tamperAudit,
+} from './raw-access/raw-access-plugin.js';
 export type { TestDialect, TestStores } from './servers/server-stores.js';
 export {
   availableTestStores,

@@ -67,7 +67,8 @@ for (const target of servers) {
         const lists = optimized.steps.find((s) => s.name === 'search champion lists');
         expect(lists).toMatchObject({ ok: true, detail: expect.stringMatching(/ over 900 entries$/) });
         // A second store on the same database: another process, as far as the first one's caches know.
-        other = await createStorage({ database: await databaseOf(server) });
+        // The same deployment: the same audit keyring (a process without it may not write to a keyed chain).
+        other = await createStorage({ database: await databaseOf(server), audit: server.config.audit });
       }, 180_000);
 
       afterAll(async () => {

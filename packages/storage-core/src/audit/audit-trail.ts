@@ -1,6 +1,27 @@
-import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { StorageErrorCode } from '../errors/error-codes.js';
+import { StorageError } from '../errors/storage-error.js';
 import { insertRows } from '../util/insert-rows.js';
+import type { AuditCheckpoint, CheckpointFile } from './audit-checkpoints.js';
+import { AUDIT_GENESIS, auditRowHash } from './audit-hash.js';
+import type { AuditKeyring } from './audit-keyring.js';
+import {
+  type AuditEntry,
+  type PendingLoad,
+  parsePendingLoads,
+  pendingLoad,
+  pendingLoadEntry,
+} from './audit-pending-load.js';
+import {
+  type AuditHead,
+  type AuditVerification,
+  AuditVerifier,
+  type VerifyOptions,
+} from './audit-verifier.js';
+import { processAuditKey } from './process-audit-keys.js';
+
+export { AUDIT_GENESIS } from './audit-hash.js';
+export type { AuditVerification, VerifyOptions } from './audit-verifier.js';
 
 export type Role = 'viewer' | 'editor' | 'admin';
 
@@ -16,47 +37,56 @@ export interface AuditRecord {
   detail?: unknown;
 }
 
-export interface AuditVerification {
-  ok: boolean;
-  rows: number;
-  /** The first row whose hash or link does not match; absent when ok. */
-  firstBadSeq?: number;
+/** An audit row as `kb audit show` prints it. */
+export interface AuditRow {
+  seq: number;
+  at: string;
+  actor: string;
+  role: string;
+  action: string;
+  entity: string;
+  entityId: string | null;
+  detail: unknown;
+  keyId: string | null;
+  hash: string;
 }
 
-/** The hash the first audit row links to. */
-export const AUDIT_GENESIS = '0'.repeat(64);
-const GENESIS = AUDIT_GENESIS;
+/** A chain a load brought: what verifying it found, and its head. */
+export interface LoadedChain {
+  readonly verified: { readonly rows: number; readonly missingKeys: Record<string, number> };
+  readonly head: AuditHead;
+}
 
-function rowHash(prev: string, at: string, actor: Actor, record: AuditRecord, detail: string | null): string {
-  // A length-prefixed encoding: no field can be shifted into its neighbour to forge the same digest, and
-  // NULL (`-`) differs from the empty string (`0:`).
-  const fields = [
-    prev,
-    at,
-    actor.id,
-    actor.role,
-    record.action,
-    record.entity,
-    record.entityId ?? null,
-    detail,
-  ];
-  const hash = createHash('sha256');
-  for (const field of fields) hash.update(field === null ? '-|' : `${field.length}:${field}|`);
-  return hash.digest('hex');
+/** A row's detail as the JSON it was written as; text that is not JSON (an edited row) as it stands. */
+function parseDetail(text: unknown): unknown {
+  if (typeof text !== 'string') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
  * The audit trail: one row per mutation, written in the mutation's transaction, each row carrying the hash
- * of its predecessor. Appends start by locking the chain's head row (`kb_audit_head`) — with a locking read
- * where the dialect runs writers concurrently — so the chain stays linear; the head also records the last
- * row, so a deleted tail shows.
+ * of its predecessor, keyed with the store's audit key (HMAC-SHA-256) so a chain cannot be recomputed after
+ * an edit without the key. Appends start by locking the chain's head row (`kb_audit_head`) — with a locking
+ * read where the dialect runs writers concurrently — so the chain stays linear; the head also records the
+ * last row, so a deleted tail shows, and signed checkpoints kept outside the store show a tail deleted
+ * together with the head.
  */
 export class AuditTrail {
+  readonly #verifier: AuditVerifier;
+
   constructor(
     private readonly db: Kysely<any>,
     /** Whether `SELECT … FOR UPDATE` exists (server dialects); SQLite serialises writers instead. */
     private readonly lockingReads: boolean,
-  ) {}
+    readonly keyring: AuditKeyring,
+    checkpoints: CheckpointFile,
+  ) {
+    this.#verifier = new AuditVerifier(db, keyring, checkpoints);
+  }
 
   async append(
     trx: Transaction<any>,
@@ -65,25 +95,40 @@ export class AuditTrail {
     at: string,
   ): Promise<void> {
     if (records.length === 0) return;
-    let head = trx.selectFrom('kb_audit_head').select(['seq', 'hash']).where('id', '=', 1);
-    if (this.lockingReads) head = head.forUpdate();
-    const current = await head.executeTakeFirst();
-    if (!current)
-      throw new Error('the audit chain head row is missing (kb_audit_head); the store is damaged');
-    let prev: string = current.hash;
-    const rows = records.map((record) => {
-      const detail = record.detail === undefined ? null : JSON.stringify(record.detail);
-      const hash = rowHash(prev, at, actor, record, detail);
-      const row = {
+    let query = trx.selectFrom('kb_audit_head').select(['seq', 'hash', 'pending']).where('id', '=', 1);
+    if (this.lockingReads) query = query.forUpdate();
+    const head = await query.executeTakeFirst();
+    if (!head) throw new Error('the audit chain head row is missing (kb_audit_head); the store is damaged');
+    const key = await this.#signingKey(trx, Number(head.seq));
+    const keyOf = (id: string) => this.keyring.key(id) ?? processAuditKey(id)?.secret;
+    const entries: AuditEntry[] = [
+      // A load recorded itself in the head (its own transaction had to leave kb_audit as loaded).
+      ...parsePendingLoads(head.pending).map((load) => pendingLoadEntry(load, keyOf)),
+      ...records.map((record) => ({
         at,
         actor: actor.id,
         role: actor.role,
         action: record.action,
         entity: record.entity,
-        entity_id: record.entityId,
-        detail,
+        entityId: record.entityId ?? null,
+        detail: record.detail === undefined ? null : JSON.stringify(record.detail),
+      })),
+    ];
+    let prev: string = head.hash;
+    const rows = entries.map((entry) => {
+      const keyId = key?.id ?? null;
+      const hash = auditRowHash({ prev, ...entry, keyId }, key?.secret);
+      const row = {
+        at: entry.at,
+        actor: entry.actor,
+        role: entry.role,
+        action: entry.action,
+        entity: entry.entity,
+        entity_id: entry.entityId,
+        detail: entry.detail,
         prev_hash: prev,
         hash,
+        key_id: keyId,
       };
       prev = hash;
       return row;
@@ -97,68 +142,118 @@ export class AuditTrail {
       .executeTakeFirstOrThrow();
     await trx
       .updateTable('kb_audit_head')
-      .set({ seq: Number(last.seq), hash: prev })
+      .set({ seq: Number(last.seq), hash: prev, pending: null })
       .where('id', '=', 1)
       .execute();
   }
 
-  /** Points the head at the last row, after audit rows were loaded as they are (a copy or a restore). */
-  async resetHead(trx: Transaction<any>): Promise<void> {
+  /**
+   * The key new rows are signed with; undefined writes the first, unkeyed scheme — allowed only while the
+   * chain has no keyed row, so a process without the key cannot downgrade a keyed chain.
+   */
+  async #signingKey(trx: Transaction<any>, headSeq: number) {
+    const key = this.keyring.current();
+    if (key) return key;
+    const last = await trx
+      .selectFrom('kb_audit')
+      .select('key_id')
+      .where('seq', '=', headSeq)
+      .executeTakeFirst();
+    if (last?.key_id) {
+      throw new StorageError(
+        StorageErrorCode.AUDIT_KEY_MISSING,
+        `the audit chain is keyed (its last row with key ${last.key_id}) and this store has ${this.keyring.description}: ` +
+          'the write is refused rather than chained without a key. Supply the keyring (audit.keyFile, or the key in KB_AUDIT_KEY)',
+        { details: { keyId: last.key_id } },
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * Points the head at the last row, after audit rows were loaded as they are (a copy or a restore). The load
+   * is recorded by `load`, kept in the head and appended as a row by the next write: the load's own
+   * transaction must leave kb_audit exactly as loaded, since copies and restores compare it with the source.
+   */
+  async resetHead(trx: Transaction<any>, load?: PendingLoad): Promise<AuditHead> {
+    const old = await trx
+      .selectFrom('kb_audit_head')
+      .select('pending')
+      .where('id', '=', 1)
+      .executeTakeFirst();
+    const pending = [...parsePendingLoads(old?.pending), ...(load ? [load] : [])];
     const last = await trx
       .selectFrom('kb_audit')
       .select(['seq', 'hash'])
       .orderBy('seq', 'desc')
       .limit(1)
       .executeTakeFirst();
+    const head = { seq: last ? Number(last.seq) : 0, hash: last?.hash ?? AUDIT_GENESIS };
     await trx.deleteFrom('kb_audit_head').execute();
     await trx
       .insertInto('kb_audit_head')
-      .values({ id: 1, seq: last ? Number(last.seq) : 0, hash: last?.hash ?? GENESIS })
+      .values({ id: 1, ...head, pending: pending.length > 0 ? JSON.stringify(pending) : null })
       .execute();
+    return head;
+  }
+
+  /**
+   * Records a load (`importTables`) inside its transaction: a chain the load brought is verified and the
+   * head pointed at its last row. The load's own row waits in the head for the next append either way: the
+   * loaded kb_audit must stay exactly the source's, and a restore's scratch target must not create a key
+   * file that its rename would leave behind. Returns the brought chain, if any.
+   */
+  async recordLoadIn(
+    trx: Transaction<any>,
+    actor: Actor,
+    load: { bringsChain: boolean; detail: unknown },
+  ): Promise<LoadedChain | undefined> {
+    const verified = load.bringsChain ? await this.#verifier.verifyLoaded(trx) : undefined;
+    // Signed with a key the store holds without creating one: its own, else the brought chain's.
+    const signer = this.keyring.existing() ?? verified?.lastKey;
+    const note = pendingLoad(actor, new Date().toISOString(), load.detail, signer);
+    const head = await this.resetHead(trx, note);
+    return verified
+      ? { verified: { rows: verified.rows, missingKeys: verified.missingKeys }, head }
+      : undefined;
   }
 
   /** Walks the chain up to the head read first (rows appended meanwhile are left for the next check). */
-  async verify(): Promise<AuditVerification> {
-    const head = await this.db
-      .selectFrom('kb_audit_head')
-      .select(['seq', 'hash'])
-      .where('id', '=', 1)
-      .executeTakeFirst();
-    if (!head) return { ok: false, rows: 0, firstBadSeq: 0 };
-    const end = Number(head.seq);
-    let prev = GENESIS;
-    let after = 0;
-    let count = 0;
-    for (;;) {
-      const rows = await this.db
-        .selectFrom('kb_audit')
-        .selectAll()
-        .where('seq', '>', after)
-        .where('seq', '<=', end)
-        .orderBy('seq')
-        .limit(2_000)
-        .execute();
-      for (const row of rows) {
-        count += 1;
-        const expected = rowHash(
-          prev,
-          row.at,
-          { id: row.actor, role: row.role },
-          { action: row.action, entity: row.entity, entityId: row.entity_id },
-          row.detail,
-        );
-        if (row.prev_hash !== prev || row.hash !== expected) {
-          return { ok: false, rows: count, firstBadSeq: Number(row.seq) };
-        }
-        prev = row.hash;
-      }
-      if (rows.length < 2_000) {
-        // The chain must end where the head says: rows deleted from the end leave the head pointing past them.
-        const lastSeq = rows.length > 0 ? Number(rows[rows.length - 1]!.seq) : after;
-        if (prev !== head.hash || lastSeq !== end) return { ok: false, rows: count, firstBadSeq: end };
-        return { ok: true, rows: count };
-      }
-      after = Number(rows[rows.length - 1]!.seq);
-    }
+  verify(options: VerifyOptions = {}): Promise<AuditVerification> {
+    return this.#verifier.verify(options);
+  }
+
+  /** Verifies from the last checkpoint and appends a signed checkpoint of the head (AuditVerifier). */
+  checkpoint(): Promise<{ checkpoint: AuditCheckpoint; file: string | null }> {
+    return this.#verifier.checkpoint();
+  }
+
+  /** After a load that replaced the chain commits, a `load` checkpoint where checkpoints are kept. */
+  recordLoad(head: AuditHead): AuditCheckpoint | undefined {
+    return this.#verifier.recordLoad(head);
+  }
+
+  /** The last `limit` rows, or the first `limit` rows at or after `since` (an ISO time), in seq order. */
+  async rows(options: { limit?: number; since?: string } = {}): Promise<AuditRow[]> {
+    const limit = options.limit ?? 50;
+    let query = this.db.selectFrom('kb_audit').selectAll();
+    query =
+      options.since === undefined
+        ? query.orderBy('seq', 'desc')
+        : query.where('at', '>=', options.since).orderBy('seq');
+    const rows = await query.limit(limit).execute();
+    if (options.since === undefined) rows.reverse();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: r.at,
+      actor: r.actor,
+      role: r.role,
+      action: r.action,
+      entity: r.entity,
+      entityId: r.entity_id ?? null,
+      detail: parseDetail(r.detail),
+      keyId: r.key_id ?? null,
+      hash: r.hash,
+    }));
   }
 }

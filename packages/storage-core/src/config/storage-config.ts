@@ -42,6 +42,11 @@ export const databaseConfigSchema = z
      * under four busy writer processes on a loaded two-core machine one writer waited past 5 s.
      */
     busyTimeoutMs: z.number().int().min(0).max(600_000).default(15_000),
+    /**
+     * Open read-only: reads work, writes fail with READ_ONLY, nothing is migrated and nothing is written
+     * (search history is not recorded). SQLite also opens read-only by itself when the file or its folder
+     * is not writable.
+     */
     readonly: z.boolean().default(false),
   })
   .prefault({});
@@ -182,12 +187,33 @@ export const integrationsConfigSchema = z
   })
   .prefault({});
 
+/** Where the audit trail's key and checkpoints live (docs/audit.md); neither is ever stored in the database. */
+export const auditConfigSchema = z
+  .strictObject({
+    /**
+     * The keyring: one base64 key (32 bytes or more) per line, the last one signs new rows, the others still
+     * verify the rows they signed. Default: `<database path>.audit-key` beside a SQLite file, created
+     * owner-only on the first keyed write; none for a server, unless the variable `keyEnv` names is set.
+     */
+    keyFile: z.string().min(1).optional(),
+    /** Environment variable holding base64 keys, comma-separated, the last one current (servers, containers). */
+    keyEnv: z.string().min(1).default('KB_AUDIT_KEY'),
+    /**
+     * Signed checkpoints of the chain's head, one JSON line each, appended by `auditCheckpoint()`. Default:
+     * `<database path>.audit-checkpoints` beside a SQLite file; none for a server (checkpoints are then only
+     * returned, for the operator to keep).
+     */
+    checkpointFile: z.string().min(1).optional(),
+  })
+  .prefault({});
+
 export const storageConfigSchema = z.strictObject({
   database: databaseConfigSchema,
   backup: backupConfigSchema,
   performance: performanceConfigSchema,
   mvp: mvpConfigSchema,
   integrations: integrationsConfigSchema,
+  audit: auditConfigSchema,
 });
 
 /** The validated configuration, every default filled in. */

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { SearchIndex } from '../search/search-index.js';
+import type { AppendOnlyGuard } from './append-only-guard.js';
 import type { ColumnTypes } from './column-types.js';
 
 export type DialectName = 'sqlite' | 'postgresql' | 'mysql';
@@ -63,6 +64,19 @@ export interface DatabaseSnapshot {
   discard(): Promise<void>;
 }
 
+/** An embedded database's file as it stands now, against the one the store opened. */
+export interface DatabaseFileState {
+  /** Writes are refused with READ_ONLY. */
+  readonly readOnly: boolean;
+  /** How the file is open and, when read-only, why. */
+  readonly detail: string;
+  /**
+   * What is wrong, if anything: the file was deleted or replaced (`unhealthy`: writes are refused), or a
+   * read-only copy no longer matches the file (`degraded`).
+   */
+  readonly problem?: { readonly severity: 'degraded' | 'unhealthy'; readonly message: string };
+}
+
 /** Connection pool usage of a server dialect. */
 export interface PoolStatistics {
   /** Connections open (idle or in use). */
@@ -82,6 +96,8 @@ export interface DialectAdapter {
   readonly capabilities: DialectCapabilities;
   /** The dialect's spelling of the column types migrations need. */
   readonly columnTypes: ColumnTypes;
+  /** How this database refuses UPDATE and DELETE on a table (the audit trail), and how the store lifts that. */
+  readonly appendOnlyGuard: AppendOnlyGuard;
   /** Kysely over the connection. Reads may use it directly; writes go through `writeTransaction`. */
   readonly db: Kysely<any>;
   /** Human description of where the data lives (a path or a redacted URL). */
@@ -128,6 +144,9 @@ export interface DialectAdapter {
    * behind a full-text index (SQLite's FTS5 virtual tables and their shadow tables).
    */
   schemaTables(): Promise<SchemaTable[]>;
+
+  /** The database file's state (one `stat`), where the dialect keeps the database in a file. */
+  fileState?(): DatabaseFileState;
 
   /** Pool usage, where the dialect pools connections. */
   poolStatistics?(): PoolStatistics;

@@ -42,6 +42,21 @@ export const StorageErrorCode = {
   UNSUPPORTED: 'UNSUPPORTED',
   /** The actor's role does not allow the operation. */
   FORBIDDEN: 'FORBIDDEN',
+  /**
+   * The store is open read-only (`database.readonly`, or its file or folder is not writable): reads work,
+   * the write was refused and nothing was written.
+   */
+  READ_ONLY: 'READ_ONLY',
+  /**
+   * The database file was deleted or replaced since the store opened it; the write was refused (it would
+   * have gone into the unlinked file and been lost). Reopen the store.
+   */
+  DATABASE_REPLACED: 'DATABASE_REPLACED',
+  /**
+   * The audit chain is keyed but no key to sign with is available (a missing key file or variable): the
+   * write is refused rather than chained without a key. docs/audit.md says where keys are looked for.
+   */
+  AUDIT_KEY_MISSING: 'AUDIT_KEY_MISSING',
   /** Any other database failure. */
   DATABASE: 'DATABASE',
 } as const;

@@ -42,7 +42,22 @@ export function translateDatabaseError(error: unknown, operation: string): Stora
       { cause: error },
     );
   }
-  if (code === 'SQLITE_READONLY' || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN') {
+  // SQLite's own check, in rollback-journal mode only (WAL mode writes on into the unlinked file).
+  if (code === 'SQLITE_READONLY_DBMOVED') {
+    return new StorageError(
+      StorageErrorCode.DATABASE_REPLACED,
+      `${operation}: the database file was deleted, moved or replaced since the store opened it; nothing was written. Close the store and reopen it`,
+      { cause: error },
+    );
+  }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return new StorageError(
+      StorageErrorCode.READ_ONLY,
+      `${operation}: the database refused the write as read-only (${message}); nothing was written. Check the permissions of the file and its folder, and the mount`,
+      { cause: error },
+    );
+  }
+  if (code === 'SQLITE_CANTOPEN') {
     return new StorageError(StorageErrorCode.DATABASE, `${operation}: ${message}`, { cause: error });
   }
   return new StorageError(StorageErrorCode.DATABASE, `${operation} failed: ${message}`, { cause: error });

@@ -29,7 +29,7 @@ export async function runProbes(probes: readonly HealthProbe[]): Promise<HealthS
   return { status, checkedAt: new Date().toISOString(), probes: results };
 }
 
-/** Core's probes: connectivity, integrity, migrations, the connection pool, WAL size and free disk. */
+/** Core's probes: connectivity, the database file, integrity, migrations, the pool, WAL size and free disk. */
 export function coreProbes(
   dialect: DialectAdapter,
   migrations: MigrationRegistry,
@@ -40,6 +40,20 @@ export function coreProbes(
       name: 'connectivity',
       run: async () => ({ status: 'healthy', detail: await dialect.serverVersion() }),
     },
+    ...(dialect.fileState
+      ? [
+          {
+            name: 'database file',
+            run: async () => {
+              const file = dialect.fileState!();
+              const data = { readOnly: file.readOnly };
+              return file.problem
+                ? { status: file.problem.severity, detail: file.problem.message, data }
+                : { status: 'healthy' as const, detail: file.detail, data };
+            },
+          },
+        ]
+      : []),
     {
       name: 'integrity',
       run: async () => {

@@ -150,6 +150,7 @@ export const eventsAndAuditMigration: Migration = {
     await db.schema.dropTable('kb_audit').execute();
     await db.schema.dropTable('kb_events').execute();
   },
+  refuseDownWhileRowsIn: ['kb_audit', 'kb_events'],
 };
 
 /**
@@ -194,3 +195,41 @@ export const usageIndexMigration: Migration = {
     await (ctx.capabilities.dropIndexNeedsTable ? drop.on('kb_entries') : drop).execute();
   },
 };
+
+/**
+ * Keyed audit rows: each row names the key its HMAC was computed with (null for the rows written before,
+ * which keep verifying under the first, unkeyed rule). The head gains room for loads waiting to be recorded
+ * (see AuditTrail.resetHead). Rolling back would forget which key signed each row: refused while rows exist.
+ */
+export const auditKeysMigration: Migration = {
+  id: '0005_audit_keys',
+  description: 'audit rows name the key of their HMAC; the head keeps loads waiting to be recorded',
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('kb_audit').addColumn('key_id', 'varchar(64)').execute();
+    await db.schema.alterTable('kb_audit_head').addColumn('pending', 'text').execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.alterTable('kb_audit_head').dropColumn('pending').execute();
+    await db.schema.alterTable('kb_audit').dropColumn('key_id').execute();
+  },
+  refuseDownWhileRowsIn: ['kb_audit'],
+};
+
+/** The database itself refuses UPDATE and DELETE of audit rows (triggers; see AppendOnlyGuard). */
+export const auditAppendOnlyMigration: Migration = {
+  id: '0006_audit_append_only',
+  description: 'the database refuses UPDATE and DELETE on kb_audit',
+  async up(db: Kysely<any>, ctx: MigrationContext) {
+    await ctx.appendOnly.protect(db, 'kb_audit');
+  },
+  async down(db: Kysely<any>, ctx: MigrationContext) {
+    await ctx.appendOnly.unprotect(db, 'kb_audit');
+  },
+};
+
+/** What the audit trail needs before a migration run may write audit rows (MigrationAudit.requires). */
+export const AUDIT_TRAIL_MIGRATIONS: readonly string[] = [
+  `core:${eventsAndAuditMigration.id}`,
+  `core:${auditHeadMigration.id}`,
+  `core:${auditKeysMigration.id}`,
+];

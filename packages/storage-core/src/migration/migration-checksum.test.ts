@@ -23,6 +23,7 @@ const ctx: MigrationContext = {
     dropIndexNeedsTable: false,
   },
   types: sqliteColumnTypes,
+  appendOnly: { protect: async () => {}, unprotect: async () => {} },
 };
 
 let sqlite: BetterSqlite3.Database;

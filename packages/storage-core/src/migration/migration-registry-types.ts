@@ -1,3 +1,5 @@
+import type { Transaction } from 'kysely';
+import type { AuditRecord } from '../audit/audit-trail.js';
 import type { DialectAdapter } from '../dialect/dialect-adapter.js';
 import type { StorageError } from '../errors/storage-error.js';
 import type { DriftProblem } from './ledger-validation.js';
@@ -9,6 +11,7 @@ export type MigrationAdapter = Pick<
   | 'name'
   | 'capabilities'
   | 'columnTypes'
+  | 'appendOnlyGuard'
   | 'db'
   | 'writeTransaction'
   | 'readTransaction'
@@ -36,6 +39,21 @@ export interface MigrationRegistryOptions {
   readonly lockTimeoutMs?: number;
   /** Called before each phase; a throwing callback is ignored. */
   readonly onProgress?: (event: MigrationProgressEvent) => void;
+  /** Writes an audit row for each step a run applies or rolls back. */
+  readonly audit?: MigrationAudit;
+}
+
+/**
+ * How the registry records migrations in the audit trail: one row per step (`migrate-up` / `migrate-down`,
+ * entity `migration`, id `namespace:id`), in the step's own transaction (on a database without
+ * transactional DDL, in the transaction that records the step as done). A run writes rows only when every
+ * migration in `requires` is applied both before and after it: the run that creates a new store (or the
+ * tables audit rows need) cannot record itself, and a run that removes them has nowhere to.
+ */
+export interface MigrationAudit {
+  /** `namespace:id` of the migrations the audit trail needs. */
+  readonly requires: readonly string[];
+  append(trx: Transaction<any>, record: AuditRecord): Promise<void>;
 }
 
 /** `namespace:id`; for `down`, `namespace:` (empty id) rolls the whole namespace back. */

@@ -96,6 +96,7 @@ function withCapabilities(
     name: adapter.name,
     capabilities: { ...adapter.capabilities, ...caps },
     columnTypes: adapter.columnTypes,
+    appendOnlyGuard: adapter.appendOnlyGuard,
     db: adapter.db,
     writeTransaction: (fn) => adapter.writeTransaction(fn),
     readTransaction: (fn) => adapter.readTransaction(fn),

@@ -10,6 +10,7 @@ import {
   captureMigration,
   captureMigrationSql,
 } from './migration-checksum.js';
+import { auditForRun, refuseDataLoss } from './migration-guards.js';
 import {
   deleteLedgerRow,
   ensureLedgerTable,
@@ -30,6 +31,7 @@ import type {
   AppliedMigration,
   DownOptions,
   MigrationAdapter,
+  MigrationAudit,
   MigrationDirection,
   MigrationPlan,
   MigrationProgressEvent,
@@ -91,6 +93,7 @@ export class MigrationRegistry {
   readonly #owner: string;
   readonly #lockTimeoutMs: number;
   readonly #onProgress: ((event: MigrationProgressEvent) => void) | undefined;
+  readonly #audit: MigrationAudit | undefined;
   readonly #captured = new Map<string, Promise<CapturedMigration>>();
 
   /** Throws MIGRATION_INVALID when the declarations are inconsistent (cycle, unknown or duplicate names). */
@@ -103,10 +106,16 @@ export class MigrationRegistry {
     this.#ordered = orderNamespaces(namespaces);
     this.#declared = flattenMigrations(this.#ordered);
     this.#byKey = new Map(this.#declared.map((m) => [m.key, m]));
-    this.#ctx = { dialect: adapter.name, capabilities: adapter.capabilities, types: adapter.columnTypes };
+    this.#ctx = {
+      dialect: adapter.name,
+      capabilities: adapter.capabilities,
+      types: adapter.columnTypes,
+      appendOnly: adapter.appendOnlyGuard,
+    };
     this.#owner = options.owner ?? DEFAULT_OWNER;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
     this.#onProgress = options.onProgress;
+    this.#audit = options.audit;
   }
 
   /** Registered namespaces in run order. */
@@ -384,6 +393,7 @@ export class MigrationRegistry {
       const steps = pick(rows);
       if (steps.length === 0) return { results: [] };
       this.#refuseIrreversible(direction, steps);
+      await refuseDataLoss(this.#adapter.db, direction, steps);
     } catch (error) {
       return { results: [], error: toStorageError(error, `migrating ${direction}`) };
     }
@@ -417,6 +427,8 @@ export class MigrationRegistry {
     const steps = pick(rows);
     if (steps.length === 0) return { results: [] };
     this.#refuseIrreversible(direction, steps);
+    await refuseDataLoss(this.#adapter.db, direction, steps);
+    const audit = auditForRun(this.#audit, rows, direction, steps);
     // Every checksum is known before the first write, so an unplannable migration stops the run up front.
     const captured = await Promise.all(steps.map((s) => this.#capture(s)));
 
@@ -445,7 +457,7 @@ export class MigrationRegistry {
       });
       const started = performance.now();
       try {
-        await this.#applyStep(step, direction, captured[index]?.checksum ?? '');
+        await this.#applyStep(step, direction, captured[index]?.checksum ?? '', audit);
         results.push({ ...base, status: 'applied', durationMs: performance.now() - started });
       } catch (error) {
         failure = this.#stepError(step, direction, error);
@@ -536,8 +548,21 @@ export class MigrationRegistry {
     };
   }
 
-  async #applyStep(step: OrderedMigration, direction: MigrationDirection, checksum: string): Promise<void> {
+  async #applyStep(
+    step: OrderedMigration,
+    direction: MigrationDirection,
+    checksum: string,
+    audit: MigrationAudit | undefined,
+  ): Promise<void> {
     const adapter = this.#adapter;
+    // Written by the registry around the step, never by up()/down(): their SQL is what the checksum covers.
+    const record = async (trx: Transaction<any>) =>
+      audit?.append(trx, {
+        action: `migrate-${direction}`,
+        entity: 'migration',
+        entityId: step.key,
+        detail: { checksum, checksumAlgorithm: CHECKSUM_ALGORITHM },
+      });
     const { namespace, migration } = step;
     const row = (status: LedgerRow['status'], durationMs: number): LedgerRow => ({
       namespace,
@@ -561,6 +586,7 @@ export class MigrationRegistry {
         await run(trx);
         if (direction === 'up') await insertLedgerRow(trx, row('applied', performance.now() - started));
         else await deleteLedgerRow(trx, namespace, migration.id);
+        await record(trx);
       });
       return;
     }
@@ -590,15 +616,18 @@ export class MigrationRegistry {
       throw error;
     }
     const durationMs = performance.now() - started;
-    await adapter.writeTransaction((trx) =>
-      direction === 'up'
-        ? updateLedgerRow(trx, namespace, migration.id, {
-            status: 'applied',
-            durationMs,
-            appliedAt: new Date().toISOString(),
-          })
-        : deleteLedgerRow(trx, namespace, migration.id),
-    );
+    await adapter.writeTransaction(async (trx) => {
+      if (direction === 'up') {
+        await updateLedgerRow(trx, namespace, migration.id, {
+          status: 'applied',
+          durationMs,
+          appliedAt: new Date().toISOString(),
+        });
+      } else {
+        await deleteLedgerRow(trx, namespace, migration.id);
+      }
+      await record(trx);
+    });
   }
 
   #stepError(step: OrderedMigration, direction: MigrationDirection, error: unknown): StorageError {

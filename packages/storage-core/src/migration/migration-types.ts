@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AppendOnlyGuard } from '../dialect/append-only-guard.js';
 import type { ColumnTypes } from '../dialect/column-types.js';
 import type { DialectCapabilities, DialectName } from '../dialect/dialect-adapter.js';
 
@@ -9,6 +10,8 @@ export interface MigrationContext {
   readonly capabilities: DialectCapabilities;
   /** Column types whose spelling differs between dialects. */
   readonly types: ColumnTypes;
+  /** Makes a table refuse UPDATE and DELETE in the database itself (triggers); `protect` in `up`, `unprotect` in `down`. */
+  readonly appendOnly: Pick<AppendOnlyGuard, 'protect' | 'unprotect'>;
 }
 
 /**
@@ -28,6 +31,12 @@ export interface Migration {
   down?(db: Kysely<any>, ctx: MigrationContext): Promise<void>;
   /** Why this migration cannot be rolled back. A migration that declares this must not have `down`. */
   readonly irreversible?: string;
+  /**
+   * Tables whose rows `down` would destroy and that must never be dropped holding any (the audit trail, the
+   * event log): rolling this migration back is refused, naming each table and its row count, while one
+   * holds a row.
+   */
+  readonly refuseDownWhileRowsIn?: readonly string[];
 }
 
 /** The migrations of one plugin (or of core). */

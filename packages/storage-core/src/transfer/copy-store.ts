@@ -1,6 +1,6 @@
 import { StorageErrorCode } from '../errors/error-codes.js';
 import { StorageError } from '../errors/storage-error.js';
-import { dialectOf, type Storage } from '../storage.js';
+import { auditTrailOf, dialectOf, type Storage } from '../storage.js';
 import {
   type ContentHash,
   combineTableHashes,
@@ -119,8 +119,15 @@ export async function copyStore(
 
   const expectedRows = await countRows(from);
   const digests = new Map<string, Buffer[]>(tables.map((t) => [t.name, []]));
+  let keysHanded = false;
   async function* hashing(batches: AsyncIterable<TableBatch>): AsyncGenerator<TableBatch> {
     for await (const batch of batches) {
+      if (!keysHanded) {
+        // Both role checks have passed once the source yields into the target's load: the target gets the
+        // source's audit keys (to verify the copied chain, now and later), its own current key signing on.
+        keysHanded = true;
+        auditTrailOf(to).keyring.adopt(auditTrailOf(from).keyring.keys(), 'create');
+      }
       const list = digests.get(batch.table)!;
       for (const row of batch.rows) list.push(rowDigest(row));
       yield batch;

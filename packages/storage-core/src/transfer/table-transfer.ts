@@ -37,6 +37,11 @@ export interface TransferProgress {
 
 export interface ImportTablesResult {
   readonly rows: Readonly<Record<string, number>>;
+  /**
+   * The audit chain the load brought, verified: its rows, and per key id the rows keyed with a key this
+   * store lacks (loaded, but unverifiable until the keyring has that key). Absent when kb_audit was not loaded.
+   */
+  readonly audit?: { readonly rows: number; readonly missingKeys: Readonly<Record<string, number>> };
 }
 
 /** The tables a transfer moves by default: stored content, parents before children. */
@@ -175,14 +180,20 @@ export async function writeTableBatches(
   dialect: DialectAdapter,
   tables: readonly TableContribution[],
   batches: AsyncIterable<TableBatch>,
-  options: ImportTablesOptions & { afterLoad: (trx: Transaction<any>, loaded: string[]) => Promise<void> },
+  options: ImportTablesOptions & {
+    afterLoad: (trx: Transaction<any>, loaded: string[], rows: Record<string, number>) => Promise<void>;
+  },
 ): Promise<ImportTablesResult> {
   const known = new Map(tables.map((t) => [t.name, t]));
   const counts: Record<string, number> = {};
   let totalRows = 0;
   await dialect.writeTransaction(async (trx) => {
     if (options.replace) {
-      for (const table of [...tables].reverse()) await trx.deleteFrom(table.name).execute();
+      // The one sanctioned whole-table change of an append-only table (the audit trail): its guard is lifted
+      // for these deletes only, not for what callers run later in the transaction.
+      await dialect.appendOnlyGuard.lifted(trx, async () => {
+        for (const table of [...tables].reverse()) await trx.deleteFrom(table.name).execute();
+      });
     } else {
       const occupied: string[] = [];
       for (const table of tables) {
@@ -216,7 +227,7 @@ export async function writeTableBatches(
       totalRows += batch.rows.length;
       options.onProgress?.({ table: batch.table, rows: counts[batch.table]!, totalRows });
     }
-    await options.afterLoad(trx, Object.keys(counts));
+    await options.afterLoad(trx, Object.keys(counts), { ...counts });
     await options.beforeCommit?.(trx);
   });
   return { rows: counts };

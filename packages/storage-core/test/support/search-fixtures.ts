@@ -52,6 +52,7 @@ export async function openSearchStore(
     dialect: 'sqlite',
     capabilities: adapter.capabilities,
     types: adapter.columnTypes,
+    appendOnly: adapter.appendOnlyGuard,
   };
   if (migrate) {
     await adapter.migrationTransaction(async (trx) => {

@@ -1,6 +1,6 @@
 import { FLAT_METHOD_PROVIDERS, type LoggedEvent, type Storage } from '@mainframe-kb/storage-core';
 import { describe, expect, it } from 'vitest';
-import { rawAccessPlugin, rawDb } from '../raw-access/raw-access-plugin.js';
+import { rawAccessPlugin, rawDb, tamperAudit } from '../raw-access/raw-access-plugin.js';
 import { type ConformanceTarget, expectStorageError, sampleEntry } from './conformance-helpers.js';
 import { useStore } from './kb-conformance.js';
 
@@ -132,10 +132,66 @@ export function defineEventsConformance(target: ConformanceTarget): void {
         .selectFrom('kb_audit')
         .select((eb) => eb.fn.max('seq').as('seq'))
         .executeTakeFirstOrThrow();
-      await db.deleteFrom('kb_audit').where('seq', '=', Number(last.seq)).execute();
+      // The database refuses the deletion; one made past its guard (a dropped trigger) still shows.
+      await expect(db.deleteFrom('kb_audit').where('seq', '=', Number(last.seq)).execute()).rejects.toThrow(
+        /append-only/,
+      );
+      await tamperAudit(store(), (trx) =>
+        trx.deleteFrom('kb_audit').where('seq', '=', Number(last.seq)).execute(),
+      );
       const after = await store().verifyAuditChain();
       expect(after.ok).toBe(false);
       expect(after.firstBadSeq).toBe(Number(last.seq));
+    });
+
+    it('refuses UPDATE and DELETE of audit rows in the database itself, whoever holds a handle', async () => {
+      const storage = await target.open([rawAccessPlugin]);
+      try {
+        await storage.createEntries([sampleEntry('GUARDA'), sampleEntry('GUARDB')]);
+        const db = rawDb(storage);
+        const before = await db.selectFrom('kb_audit').selectAll().orderBy('seq').execute();
+        await expect(db.updateTable('kb_audit').set({ detail: 'forged' }).execute()).rejects.toThrow(
+          /append-only/,
+        );
+        await expect(
+          db.updateTable('kb_audit').set({ actor: 'x' }).where('seq', '=', 1).execute(),
+        ).rejects.toThrow(/append-only/);
+        await expect(db.deleteFrom('kb_audit').execute()).rejects.toThrow(/append-only/);
+        expect(await db.selectFrom('kb_audit').selectAll().orderBy('seq').execute()).toEqual(before);
+        expect(await storage.verifyAuditChain()).toEqual({ ok: true, rows: 2 });
+      } finally {
+        await storage.close();
+      }
+    });
+
+    it('detects a tail cut together with its head from a signed checkpoint; health says unhealthy', async () => {
+      const storage = await target.open([rawAccessPlugin]);
+      try {
+        for (const word of ['CUTA', 'CUTB', 'CUTC', 'CUTD']) await storage.createEntry(sampleEntry(word));
+        const { checkpoint } = await storage.auditCheckpoint();
+        expect(checkpoint.seq).toBe(4);
+        expect((await storage.healthCheck()).probes.find((p) => p.name === 'audit')?.status).toBe('healthy');
+        await tamperAudit(storage, async (trx) => {
+          const row = await trx
+            .selectFrom('kb_audit')
+            .select('hash')
+            .where('seq', '=', 2)
+            .executeTakeFirstOrThrow();
+          await trx.deleteFrom('kb_audit').where('seq', '>', 2).execute();
+          await trx
+            .updateTable('kb_audit_head')
+            .set({ seq: 2, hash: row.hash })
+            .where('id', '=', 1)
+            .execute();
+        });
+        expect(await storage.verifyAuditChain()).toMatchObject({ ok: false, problem: 'checkpoint' });
+        expect(await storage.verifyAuditChain({ since: checkpoint })).toMatchObject({ ok: false });
+        const health = await storage.healthCheck();
+        expect(health.probes.find((p) => p.name === 'audit')?.status).toBe('unhealthy');
+        expect(health.status).toBe('unhealthy');
+      } finally {
+        await storage.close();
+      }
     });
   });
 

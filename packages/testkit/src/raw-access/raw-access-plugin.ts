@@ -6,7 +6,7 @@ import {
   StorageError,
   StorageErrorCode,
 } from '@mainframe-kb/storage-core';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 
 const contexts = new WeakMap<Storage, PluginContext>();
 
@@ -58,4 +58,14 @@ export function rawDialect(storage: Storage): DialectAdapter {
 /** The unguarded kysely instance under a store opened with `rawAccessPlugin`: writes bypass roles and audit. */
 export function rawDb(storage: Storage): Kysely<any> {
   return contextOf(storage).dialect.db;
+}
+
+/**
+ * Runs `fn` in a write transaction with the database's append-only guard lifted, as only the store's own
+ * whole-table loads do: a test's deliberate tamper with the audit trail, standing for someone who got past
+ * the database's refusal (dropped the trigger, or owns the table), to show that the chain still tells.
+ */
+export function tamperAudit<T>(storage: Storage, fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+  const dialect = rawDialect(storage);
+  return dialect.writeTransaction((trx) => dialect.appendOnlyGuard.lifted(trx, () => fn(trx)));
 }

@@ -47,25 +47,47 @@ function runPrefix(): string {
   return `kbt_${process.pid}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 }
 
-/** The open/cleanup bookkeeping every dialect shares; `drop` removes what `database` created. */
+/**
+ * The open/cleanup bookkeeping every dialect shares; `drop` removes what `database` created. `audit`, for a
+ * server dialect, gives each store what a deployment configures there: a keyring (one per factory, as one
+ * installation has) and a checkpoint file of its own.
+ */
 function testStores(
   dialect: TestDialect,
   database: () => Promise<NonNullable<StorageConfigInput['database']>>,
   drop: () => Promise<void>,
+  audit?: { config(): NonNullable<StorageConfigInput['audit']>; cleanup(): void },
 ): TestStores {
   const open: Storage[] = [];
   return {
     dialect,
     database,
     async open(config = {}, options) {
-      const s = await createStorage({ ...config, database: await database() }, options);
+      const s = await createStorage(
+        { ...(audit ? { audit: audit.config() } : {}), ...config, database: await database() },
+        options,
+      );
       open.push(s);
       return s;
     },
     async cleanup() {
       for (const s of open.splice(0)) await s.close().catch(() => {});
       await drop();
+      audit?.cleanup();
     },
+  };
+}
+
+/** A keyring shared by a server factory's stores, and a checkpoint file per store, in a temp folder. */
+function serverAuditFiles(): { config(): NonNullable<StorageConfigInput['audit']>; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'kb-test-audit-'));
+  let n = 0;
+  return {
+    config: () => ({
+      keyFile: join(dir, 'audit-keyring'),
+      checkpointFile: join(dir, `audit-checkpoints-${++n}`),
+    }),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
@@ -101,6 +123,7 @@ export function postgresStores(url: string): TestStores {
         await client.end();
       }
     },
+    serverAuditFiles(),
   );
 }
 
@@ -133,6 +156,7 @@ export function mysqlStores(url: string): TestStores {
         await connection.end();
       }
     },
+    serverAuditFiles(),
   );
 }
 

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { availableTestStores, rawAccessPlugin, rawDialect } from '../../src/index.js';
 import { type Child, spawnChild } from './child-process-harness.js';
 import type { WriterResult } from './reliability-child.js';
@@ -21,12 +24,18 @@ for (const target of availableTestStores()) {
 
     it(`${WRITERS} processes × ${WRITES} writes land with 0 BUSY errors`, { timeout: 600_000 }, async () => {
       const database = await target.stores!.database();
+      // A server store's processes share one audit keyring (a SQLite store keeps its own beside the file):
+      // the writers race to create it on their first write, as a new deployment's processes would.
+      const keys = mkdtempSync(join(tmpdir(), 'kb-writers-keys-'));
+      const audit = target.dialect === 'sqlite' ? undefined : { keyFile: join(keys, 'audit-keyring') };
       // Create and migrate the store first, so the writers race on writes, not on the first migration.
-      await (await createStorage({ database })).close();
+      await (await createStorage({ database, ...(audit ? { audit } : {}) })).close();
 
       const children: Child[] = [];
       for (let worker = 0; worker < WRITERS; worker++) {
-        children.push(spawnChild({ mode: 'writer', database, writes: WRITES, worker }));
+        children.push(
+          spawnChild({ mode: 'writer', database, writes: WRITES, worker, ...(audit ? { audit } : {}) }),
+        );
       }
       await Promise.all(children.map((c) => c.waitForLine('ready')));
       const started = performance.now();
@@ -44,7 +53,11 @@ for (const target of availableTestStores()) {
       expect(results.map((r) => r.busy)).toEqual(new Array(WRITERS).fill(0));
       expect(results.map((r) => r.ok)).toEqual(new Array(WRITERS).fill(WRITES));
 
-      const storage = await createStorage({ database }, { plugins: [rawAccessPlugin] });
+      const storage = await createStorage(
+        { database, ...(audit ? { audit } : {}) },
+        { plugins: [rawAccessPlugin] },
+      );
+      onTestFinished(() => rmSync(keys, { recursive: true, force: true }));
       try {
         // Half the writes create entries, half record feedback on them.
         expect(await storage.countEntries()).toBe((WRITERS * WRITES) / 2);

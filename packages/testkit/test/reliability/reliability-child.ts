@@ -26,6 +26,8 @@ interface WriterTask {
   /** A SQLite file, or the database config of a server store. */
   path?: string;
   database?: Record<string, unknown>;
+  /** The audit config every process of the deployment shares (a server store's keyring). */
+  audit?: Record<string, unknown>;
   writes: number;
   worker: number;
   /** Leave out to run with the config's default busy timeout. */
@@ -52,7 +54,10 @@ async function runImport(task: ImportTask): Promise<void> {
 async function runWriter(task: WriterTask): Promise<void> {
   const timeout = task.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: task.busyTimeoutMs };
   const database = task.database ?? { type: 'sqlite', path: task.path };
-  const storage = await createStorage({ database: { ...database, ...timeout } });
+  const storage = await createStorage({
+    database: { ...database, ...timeout },
+    ...(task.audit ? { audit: task.audit } : {}),
+  });
   process.stdout.write('ready\n');
   // Every writer starts on the same `go`, so their transactions really contend for the write lock.
   const lines = createInterface({ input: process.stdin });

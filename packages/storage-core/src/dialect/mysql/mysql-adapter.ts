@@ -19,6 +19,7 @@ import type {
 } from '../dialect-adapter.js';
 import { loadDriver } from '../load-driver.js';
 import { collectSchemaTables, type TableReferenceRow } from '../schema-tables.js';
+import { MysqlAppendOnlyGuard } from './mysql-append-only-guard.js';
 import { mysqlColumnTypes } from './mysql-column-types.js';
 import { MysqlTextBackend } from './mysql-text-backend.js';
 
@@ -46,6 +47,7 @@ export class MysqlDialectAdapter implements DialectAdapter {
     dropIndexNeedsTable: true,
   };
   readonly columnTypes = mysqlColumnTypes;
+  readonly appendOnlyGuard = new MysqlAppendOnlyGuard();
   readonly db: Kysely<any>;
   readonly location: string;
   readonly database: string;

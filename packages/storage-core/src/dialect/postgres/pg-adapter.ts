@@ -34,6 +34,7 @@ import type {
 } from '../dialect-adapter.js';
 import { loadDriver } from '../load-driver.js';
 import { collectSchemaTables, type TableReferenceRow } from '../schema-tables.js';
+import { PgAppendOnlyGuard } from './pg-append-only-guard.js';
 import { pgColumnTypes } from './pg-column-types.js';
 import { PgTextBackend } from './pg-text-backend.js';
 
@@ -167,6 +168,7 @@ export class PgDialectAdapter implements DialectAdapter {
     dropIndexNeedsTable: false,
   };
   readonly columnTypes = pgColumnTypes;
+  readonly appendOnlyGuard = new PgAppendOnlyGuard();
   readonly db: Kysely<any>;
   readonly location: string;
   readonly schema: string;

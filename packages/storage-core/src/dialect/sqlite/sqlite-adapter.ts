@@ -13,6 +13,7 @@ import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
 import type { SearchIndex } from '../../search/search-index.js';
 import type {
+  DatabaseFileState,
   DatabaseSize,
   DatabaseSnapshot,
   DialectAdapter,
@@ -24,7 +25,9 @@ import type {
 } from '../dialect-adapter.js';
 import { collectSchemaTables, type TableReferenceRow } from '../schema-tables.js';
 import { Fts5SearchIndex } from './fts5-search-index.js';
+import { SqliteAppendOnlyGuard } from './sqlite-append-only-guard.js';
 import { sqliteColumnTypes } from './sqlite-column-types.js';
+import { SqliteDatabaseFile } from './sqlite-database-file.js';
 import { SqliteDriver } from './sqlite-driver.js';
 import { acquireSqliteMigrationLock } from './sqlite-migration-lock.js';
 import { takeSqliteSnapshot } from './sqlite-snapshot.js';
@@ -51,18 +54,28 @@ export class SqliteDialectAdapter implements DialectAdapter {
     dropIndexNeedsTable: false,
   };
   readonly columnTypes = sqliteColumnTypes;
+  readonly appendOnlyGuard: SqliteAppendOnlyGuard;
   readonly db: Kysely<any>;
   readonly location: string;
   readonly sqlite: Database;
   readonly searchIndex: SearchIndex;
   readonly #memory: boolean;
+  /** The file under the store; undefined in memory. */
+  readonly #file: SqliteDatabaseFile | undefined;
   #closed = false;
 
-  private constructor(sqlite: Database, location: string, config: StorageConfig) {
+  private constructor(
+    sqlite: Database,
+    location: string,
+    file: SqliteDatabaseFile | undefined,
+    config: StorageConfig,
+  ) {
     this.sqlite = sqlite;
     this.location = location;
     this.#memory = location === ':memory:';
-    const driver = new SqliteDriver(sqlite);
+    this.#file = file;
+    // Just before COMMIT, so a file deleted while a transaction ran does not take its writes along.
+    const driver = new SqliteDriver(sqlite, file && (() => file.assertUnchanged()));
     this.db = new Kysely<any>({
       dialect: {
         createAdapter: () => new KyselySqliteAdapter(),
@@ -71,21 +84,28 @@ export class SqliteDialectAdapter implements DialectAdapter {
         createQueryCompiler: () => new SqliteQueryCompiler(),
       },
     });
+    this.appendOnlyGuard = new SqliteAppendOnlyGuard(sqlite);
     this.searchIndex = new Fts5SearchIndex(this, config);
   }
 
-  /** Opens (creating if needed) the SQLite file named by the config and applies its pragmas. */
+  /**
+   * Opens (creating if needed, owner-only) the SQLite file named by the config and applies its pragmas;
+   * read-only when the config says so or the file or its folder is not writable.
+   */
   static open(config: StorageConfig): SqliteDialectAdapter {
     const { path, busyTimeoutMs, readonly, pragmas } = config.database;
+    const file = path === ':memory:' ? undefined : new SqliteDatabaseFile(path, readonly);
     let sqlite: Database;
     try {
-      sqlite = new BetterSqlite3(path, { timeout: busyTimeoutMs, readonly, fileMustExist: readonly });
+      sqlite = file
+        ? file.open(busyTimeoutMs)
+        : new BetterSqlite3(path, { timeout: busyTimeoutMs, readonly, fileMustExist: readonly });
     } catch (error) {
       throw translateDatabaseError(error, `opening SQLite database '${path}'`);
     }
     try {
       const merged = { ...DEFAULT_PRAGMAS, ...pragmas };
-      if (path === ':memory:' || readonly) delete merged.journal_mode;
+      if (!file || file.readOnly) delete merged.journal_mode;
       for (const [name, value] of Object.entries(merged)) {
         if (typeof value === 'string' && !PRAGMA_VALUE.test(value)) {
           throw new StorageError(
@@ -108,10 +128,16 @@ export class SqliteDialectAdapter implements DialectAdapter {
       sqlite.close();
       throw translateDatabaseError(error, `configuring SQLite database '${path}'`);
     }
-    return new SqliteDialectAdapter(sqlite, path, config);
+    return new SqliteDialectAdapter(sqlite, path, file, config);
   }
 
-  writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+  /**
+   * Every write of the store passes here or through migrationTransaction (the write executor, search
+   * history, the migration lock): both refuse a read-only store before they begin, and the driver refuses
+   * to commit into a file no longer at its path.
+   */
+  async writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    this.#file?.refuseReadOnly();
     return this.db.transaction().setAccessMode('read write').execute(fn);
   }
 
@@ -120,6 +146,7 @@ export class SqliteDialectAdapter implements DialectAdapter {
   }
 
   async migrationTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    this.#file?.refuseReadOnly();
     return this.db.connection().execute(async (connection) => {
       // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched off before BEGIN: a table
       // rebuild (create new, copy, drop old, rename) must not cascade the DROP into child tables.
@@ -153,7 +180,16 @@ export class SqliteDialectAdapter implements DialectAdapter {
 
   async snapshot(): Promise<DatabaseSnapshot | undefined> {
     if (this.#memory) return undefined;
-    return takeSqliteSnapshot(this);
+    const file = this.#file;
+    return takeSqliteSnapshot({
+      sqlite: this.sqlite,
+      location: this.location,
+      assertUnchanged: () => file?.assertUnchanged(),
+    });
+  }
+
+  fileState(): DatabaseFileState {
+    return this.#file?.state() ?? { readOnly: false, detail: 'in memory: no file to check' };
   }
 
   async dataVersion(): Promise<number> {
@@ -196,6 +232,9 @@ export class SqliteDialectAdapter implements DialectAdapter {
   }
 
   async optimize(): Promise<MaintenanceStep[]> {
+    // ANALYZE, the index merge and the checkpoint all write.
+    this.#file?.refuseReadOnly();
+    this.#file?.assertUnchanged();
     const steps: MaintenanceStep[] = [];
     const run = (name: string, fn: () => string | undefined) => {
       const start = performance.now();

@@ -15,15 +15,20 @@ const STATEMENT_CACHE_SIZE = 256;
  * A kysely driver over one better-sqlite3 connection. It differs from kysely's own in two ways that the
  * store depends on: write transactions begin with BEGIN IMMEDIATE (deferred ones lose ~18% of commits to
  * SQLITE_BUSY under four writer processes), and prepared statements are cached, so hot paths do not
- * re-parse their SQL.
+ * re-parse their SQL. `beforeWriteCommit` runs before every write transaction's COMMIT; when it throws, the
+ * transaction rolls back instead.
  */
 export class SqliteDriver implements Driver {
   readonly #connection: SqliteConnection;
+  readonly #beforeWriteCommit: (() => void) | undefined;
   #lock: Promise<void> | undefined;
   #unlock: (() => void) | undefined;
+  /** The open transaction writes (one connection: one transaction at a time). */
+  #writing = false;
 
-  constructor(database: Database) {
+  constructor(database: Database, beforeWriteCommit?: () => void) {
     this.#connection = new SqliteConnection(database);
+    this.#beforeWriteCommit = beforeWriteCommit;
   }
 
   async init(): Promise<void> {}
@@ -38,11 +43,12 @@ export class SqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const begin = settings.accessMode === 'read only' ? 'begin deferred' : 'begin immediate';
-    await connection.executeQuery(CompiledQuery.raw(begin));
+    this.#writing = settings.accessMode !== 'read only';
+    await connection.executeQuery(CompiledQuery.raw(this.#writing ? 'begin immediate' : 'begin deferred'));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.#writing) this.#beforeWriteCommit?.();
     await connection.executeQuery(CompiledQuery.raw('commit'));
   }
 

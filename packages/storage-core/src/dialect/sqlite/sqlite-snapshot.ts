@@ -7,11 +7,14 @@ import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
 import { processAlive } from '../../util/process-alive.js';
 import type { DatabaseSnapshot } from '../dialect-adapter.js';
+import { createOwnerOnly } from './sqlite-database-file.js';
 
 /** What a snapshot needs of the adapter: the live connection and the file it has open. */
 export interface SqliteSnapshotSource {
   readonly sqlite: Database;
   readonly location: string;
+  /** Throws when the path no longer names the file the connection has open (restore would overwrite another). */
+  readonly assertUnchanged?: () => void;
 }
 
 // Copies every page in one backup step: the copy is then one consistent read, and no other statement of
@@ -98,6 +101,7 @@ class SqliteSnapshot implements DatabaseSnapshot {
         'cannot restore the pre-migration snapshot while the connection is inside a transaction',
       );
     }
+    this.#source.assertUnchanged?.();
     let snapshot: Database | undefined;
     try {
       snapshot = new BetterSqlite3(this.location, { fileMustExist: true });
@@ -140,6 +144,8 @@ export async function takeSqliteSnapshot(source: SqliteSnapshotSource): Promise<
   const location = snapshotPath(livePath);
   liveSnapshots.add(location);
   try {
+    // A full copy of the data: owner-only, as the database the store creates.
+    createOwnerOnly(location);
     await source.sqlite.backup(location, { progress: ALL_PAGES });
   } catch (error) {
     liveSnapshots.delete(location);
