@@ -9,4 +9,5 @@ export const sourceAliases: Record<string, string> = {
   '@mainframe-kb/io-formats': src('io-formats'),
   '@mainframe-kb/plugin-patterns': src('plugin-patterns'),
   '@mainframe-kb/backup': src('backup'),
+  '@mainframe-kb/plugin-code': src('plugin-code'),
 };
