@@ -78,6 +78,7 @@ import {
   transferTables,
   writeTableBatches,
 } from './transfer/table-transfer.js';
+import { deepFreeze } from './util/deep-freeze.js';
 import { LruCache } from './util/lru-cache.js';
 
 export interface StorageMetrics {
@@ -129,8 +130,10 @@ export interface Storage extends PluginMethods {}
 // biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 export class Storage extends EventEmitter<StorageEventMap> {
   readonly config: StorageConfig;
-  readonly actor: Actor;
   readonly metrics: MetricsRegistry;
+  /** Frozen: the role an actor acts with is fixed when the store is opened. */
+  readonly #actor: Actor;
+  #started = false;
   readonly #dialect: DialectAdapter;
   readonly #migrations: MigrationRegistry;
   readonly #access = new AccessControl();
@@ -156,11 +159,12 @@ export class Storage extends EventEmitter<StorageEventMap> {
     audit: AuditTrail,
   ) {
     super();
-    this.config = config;
+    this.config = deepFreeze(config);
     this.#dialect = dialect;
     this.#migrations = migrations;
     dialects.set(this, dialect);
-    this.actor = actor;
+    this.#actor = Object.freeze({ ...actor });
+    actor = this.#actor;
     this.metrics = new MetricsRegistry(config.performance.monitoring.histogramSize);
     this.#audit = audit;
     audits.set(this, audit);
@@ -243,8 +247,28 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#dialect.location;
   }
 
+  /** Who this store acts for, and with which role; fixed for the store's life. */
+  get actor(): Actor {
+    return this.#actor;
+  }
+
+  /**
+   * Store events come from the store's own writes and plugins (through their context). A holder of the
+   * store cannot emit one: listeners (a web app's event stream, a webhook) would pass on a forged event.
+   */
+  override emit(..._args: unknown[]): boolean {
+    throw new StorageError(
+      StorageErrorCode.FORBIDDEN,
+      'store events are emitted by the store itself; listen with on(), replay the log with replayEvents()',
+    );
+  }
+
   /** @internal Starts the enabled plugins in dependency order (createStorage calls it once). */
   async start(plugins: readonly ResolvedPlugin[], checkDatabase: boolean): Promise<void> {
+    if (this.#started) {
+      throw new StorageError(StorageErrorCode.FORBIDDEN, 'the store has started its plugins already');
+    }
+    this.#started = true;
     await this.#plugins.start(plugins, checkDatabase);
     for (const name of this.#plugins.addedMethods()) this.#defineFlatMethod(name);
   }

@@ -1,4 +1,5 @@
 import { afterAll, describe } from 'vitest';
+import { defineAccessConformance } from './access-conformance.js';
 import type { ConformanceTarget } from './conformance-helpers.js';
 import { defineEventsConformance } from './events-conformance.js';
 import { defineHostileInputConformance } from './hostile-input-conformance.js';
@@ -22,6 +23,7 @@ export function defineConformanceSuite(target: ConformanceTarget): void {
     defineKbConformance(target);
     defineSearchConformance(target);
     defineEventsConformance(target);
+    defineAccessConformance(target);
     defineHostileInputConformance(target);
     defineModelConformance(target);
     if (target.cleanup) afterAll(target.cleanup);
