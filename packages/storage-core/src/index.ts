@@ -214,4 +214,12 @@ export type {
   TableBatch,
   TransferProgress,
 } from './transfer/table-transfer.js';
+export { processAlive } from './util/process-alive.js';
+export {
+  moveSqliteStore,
+  removeSqliteStore,
+  SQLITE_COMPANIONS,
+  scratchPath,
+  sweepScratchFiles,
+} from './util/scratch-files.js';
 export { CORE_VERSION } from './version.js';

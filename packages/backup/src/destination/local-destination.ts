@@ -2,12 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
-import { StorageErrorCode } from '@mainframe-kb/storage-core';
+import { processAlive, StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import { asDiskFull, writing } from '../util/disk-full.js';
 import { readAt, writeAt } from '../util/file-io.js';
 import { ownerOnlyFolder } from '../util/owner-only.js';
-import { processAlive } from '../util/process-alive.js';
 import { type Destination, type DestinationLock, isSafeKey } from './destination.js';
 
 const TMP_DIR = 'tmp';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { processAlive } from './process-alive.js';
+import { processAlive } from '@mainframe-kb/storage-core';
 
 /**
  * The files and folders an operation keeps outside the repository while it runs, named after the process
