@@ -13,6 +13,8 @@ export type CodeErrorReason =
   | 'COPY_DEPTH' // nesting of COPY deeper than the limit
   | 'REPLACING_LIMIT' // REPLACING that would not terminate / grows past the limit
   | 'SYNTAX' // a statement the parser cannot make sense of
+  | 'PROC_CYCLE' // a JCL PROC (or INCLUDE member) that invokes itself, directly or not
+  | 'PROC_DEPTH' // JCL PROC / INCLUDE nesting deeper than the limit
   | 'PICTURE' // an invalid PICTURE string
   | 'LAYOUT' // an inconsistent layout (REDEFINES of an unknown field, ODO counter not found …)
   | 'RECORD_LENGTH' // a data record shorter / longer than its layout or RDW allows
