@@ -1,26 +1,16 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from './built-cli.js';
 import { Workspace } from './cli-harness.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
-const coreDir = fileURLToPath(new URL('../../storage-core/', import.meta.url));
 const bin = fileURLToPath(new URL('../bin/kb.js', import.meta.url));
-const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-
-function build(projectDir: string): void {
-  execFileSync(process.execPath, [tsc, '-p', `${projectDir}/tsconfig.json`], { stdio: 'pipe' });
-}
 
 let ws: Workspace;
 beforeAll(() => {
-  // CI builds storage-core before testing this package (turbo: test dependsOn ^build); build it here only
-  // when it has never been built. The CLI itself is always rebuilt (incrementally) so the binary under test
-  // is never an older dist than the sources the other tests ran.
-  if (!existsSync(`${coreDir}dist/index.js`)) build(coreDir);
-  build(packageDir);
+  buildCli();
   ws = new Workspace();
 }, 300_000);
 afterAll(() => ws?.remove());

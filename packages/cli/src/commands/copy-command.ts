@@ -1,8 +1,17 @@
-import { type CopyProgress, copyStore, type Storage } from '@mainframe-kb/storage-core';
+import { existsSync } from 'node:fs';
+import {
+  type CopyProgress,
+  copyStore,
+  moveSqliteStore,
+  removeSqliteStore,
+  type Storage,
+  scratchPath,
+  sweepScratchFiles,
+} from '@mainframe-kb/storage-core';
 import { actorId } from '../actor.js';
 import { UsageError } from '../cli-error.js';
 import { type Command, flag, stringOption } from '../command.js';
-import { describeTarget } from '../store/db-target.js';
+import { describeTarget, MEMORY_PATH } from '../store/db-target.js';
 import { openStore } from '../store/open-store.js';
 import { resolveStoreSettings } from '../store/store-config.js';
 
@@ -43,7 +52,19 @@ export const copyCommand: Command = {
     if (describeTarget(source.target) === describeTarget(target.target)) {
       throw new UsageError('--from and --to name the same store', copyCommand.usage);
     }
+    // A new SQLite target is built under a scratch name beside it and renamed into place once the copy is
+    // checked, so a failed or killed copy leaves no store behind; the next copy removes a killed one's file.
+    const finalPath =
+      target.target.type === 'sqlite' && target.target.path !== MEMORY_PATH ? target.target.path : undefined;
+    let scratch: string | undefined;
+    if (finalPath !== undefined) {
+      await sweepScratchFiles(finalPath, 'copy');
+      if (!existsSync(finalPath)) scratch = scratchPath(finalPath, 'copy');
+    }
     const stores: Storage[] = [];
+    const closeAll = async () => {
+      for (const s of stores.splice(0)) await s.close();
+    };
     try {
       const open = async (s: typeof source) => {
         const store = await openStore(s, { migrate: 'auto', actorId: actorId(ctx.io) });
@@ -51,7 +72,7 @@ export const copyCommand: Command = {
         return store;
       };
       const a = await open(source);
-      const b = await open(target);
+      const b = await open(scratch === undefined ? target : settings(scratch));
       let bar: ReturnType<typeof ctx.out.progress> | undefined;
       const result = await copyStore(a, b, {
         replace: flag(ctx, 'replace'),
@@ -62,6 +83,11 @@ export const copyCommand: Command = {
         },
       });
       bar?.finish();
+      await closeAll();
+      if (scratch !== undefined && finalPath !== undefined) {
+        await moveSqliteStore(scratch, finalPath);
+        scratch = undefined;
+      }
       const rows = Object.values(result.rows).reduce((n, r) => n + r, 0);
       ctx.out.emit(
         {
@@ -77,7 +103,8 @@ export const copyCommand: Command = {
       );
       return 0;
     } finally {
-      for (const s of stores) await s.close();
+      await closeAll();
+      if (scratch !== undefined) await removeSqliteStore(scratch);
     }
   },
 };
