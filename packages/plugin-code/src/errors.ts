@@ -28,7 +28,9 @@ export class CodeAnalysisError extends Error {
   readonly line: number | undefined;
 
   constructor(reason: CodeErrorReason, message: string, where: { file?: string; line?: number } = {}) {
-    const at = [where.file, where.line === undefined ? undefined : `line ${where.line}`].filter(Boolean).join(':');
+    const at = [where.file, where.line === undefined ? undefined : `line ${where.line}`]
+      .filter(Boolean)
+      .join(':');
     super(at ? `${at}: ${message}` : message);
     this.reason = reason;
     this.file = where.file;

@@ -214,6 +214,7 @@ export type {
   TableBatch,
   TransferProgress,
 } from './transfer/table-transfer.js';
+export { insertRows } from './util/insert-rows.js';
 export { processAlive } from './util/process-alive.js';
 export {
   moveSqliteStore,
@@ -223,3 +224,5 @@ export {
   sweepScratchFiles,
 } from './util/scratch-files.js';
 export { CORE_VERSION } from './version.js';
+/** Parses `value` with a zod schema or throws a ValidationError naming every bad field (for plugins' inputs). */
+export { validate as validateInput } from './kb/kb-schemas.js';

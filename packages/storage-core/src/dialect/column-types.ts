@@ -18,6 +18,8 @@ export interface ColumnTypes {
   readonly double: DataTypeExpression;
   /** JSON document stored as text (portable; no JSON column type). */
   readonly json: DataTypeExpression;
+  /** Text of any length (MySQL's `text` stops at 64 KiB, hence `longtext` there). */
+  readonly longText: DataTypeExpression;
   /** Binary large object. */
   readonly blob: DataTypeExpression;
 }

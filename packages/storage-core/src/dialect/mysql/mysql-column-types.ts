@@ -7,5 +7,6 @@ export const mysqlColumnTypes: ColumnTypes = {
     table.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement()),
   double: 'real',
   json: 'text',
+  longText: sql`longtext`,
   blob: sql`longblob`,
 };

@@ -5,5 +5,6 @@ export const pgColumnTypes: ColumnTypes = {
   autoIncrementKey: (table, column) => table.addColumn(column, 'serial', (c) => c.primaryKey()),
   double: 'double precision',
   json: 'text',
+  longText: 'text',
   blob: 'bytea',
 };

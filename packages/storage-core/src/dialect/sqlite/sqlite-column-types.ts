@@ -6,5 +6,6 @@ export const sqliteColumnTypes: ColumnTypes = {
     table.addColumn(column, 'integer', (c) => c.primaryKey().autoIncrement()),
   double: 'real',
   json: 'text',
+  longText: 'text',
   blob: 'blob',
 };
