@@ -75,7 +75,15 @@ export async function openDomainSource(
         previous = item.location;
         if ('entry' in item)
           yield { kind: 'entry', table: 'kb_entries', record: { ...item.entry }, location: item.location };
-        else yield { kind: 'row', table: item.table, record: { ...item.row }, location: item.location };
+        else {
+          const row = {
+            kind: 'row',
+            table: item.table,
+            record: { ...item.row },
+            location: item.location,
+          } as const;
+          yield item.ensure ? { ...row, ensure: true } : row;
+        }
       }
     },
   };

@@ -101,8 +101,11 @@ export class ImportSession {
 
   #row(item: PreparedRow): void {
     const writer = this.#writer(item.table) as TableWriter;
-    const { row, ordinal, location } = item;
-    const duplicate = writer.add({ row, ordinal, location, partial: false, derived: false }, item.table);
+    const { row, ordinal, location, ensure } = item;
+    const duplicate = writer.add(
+      { row, ordinal, location, partial: false, derived: ensure, ensure },
+      item.table,
+    );
     if (duplicate) this.#reject(duplicate);
   }
 

@@ -35,6 +35,8 @@ export interface RawItem {
   readonly table: string;
   readonly record: DataRecord;
   readonly location: RecordLocation;
+  /** A domain importer's row that is inserted when absent and otherwise left alone (DomainRecord.ensure). */
+  readonly ensure?: boolean;
 }
 
 export interface OpenedInput {

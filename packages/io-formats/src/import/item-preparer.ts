@@ -13,6 +13,7 @@ export interface PreparedRow {
   readonly ordinal: number;
   readonly location: RecordLocation;
   readonly row: Record<string, FieldValue>;
+  readonly ensure: boolean;
 }
 
 /** A KB entry from a plain record, validated, with its id decided (the record's or a new one). */
@@ -76,7 +77,7 @@ export function prepareItem(
   if (issues.length > 0) {
     return { kind: 'rejected', table: item.table, ordinal, location, issues, counted: true, ignored: NONE };
   }
-  return { kind: 'row', table: item.table, ordinal, location, row };
+  return { kind: 'row', table: item.table, ordinal, location, row, ensure: item.ensure === true };
 }
 
 /**

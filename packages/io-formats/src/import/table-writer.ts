@@ -13,6 +13,8 @@ export interface PendingRow {
   readonly partial: boolean;
   /** Made from another row (kb_tags of a plain entry): written, never counted. */
   readonly derived: boolean;
+  /** Inserted when no row has its key, else left alone whatever the policy (DomainRecord.ensure). */
+  readonly ensure?: boolean;
 }
 
 /** A queued row with its key, computed once (JSON.stringify) and used for the batch set and the lookup. */
@@ -100,8 +102,8 @@ export class TableWriter {
       };
     }
     this.#batchKeys.add(key);
-    const { row, ordinal, location, partial, derived } = pending;
-    this.#pending.push({ row, ordinal, location, partial, derived, key });
+    const { row, ordinal, location, partial, derived, ensure } = pending;
+    this.#pending.push({ row, ordinal, location, partial, derived, ...(ensure ? { ensure } : {}), key });
     return undefined;
   }
 
@@ -134,6 +136,7 @@ export class TableWriter {
         inserts.push(pending);
         continue;
       }
+      if (pending.ensure) continue;
       if (ownRows) {
         if (pending.derived) continue;
         this.counts.rejected += 1;

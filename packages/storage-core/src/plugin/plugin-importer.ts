@@ -76,6 +76,11 @@ export type DomainRecord =
       readonly table: string;
       readonly row: Readonly<Record<string, FieldValue>>;
       readonly location: RecordLocation;
+      /**
+       * A row the other rows need that may already be stored (their parent, say): inserted when no row has its
+       * key, otherwise left as it is, whatever the conflict policy, and never counted as a record.
+       */
+      readonly ensure?: boolean;
     }
   | { readonly entry: Readonly<Record<string, FieldValue>>; readonly location: RecordLocation };
 
