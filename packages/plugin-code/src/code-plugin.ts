@@ -33,7 +33,7 @@ function setup(ctx: CodeContext): PluginSetup<CodeApi, CodeDatabase> {
     permissions: CODE_PERMISSIONS,
     rebuildDerived: (trx) => rebuildSymbols(trx),
     contributes: {
-      importers: CODE_IMPORTERS.map((importer) => ({ ...importer, handler: importer.handler(ctx) })),
+      importers: [...CODE_IMPORTERS],
       metrics: async () => {
         const row = await ctx.db
           .selectFrom('code_files')

@@ -20,6 +20,7 @@ import type {
   CodeRepositoryRow,
 } from '../schema/code-database.js';
 import { writeAnalyzedFiles } from '../store/file-writer.js';
+import { repositoryIdOf } from '../store/ids.js';
 import type {
   CodeAnalysis,
   CodeAnalysisInput,
@@ -178,7 +179,7 @@ export function createCodeApi(ctx: CodeContext): CodeApi {
         let repo = await repositoryRow(scope.trx, repositoryName);
         if (!repo) {
           repo = {
-            id: randomUUID(),
+            id: repositoryIdOf(repositoryName),
             name: repositoryName,
             path: `(${repositoryName})`,
             type: 'local',

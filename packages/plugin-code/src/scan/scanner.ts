@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { basename, resolve } from 'node:path';
 import { ValidationError, type WriteScope } from '@mainframe-kb/storage-core';
 import type { Kysely } from 'kysely';
@@ -7,6 +7,7 @@ import { detectLanguage, looksBinary } from '../analysis/detect-language.js';
 import { splitLines } from '../links/anchor.js';
 import type { CodeDatabase, CodeLanguage, CodeRepositoryRow } from '../schema/code-database.js';
 import { type AnalyzedFile, writeAnalyzedFiles } from '../store/file-writer.js';
+import { repositoryIdOf } from '../store/ids.js';
 import type { ScanFileError, ScanOptions, ScanResult } from '../types.js';
 import { FolderTree, GitTree, type TreeFile, type TreeSource } from './tree-source.js';
 
@@ -244,7 +245,7 @@ class Scan {
     }
     return this.#deps.write('code.scan', async (scope) => {
       const row: CodeRepositoryRow = {
-        id: randomUUID(),
+        id: repositoryIdOf(name),
         name,
         path: root,
         type: this.#tree.kind,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { insertRows, type WriteScope } from '@mainframe-kb/storage-core';
 import type { Kysely, Transaction } from 'kysely';
 import type { AnalyzedSource } from '../analysis/analyze-source.js';
@@ -6,6 +5,7 @@ import type { CodeStructure } from '../analysis/structure-types.js';
 import { symbolsOf } from '../analysis/symbols.js';
 import { reanchor } from '../links/anchor.js';
 import type { CodeDatabase, CodeFileRow } from '../schema/code-database.js';
+import { fileIdOf } from './ids.js';
 
 /** A file analysed and ready to be written. */
 export interface AnalyzedFile {
@@ -94,7 +94,7 @@ async function reanchorLinks(
 
 function fileRow(repositoryId: string, file: AnalyzedFile, now: string): CodeFileRow {
   return {
-    id: file.existingId ?? randomUUID(),
+    id: file.existingId ?? fileIdOf(repositoryId, file.path),
     repository_id: repositoryId,
     file_path: file.path,
     language: file.analyzed.language,
