@@ -3,15 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupPlugin } from '@mainframe-kb/backup';
 import { exportStore, type FormatName, importStore, ioFormatsPlugin } from '@mainframe-kb/io-formats';
+import { codePlugin } from '@mainframe-kb/plugin-code';
 import { patternsPlugin } from '@mainframe-kb/plugin-patterns';
+import { copyStore } from '@mainframe-kb/storage-core';
 import { definePluginConformance, type PluginRoundTrip } from '@mainframe-kb/testkit';
 import { afterAll, expect } from 'vitest';
+import { seedCode } from '../../plugin-code/test/support/conformance-seed.js';
 import { seedPatterns } from '../../plugin-patterns/test/support/conformance-seed.js';
 
-// The patterns plugin's contract again, here because this package depends on every plugin: its incidents,
-// patterns, members, KB links and suggestions must come through each whole-store path a user has, an
-// io-formats export (the JSON envelope and a columnar directory) restored into another store, and a backup
-// restored into another store, on SQLite and (when their URLs are set) PostgreSQL and MySQL.
+// The patterns and code plugins' contract again, here because this package depends on every plugin: their
+// rows (incidents, patterns, members, KB links and suggestions; code repositories, files, analysis results and
+// KB references) must come through each whole-store path a user has, an io-formats export (the JSON envelope
+// and a columnar directory) restored into another store, a backup restored into another store, and a copy,
+// on SQLite and (when their URLs are set) PostgreSQL and MySQL.
 
 const dir = mkdtempSync(join(tmpdir(), 'kb-cli-plugin-round-trips-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,15 +58,30 @@ const backedUp = (kind: 'physical' | 'logical' | undefined, label: string): Plug
   },
 });
 
+const copied: PluginRoundTrip = {
+  name: 'kb copy into another store',
+  async run(source, openTarget) {
+    const target = await openTarget();
+    const result = await copyStore(source, target);
+    expect(result.copied).toBe(true);
+    return target;
+  },
+};
+
+const roundTrips = [
+  exported('json', 'a JSON envelope'),
+  exported('parquet', 'a Parquet'),
+  // The default kind: physical on SQLite (restored into the target store), logical on the server dialects.
+  backedUp(undefined, 'a backup'),
+  backedUp('logical', 'a logical backup'),
+  copied,
+];
+
 definePluginConformance({
   plugin: patternsPlugin,
   with: [ioFormatsPlugin, backupPlugin],
   seed: async (storage) => void (await seedPatterns(storage)),
-  roundTrips: [
-    exported('json', 'a JSON envelope'),
-    exported('parquet', 'a Parquet'),
-    // The default kind: physical on SQLite (restored into the target store), logical on the server dialects.
-    backedUp(undefined, 'a backup'),
-    backedUp('logical', 'a logical backup'),
-  ],
+  roundTrips,
 });
+
+definePluginConformance({ plugin: codePlugin, with: [ioFormatsPlugin, backupPlugin], seed: seedCode, roundTrips });
