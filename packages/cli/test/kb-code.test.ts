@@ -11,7 +11,8 @@ beforeAll(async () => {
   ws = new Workspace();
   await ws.ok(['init']);
   const course = join(samples, 'omp-cobol-course');
-  for (const sub of ['cbl', 'jcl', 'jclproc']) cpSync(join(course, sub), ws.path(`src/${sub}`), { recursive: true });
+  for (const sub of ['cbl', 'jcl', 'jclproc'])
+    cpSync(join(course, sub), ws.path(`src/${sub}`), { recursive: true });
   mkdirSync(ws.path('src/copy'));
   cpSync(join(samples, 'cobrix/data/test6_copybook.cob'), ws.path('src/copy/TEST6.cpy'));
 });
@@ -31,7 +32,11 @@ describe('kb code', () => {
 
   it('finds a program, a data set and a copybook field by name', async () => {
     const program = await ws.ok(['code', 'search', 'CBL0001']);
-    expect(program.hits[0]).toMatchObject({ kind: 'program', path: 'cbl/CBL0001.cobol', repository: 'course' });
+    expect(program.hits[0]).toMatchObject({
+      kind: 'program',
+      path: 'cbl/CBL0001.cobol',
+      repository: 'course',
+    });
     const dataset = await ws.ok(['code', 'search', 'CBL0001', '--kind', 'runs,step']);
     expect(dataset.hits.every((h: { kind: string }) => h.kind === 'runs' || h.kind === 'step')).toBe(true);
     const none = await ws.run(['code', 'search', 'NOSUCHNAME']);
@@ -61,19 +66,67 @@ describe('kb code', () => {
 
   it("decodes the course's EBCDIC account records with the program's FD record", async () => {
     const data = join(samples, 'omp-cobol-course/data/ACCTREC.data.ebcdic');
-    const out = await ws.ok(['code', 'decode', data, '--copybook', 'src/cbl/CBL0001.cobol', '--record', 'ACCT-FIELDS', '--limit', '1']);
+    const out = await ws.ok([
+      'code',
+      'decode',
+      data,
+      '--copybook',
+      'src/cbl/CBL0001.cobol',
+      '--record',
+      'ACCT-FIELDS',
+      '--limit',
+      '1',
+    ]);
     expect(out.records).toHaveLength(1);
     const text = JSON.stringify(out.records[0]);
     for (const value of ['17891797', 'WASHINGTON', 'George', '1 General Dr.']) expect(text).toContain(value);
-    const last = await ws.ok(['code', 'decode', data, '--copybook', 'src/cbl/CBL0001.cobol', '--record', 'ACCT-FIELDS', '--offset', '44']);
+    const last = await ws.ok([
+      'code',
+      'decode',
+      data,
+      '--copybook',
+      'src/cbl/CBL0001.cobol',
+      '--record',
+      'ACCT-FIELDS',
+      '--offset',
+      '44',
+    ]);
     expect(JSON.stringify(last.records)).toContain('20172021');
     expect((await ws.run(['code', 'decode', data])).code).toBe(2);
   });
 
   it('links lines of a program to an entry, lists and removes the link, and suggests links', async () => {
-    const { id: entry } = await ws.ok(['add', '--title', 'CBL0001 writes nothing', '--problem', 'WRITE-RECORD in CBL0001 never runs.', '--solution', 'Check LASTREC.', '--category', 'Batch']);
-    const link = await ws.ok(['code', 'links', '--add', '--entry', entry, '--file', 'cbl/CBL0001.cobol', '--lines', '74-77', '--type', 'fixes']);
-    expect(link).toMatchObject({ kbEntryId: entry, lineStart: 74, lineEnd: 77, linkType: 'fixes', status: 'active' });
+    const { id: entry } = await ws.ok([
+      'add',
+      '--title',
+      'CBL0001 writes nothing',
+      '--problem',
+      'WRITE-RECORD in CBL0001 never runs.',
+      '--solution',
+      'Check LASTREC.',
+      '--category',
+      'Batch',
+    ]);
+    const link = await ws.ok([
+      'code',
+      'links',
+      '--add',
+      '--entry',
+      entry,
+      '--file',
+      'cbl/CBL0001.cobol',
+      '--lines',
+      '74-77',
+      '--type',
+      'fixes',
+    ]);
+    expect(link).toMatchObject({
+      kbEntryId: entry,
+      lineStart: 74,
+      lineEnd: 77,
+      linkType: 'fixes',
+      status: 'active',
+    });
     expect(link.snippet).toMatch(/PERFORM UNTIL LASTREC/);
     const listed = await ws.ok(['code', 'links', '--entry', entry]);
     expect(listed.links.map((l: { id: string }) => l.id)).toEqual([link.id]);
@@ -81,7 +134,31 @@ describe('kb code', () => {
     expect(suggested.suggestions.map((s: { kbEntryId: string }) => s.kbEntryId)).toContain(entry);
     expect(await ws.ok(['code', 'links', '--remove', link.id])).toEqual({ removed: true });
     expect((await ws.run(['code', 'links', '--remove', link.id])).code).toBe(4);
-    expect((await ws.run(['code', 'links', '--add', '--entry', entry, '--file', 'cbl/CBL0001.cobol', '--lines', '900-901'])).code).toBe(3);
+    expect(
+      (
+        await ws.run([
+          'code',
+          'links',
+          '--add',
+          '--entry',
+          entry,
+          '--file',
+          'cbl/CBL0001.cobol',
+          '--lines',
+          '900-901',
+        ])
+      ).code,
+    ).toBe(3);
+  });
+
+  it('kb search --code lists code named like the words beside the KB results', async () => {
+    const both = await ws.ok(['search', 'CBL0001', '--code']);
+    expect(both.results.some((r: { title: string }) => r.title.includes('CBL0001'))).toBe(true);
+    expect(both.code[0]).toMatchObject({ kind: 'program', name: 'CBL0001' });
+    const text = await ws.run(['search', 'WRITE-RECORD', '--code']);
+    expect(text.stdout).toMatch(/Code:\n {2}paragraph +WRITE-RECORD {2}course:cbl\/CBL0001\.cobol:\d+/);
+    // Without --code, the output is the KB's alone, as before.
+    expect(await ws.ok(['search', 'CBL0001'])).not.toHaveProperty('code');
   });
 
   it('refuses an unknown action with its usage (exit 2)', async () => {
@@ -104,11 +181,15 @@ describe('kb import --source cobol|jcl|copybook', () => {
     const found = await ws.ok(['code', 'search', 'PAYR010']);
     expect(found.hits[0]).toMatchObject({ repository: 'imported', path: 'PAYR010.cbl', kind: 'program' });
     const repos = await ws.ok(['code', 'repos']);
-    expect(repos.repositories.find((r: { name: string }) => r.name === 'imported')).toMatchObject({ fileCount: 3 });
+    expect(repos.repositories.find((r: { name: string }) => r.name === 'imported')).toMatchObject({
+      fileCount: 3,
+    });
     // Not UTF-8: refused, nothing written.
     writeFileSync(ws.path('EBCDIC.cbl'), Buffer.from([0xc9, 0xc4, 0xc5, 0xd5, 0xff, 0xfe]));
     const refused = await ws.run(['import', 'EBCDIC.cbl', '--source', 'cobol']);
     expect(refused.code).not.toBe(0);
-    expect((await ws.ok(['code', 'repos'])).repositories.find((r: { name: string }) => r.name === 'imported')).toMatchObject({ fileCount: 3 });
+    expect(
+      (await ws.ok(['code', 'repos'])).repositories.find((r: { name: string }) => r.name === 'imported'),
+    ).toMatchObject({ fileCount: 3 });
   });
 });

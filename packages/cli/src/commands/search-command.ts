@@ -1,9 +1,10 @@
-import type { SearchResponse, Severity } from '@mainframe-kb/storage-core';
+import type { CodeSearchHit, codePlugin } from '@mainframe-kb/plugin-code';
+import type { SearchResponse, Severity, Storage } from '@mainframe-kb/storage-core';
 import { UsageError } from '../cli-error.js';
-import { type Command, stringList, stringOption } from '../command.js';
+import { type Command, flag, stringList, stringOption } from '../command.js';
 import { renderSnippet } from '../output/snippet-format.js';
 
-const USAGE = 'kb search <query> [--limit n] [--category c] [--severity s] [--tag t]…';
+const USAGE = 'kb search <query> [--limit n] [--category c] [--severity s] [--tag t]… [--code]';
 
 export interface SearchResultJson {
   id: string;
@@ -33,6 +34,32 @@ export function toSearchJson(response: SearchResponse): {
     total: response.total,
     tookMs: response.tookMs,
   };
+}
+
+/** Lines of code hits under the KB results (`kb search --code`). */
+export function formatCodeHits(hits: readonly CodeSearchHit[]): string {
+  if (hits.length === 0) return 'Code: nothing in the scanned code is named so.';
+  return [
+    'Code:',
+    ...hits.map(
+      (h) =>
+        `  ${h.kind.padEnd(10)} ${h.name}  ${h.repository}:${h.path}:${h.line}${h.detail ? `  ${h.detail}` : ''}`,
+    ),
+  ].join('\n');
+}
+
+/**
+ * Code named like the query's words (programs, paragraphs, copybook fields, data sets …), when the code
+ * plugin is enabled on the store; undefined when it is not (the KB results stand alone).
+ */
+async function codeHits(storage: Storage, query: string): Promise<CodeSearchHit[] | undefined> {
+  if (!storage.plugins.some((p) => p.id === 'code')) return undefined;
+  const words = query
+    .replace(/"/g, ' ')
+    .replace(/\b\w+:\S+/g, ' ')
+    .trim();
+  if (words === '') return [];
+  return storage.plugin<typeof codePlugin>('code').searchCode(words, { limit: 10 });
 }
 
 export function formatSearch(query: string, response: SearchResponse, bold: boolean): string {
@@ -77,12 +104,15 @@ export const searchCommand: Command = {
   details: [
     'The query may be several words: kb search VSAM status 35',
     '--tag t    repeat to require several tags.',
+    '--code     also list scanned code named like the words (programs, paragraphs, fields, data sets …);',
+    '           needs @mainframe-kb/plugin-code enabled',
   ],
   options: {
     limit: { type: 'string' },
     category: { type: 'string' },
     severity: { type: 'string' },
     tag: { type: 'string', multiple: true },
+    code: { type: 'boolean' },
   },
   positionals: { min: 1, max: Number.POSITIVE_INFINITY },
   async run(ctx) {
@@ -95,7 +125,20 @@ export const searchCommand: Command = {
       severity: stringOption(ctx, 'severity') as Severity | undefined,
       tags: stringList(ctx, 'tag'),
     });
-    ctx.out.emit(toSearchJson(response), () => formatSearch(query, response, ctx.out.bold));
+    if (!flag(ctx, 'code')) {
+      ctx.out.emit(toSearchJson(response), () => formatSearch(query, response, ctx.out.bold));
+      return 0;
+    }
+    const code = await codeHits(storage, query);
+    if (code === undefined) {
+      throw new UsageError(
+        '--code needs the code plugin (@mainframe-kb/plugin-code) enabled in this store',
+        USAGE,
+      );
+    }
+    ctx.out.emit({ ...toSearchJson(response), code }, () =>
+      [formatSearch(query, response, ctx.out.bold), '', formatCodeHits(code)].join('\n'),
+    );
     return 0;
   },
 };
