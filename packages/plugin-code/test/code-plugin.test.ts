@@ -247,6 +247,19 @@ describe('plugin-code on SQLite: scan, search, show, links', () => {
     ]);
   });
 
+  it('refuses a path that is not a folder with a typed error', async () => {
+    const api = store.plugin(codePlugin);
+    await expect(api.scan({ path: join(dir, 'no-such-folder') })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(api.scan({ path: join(tree, 'cbl/CBL0001.cobol') })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    await expect(api.scan({ path: tree, name: 'samples', ref: 'HEAD' })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+  });
+
   it('refuses a viewer every write, and lets it read', async () => {
     const viewer = await openStore('viewer', store.location);
     try {

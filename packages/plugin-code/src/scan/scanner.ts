@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
 import { basename, resolve } from 'node:path';
-import { ValidationError, type WriteScope } from '@mainframe-kb/storage-core';
+import { NotFoundError, ValidationError, type WriteScope } from '@mainframe-kb/storage-core';
 import type { Kysely } from 'kysely';
 import { analyzeSource, type MemberResolver, memberName } from '../analysis/analyze-source.js';
 import { detectLanguage, looksBinary } from '../analysis/detect-language.js';
@@ -30,6 +31,12 @@ interface Existing {
 
 export async function openTree(options: ScanOptions): Promise<TreeSource> {
   const root = resolve(options.path);
+  const stat = await fs.stat(root).catch(() => undefined);
+  if (!stat) throw new NotFoundError('folder', root);
+  if (!stat.isDirectory()) {
+    const message = `${root} is not a folder: scan the folder that holds it (or kb import it with --source)`;
+    throw new ValidationError(message, [{ path: 'path', message }]);
+  }
   const isGit = await GitTree.isRepository(root);
   const type = options.type ?? (isGit || options.ref !== undefined ? 'git' : 'local');
   if (type === 'git') {
