@@ -404,7 +404,7 @@ describe('schema, plugins, health', () => {
 
   it('kb plugins lists the enabled plugins: without a config, every installed one', async () => {
     const { plugins } = await ws.ok(['plugins']);
-    expect(plugins.map((p: { id: string }) => p.id).sort()).toEqual(['backup', 'io-formats', 'patterns']);
+    expect(plugins.map((p: { id: string }) => p.id).sort()).toEqual(['backup', 'code', 'io-formats', 'patterns']);
   });
 
   it('kb plugins shows the commands, flat methods and tables each plugin brings', async () => {
@@ -415,6 +415,9 @@ describe('schema, plugins, health', () => {
     expect(patterns.tables).toContain('incidents');
     const backup = plugins.find((p: { id: string }) => p.id === 'backup');
     expect(backup.commands).toEqual(['backup', 'restore']);
+    const code = plugins.find((p: { id: string }) => p.id === 'code');
+    expect(code.commands).toEqual(['code']);
+    expect(code.provides).toEqual(['storeCodeAnalysis', 'getCodeAnalysis', 'linkCodeToKB']);
     const text = (await ws.run(['plugins'])).stdout;
     expect(text).toMatch(/^patterns \S+ \(MVP2, @mainframe-kb\/plugin-patterns\)$/m);
     expect(text).toMatch(/^ {2}commands +kb patterns, kb incidents$/m);
