@@ -232,7 +232,7 @@ describe('plugin-code on SQLite: scan, search, show, links', () => {
     expect(codes['OPENSQL.cbl']).toBe('UNTERMINATED');
     expect(codes['CYCLE.cbl']).toBe('COPY_CYCLE');
     expect(codes['GOOD.cbl']).toBeUndefined();
-    expect(result.skipped).toBeGreaterThanOrEqual(1); // the binary file is not a source
+    expect(codes['BINARY.cbl']).toBe('BINARY_INPUT');
     const good = await store.getCodeAnalysis({ repository: 'hostile', name: 'PAYR010' });
     expect(good).toHaveLength(1);
     const failed = await store.getCodeAnalysis({ repository: 'hostile', withErrors: true });

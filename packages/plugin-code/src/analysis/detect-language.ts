@@ -47,6 +47,11 @@ export function detectLanguage(path: string, text: string): CodeLanguage {
   }
   if (jcl > 0 && jcl >= data) return 'jcl';
   if (data > 0 && data >= other / 2) return 'copybook';
+  return languageOfName(path);
+}
+
+/** The language a file's extension names (`.cbl`, `.cpy`, `.jcl` …), or `unknown`. */
+export function languageOfName(path: string): CodeLanguage {
   const extension = /\.([A-Za-z]+)$/.exec(path)?.[1]?.toLowerCase();
   return (extension && EXTENSIONS[extension]) || 'unknown';
 }

@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import { NotFoundError, ValidationError, type WriteScope } from '@mainframe-kb/storage-core';
 import type { Kysely } from 'kysely';
 import { analyzeSource, type MemberResolver, memberName } from '../analysis/analyze-source.js';
-import { detectLanguage, looksBinary } from '../analysis/detect-language.js';
+import { detectLanguage, languageOfName, looksBinary } from '../analysis/detect-language.js';
 import { splitLines } from '../links/anchor.js';
 import type { CodeDatabase, CodeLanguage, CodeRepositoryRow } from '../schema/code-database.js';
 import { type AnalyzedFile, writeAnalyzedFiles } from '../store/file-writer.js';
@@ -324,9 +324,16 @@ class Scan {
       this.#counts.unchanged += 1;
       return undefined;
     }
-    // Files that are not sources (binary, or text in no language the analysers read) are skipped quietly;
-    // one that was a source before is removed with its symbols.
+    // Files that are not sources (binary, or text in no language the analysers read) are skipped quietly,
+    // unless their name says they are one (a binary PAYR010.cbl is an error to report); one that was a
+    // source before is removed with its symbols.
     const text = looksBinary(bytes) ? undefined : bytes.toString('utf8');
+    if (text === undefined && languageOfName(file.path) !== 'unknown') {
+      return skip(
+        'BINARY_INPUT',
+        'a binary file under a source name (an unconverted EBCDIC member, a load module?)',
+      );
+    }
     const language = text === undefined ? 'unknown' : detectLanguage(file.path, text);
     if (text === undefined || language === 'unknown') {
       this.#counts.skipped += 1;
