@@ -84,4 +84,9 @@ definePluginConformance({
   roundTrips,
 });
 
-definePluginConformance({ plugin: codePlugin, with: [ioFormatsPlugin, backupPlugin], seed: seedCode, roundTrips });
+definePluginConformance({
+  plugin: codePlugin,
+  with: [ioFormatsPlugin, backupPlugin],
+  seed: seedCode,
+  roundTrips,
+});
