@@ -10,4 +10,5 @@ export const sourceAliases: Record<string, string> = {
   '@mainframe-kb/plugin-patterns': src('plugin-patterns'),
   '@mainframe-kb/backup': src('backup'),
   '@mainframe-kb/plugin-code': src('plugin-code'),
+  '@mainframe-kb/plugin-templates': src('plugin-templates'),
 };

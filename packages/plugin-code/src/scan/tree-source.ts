@@ -128,7 +128,7 @@ export class GitTree implements TreeSource {
     for (const record of stdout.split('\0')) {
       // <mode> SP <type> SP <object> SP+ <size> TAB <path>
       const match = /^(\d+) (\w+) [0-9a-f]+ +(\d+|-)\t(.*)$/s.exec(record);
-      if (!match || match[2] !== 'blob' || match[1] === '120000') continue;
+      if (match?.[2] !== 'blob' || match[1] === '120000') continue;
       files.push({ path: match[4]!, size: Number(match[3]) });
     }
     return files;
