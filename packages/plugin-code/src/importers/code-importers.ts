@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { DomainImporter, DomainImportInput, DomainRecord, FieldValue } from '@mainframe-kb/storage-core';
 import { ValidationError } from '@mainframe-kb/storage-core';
 import { analyzeSource } from '../analysis/analyze-source.js';
-import { type CodeContext, IMPORTED_REPOSITORY } from '../api/code-api.js';
+import { IMPORTED_REPOSITORY } from '../api/code-api.js';
 import type { CodeLanguage } from '../schema/code-database.js';
 import { fileIdOf, repositoryIdOf } from '../store/ids.js';
 
