@@ -77,8 +77,10 @@ function analyseFloor(root: string, resolveCopies: boolean): number {
   const read = new Map<string, string>();
   const text = (file: string | undefined) => {
     if (file === undefined) return undefined;
-    let t = read.get(file);
-    if (t === undefined) read.set(file, (t = readFileSync(file, 'utf8')));
+    const cached = read.get(file);
+    if (cached !== undefined) return cached;
+    const t = readFileSync(file, 'utf8');
+    read.set(file, t);
     return t;
   };
   const resolver = {
