@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { createReadStream, promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatTable, type PluginCommand, type PluginCommandContext } from '@mainframe-kb/storage-core';
 import type { CodeStructure } from '../analysis/structure-types.js';
@@ -8,7 +8,7 @@ import { formatCobrixLayout } from '../copybook/cobrix-layout.js';
 import type { Copybook } from '../copybook/model.js';
 import { parseCopybook } from '../copybook/parse-copybook.js';
 import { extractRecordLayouts } from '../copybook/program.js';
-import { decodeRecords } from '../decode/decode-records.js';
+import { decodeRecordStream } from '../decode/decode-records.js';
 import type { CodeAnalysis, CodeLink, LinkType } from '../types.js';
 
 const USAGE =
@@ -212,13 +212,20 @@ async function decode(ctx: PluginCommandContext): Promise<number> {
   const limit = numberOption(ctx, 'limit') ?? 100;
   const offset = numberOption(ctx, 'offset') ?? 0;
   const copybook = await copybookOf(ctx, spec);
-  const bytes = await fs.readFile(data);
+  // Streamed: a data set of gigabytes is read only as far as the records asked for.
+  const stat = await fs.stat(data).catch(() => undefined);
+  if (!stat?.isFile()) throw ctx.usageError(`${data} is not a file`);
   const records: unknown[] = [];
   let index = 0;
-  for (const record of decodeRecords(bytes, copybook, { encoding, recordFormat: format })) {
-    if (index++ < offset) continue;
-    records.push(record);
-    if (records.length >= limit) break;
+  const input = createReadStream(data);
+  try {
+    for await (const record of decodeRecordStream(input, copybook, { encoding, recordFormat: format })) {
+      if (index++ < offset) continue;
+      records.push(record);
+      if (records.length >= limit) break;
+    }
+  } finally {
+    input.destroy();
   }
   const json = JSON.stringify(records, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   ctx.out.emit({ records: JSON.parse(json) }, () =>
