@@ -404,7 +404,13 @@ describe('schema, plugins, health', () => {
 
   it('kb plugins lists the enabled plugins: without a config, every installed one', async () => {
     const { plugins } = await ws.ok(['plugins']);
-    expect(plugins.map((p: { id: string }) => p.id).sort()).toEqual(['backup', 'code', 'io-formats', 'patterns']);
+    expect(plugins.map((p: { id: string }) => p.id).sort()).toEqual([
+      'backup',
+      'code',
+      'io-formats',
+      'patterns',
+      'templates',
+    ]);
   });
 
   it('kb plugins shows the commands, flat methods and tables each plugin brings', async () => {
