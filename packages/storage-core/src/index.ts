@@ -79,12 +79,14 @@ export type {
   ProbeResult,
 } from './health/health-types.js';
 export type { ValidEntryInput } from './kb/kb-schemas.js';
+/** Parses `value` with a zod schema or throws a ValidationError naming every bad field (for plugins' inputs). */
 export {
   entryInputSchema,
   LIMITS,
   normalizeCategory,
   normalizeTag,
   normalizeTags,
+  validate as validateInput,
   validateEntryInput,
 } from './kb/kb-schemas.js';
 export type {
@@ -224,5 +226,3 @@ export {
   sweepScratchFiles,
 } from './util/scratch-files.js';
 export { CORE_VERSION } from './version.js';
-/** Parses `value` with a zod schema or throws a ValidationError naming every bad field (for plugins' inputs). */
-export { validate as validateInput } from './kb/kb-schemas.js';
