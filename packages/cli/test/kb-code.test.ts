@@ -1,10 +1,11 @@
 import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mainframeSamplesDir } from '@mainframe-kb/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace } from './cli-harness.js';
 
 /** `kb code …` (plugin-code's commands) and `kb import --source cobol|jcl|copybook`, run as an operator would. */
-const samples = new URL('../../../../shared/data/mainframe-samples/', import.meta.url).pathname;
+const samples = mainframeSamplesDir();
 
 let ws: Workspace;
 beforeAll(async () => {

@@ -85,6 +85,20 @@ export type {
   TemplateCriteria,
   TemplateInput,
   TemplateVersion,
+  Workspace,
+  WorkspaceInput,
+  WorkspaceMember,
 } from './types.js';
 export type { DiffLine } from './versions/line-diff.js';
 export { diffLines, unifiedDiff } from './versions/line-diff.js';
+export type {
+  ReadWorkspaceOptions,
+  WorkspaceIssue,
+  WorkspaceLibrary,
+  WorkspaceMemberType,
+  WorkspaceModel,
+  WorkspacePropertyGroup,
+  WriteWorkspaceOptions,
+  WriteWorkspaceResult,
+} from './workspace/index.js';
+export { readWorkspace, writeWorkspace, XmlSyntaxError, YamlSyntaxError } from './workspace/index.js';

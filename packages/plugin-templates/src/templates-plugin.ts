@@ -1,6 +1,7 @@
 import { definePlugin, type PluginSetup, type Role } from '@mainframe-kb/storage-core';
 import { createTemplatesApi, type TemplatesApi, type TemplatesContext } from './api/templates-api.js';
 import { templatesCommand } from './cli/templates-command.js';
+import { workspaceCommand } from './cli/workspace-command.js';
 import './flat-methods.js';
 import type { TemplatesDatabase } from './schema/templates-database.js';
 import { TEMPLATES_MIGRATIONS } from './schema/templates-migrations.js';
@@ -61,7 +62,7 @@ export const templatesPlugin = definePlugin({
   },
   migrations: TEMPLATES_MIGRATIONS,
   provides: ['storeTemplate', 'getTemplates'],
-  commands: [templatesCommand],
+  commands: [templatesCommand, workspaceCommand],
   setup,
 });
 

@@ -1,5 +1,6 @@
 import type { OutputProblem } from './format/types.js';
 import type { TemplateLanguage, TemplateStatus } from './schema/templates-database.js';
+import type { WorkspaceMember } from './workspace/types.js';
 
 export interface TemplateInput {
   /** Unique; what `kb templates render <name>` names it by. */
@@ -94,18 +95,7 @@ export interface OutcomeInput {
   note?: string;
 }
 
-/** A member of a project workspace: a source and where it lives (the file's content is not stored). */
-export interface WorkspaceMember {
-  /** The z/OS member name (1–8, upper case). */
-  name: string;
-  type: string;
-  /** Relative to the workspace folder, `/`-separated. */
-  path: string;
-  /** The MVS data set it maps to, when the project says so. */
-  dataset?: string;
-  size: number;
-  sha256: string;
-}
+export type { WorkspaceMember } from './workspace/types.js';
 
 export interface WorkspaceInput {
   name: string;

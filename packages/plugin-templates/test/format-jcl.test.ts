@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { mainframeSamplesDir } from '@mainframe-kb/testkit';
 import { describe, expect, it } from 'vitest';
 import { checkOutput } from '../src/format/index.js';
 
-const testdir = path.dirname(fileURLToPath(import.meta.url));
-const samples = path.resolve(testdir, '../../../../shared/data/mainframe-samples/omp-cobol-course');
+const samples = path.join(mainframeSamplesDir(), 'omp-cobol-course');
 
 const jcl = (...lines: string[]) => `${lines.join('\n')}\n`;
 const rules = (text: string) => checkOutput(text, 'jcl').problems.map((p) => [p.line, p.rule]);

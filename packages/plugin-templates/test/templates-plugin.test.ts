@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
@@ -242,5 +242,45 @@ describe('plugin-templates on SQLite', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('imports an IDz project folder into a workspace, exports it back, and imports the export to the same members', async () => {
+    const api = store.plugin(templatesPlugin);
+    const project = join(dir, 'payroll-project');
+    mkdirSync(join(project, 'COBOL'), { recursive: true });
+    mkdirSync(join(project, 'COPYBOOK'));
+    mkdirSync(join(project, 'JCL'));
+    writeFileSync(
+      join(project, '.project'),
+      '<?xml version="1.0" encoding="UTF-8"?>\n<projectDescription>\n  <name>PAYROLL</name>\n  <comment>payroll batch</comment>\n  <projects/>\n  <buildSpec/>\n  <natures>\n    <nature>com.ibm.ftt.ui.views.project.navigator.local</nature>\n  </natures>\n</projectDescription>\n',
+    );
+    writeFileSync(
+      join(project, 'zapp.yaml'),
+      'name: payroll\nversion: 1.0.0\npropertyGroups:\n  - name: cobol-copybooks\n    language: cobol\n    libraries:\n      - name: syslib\n        type: local\n        locations:\n          - "**/COPYBOOK"\n',
+    );
+    writeFileSync(
+      join(project, 'COBOL', 'PAYR010.cbl'),
+      '       IDENTIFICATION DIVISION.\n       PROGRAM-ID. PAYR010.\n',
+    );
+    writeFileSync(join(project, 'COPYBOOK', 'PAYREC.cpy'), '       01  PAY-REC PIC X(80).\n');
+    writeFileSync(join(project, 'JCL', 'PAYJ010.jcl'), '//PAYJ010 JOB (ACCT)\n//S1 EXEC PGM=PAYR010\n');
+    const imported = await api.importWorkspace(project);
+    expect(imported.name).toBe('PAYROLL');
+    expect(imported.members.map((m) => [m.name, m.type]).sort()).toEqual([
+      ['PAYJ010', 'jcl'],
+      ['PAYR010', 'cobol'],
+      ['PAYREC', 'copybook'],
+    ]);
+    const out = join(dir, 'payroll-export');
+    const exported = await api.exportWorkspace('PAYROLL', out, { withMembers: true });
+    expect(exported.membersWritten).toBe(3);
+    expect(readFileSync(join(out, 'COBOL', 'PAYR010.cbl'), 'utf8')).toContain('PROGRAM-ID. PAYR010.');
+    const again = await api.importWorkspace(out, { name: 'PAYROLL-COPY' });
+    expect(again.members).toEqual(imported.members);
+    expect(again.metadata.project).toEqual(imported.metadata.project);
+    expect((await api.workspaces()).map((w) => w.name)).toEqual(['PAYROLL', 'PAYROLL-COPY']);
+    await expect(api.importWorkspace(join(dir, 'no-such-project'))).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
   });
 });

@@ -46,6 +46,7 @@ export {
 } from './corpus/query-generator.js';
 export type { EntryText } from './corpus/text-match.js';
 export { containsTokenSequence, entryContains, entryText, tokenize } from './corpus/text-match.js';
+export { mainframeSamplesDir } from './fixtures/mainframe-samples.js';
 export type { MockKbEntry, SeedTemplateFile } from './fixtures/seed-anchor.js';
 export {
   defaultSeedAnchorDir,

@@ -40,6 +40,7 @@ import type {
   WorkspaceMember,
 } from '../types.js';
 import { unifiedDiff } from '../versions/line-diff.js';
+import { readWorkspace, type WorkspaceModel, writeWorkspace } from '../workspace/index.js';
 import { checkDefinition, renderChecked } from './engine.js';
 
 export type TemplatesContext = PluginContext<TemplatesDatabase, Readonly<Record<string, unknown>>>;
@@ -96,7 +97,7 @@ const changeSchema = z.strictObject({
 
 const memberSchema = z.strictObject({
   name: z.string().min(1).max(64),
-  type: z.string().min(1).max(32),
+  type: z.enum(['cobol', 'copybook', 'jcl', 'pli', 'asm', 'rexx', 'other']),
   path: z
     .string()
     .min(1)
@@ -190,6 +191,17 @@ export interface TemplatesApi {
   workspaces(): Promise<Workspace[]>;
   workspace(name: string): Promise<Workspace>;
   removeWorkspace(name: string): Promise<boolean>;
+  /** Reads an IDz / Eclipse z/OS project folder (`.project`, `zapp.yaml`, member folders) and saves it. */
+  importWorkspace(folder: string, options?: { name?: string }): Promise<Workspace>;
+  /**
+   * Writes a stored workspace back as a project folder; with `withMembers`, the members' files are copied from
+   * the folder it was imported from, each only when its bytes still have the recorded sha256.
+   */
+  exportWorkspace(
+    name: string,
+    folder: string,
+    options?: { withMembers?: boolean },
+  ): Promise<{ folder: string; files: string[]; membersWritten: number }>;
 }
 
 export function createTemplatesApi(ctx: TemplatesContext): TemplatesApi {
@@ -851,6 +863,58 @@ export function createTemplatesApi(ctx: TemplatesContext): TemplatesApi {
         });
         return true;
       });
+    },
+
+    async importWorkspace(folder, options = {}) {
+      ctx.authorize('templates.write');
+      const root = resolve(folder);
+      const model = await readWorkspace(root);
+      return api.saveWorkspace({
+        name: options.name ?? model.name,
+        idzProjectPath: model.idzProjectPath,
+        localPath: root,
+        members: model.members.map((m) => ({ ...m })),
+        metadata: {
+          project: {
+            ...(model.description === undefined ? {} : { description: model.description }),
+            natures: model.natures,
+            builders: model.builders,
+            propertyGroups: model.propertyGroups,
+            metadata: model.metadata,
+          },
+          issues: model.issues ?? [],
+        },
+      });
+    },
+
+    async exportWorkspace(wsName, folder, options = {}) {
+      const stored = await api.workspace(wsName);
+      const project = (stored.metadata.project ?? {}) as Partial<WorkspaceModel>;
+      const model: WorkspaceModel = {
+        name: stored.name,
+        ...(project.description === undefined ? {} : { description: project.description }),
+        natures: project.natures ?? [],
+        builders: project.builders ?? [],
+        idzProjectPath: stored.idzProjectPath,
+        propertyGroups: project.propertyGroups ?? [],
+        members: stored.members as WorkspaceModel['members'],
+        metadata: (project.metadata ?? {}) as Record<string, unknown>,
+      };
+      let membersWritten = 0;
+      const source = stored.localPath;
+      const contents =
+        options.withMembers && source
+          ? async (member: WorkspaceModel['members'][number]) => {
+              const bytes = await fs.readFile(join(source, ...member.path.split('/'))).catch(() => undefined);
+              if (!bytes || createHash('sha256').update(bytes).digest('hex') !== member.sha256)
+                return undefined;
+              membersWritten += 1;
+              return bytes;
+            }
+          : undefined;
+      const target = resolve(folder);
+      const written = await writeWorkspace(model, target, contents ? { contents } : {});
+      return { folder: target, files: written.files, membersWritten };
     },
 
     async linkPattern(idOrName, patternId) {
