@@ -442,8 +442,10 @@ export async function runKillHarness(options: HarnessOptions): Promise<HarnessRe
     const kills: KillResult[] = [];
     for (let k = 0; k < options.kills; k++) {
       const killArgs = await scenario.start(k);
-      // Spread over the whole run, process start included; the last kill point lands after the end.
-      const delayMs = k === options.kills - 1 ? ms * 1.2 : rnd() * ms;
+      // One kill point in each of kills - 1 equal slices of the run (process start included), at a random
+      // place in the slice's middle half so that it lands inside the run; the last lands after the end.
+      const slices = Math.max(1, options.kills - 1);
+      const delayMs = k === options.kills - 1 ? ms * 1.2 : (ms * (k + 0.25 + 0.5 * rnd())) / slices;
       const child = kb.spawn(killArgs);
       let exited = false;
       child.on('exit', () => (exited = true));
