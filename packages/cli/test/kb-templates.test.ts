@@ -128,4 +128,12 @@ describe('kb templates', () => {
     expect((await ws.ok(['templates', 'list'])).templates).toEqual([]);
     expect((await ws.ok(['templates', 'list', '--all'])).templates).toHaveLength(1);
   });
+
+  it('exports the library to a folder and imports it into another store', async () => {
+    const exported = await ws.ok(['templates', 'export', 'library', '--all']);
+    expect(exported.templates).toBe(1);
+    await ws.ok(['init', '--db', 'other.db']);
+    const imported = await ws.ok(['templates', 'import', 'library', '--db', 'other.db']);
+    expect(imported).toEqual({ added: 1, updated: 0, unchanged: 0 });
+  });
 });

@@ -76,9 +76,11 @@ export {
   templatesPlugin,
 } from './templates-plugin.js';
 export type {
+  AnalysisIssue,
   OutcomeInput,
   OutputProblem,
   RenderOptions,
+  RenderProblem,
   RenderResult,
   Template,
   TemplateChange,

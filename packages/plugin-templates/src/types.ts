@@ -84,8 +84,21 @@ export interface RenderResult {
   text: string;
   /** Lines the language check wrapped (1-based, in the output). */
   wrapped: number[];
-  /** Lines that break the language's rules and could not be wrapped; empty for valid output. */
-  problems: OutputProblem[];
+  /** Lines that break the language's rules and could not be wrapped, and analyser errors; empty when valid. */
+  problems: RenderProblem[];
+  /** What plugin-code's analyser found in the output, when the store has plugin-code enabled. */
+  analysis?: AnalysisIssue[];
+}
+
+/** A problem of rendered output: a column rule of its language, or an error of plugin-code's analyser. */
+export type RenderProblem = Omit<OutputProblem, 'rule'> & { rule: OutputProblem['rule'] | `code/${string}` };
+
+/** An issue plugin-code's analyser reports (its errors are also among the render's problems). */
+export interface AnalysisIssue {
+  severity: 'error' | 'warning';
+  code: string;
+  message: string;
+  line: number | null;
 }
 
 export interface OutcomeInput {

@@ -16,6 +16,7 @@ import { GitTree } from '../scan/tree-source.js';
 import type {
   CodeDatabase,
   CodeFileRow,
+  CodeLanguage,
   CodeReferenceRow,
   CodeRepositoryRow,
 } from '../schema/code-database.js';
@@ -76,6 +77,15 @@ export interface CodeApi {
   suggestLinks(codeFileId?: string, options?: { limit?: number }): Promise<LinkSuggestion[]>;
   /** A stored copybook, parsed again from its kept source (for decoding records with it). */
   copybook(nameOrId: string): Promise<Copybook>;
+  /**
+   * Analyses a source without storing it (what other plugins call to check code they generate): its language
+   * (detected unless given), the analyser's structure and its issues. COPY members resolve from nothing.
+   */
+  analyze(
+    path: string,
+    content: string,
+    language?: CodeLanguage,
+  ): Promise<{ language: CodeLanguage; structure: CodeStructure; issues: CodeIssue[] }>;
 }
 
 export function createCodeApi(ctx: CodeContext): CodeApi {
@@ -423,6 +433,19 @@ export function createCodeApi(ctx: CodeContext): CodeApi {
             .select('code_repositories.name as repository')
             .execute();
       return suggestLinksFor(ctx.storage(), files, limit);
+    },
+
+    async analyze(path, content, language) {
+      const valid = parse(
+        analysisInputSchema.pick({ path: true, content: true, language: true }),
+        { path, content, ...(language === undefined ? {} : { language }) },
+        'source',
+      );
+      return ctx.read('code.read', async () => {
+        const lang = valid.language ?? detectLanguage(valid.path, valid.content);
+        const analyzed = analyzeSource(valid.path, valid.content, lang);
+        return { language: analyzed.language, structure: analyzed.structure, issues: analyzed.issues };
+      });
     },
 
     async copybook(nameOrId) {

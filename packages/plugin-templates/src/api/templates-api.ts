@@ -27,8 +27,10 @@ import type {
   TemplateVersionRow,
 } from '../schema/templates-database.js';
 import type {
+  AnalysisIssue,
   OutcomeInput,
   RenderOptions,
+  RenderProblem,
   RenderResult,
   Template,
   TemplateChange,
@@ -525,6 +527,7 @@ export function createTemplatesApi(ctx: TemplatesContext): TemplatesApi {
         template.language,
         o.wrap,
       );
+      const analysis = await analyzeWithCode(ctx, template, rendered.text);
       await ctx.write('templates.render', async (scope) => {
         await scope.trx
           .insertInto('template_usage')
@@ -557,7 +560,8 @@ export function createTemplatesApi(ctx: TemplatesContext): TemplatesApi {
         version: Number(v.version),
         text: rendered.text,
         wrapped: rendered.wrapped,
-        problems: rendered.problems,
+        problems: [...rendered.problems, ...(analysis?.problems ?? [])],
+        ...(analysis ? { analysis: analysis.issues } : {}),
       };
     },
 
@@ -937,6 +941,31 @@ export function createTemplatesApi(ctx: TemplatesContext): TemplatesApi {
     },
   };
   return api;
+}
+
+/** What plugin-code's API offers other plugins (typed here: a plugin builds on core's exports only). */
+interface CodeAnalyzer {
+  analyze(path: string, content: string, language?: string): Promise<{ issues: AnalysisIssue[] }>;
+}
+
+/**
+ * Rendered COBOL or JCL analysed by plugin-code when the store has it enabled: its analyser's errors (an EXEC
+ * SQL left open, a COPY that cycles …) join the render's problems, its warnings are returned beside them.
+ * Without plugin-code, undefined: the column checks stand alone.
+ */
+async function analyzeWithCode(
+  ctx: TemplatesContext,
+  template: TemplateRow,
+  text: string,
+): Promise<{ problems: RenderProblem[]; issues: AnalysisIssue[] } | undefined> {
+  if (template.language === 'text' || !ctx.plugins().some((p) => p.id === 'code')) return undefined;
+  const code = ctx.storage().plugin('code') as unknown as CodeAnalyzer;
+  const extension = template.language === 'jcl' ? 'jcl' : 'cbl';
+  const { issues } = await code.analyze(`${template.name}.${extension}`, text, template.language);
+  const problems = issues
+    .filter((i) => i.severity === 'error')
+    .map((i): RenderProblem => ({ line: i.line ?? 1, rule: `code/${i.code}`, message: i.message }));
+  return { problems, issues };
 }
 
 function toWorkspace(r: ProjectWorkspaceRow): Workspace {

@@ -7,7 +7,7 @@ import type { templatesPlugin } from '../templates-plugin.js';
 import type { Template } from '../types.js';
 
 const USAGE =
-  'kb templates add --file F --name N --language cobol|jcl|text --category C --description D [--params P.json] | list [--text q] [--language l] [--category c] [--error-code e] [--entry id] [--all] | show <name> [--at n] | render <name> [--set K=V]… [--values V.json] [--at n] [--no-wrap] [--out F] | versions <name> | diff <name> <from> <to> | update <name> [--file F] [--params P.json] [--note N] | rollback <name> <version> | outcome <name> --worked|--failed [--at n] | retire <name>';
+  'kb templates add --file F --name N --language cobol|jcl|text --category C --description D [--params P.json] | list [--text q] [--language l] [--category c] [--error-code e] [--entry id] [--all] | show <name> [--at n] | render <name> [--set K=V]… [--values V.json] [--at n] [--no-wrap] [--out F] | versions <name> | diff <name> <from> <to> | update <name> [--file F] [--params P.json] [--note N] | rollback <name> <version> | outcome <name> --worked|--failed [--at n] | retire <name> | export <folder> [--all] | import <folder>';
 
 function stringOption(ctx: PluginCommandContext, name: string): string | undefined {
   const value = ctx.values[name];
@@ -216,6 +216,29 @@ const ACTIONS: Readonly<Record<string, (ctx: PluginCommandContext) => Promise<nu
     return 0;
   },
 
+  async export(ctx) {
+    const folder = resolve(ctx.cwd, positional(ctx, 1, 'a folder to write the library into'));
+    const result = await (await apiOf(ctx)).exportLibrary(folder, {
+      includeRetired: ctx.values.all === true,
+    });
+    ctx.out.emit(
+      result,
+      () => `Wrote ${result.templates} templates into ${result.folder} (manifest.json and templates/).`,
+    );
+    return 0;
+  },
+
+  async import(ctx) {
+    const folder = resolve(ctx.cwd, positional(ctx, 1, 'a library folder'));
+    const result = await (await apiOf(ctx)).importLibrary(folder);
+    ctx.out.emit(
+      result,
+      () =>
+        `Imported ${folder}: ${result.added} added, ${result.updated} new versions, ${result.unchanged} unchanged.`,
+    );
+    return 0;
+  },
+
   async retire(ctx) {
     const template = await (await apiOf(ctx)).retire(positional(ctx, 1, 'a template name'));
     ctx.out.emit(
@@ -240,6 +263,8 @@ export const templatesCommand: PluginCommand = {
     '                an old text; a template used in a recorded outcome can be retired, never deleted',
     'outcome         records whether a rendered fix worked: the success rate ranks `list`',
     '--at n          the version to show, render or record an outcome for (default: the current one)',
+    'export <folder>  a library folder: manifest.json and one file per template (--all: retired ones too);',
+    '                 import checks every file against its sha256 and adds, versions or keeps each template',
   ],
   options: {
     file: { type: 'string' },
