@@ -15,8 +15,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { parseArgs } from 'node:util';
+
 // The built package (pnpm bench:code builds it first), as an application runs it: not the sources through tsx.
-import { analyzeSource, codePlugin, detectLanguage, memberName } from '@mainframe-kb/plugin-code';
+// Imported by a name TypeScript does not resolve (a fresh clone's typecheck has no dist/ yet), typed by src/.
+const packageName: string = '@mainframe-kb/plugin-code';
+const { analyzeSource, codePlugin, detectLanguage, memberName } = (await import(
+  packageName
+)) as typeof import('../src/index.js');
+
 import { createStorage } from '@mainframe-kb/storage-core';
 import { generateTree, mutateTree } from './generate-tree.js';
 
