@@ -11,7 +11,6 @@ import { processAlive } from './process-alive.js';
 
 /** The files of a SQLite store besides its database file, renamed with it; the database itself is last. */
 export const SQLITE_COMPANIONS = ['.audit-key', '.audit-checkpoints'] as const;
-const TRANSIENT = ['-wal', '-shm', '-journal'] as const;
 
 /** A new scratch path beside `target` for `purpose` (a lowercase word such as `copy`). */
 export function scratchPath(target: string, purpose: string): string {
@@ -37,21 +36,37 @@ export async function moveSqliteStore(from: string, to: string): Promise<void> {
   await fs.unlink(from);
 }
 
-/** Removes a scratch store and every companion it may have. */
+/**
+ * Removes a scratch store with every file named after it: its companions, journals, and what core writes beside
+ * a database (a migration's `.pre-migrate-…` snapshot).
+ */
 export async function removeSqliteStore(path: string): Promise<void> {
-  for (const suffix of ['', ...SQLITE_COMPANIONS, ...TRANSIENT])
-    await fs.rm(`${path}${suffix}`, { force: true });
+  const base = basename(path);
+  await fs.rm(path, { force: true });
+  let names: string[] = [];
+  try {
+    names = await fs.readdir(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(`${base}.`) || name.startsWith(`${base}-`)) {
+      await fs.rm(join(dirname(path), name), { force: true });
+    }
+  }
 }
 
 /**
- * Removes, beside `target`, the scratch files of `purpose` whose owning process is gone (this host's pids:
- * scratch files live beside local targets). Returns the names removed; a folder that cannot be read has none.
+ * Removes, beside `target`, the scratch files of `purpose` whose owning process is gone, with every file named
+ * after one (this host's pids: scratch files live beside local targets). Returns the names removed; a folder
+ * that cannot be read has none.
  */
 export async function sweepScratchFiles(target: string, purpose: string): Promise<string[]> {
   const folder = dirname(target);
   const escaped = `${basename(target)}.${purpose}`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const suffixes = [...SQLITE_COMPANIONS, ...TRANSIENT].map((s) => s.replace('.', '\\.')).join('|');
-  const pattern = new RegExp(`^${escaped}-(\\d+)-[0-9a-f]{12}(?:${suffixes})?$`);
+  // The scratch file and everything named after it: its companions, journals, and what core writes beside a
+  // database (a migration's `.pre-migrate-…` snapshot, say).
+  const pattern = new RegExp(`^${escaped}-(\\d+)-[0-9a-f]{12}(?:[.-].*)?$`);
   let names: string[];
   try {
     names = await fs.readdir(folder);
