@@ -520,6 +520,7 @@ export function createTemplatesApi(ctx: TemplatesContext): TemplatesApi {
       }
       const v = await versionRow(db, template, o.version);
       const rendered = renderChecked(
+        v.content_hash,
         v.content,
         JSON.parse(v.parameters),
         JSON.parse(v.validation_rules),
