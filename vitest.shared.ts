@@ -11,4 +11,5 @@ export const sourceAliases: Record<string, string> = {
   '@mainframe-kb/backup': src('backup'),
   '@mainframe-kb/plugin-code': src('plugin-code'),
   '@mainframe-kb/plugin-templates': src('plugin-templates'),
+  '@mainframe-kb/plugin-analytics': src('plugin-analytics'),
 };
