@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { SeededRandom } from '@mainframe-kb/testkit';
 
 const BIN = fileURLToPath(new URL('../bin/kb.js', import.meta.url));
 const CORE = pathToFileURL(fileURLToPath(new URL('../../storage-core/dist/index.js', import.meta.url))).href;
@@ -117,18 +118,6 @@ class Kb {
   }
 }
 
-/** A seeded random number generator (mulberry32), so a run's kill points can be reproduced. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** The data a user sees: entries, tags, relations (the audit trail and event log differ run to run). */
 const DATA_TABLES = ['kb_entries', 'kb_tags', 'kb_relations'];
 
@@ -185,7 +174,7 @@ export async function runKillHarness(options: HarnessOptions): Promise<HarnessRe
   const dir = mkdtempSync(join(tmpdir(), 'kb-kill-harness-'));
   const kb = new Kb(dir, { KB_BACKUP_PASSPHRASE: PASSPHRASE });
   const path = (name: string) => join(dir, name);
-  const rnd = random(0x6b696c6c);
+  const random = new SeededRandom('kill-harness');
 
   // The source store: the bundled sample KB and `entries` generated entries with tags and relations,
   // exported once as the input of the import scenario.
@@ -445,7 +434,7 @@ export async function runKillHarness(options: HarnessOptions): Promise<HarnessRe
       // One kill point in each of kills - 1 equal slices of the run (process start included), at a random
       // place in the slice's middle half so that it lands inside the run; the last lands after the end.
       const slices = Math.max(1, options.kills - 1);
-      const delayMs = k === options.kills - 1 ? ms * 1.2 : (ms * (k + 0.25 + 0.5 * rnd())) / slices;
+      const delayMs = k === options.kills - 1 ? ms * 1.2 : (ms * (k + 0.25 + 0.5 * random.next())) / slices;
       const child = kb.spawn(killArgs);
       let exited = false;
       child.on('exit', () => (exited = true));

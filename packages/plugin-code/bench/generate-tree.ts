@@ -22,6 +22,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SeededRandom } from '@mainframe-kb/testkit';
 
 export interface GenerateTreeOptions {
   dir: string;
@@ -56,79 +57,16 @@ const BUCKET_SIZE = 1000;
 const MAX_PER_KIND = 99_999;
 
 // ---------------------------------------------------------------------------------------------------
-// PRNG: cyrb128 hash of the seed string feeding sfc32.
+// PRNG: testkit's SeededRandom (sfc32 seeded through cyrb128), with the two draws the tree needs besides.
 
-function hash128(text: string): [number, number, number, number] {
-  let h1 = 1779033703;
-  let h2 = 3144134277;
-  let h3 = 1013904242;
-  let h4 = 2773480762;
-  for (let i = 0; i < text.length; i++) {
-    const k = text.charCodeAt(i);
-    h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
-    h2 = h3 ^ Math.imul(h2 ^ k, 2869860233);
-    h3 = h4 ^ Math.imul(h3 ^ k, 951274213);
-    h4 = h1 ^ Math.imul(h4 ^ k, 2716044179);
-  }
-  h1 = Math.imul(h3 ^ (h1 >>> 18), 597399067);
-  h2 = Math.imul(h4 ^ (h2 >>> 22), 2869860233);
-  h3 = Math.imul(h1 ^ (h3 >>> 17), 951274213);
-  h4 = Math.imul(h2 ^ (h4 >>> 19), 2716044179);
-  h1 ^= h2 ^ h3 ^ h4;
-  h2 ^= h1;
-  h3 ^= h1;
-  h4 ^= h1;
-  return [h1 >>> 0, h2 >>> 0, h3 >>> 0, h4 >>> 0];
-}
-
-/** sfc32 seeded from a string. */
-export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
-
-  constructor(seed: string) {
-    [this.a, this.b, this.c, this.d] = hash128(seed);
-    for (let i = 0; i < 12; i++) this.u32();
-  }
-
-  u32(): number {
-    const t0 = (this.a + this.b) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.d = (this.d + 1) | 0;
-    const t = (t0 + this.d) | 0;
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    return this.u32() / 4294967296;
-  }
-
-  /** Uniform integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-
+class Rng extends SeededRandom {
   /** Log-uniform-ish integer in [lo, hi]; `skew` > 1 favours the low end. */
   logInt(lo: number, hi: number, skew = 1): number {
     return Math.round(lo * (hi / lo) ** (this.next() ** skew));
   }
 
   /** `k` distinct integers of [0, n), in drawing order. */
-  sample(n: number, k: number): number[] {
+  indices(n: number, k: number): number[] {
     const out: number[] = [];
     const seen = new Set<number>();
     const want = Math.min(k, n);
@@ -928,7 +866,7 @@ class ProgramGen {
   generate(targetLines: number): string {
     const { w, rng, shape } = this;
     const copies = this.pickCopybooks();
-    for (const idx of rng.sample(this.ctx.programCount, rng.int(0, 3))) {
+    for (const idx of rng.indices(this.ctx.programCount, rng.int(0, 3))) {
       if (idx !== this.index) this.callTargets.push(memberName('program', idx));
     }
     this.header();
@@ -951,7 +889,7 @@ class ProgramGen {
     const n = Math.min(this.ctx.copybookCount, rng.int(1, 5));
     const tags = ['WS', 'IN', 'OUT', 'SAV', 'PRV', 'NEW'];
     let tagIdx = 0;
-    return rng.sample(this.ctx.copybookCount, n).map((i) => {
+    return rng.indices(this.ctx.copybookCount, n).map((i) => {
       const model = this.ctx.copybook(i);
       return model.tagged ? { model, by: tags[tagIdx++]! } : { model };
     });
@@ -1063,7 +1001,7 @@ class ProgramGen {
     }
     dataEntry(w, 0, 1, 'WS-FLAGS', '');
     for (const flag of rng
-      .sample(6, rng.int(1, 4))
+      .indices(6, rng.int(1, 4))
       .map((i) => ['ERROR', 'FIRST-TIME', 'FOUND', 'VALID', 'CHANGED', 'BYPASS'][i]!)) {
       dataEntry(w, 1, 5, `WS-${flag}-SW`, "PIC X VALUE 'N'");
       dataEntry(w, 2, 88, `WS-${flag}`, "VALUE 'Y'");
@@ -1122,7 +1060,7 @@ class ProgramGen {
       dataEntry(w, 1, 5, 'WS-SQLCODE-DISP', 'PIC -9(9)');
       w.blank();
       w.code(12, 'EXEC SQL INCLUDE SQLCA END-EXEC.');
-      for (const ti of rng.sample(SQL_TABLES.length, rng.int(1, 2))) this.sqlTable(SQL_TABLES[ti]!);
+      for (const ti of rng.indices(SQL_TABLES.length, rng.int(1, 2))) this.sqlTable(SQL_TABLES[ti]!);
     }
     if (shape.cics) {
       dataEntry(w, 0, 1, 'WS-RESP', 'PIC S9(8) COMP VALUE ZERO');
@@ -1667,7 +1605,7 @@ class ProgramGen {
     if (rng.chance(0.5) && this.alnums.length > 0) {
       w.code(col, `EVALUATE ${this.alnum()}`);
       for (const v of rng
-        .sample(5, rng.int(1, 4))
+        .indices(5, rng.int(1, 4))
         .map((i) => ["'A'", "'B'", "'C' THRU 'F'", "'01'", 'SPACES'][i]!)) {
         w.code(col + 4, `WHEN ${v}`);
         this.block(col + 8, depth + 1, 2);
@@ -1732,7 +1670,7 @@ class ProgramGen {
     w.code(col + 8, `ADD 1 TO ${this.num()}`);
     w.code(col + 4, 'WHEN +100');
     w.code(col + 8, `SET ${rng.pick(this.conds)} TO TRUE`);
-    for (const i of rng.sample(SQLCODES.length, rng.int(1, 3))) {
+    for (const i of rng.indices(SQLCODES.length, rng.int(1, 3))) {
       const [code, text] = SQLCODES[i]!;
       w.code(col + 4, `WHEN ${code}`);
       w.code(col + 8, `DISPLAY ${this.message(`SQLCODE${code}`, text)}`);
@@ -2512,7 +2450,7 @@ export async function mutateTree(options: MutateTreeOptions): Promise<MutateTree
   const rng = new Rng(seed);
   const all = (await listTree(options.dir)).filter((f) => kindOf(f) !== undefined);
   const count = Math.min(all.length, Math.max(0, Math.round(all.length * options.fraction)));
-  const picked = rng.sample(all.length, count).map((i) => all[i]!);
+  const picked = rng.indices(all.length, count).map((i) => all[i]!);
   const changed = new Set(picked);
   const programs = all.filter((f) => kindOf(f) === 'program').map((f) => path.basename(f, '.cbl'));
   for (const rel of picked) {
@@ -2532,7 +2470,7 @@ export async function mutateTree(options: MutateTreeOptions): Promise<MutateTree
   const extra = count === 0 ? 0 : Math.max(1, Math.round(count * 0.05));
   // Removals: jobs and programs not changed above (nothing COPYs them; a job may lose a program, as in life).
   const removable = all.filter((f) => !changed.has(f) && (kindOf(f) === 'jcl' || kindOf(f) === 'program'));
-  const removed = rng.sample(removable.length, extra).map((i) => removable[i]!);
+  const removed = rng.indices(removable.length, extra).map((i) => removable[i]!);
   for (const rel of removed) await rm(path.join(options.dir, rel));
 
   // Additions: new programs, copybooks and jobs after the highest member number of their kind.
@@ -2554,7 +2492,7 @@ export async function mutateTree(options: MutateTreeOptions): Promise<MutateTree
       // A new program COPYs up to five existing copybooks, read back from the tree.
       const index = nextIndex('program');
       const picks = new Rng(`${seed}|added-program|${index}`);
-      const wanted = picks.sample(copybookFiles.length, Math.min(copybookFiles.length, 5));
+      const wanted = picks.indices(copybookFiles.length, Math.min(copybookFiles.length, 5));
       const models: CopybookModel[] = [];
       for (const i of wanted) {
         const rel = copybookFiles[i]!;
@@ -2581,7 +2519,7 @@ export async function mutateTree(options: MutateTreeOptions): Promise<MutateTree
       const remaining = all.filter((f) => kindOf(f) === 'program' && !removed.includes(f));
       const jobRng = new Rng(`${seed}|added-job|${index}`);
       const pgms = jobRng
-        .sample(remaining.length, Math.min(remaining.length, jobRng.int(1, 4)))
+        .indices(remaining.length, Math.min(remaining.length, jobRng.int(1, 4)))
         .map((i) => remaining[i]!);
       const jobLines: string[] = [];
       jclStatement(jobLines, memberName('jcl', index), 'JOB', [
