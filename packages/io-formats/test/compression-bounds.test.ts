@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { type Storage, ValidationError } from '@mainframe-kb/storage-core';
+import { ValidationError } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ImportOptions, importStore, reasonOf } from '../src/index.js';
-import { openStore, seedStore, snapshot, type TempDir, tempDir } from './store-helpers.js';
+import { snapshot, useSeededStore } from './store-helpers.js';
 
 const MiB = 1024 * 1024;
 
@@ -44,38 +44,24 @@ async function measured<T>(run: () => Promise<T>): Promise<{ value: T; ms: numbe
  * and nothing is written.
  */
 describe('compressed input is bounded by what it expands to', () => {
-  let dir: TempDir;
-  let storage: Storage;
-  let before: Awaited<ReturnType<typeof snapshot>>;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    storage = await openStore(dir.file('store.db'));
-    await seedStore(storage);
-    before = await snapshot(storage);
-  });
-
-  afterAll(async () => {
-    await storage.close();
-    dir.remove();
-  });
+  const fx = useSeededStore();
 
   async function refused(input: string, limits?: ImportOptions['limits']) {
     const outcome = await measured(() =>
-      importStore(storage, { input, limits }).then(
+      importStore(fx.storage, { input, limits }).then(
         (result) => new Error(`accepted: ${JSON.stringify(result).slice(0, 500)}`),
         (e: unknown) => e,
       ),
     );
     expect(outcome.value).toBeInstanceOf(ValidationError);
-    expect(await snapshot(storage)).toEqual(before);
+    expect(await snapshot(fx.storage)).toEqual(fx.before);
     return { ...outcome, reason: reasonOf(outcome.value), message: (outcome.value as Error).message };
   }
 
   it('a 2 GiB whitespace bomb (a ~2 MB gzip) is refused in seconds with flat memory', async () => {
     const spaces = gzipSync(Buffer.alloc(16 * MiB, 0x20), { level: 9 });
     const members = [gzipSync('['), ...Array.from({ length: 128 }, () => spaces), gzipSync(']')];
-    const file = dir.file('whitespace-bomb.json.gz');
+    const file = fx.dir.file('whitespace-bomb.json.gz');
     writeFileSync(file, concatenatedGzip(members));
     const { reason, message, ms, rssGrowth } = await refused(file);
     expect(reason).toBe('DECOMPRESSION_LIMIT');
@@ -89,7 +75,7 @@ describe('compressed input is bounded by what it expands to', () => {
     // Records the import rejects (no problem, solution or category): validated, never written, so the test
     // measures the reading and its bound rather than SQLite's inserts.
     const block = gzipSync('{"title":"t"}\n'.repeat(50_000), { level: 9 });
-    const file = dir.file('five-million.ndjson.gz');
+    const file = fx.dir.file('five-million.ndjson.gz');
     writeFileSync(file, concatenatedGzip(Array.from({ length: 100 }, () => block)));
 
     const byRatio = await refused(file);
@@ -108,7 +94,7 @@ describe('compressed input is bounded by what it expands to', () => {
 
   it('a compressed file inside a compressed file is refused', async () => {
     const inner = gzipSync('{"title":"t","problem":"p","solution":"s","category":"JCL"}\n');
-    const file = dir.file('nested.ndjson.gz.gz');
+    const file = fx.dir.file('nested.ndjson.gz.gz');
     writeFileSync(file, gzipSync(inner));
     const { reason, message } = await refused(file);
     expect(reason).toBe('DECOMPRESSION_LIMIT');
@@ -119,15 +105,15 @@ describe('compressed input is bounded by what it expands to', () => {
     const lines = generateCorpusArray({ count: 2_000, seed: 'compression-bounds' })
       .map((e) => JSON.stringify({ ...e, tags: e.tags?.join(',') }))
       .join('\n');
-    const file = dir.file('ordinary.ndjson.gz');
+    const file = fx.dir.file('ordinary.ndjson.gz');
     writeFileSync(file, gzipSync(lines));
-    const accepted = await importStore(storage, { input: file, dryRun: true });
+    const accepted = await importStore(fx.storage, { input: file, dryRun: true });
     expect(accepted.errors).toEqual([]);
     expect(accepted.inserted).toBe(2_000);
     expect((await refused(file, { maxCompressionRatio: 2 })).reason).toBe('DECOMPRESSION_LIMIT');
     expect((await refused(file, { maxDecompressedBytes: 64 * 1024 })).reason).toBe('DECOMPRESSION_LIMIT');
     await expect(
-      importStore(storage, { input: file, limits: { maxCompressionRatio: 0 } }),
+      importStore(fx.storage, { input: file, limits: { maxCompressionRatio: 0 } }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/maxCompressionRatio/) });
   });
 });

@@ -1,10 +1,10 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { type Storage, ValidationError } from '@mainframe-kb/storage-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '@mainframe-kb/storage-core';
+import { describe, expect, it } from 'vitest';
 import { type InputLimits, importStore, reasonOf } from '../src/index.js';
-import { openStore, seedStore, snapshot, type TempDir, tempDir } from './store-helpers.js';
+import { openStore, snapshot, useSeededStore } from './store-helpers.js';
 
 const corpus = (name: string) => fileURLToPath(new URL(`./hostile/${name}`, import.meta.url));
 
@@ -44,32 +44,18 @@ const REFUSED: Record<string, string> = {
 const ACCEPTED = ['bom.csv', 'bom.json.txt'];
 
 describe('hostile input (RELIABILITY.md test 10): refused, typed, nothing written', () => {
-  let dir: TempDir;
-  let storage: Storage;
-  let before: Awaited<ReturnType<typeof snapshot>>;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    storage = await openStore(dir.file('store.db'));
-    await seedStore(storage);
-    before = await snapshot(storage);
-  });
-
-  afterAll(async () => {
-    await storage.close();
-    dir.remove();
-  });
+  const fx = useSeededStore();
 
   async function expectRefused(input: string, reason: string, limits?: Partial<InputLimits>) {
     const protoKeys = Object.getOwnPropertyNames(Object.prototype).sort();
-    const error = await importStore(storage, { input, limits }).then(
+    const error = await importStore(fx.storage, { input, limits }).then(
       (result) => new Error(`accepted: ${JSON.stringify(result)}`),
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ValidationError);
     expect(reasonOf(error)).toBe(reason);
     expect((error as ValidationError).code).toBe('VALIDATION');
-    expect(await snapshot(storage)).toEqual(before);
+    expect(await snapshot(fx.storage)).toEqual(fx.before);
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoKeys);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }
@@ -88,7 +74,7 @@ describe('hostile input (RELIABILITY.md test 10): refused, typed, nothing writte
   }
 
   it('a UTF-8 BOM is dropped, not kept in the first header or value', async () => {
-    const scratch = await openStore(dir.file('bom.db'));
+    const scratch = await openStore(fx.dir.file('bom.db'));
     try {
       for (const file of ACCEPTED) {
         const result = await importStore(scratch, { input: corpus(file) });
@@ -103,7 +89,7 @@ describe('hostile input (RELIABILITY.md test 10): refused, typed, nothing writte
   });
 
   it('a line longer than the record limit (NDJSON) → RECORD_TOO_LARGE', async () => {
-    const file = dir.file('huge-line.ndjson');
+    const file = fx.dir.file('huge-line.ndjson');
     writeFileSync(
       file,
       `{"title":"${'x'.repeat(3 * 1024 * 1024)}","problem":"p","solution":"s","category":"JCL"}\n`,
@@ -112,31 +98,31 @@ describe('hostile input (RELIABILITY.md test 10): refused, typed, nothing writte
   });
 
   it('a line without an end (NDJSON) is refused while it is still arriving', async () => {
-    const file = dir.file('endless.ndjson');
+    const file = fx.dir.file('endless.ndjson');
     writeFileSync(file, 'x'.repeat(3 * 1024 * 1024));
     await expectRefused(file, 'RECORD_TOO_LARGE', { maxRecordBytes: 1024 * 1024 });
   });
 
   it('a CSV row past the record limit → RECORD_TOO_LARGE', async () => {
-    const file = dir.file('huge-row.csv');
+    const file = fx.dir.file('huge-row.csv');
     writeFileSync(file, `title,problem,solution,category\r\n"${'y'.repeat(3 * 1024 * 1024)}",p,s,JCL\r\n`);
     await expectRefused(file, 'RECORD_TOO_LARGE', { maxRecordBytes: 1024 * 1024 });
   });
 
   it('an XML text node past the record limit → RECORD_TOO_LARGE', async () => {
-    const file = dir.file('huge-text.xml');
+    const file = fx.dir.file('huge-text.xml');
     writeFileSync(file, `<records><record><title>${'z'.repeat(3 * 1024 * 1024)}</title></record></records>`);
     await expectRefused(file, 'RECORD_TOO_LARGE', { maxRecordBytes: 1024 * 1024 });
   });
 
   it('a JSON string past the record limit → RECORD_TOO_LARGE', async () => {
-    const file = dir.file('huge-string.json.txt');
+    const file = fx.dir.file('huge-string.json.txt');
     writeFileSync(file, `[{"title":"${'w'.repeat(3 * 1024 * 1024)}"}]`);
     await expectRefused(file, 'RECORD_TOO_LARGE', { maxRecordBytes: 1024 * 1024 });
   });
 
   it('a gzip bomb is stopped at the decompressed-size cap → DECOMPRESSION_LIMIT', async () => {
-    const file = dir.file('bomb.json.gz');
+    const file = fx.dir.file('bomb.json.gz');
     // 64 MiB of JSON whitespace inside an array: a few tens of KiB compressed.
     const body = Buffer.alloc(64 * 1024 * 1024, 0x20);
     body[0] = 0x5b;
@@ -146,7 +132,7 @@ describe('hostile input (RELIABILITY.md test 10): refused, typed, nothing writte
   });
 
   it('a corrupt gzip stream → MALFORMED', async () => {
-    const file = dir.file('corrupt.csv.gz');
+    const file = fx.dir.file('corrupt.csv.gz');
     const good = gzipSync(Buffer.from('title,problem,solution,category\r\nt,p,s,JCL\r\n'));
     good[good.length - 6] = (good[good.length - 6] as number) ^ 0xff;
     writeFileSync(file, good);
@@ -154,15 +140,15 @@ describe('hostile input (RELIABILITY.md test 10): refused, typed, nothing writte
   });
 
   it('more records than the limit → TOO_MANY_RECORDS', async () => {
-    const file = dir.file('many.ndjson');
+    const file = fx.dir.file('many.ndjson');
     writeFileSync(file, '{"title":"a","problem":"p","solution":"s","category":"JCL"}\n'.repeat(5));
     await expectRefused(file, 'TOO_MANY_RECORDS', { maxRecords: 3 });
   });
 
   it('a gzip-compressed CSV within the cap is imported', async () => {
-    const scratch = await openStore(dir.file('gz.db'));
+    const scratch = await openStore(fx.dir.file('gz.db'));
     try {
-      const file = dir.file('ok.csv.gz');
+      const file = fx.dir.file('ok.csv.gz');
       writeFileSync(file, gzipSync(Buffer.from('title,problem,solution,category\r\nZipped,p,s,JCL\r\n')));
       const result = await importStore(scratch, { input: file });
       expect(result).toMatchObject({ format: 'csv', inserted: 1, committed: true });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
 import { rawAccessPlugin, rawDb } from '@mainframe-kb/testkit';
+import { afterAll, beforeAll } from 'vitest';
 import { ioFormatsPlugin } from '../src/index.js';
 
 export interface TempDir {
@@ -84,4 +85,44 @@ export async function seedStore(storage: Storage): Promise<string[]> {
   await storage.recordFeedback(ids[0] as string, { outcome: 'success', rating: 5, comment: 'worked' });
   await storage.recordUsage(ids[1] as string, 'view', { userId: 'u1' });
   return ids;
+}
+
+/** A seeded store in a temporary folder, with its snapshot taken before a test imports anything. */
+export interface SeededStore {
+  readonly dir: TempDir;
+  readonly storage: Storage;
+  readonly before: Awaited<ReturnType<typeof snapshot>>;
+}
+
+/**
+ * Opens a seeded store before the suite's tests and closes it (and removes its folder) after them; the tests
+ * compare the store's snapshot with `before` to show that a refused import wrote nothing.
+ */
+export function useSeededStore(): SeededStore {
+  let fixture: SeededStore | undefined;
+  const current = () => {
+    if (!fixture) throw new Error('the seeded store did not open; see the beforeAll error');
+    return fixture;
+  };
+  beforeAll(async () => {
+    const dir = tempDir();
+    const storage = await openStore(dir.file('store.db'));
+    await seedStore(storage);
+    fixture = { dir, storage, before: await snapshot(storage) };
+  });
+  afterAll(async () => {
+    await fixture?.storage.close();
+    fixture?.dir.remove();
+  });
+  return {
+    get dir() {
+      return current().dir;
+    },
+    get storage() {
+      return current().storage;
+    },
+    get before() {
+      return current().before;
+    },
+  };
 }

@@ -1,11 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Storage, ValidationError } from '@mainframe-kb/storage-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '@mainframe-kb/storage-core';
+import { describe, expect, it } from 'vitest';
 import { exportStore, importStore, ndjsonCodec, reasonOf } from '../src/index.js';
 import { DEFAULT_LIMITS } from '../src/input-limits.js';
 import { bytesSource } from '../src/io/byte-source.js';
-import { openStore, seedStore, snapshot, type TempDir, tempDir } from './store-helpers.js';
+import { openStore, snapshot, useSeededStore } from './store-helpers.js';
 
 const GOOD = '{"title":"fine","problem":"p","solution":"s","category":"JCL"}';
 
@@ -15,24 +15,10 @@ const GOOD = '{"title":"fine","problem":"p","solution":"s","category":"JCL"}';
  * refused with the line and the field, on every path, and nothing is written.
  */
 describe('invalid UTF-8 and lone surrogates in NDJSON', () => {
-  let dir: TempDir;
-  let storage: Storage;
-  let before: Awaited<ReturnType<typeof snapshot>>;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    storage = await openStore(dir.file('store.db'));
-    await seedStore(storage);
-    before = await snapshot(storage);
-  });
-
-  afterAll(async () => {
-    await storage.close();
-    dir.remove();
-  });
+  const fx = useSeededStore();
 
   const file = (name: string, bytes: Buffer) => {
-    const path = dir.file(name);
+    const path = fx.dir.file(name);
     writeFileSync(path, bytes);
     return path;
   };
@@ -43,14 +29,14 @@ describe('invalid UTF-8 and lone surrogates in NDJSON', () => {
       Buffer.from([0xc0, 0xaf]),
       Buffer.from(`etc","problem":"p","solution":"s","category":"JCL"}\n${GOOD}\n`),
     ]);
-    const error = await importStore(storage, { input: file('overlong.ndjson', bad) }).catch(
+    const error = await importStore(fx.storage, { input: file('overlong.ndjson', bad) }).catch(
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ValidationError);
     expect(reasonOf(error)).toBe('INVALID_UTF8');
     expect((error as ValidationError).details).toMatchObject({ location: { line: 3 } });
     expect((error as ValidationError).message).toContain('line 3');
-    expect(await snapshot(storage)).toEqual(before);
+    expect(await snapshot(fx.storage)).toEqual(fx.before);
   });
 
   it('a sequence cut by a read-chunk boundary is not mistaken for invalid, and a truncated last line is named', async () => {
@@ -80,7 +66,7 @@ describe('invalid UTF-8 and lone surrogates in NDJSON', () => {
         `${GOOD}\n{"title":"fine too","problem":"broken \\ud800 text","solution":"s","category":"JCL"}\n`,
       ),
     );
-    const result = await importStore(storage, { input: path });
+    const result = await importStore(fx.storage, { input: path });
     expect(result.committed).toBe(false);
     expect(result.errors).toEqual([
       expect.objectContaining({
@@ -90,15 +76,15 @@ describe('invalid UTF-8 and lone surrogates in NDJSON', () => {
         message: expect.stringMatching(/surrogate/),
       }),
     ]);
-    expect(await snapshot(storage)).toEqual(before);
+    expect(await snapshot(fx.storage)).toEqual(fx.before);
   });
 
   it('a lone surrogate in a table row of an export directory is refused too', async () => {
-    const out = dir.file('export');
-    await exportStore(storage, { format: 'ndjson', out, entities: ['kb'] });
+    const out = fx.dir.file('export');
+    await exportStore(fx.storage, { format: 'ndjson', out, entities: ['kb'] });
     const path = join(out, 'kb_entries.ndjson');
     writeFileSync(path, readFileSync(path, 'utf8').replace('VSAM status 35', 'VSAM \\udfff 35'));
-    const target = await openStore(dir.file('target.db'));
+    const target = await openStore(fx.dir.file('target.db'));
     try {
       const error = await importStore(target, { input: out }).then(
         (result) => result.errors,
