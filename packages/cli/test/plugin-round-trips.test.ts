@@ -3,17 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backupPlugin } from '@mainframe-kb/backup';
 import { exportStore, type FormatName, importStore, ioFormatsPlugin } from '@mainframe-kb/io-formats';
+import { analyticsPlugin } from '@mainframe-kb/plugin-analytics';
 import { codePlugin } from '@mainframe-kb/plugin-code';
 import { patternsPlugin } from '@mainframe-kb/plugin-patterns';
 import { templatesPlugin } from '@mainframe-kb/plugin-templates';
 import { copyStore } from '@mainframe-kb/storage-core';
 import { definePluginConformance, type PluginRoundTrip } from '@mainframe-kb/testkit';
 import { afterAll, expect } from 'vitest';
+import { seedAnalytics } from '../../plugin-analytics/test/support/conformance-seed.js';
 import { seedCode } from '../../plugin-code/test/support/conformance-seed.js';
 import { seedPatterns } from '../../plugin-patterns/test/support/conformance-seed.js';
 import { seedTemplates } from '../../plugin-templates/test/support/conformance-seed.js';
 
-// The patterns, code and templates plugins' contract again, here because this package depends on every plugin: their
+// The patterns, code, templates and analytics plugins' contract again, here because this package depends on every plugin: their
 // rows (incidents, patterns, members, KB links and suggestions; code repositories, files, analysis results and
 // KB references) must come through each whole-store path a user has, an io-formats export (the JSON envelope
 // and a columnar directory) restored into another store, a backup restored into another store, and a copy,
@@ -97,5 +99,12 @@ definePluginConformance({
   plugin: templatesPlugin,
   with: [ioFormatsPlugin, backupPlugin],
   seed: seedTemplates,
+  roundTrips,
+});
+
+definePluginConformance({
+  plugin: analyticsPlugin,
+  with: [patternsPlugin, ioFormatsPlugin, backupPlugin],
+  seed: seedAnalytics,
   roundTrips,
 });

@@ -1,215 +1,236 @@
-import { describe, expect, it } from 'vitest';
-import { brierScore, calibration, meanAbsoluteError, topKAccuracy } from '../src/models/accuracy.js';
-import { backtest, naiveForecast, seasonalForecast, seasonalNaiveForecast } from '../src/models/forecast.js';
+import { createHash } from 'node:crypto';
+import type { Storage } from '@mainframe-kb/storage-core';
+import { availableTestStores, rawAccessPlugin, rawDb } from '@mainframe-kb/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyticsPlugin } from '../src/index.js';
 
-describe('topKAccuracy', () => {
-  const predictions = [
-    { ranked: ['a', 'b', 'c'], actual: 'b' },
-    { ranked: ['a', 'b', 'c'], actual: 'c' },
-    { ranked: ['x'], actual: null }, // excluded: no actual
-    { ranked: ['a'], actual: 'z' }, // never a hit
-  ];
+// Model files in and out of the store on every dialect: streamed in pieces of any size, read back byte for
+// byte and checked; a corrupted, truncated or tampered model is refused with INTEGRITY, and a refused write
+// leaves nothing behind.
 
-  it('counts hits among the first k, excluding unknown actuals', () => {
-    // k=1: no top-1 hit -> 0/3; k=2: 'b' hits -> 1/3; k=3: 'b','c' hit -> 2/3
-    expect(topKAccuracy(predictions, 1)).toEqual({ hits: 0, total: 3, accuracy: 0 });
-    expect(topKAccuracy(predictions, 2)).toEqual({ hits: 1, total: 3, accuracy: 1 / 3 });
-    expect(topKAccuracy(predictions, 3)).toEqual({ hits: 2, total: 3, accuracy: 2 / 3 });
-  });
+/** Deterministic bytes: `size` of them, from a counter hashed in blocks. */
+function bytesOf(size: number, seed: string): Buffer {
+  const out = Buffer.alloc(size);
+  let filled = 0;
+  for (let i = 0; filled < size; i++) {
+    const block = createHash('sha256').update(`${seed}:${i}`).digest();
+    filled += block.copy(out, filled, 0, Math.min(block.length, size - filled));
+  }
+  return out;
+}
 
-  it('returns null accuracy when nothing is known', () => {
-    expect(topKAccuracy([{ ranked: ['a'], actual: null }], 1)).toEqual({ hits: 0, total: 0, accuracy: null });
-    expect(topKAccuracy([], 3)).toEqual({ hits: 0, total: 0, accuracy: null });
-  });
+/** The bytes in uneven pieces, as a stream would deliver them. */
+async function* pieces(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  const sizes = [1, 7, 65_536, 300_001, 1_048_575, 2_000_000];
+  let at = 0;
+  for (let i = 0; at < bytes.length; i++) {
+    const n = sizes[i % sizes.length]!;
+    yield bytes.subarray(at, at + n);
+    at += n;
+  }
+}
 
-  it('refuses a k that is not a positive integer', () => {
-    expect(() => topKAccuracy(predictions, 0)).toThrow(RangeError);
-    expect(() => topKAccuracy(predictions, 1.5)).toThrow(RangeError);
-  });
-});
+async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts);
+}
 
-describe('brierScore', () => {
-  it('is the mean squared error', () => {
-    // (0.9-1)^2 + (0.2-0)^2 + (0.5-1)^2 = 0.01 + 0.04 + 0.25 = 0.30; / 3 = 0.1
-    const score = brierScore([
-      { probability: 0.9, outcome: 1 },
-      { probability: 0.2, outcome: 0 },
-      { probability: 0.5, outcome: 1 },
-    ]);
-    expect(score).toBeCloseTo(0.1, 12);
-    // perfect and worst cases: 0 and 1
-    expect(brierScore([{ probability: 1, outcome: 1 }])).toBe(0);
-    expect(brierScore([{ probability: 0, outcome: 1 }])).toBe(1);
-  });
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-  it('returns null for no pairs', () => {
-    expect(brierScore([])).toBeNull();
-  });
+for (const target of availableTestStores()) {
+  describe.skipIf(!target.stores)(
+    `analytics models on ${target.dialect}${target.skipped ? ` (${target.skipped})` : ''}`,
+    () => {
+      let storage: Storage;
+      beforeAll(async () => {
+        storage = await target.stores!.open(
+          { mvp: { extensions: [{ id: 'analytics', options: { chunkBytes: 256 * 1024 } }] } },
+          { plugins: [analyticsPlugin, rawAccessPlugin] },
+        );
+      });
+      afterAll(async () => {
+        await storage?.close();
+        await target.stores?.cleanup();
+      });
 
-  it('refuses probabilities outside [0,1] or NaN, naming the index', () => {
-    expect(() =>
-      brierScore([
-        { probability: 0.5, outcome: 1 },
-        { probability: 1.2, outcome: 0 },
-      ]),
-    ).toThrow(/index 1/);
-    expect(() => brierScore([{ probability: Number.NaN, outcome: 0 }])).toThrow(RangeError);
-    expect(() => brierScore([{ probability: -0.1, outcome: 0 }])).toThrow(/index 0/);
-  });
-});
+      it('writes a model streamed in uneven pieces and reads back the same bytes, verified', async () => {
+        const api = storage.plugin(analyticsPlugin);
+        const bytes = bytesOf(3 * 1024 * 1024 + 12_345, 'model-a');
+        const model = await api.saveModel(
+          {
+            modelType: 'recommender',
+            version: '1.0.0',
+            checksum: sha(bytes),
+            trainingMetadata: { epochs: 3 },
+          },
+          pieces(bytes),
+        );
+        expect(model).toMatchObject({ sizeBytes: bytes.length, checksum: sha(bytes), stage: 'candidate' });
+        expect(model.chunkCount).toBe(Math.ceil(bytes.length / (256 * 1024)));
+        const back = await readAll(await api.readModel('recommender@1.0.0'));
+        expect(back.equals(bytes)).toBe(true);
+        expect(await api.verifyModel(model.id)).toMatchObject({ ok: true });
+        // Empty and one-byte files are files too.
+        const empty = await api.saveModel({ modelType: 'recommender', version: 'empty' }, new Uint8Array());
+        expect(empty).toMatchObject({ sizeBytes: 0, chunkCount: 0, checksum: sha(new Uint8Array()) });
+        expect((await readAll(await api.readModel(empty.id))).length).toBe(0);
+      });
 
-describe('calibration', () => {
-  it('bins equal-width with 1.0 in the last bin', () => {
-    // bins=2: [0,0.5) gets 0.2 (0), 0.4 (1) -> mean 0.3, rate 0.5
-    //         [0.5,1] gets 0.6 (1), 1.0 (1) -> mean 0.8, rate 1
-    const table = calibration(
-      [
-        { probability: 0.2, outcome: 0 },
-        { probability: 0.4, outcome: 1 },
-        { probability: 0.6, outcome: 1 },
-        { probability: 1, outcome: 1 },
-      ],
-      2,
-    );
-    expect(table).toHaveLength(2);
-    expect(table[0]).toMatchObject({ from: 0, to: 0.5, count: 2, observedRate: 0.5 });
-    expect(table[0]?.meanPredicted).toBeCloseTo(0.3, 12);
-    expect(table[1]).toMatchObject({ from: 0.5, to: 1, count: 2, observedRate: 1 });
-    expect(table[1]?.meanPredicted).toBeCloseTo(0.8, 12);
-  });
+      it('refuses a wrong checksum, an oversize file and a duplicate version, storing nothing', async () => {
+        const api = storage.plugin(analyticsPlugin);
+        const before = (await api.listModels()).length;
+        const bytes = bytesOf(700_000, 'model-b');
+        await expect(
+          api.saveModel({ modelType: 'forecaster', version: '1', checksum: 'a'.repeat(64) }, pieces(bytes)),
+        ).rejects.toMatchObject({ code: 'INTEGRITY' });
+        await expect(
+          api.saveModel({ modelType: 'recommender', version: '1.0.0' }, bytes),
+        ).rejects.toMatchObject({ code: 'CONFLICT' });
+        await expect(api.saveModel({ modelType: 'bad type!', version: '1' }, bytes)).rejects.toMatchObject({
+          code: 'VALIDATION',
+        });
+        expect((await api.listModels()).length).toBe(before);
+        const chunks = await rawDb(storage)
+          .selectFrom('ml_model_chunks')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirst();
+        const expected = (await api.listModels()).reduce((s, m) => s + m.chunkCount, 0);
+        expect(Number(chunks?.n)).toBe(expected);
+      });
 
-  it('defaults to 10 bins with null stats for empty bins', () => {
-    // 0.05 -> bin 0; 1.0 -> bin 9; bins 1..8 empty
-    const table = calibration([
-      { probability: 0.05, outcome: 0 },
-      { probability: 1, outcome: 1 },
-    ]);
-    expect(table).toHaveLength(10);
-    expect(table[0]).toMatchObject({ count: 1, meanPredicted: 0.05, observedRate: 0 });
-    expect(table[5]).toMatchObject({ count: 0, meanPredicted: null, observedRate: null });
-    expect(table[9]).toMatchObject({ count: 1, meanPredicted: 1, observedRate: 1 });
-  });
+      it('refuses a model over the configured size limit', async () => {
+        const small = await target.stores!.open(
+          {
+            mvp: {
+              extensions: [{ id: 'analytics', options: { maxModelBytes: 100_000, chunkBytes: 65_536 } }],
+            },
+          },
+          { plugins: [analyticsPlugin] },
+        );
+        try {
+          const api = small.plugin(analyticsPlugin);
+          await expect(
+            api.saveModel({ modelType: 'm', version: '1' }, pieces(bytesOf(100_001, 'c'))),
+          ).rejects.toThrow(/100,000-byte limit/);
+          expect(await api.listModels()).toEqual([]);
+          await api.saveModel({ modelType: 'm', version: '1' }, bytesOf(100_000, 'c'));
+        } finally {
+          await small.close();
+        }
+      });
 
-  it('refuses bad bins and bad probabilities', () => {
-    expect(() => calibration([], 0)).toThrow(RangeError);
-    expect(() => calibration([{ probability: 2, outcome: 1 }])).toThrow(/index 0/);
-  });
-});
+      it('refuses a corrupted chunk before handing out its bytes, and a truncated model', async () => {
+        const api = storage.plugin(analyticsPlugin);
+        const bytes = bytesOf(600_000, 'model-d');
+        const model = await api.saveModel({ modelType: 'tamper', version: '1' }, bytes);
+        const db = rawDb(storage);
+        const second = await db
+          .selectFrom('ml_model_chunks')
+          .select('data')
+          .where('model_id', '=', model.id)
+          .where('seq', '=', 1)
+          .executeTakeFirstOrThrow();
+        const flipped = Buffer.from(second.data as Uint8Array);
+        flipped[100] = flipped[100]! ^ 0xff;
+        await db
+          .updateTable('ml_model_chunks')
+          .set({ data: flipped })
+          .where('model_id', '=', model.id)
+          .where('seq', '=', 1)
+          .execute();
+        const handed: Buffer[] = [];
+        await expect(
+          (async () => {
+            for await (const chunk of await api.readModel(model.id)) handed.push(Buffer.from(chunk));
+          })(),
+        ).rejects.toMatchObject({
+          code: 'INTEGRITY',
+          message: expect.stringMatching(/chunk 1 does not match/),
+        });
+        expect(handed.length).toBe(1);
+        expect(await api.verifyModel(model.id)).toMatchObject({
+          ok: false,
+          problem: expect.stringMatching(/corrupt/),
+        });
 
-describe('meanAbsoluteError', () => {
-  it('averages absolute differences', () => {
-    // |1-2| + |2-2| + |3-5| = 1 + 0 + 2 = 3; / 3 = 1
-    expect(meanAbsoluteError([1, 2, 3], [2, 2, 5])).toBe(1);
-  });
+        // Both the chunk and its checksum rewritten: the whole file's checksum still tells.
+        const digest = createHash('sha256').update(flipped).digest('hex');
+        await db
+          .updateTable('ml_model_chunks')
+          .set({ checksum: digest })
+          .where('model_id', '=', model.id)
+          .where('seq', '=', 1)
+          .execute();
+        expect(await api.verifyModel(model.id)).toMatchObject({
+          ok: false,
+          problem: expect.stringMatching(/file hashes to/),
+        });
 
-  it('refuses mismatched lengths and empty input', () => {
-    expect(() => meanAbsoluteError([1, 2], [1])).toThrow(RangeError);
-    expect(() => meanAbsoluteError([], [])).toThrow(RangeError);
-  });
-});
+        // The last chunk gone.
+        await db
+          .deleteFrom('ml_model_chunks')
+          .where('model_id', '=', model.id)
+          .where('seq', '=', 2)
+          .execute();
+        expect(await api.verifyModel(model.id)).toMatchObject({
+          ok: false,
+          problem: expect.stringMatching(/chunk 2 of 3 is missing/),
+        });
+      });
 
-describe('naiveForecast / seasonalNaiveForecast', () => {
-  it('repeats the last value', () => {
-    expect(naiveForecast([3, 1, 4], 3)).toEqual([4, 4, 4]);
-    expect(naiveForecast([3], 0)).toEqual([]);
-  });
+      it('promotes a version to production and retires the previous one', async () => {
+        const api = storage.plugin(analyticsPlugin);
+        const v1 = await api.saveModel(
+          { modelType: 'stage', version: '1', stage: 'production' },
+          bytesOf(10, 's1'),
+        );
+        expect(v1.stage).toBe('production');
+        const v2 = await api.saveModel({ modelType: 'stage', version: '2' }, bytesOf(10, 's2'));
+        const promoted = await api.setModelStage('stage@2', 'production');
+        expect(promoted.retired).toEqual([v1.id]);
+        expect((await api.getModel(v1.id)).stage).toBe('retired');
+        expect((await api.listModels({ modelType: 'stage', stage: 'production' })).map((m) => m.id)).toEqual([
+          v2.id,
+        ]);
+        await expect(api.setModelStage('stage@2', 'gone' as never)).rejects.toMatchObject({
+          code: 'VALIDATION',
+        });
+        await expect(api.getModel('stage@9')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      });
 
-  it('repeats the value one period earlier', () => {
-    // period 3, last period = [4, 1, 5] -> [4, 1, 5, 4]
-    expect(seasonalNaiveForecast([3, 1, 4, 1, 5], 4, 3)).toEqual([4, 1, 5, 4]);
-  });
-
-  it('refuses empty history, bad horizon, too-short history', () => {
-    expect(() => naiveForecast([], 1)).toThrow(RangeError);
-    expect(() => naiveForecast([1], -1)).toThrow(RangeError);
-    expect(() => naiveForecast([1, Number.NaN], 1)).toThrow(/index 1/);
-    expect(() => seasonalNaiveForecast([1, 2], 1, 3)).toThrow(RangeError);
-  });
-});
-
-describe('seasonalForecast (Holt-Winters)', () => {
-  it('reproduces an exact linear + seasonal series for any smoothing', () => {
-    // [1,3,3,5], period 2: m1=2, m2=4, T=(4-2)/2=1, L=2+1*0.5=2.5,
-    // s0 = 1-(2-0.5) = -0.5, s1 = 3-(2+0.5) = 0.5. Updates keep L=4.5, T=1 at t=3.
-    // forecast: 4.5+1-0.5=5, 4.5+2+0.5=7, 4.5+3-0.5=7, 4.5+4+0.5=9
-    const expected = [5, 7, 7, 9];
-    const result = seasonalForecast([1, 3, 3, 5], 4, { period: 2 });
-    expect(result.model).toBe('holt-winters');
-    result.values.forEach((v, i) => {
-      expect(v).toBeCloseTo(expected[i] ?? Number.NaN, 10);
-    });
-    const other = seasonalForecast([1, 3, 3, 5], 4, { period: 2, alpha: 1, beta: 1, gamma: 0 });
-    other.values.forEach((v, i) => {
-      expect(v).toBeCloseTo(expected[i] ?? Number.NaN, 10);
-    });
-  });
-
-  it('clamps forecasts at zero', () => {
-    // [10,8,6,4], period 2: m1=9, m2=5, T=-2, L=9-1=8, s=[0,0]; L=4 at t=3
-    // raw forecast 2, 0, -2, -4 -> clamped 2, 0, 0, 0
-    const result = seasonalForecast([10, 8, 6, 4], 4, { period: 2 });
-    expect(result.model).toBe('holt-winters');
-    expect(result.values.map((v) => Math.round(v * 1e9) / 1e9)).toEqual([2, 0, 0, 0]);
-  });
-
-  it('falls back to seasonal-naive, then naive, for short history', () => {
-    expect(seasonalForecast([3, 1, 4, 1, 5], 2, { period: 3 })).toEqual({
-      values: [4, 1],
-      model: 'seasonal-naive',
-    });
-    expect(seasonalForecast([3, 1], 2, { period: 3 })).toEqual({ values: [1, 1], model: 'naive' });
-  });
-
-  it('refuses bad smoothing constants', () => {
-    expect(() => seasonalForecast([1, 2, 3, 4], 1, { period: 2, alpha: 1.5 })).toThrow(/alpha/);
-    expect(() => seasonalForecast([1, 2, 3, 4], 1, { period: 2, gamma: Number.NaN })).toThrow(/gamma/);
-  });
-});
-
-describe('backtest', () => {
-  // weekday pattern, 20 weeks, deterministic noise in [-0.5, 0.5]
-  const pattern = [0.2, 0.6, 1, 0.4, 0, -0.8, -1];
-  const weekly = Array.from(
-    { length: 140 },
-    (_, i) => 10 + 5 * (pattern[i % 7] ?? 0) + (((i * 7919) % 11) - 5) / 10,
+      it('keeps a training dataset frozen and tells when its members were changed', async () => {
+        const api = storage.plugin(analyticsPlugin);
+        const ds = await api.createDataset({
+          name: 'incidents-2026-q3',
+          entity: 'incident',
+          members: [
+            { id: 'i1', split: 'train', label: 'e1' },
+            { id: 'i2', split: 'test', label: 'e2' },
+            { id: 'i3' },
+          ],
+        });
+        expect(ds.memberCount).toBe(3);
+        await expect(
+          api.createDataset({ name: 'incidents-2026-q3', entity: 'incident', members: [{ id: 'x' }] }),
+        ).rejects.toMatchObject({
+          code: 'CONFLICT',
+        });
+        const model = await api.saveModel(
+          { modelType: 'trained', version: '1', dataset: 'incidents-2026-q3' },
+          bytesOf(5, 't'),
+        );
+        expect(model.datasetId).toBe(ds.id);
+        await expect(api.deleteDataset(ds.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect(await api.getDataset(ds.name)).toMatchObject({ intact: true });
+        await rawDb(storage)
+          .updateTable('training_dataset_members')
+          .set({ label: 'e9' })
+          .where('dataset_id', '=', ds.id)
+          .where('seq', '=', 1)
+          .execute();
+        expect(await api.getDataset(ds.name)).toMatchObject({ intact: false });
+      });
+    },
   );
-
-  it('seasonal model clearly beats naive on a weekly-seasonal series', () => {
-    const result = backtest(weekly, { period: 7, from: 28 });
-    expect(result.points).toBe(140 - 28);
-    expect(result.ratio).not.toBeNull();
-    expect(result.ratio ?? 1).toBeLessThan(0.8);
-    expect(result.seasonalMae).toBeLessThan(result.naiveMae);
-  });
-
-  it('also works for a longer horizon', () => {
-    const result = backtest(weekly, { period: 7, horizon: 3, from: 28 });
-    expect(result.points).toBe((140 - 28 - 3 + 1) * 3);
-    expect(result.ratio ?? 1).toBeLessThan(0.8);
-  });
-
-  it('both models are equal on a flat series', () => {
-    const flat = new Array<number>(35).fill(4);
-    const result = backtest(flat, { period: 7 });
-    expect(result.points).toBe(35 - 14);
-    expect(result.seasonalMae).toBeCloseTo(0, 10);
-    expect(result.naiveMae).toBe(0);
-    expect(result.ratio).toBeNull(); // naive MAE is 0: no ratio
-  });
-
-  it('hand-checked tiny backtest', () => {
-    // [1,3,1,3,1], period 2, from 4: HW state L=2,T=0,s=[-1,1] -> forecast 1; naive 3.
-    // actual 1: seasonal MAE 0, naive MAE 2, ratio 0
-    const result = backtest([1, 3, 1, 3, 1], { period: 2, from: 4 });
-    expect(result.points).toBe(1);
-    expect(result.seasonalMae).toBeCloseTo(0, 10);
-    expect(result.naiveMae).toBe(2);
-    expect(result.ratio).toBeCloseTo(0, 10);
-  });
-
-  it('refuses an origin that leaves nothing to evaluate', () => {
-    expect(() => backtest([1, 2, 3], { period: 1, from: 3 })).toThrow(RangeError);
-    expect(() => backtest([1, 2, 3], { period: 1, from: 0 })).toThrow(RangeError);
-    expect(() => backtest([1, 2, 3], { period: 1, horizon: 0 })).toThrow(RangeError);
-  });
-});
+}

@@ -1,9 +1,10 @@
 import { StorageError, StorageErrorCode, validateInput } from '@mainframe-kb/storage-core';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { type AutoLogVerification, appendAutoRow, verifyAutoLog } from '../auto/auto-log.js';
 import { RECOMMENDER_MODEL, RECOMMENDER_VERSION, recommend } from '../models/recommender.js';
 import { predictionRow } from '../predictions/prediction-store.js';
-import type { AutoResolutionRow } from '../schema/analytics-database.js';
+import type { AnalyticsDatabase, AutoResolutionRow } from '../schema/analytics-database.js';
 import type { ApiContext } from './api-context.js';
 import { incidentsOf } from './incidents-port.js';
 import { RECOMMENDATION_TYPE } from './predictions-api.js';
@@ -68,8 +69,9 @@ const noteArg = z.string().max(4000).optional();
 export function autoApi(api: ApiContext) {
   const { ctx, db } = api;
 
-  async function decisionRow(id: string): Promise<AutoResolutionRow> {
-    const row = await db
+  /** The decision `id`, read through `trx` when inside a write (a second connection would wait on it). */
+  async function decisionRow(trx: Kysely<AnalyticsDatabase>, id: string): Promise<AutoResolutionRow> {
+    const row = await trx
       .selectFrom('auto_resolutions')
       .selectAll()
       .where('id', '=', id)
@@ -223,7 +225,7 @@ export function autoApi(api: ApiContext) {
       const v = validateInput(z.enum(['accepted', 'rejected']), verdict, 'verdict');
       const n = validateInput(noteArg, note, 'note');
       return ctx.write('analytics.auto.review', async (scope) => {
-        const d = await decisionRow(id);
+        const d = await decisionRow(scope.trx, id);
         const row = await appendAutoRow(scope, {
           kind: 'review',
           decision_id: id,
@@ -258,7 +260,7 @@ export function autoApi(api: ApiContext) {
       const o = validateInput(z.enum(['resolved', 'failed', 'reverted']), outcome, 'outcome');
       const n = validateInput(noteArg, note, 'note');
       return ctx.write('analytics.auto.review', async (scope) => {
-        const d = await decisionRow(id);
+        const d = await decisionRow(scope.trx, id);
         const row = await appendAutoRow(scope, {
           kind: 'outcome',
           decision_id: id,
