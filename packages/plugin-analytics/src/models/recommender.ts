@@ -4,13 +4,12 @@ import { QUERY_LIMITS, tokenize } from '@mainframe-kb/storage-core';
 /**
  * Baseline model 1: incident → KB entry recommendation by text similarity, using core's search (BM25 over the
  * KB's full-text index) with the incident's words as alternatives. It is what it says: no training, no learned
- * weights. A candidate's probability is its share of the summed scores of the ten best candidates (one clear
- * match takes most of it, several similar ones split it) times the share of the incident's terms it holds.
- * They are relative confidences; how well they
+ * weights: core's candidates are re-ranked by how many of the incident's terms they hold. Its probabilities are
+ * relative confidences (see `recommend`); how well they
  * are calibrated is measured from the outcomes (Brier score, calibration table), not assumed.
  */
 export const RECOMMENDER_MODEL = 'kb-recommender';
-export const RECOMMENDER_VERSION = 'bm25-coverage-1';
+export const RECOMMENDER_VERSION = 'ident-terms-1';
 
 export interface IncidentText {
   title: string;
@@ -23,9 +22,9 @@ export interface Recommendation {
   entryId: string;
   title: string;
   category: string;
-  /** Core's search score (comparable within one recommendation only). */
+  /** The ranking score: distinct incident terms held + core's search score + share of the title matched. */
   score: number;
-  /** Score share among the ten best candidates × share of the incident's terms matched (they sum to at most 1). */
+  /** Softmax of the ranking scores over the candidates × share of the incident's terms matched (they sum to at most 1). */
   probability: number;
 }
 
@@ -42,12 +41,12 @@ const STOP_WORDS = new Set(
 const RESERVED = new Set(['or', 'and', 'not']);
 
 /** The search query a recommendation runs: codes first, then the title's words, then the description's. */
-export function recommendationQuery(text: IncidentText, maxTerms = 16): string | null {
+export function recommendationQuery(text: IncidentText, maxTerms = 24): string | null {
   return buildQuery(text, maxTerms)?.query ?? null;
 }
 
 /** The query and the index terms it holds (a phrase's terms each count). */
-function buildQuery(text: IncidentText, maxTerms = 16): { query: string; terms: string[] } | null {
+function buildQuery(text: IncidentText, maxTerms = 24): { query: string; terms: string[] } | null {
   const atoms: { text: string; terms: string[] }[] = [];
   const seen = new Set<string>();
   const push = (atom: string, terms: string[]) => {
@@ -78,6 +77,15 @@ function buildQuery(text: IncidentText, maxTerms = 16): { query: string; terms: 
   return { query, terms: [...new Set(atoms.flatMap((a) => a.terms))] };
 }
 
+/** Scores → probabilities summing to 1: each point of score multiplies the odds by e. */
+export function softmax(scores: readonly number[]): number[] {
+  if (scores.length === 0) return [];
+  const max = Math.max(...scores);
+  const exps = scores.map((v) => Math.exp(v - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
 /** Scores → shares of their sum (scores below 0 count as 0; all zero → equal shares). */
 export function normalise(scores: readonly number[]): number[] {
   if (scores.length === 0) return [];
@@ -86,29 +94,52 @@ export function normalise(scores: readonly number[]): number[] {
   return sum === 0 ? scores.map(() => 1 / scores.length) : positive.map((s) => s / sum);
 }
 
+/** Candidates core's search retrieves for re-ranking. */
+const POOL = 30;
+
 /**
- * The `limit` entries most similar to the incident, best first; empty when nothing matches. A candidate's
- * probability is its share of the ten best candidates' scores times the share of the incident's terms it
- * contains: a lone entry that matches one word of ten is not a sure thing.
+ * The `limit` entries most similar to the incident, best first; empty when nothing matches.
+ *
+ * Candidates come from core's search, twice: every identifier of the incident (codes, program, job and data set
+ * names: the terms with a digit) required together, which finds the entry that names the same failure in the
+ * same place; then the incident's words as alternatives (BM25 over title, problem and solution), which fills
+ * the pool. Each candidate is ranked by how many of the incident's distinct terms its text holds, then by its
+ * search score and the share of its title the incident restates.
+ *
+ * A candidate's probability is a softmax of those ranking scores over the pool (each further term held
+ * multiplies the odds by e) times the share of the incident's terms it holds: a lone entry that matches one
+ * word of ten is not a sure thing.
  */
 export async function recommend(storage: Storage, text: IncidentText, limit = 3): Promise<Recommendation[]> {
   const built = buildQuery(text);
   if (built === null) return [];
-  const results: SearchResult[] = await storage.searchEntries(built.query, {
-    limit: Math.max(limit, 10),
-    facets: false,
-    recordHistory: false,
-  });
-  const shares = normalise(results.map((r) => r.score));
+  const options = { limit: Math.max(limit, POOL), facets: false, recordHistory: false } as const;
+  const identifiers = built.terms.filter((t) => /\d/.test(t));
+  const pool = new Map<string, SearchResult>();
+  if (identifiers.length > 0) {
+    for (const r of await storage.searchEntries(identifiers.slice(0, 8).join(' '), options))
+      pool.set(r.entry.id, r);
+  }
+  for (const r of await storage.searchEntries(built.query, options))
+    if (!pool.has(r.entry.id)) pool.set(r.entry.id, r);
   const wanted = new Set(built.terms);
-  return results.slice(0, limit).map((r, i) => {
-    const covered = new Set(r.matchedTerms.filter((t) => wanted.has(t))).size;
-    return {
-      entryId: r.entry.id,
-      title: r.entry.title,
-      category: r.entry.category,
-      score: r.score,
-      probability: shares[i]! * (covered / wanted.size),
-    };
+  const ranked = [...pool.values()].map((r) => {
+    const titleTerms = new Set(tokenize(r.entry.title));
+    let inTitle = 0;
+    for (const t of titleTerms) if (wanted.has(t)) inTitle++;
+    const titleShare = titleTerms.size === 0 ? 0 : inTitle / titleTerms.size;
+    const held = new Set(tokenize(`${r.entry.title} ${r.entry.problem} ${r.entry.solution}`));
+    let covered = 0;
+    for (const t of wanted) if (held.has(t)) covered++;
+    return { r, rank: covered + r.score + titleShare, coverage: covered / wanted.size };
   });
+  ranked.sort((a, b) => b.rank - a.rank || (a.r.entry.id < b.r.entry.id ? -1 : 1));
+  const shares = softmax(ranked.map((x) => x.rank));
+  return ranked.slice(0, limit).map((x, i) => ({
+    entryId: x.r.entry.id,
+    title: x.r.entry.title,
+    category: x.r.entry.category,
+    score: x.rank,
+    probability: shares[i]! * x.coverage,
+  }));
 }
