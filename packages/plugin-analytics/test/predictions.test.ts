@@ -202,7 +202,11 @@ describe('the baseline models', () => {
       title: Array.from({ length: 80 }, (_, i) => `word${i}abcdefghijklmnopqrstuvwxyz`).join(' '),
     });
     expect(long!.length).toBeLessThanOrEqual(500);
-    expect(long!.split(' OR ').length).toBeLessThanOrEqual(16);
+    expect(long!.split(' OR ').length).toBeLessThanOrEqual(32);
+    // Codes written as phrases count each of their terms against core's limit of 32.
+    const codes = Array.from({ length: 20 }, (_, i) => `SQLCODE -${900 + i}`);
+    const phrased = recommendationQuery({ title: 'deadlock', errorCodes: codes })!;
+    expect(phrased.split(' OR ').length).toBe(16);
   });
 
   it('recommends the entry of an incident’s code, records it, and scores it when the incident is resolved', async () => {

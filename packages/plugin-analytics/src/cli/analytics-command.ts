@@ -15,7 +15,7 @@ import type { MetricPoint } from '../series/metrics.js';
 import type { Interval } from '../series/periods.js';
 
 const USAGE =
-  'kb analytics series [--from D] [--to D] [--interval hour|day|week] [--metric M]… [--by DIM] [--no-snapshots] | snapshot [--from D] [--to D] | predict recommend <incident> [--limit N] [--no-record] | predict forecast [--component C] [--days N] [--history N] [--no-record] | predict score | predict outcome <id> <outcome> | predict list [--model T] [--pending|--scored] | accuracy [--model T] [--version V] [--score] | models list|show <ref>|add <file> --type T --version V [--stage S] [--sha256 H]|get <ref> --out F|verify <ref>|stage <ref> <stage>|delete <ref> | datasets list|show <ref>|from-incidents --name N [--from D] [--to D] | auto decide <incident>|log [--incident ID]|verify|review <decision> accepted|rejected|outcome <decision> resolved|failed|reverted';
+  'kb analytics series [--from D] [--to D] [--interval hour|day|week] [--metric M]… [--by DIM] [--no-snapshots] | snapshot [--from D] [--to D] | predict recommend <incident> [--limit N] [--no-record] | predict forecast [--component C] [--days N] [--history N] [--no-record] | predict score | predict outcome <id> <outcome> | predict list [--model T] [--pending|--scored] | accuracy [--model T] [--model-version V] [--score] | models list|show <ref>|add <file> --type T --model-version V [--stage S] [--sha256 H]|get <ref> --out F|verify <ref>|stage <ref> <stage>|delete <ref> | datasets list|show <ref>|from-incidents --name N [--from D] [--to D] | auto decide <incident>|log [--incident ID]|verify|review <decision> accepted|rejected|outcome <decision> resolved|failed|reverted';
 
 const DAY_MS = 86_400_000;
 
@@ -173,8 +173,8 @@ const SUB: Readonly<
       const file = resolve(ctx.cwd, arg(ctx, 2, 'the model file'));
       await fs.access(file);
       const type = str(ctx, 'type');
-      const version = str(ctx, 'version');
-      if (!type || !version) throw ctx.usageError('kb analytics models add needs --type and --version');
+      const version = str(ctx, 'model-version');
+      if (!type || !version) throw ctx.usageError('kb analytics models add needs --type and --model-version');
       const m = await (await apiOf(ctx)).saveModel(
         {
           modelType: type,
@@ -393,7 +393,10 @@ const ACTIONS: Readonly<Record<string, (ctx: PluginCommandContext) => Promise<nu
   async accuracy(ctx) {
     const api = await apiOf(ctx);
     const scored = ctx.values.score === true ? await api.scorePending() : null;
-    const reports = await api.accuracy({ modelType: str(ctx, 'model'), modelVersion: str(ctx, 'version') });
+    const reports = await api.accuracy({
+      modelType: str(ctx, 'model'),
+      modelVersion: str(ctx, 'model-version'),
+    });
     ctx.out.emit({ scored, models: reports }, () =>
       reports.length === 0
         ? 'No predictions.'
@@ -456,7 +459,7 @@ export const analyticsCommand: PluginCommand = {
     days: { type: 'string' },
     history: { type: 'string' },
     model: { type: 'string' },
-    version: { type: 'string' },
+    'model-version': { type: 'string' },
     pending: { type: 'boolean' },
     scored: { type: 'boolean' },
     score: { type: 'boolean' },

@@ -41,19 +41,23 @@ const STOP_WORDS = new Set(
 const RESERVED = new Set(['or', 'and', 'not']);
 
 /** The search query a recommendation runs: codes first, then the title's words, then the description's. */
-export function recommendationQuery(text: IncidentText, maxTerms = 24): string | null {
+export function recommendationQuery(text: IncidentText, maxTerms = 32): string | null {
   return buildQuery(text, maxTerms)?.query ?? null;
 }
 
 /** The query and the index terms it holds (a phrase's terms each count). */
-function buildQuery(text: IncidentText, maxTerms = 24): { query: string; terms: string[] } | null {
+function buildQuery(text: IncidentText, maxTerms = 32): { query: string; terms: string[] } | null {
   const atoms: { text: string; terms: string[] }[] = [];
   const seen = new Set<string>();
+  let termCount = 0;
+  // At most `maxTerms` index terms in all (a phrase's terms each count), within core's own limit.
+  const limit = Math.min(maxTerms, QUERY_LIMITS.maxTerms);
   const push = (atom: string, terms: string[]) => {
     const key = terms.join(' ');
-    if (atoms.length >= maxTerms || seen.has(key)) return;
+    if (termCount + terms.length > limit || seen.has(key)) return;
     seen.add(key);
     atoms.push({ text: atom, terms });
+    termCount += terms.length;
   };
   for (const code of text.errorCodes ?? []) {
     const terms = tokenize(code);
@@ -64,7 +68,7 @@ function buildQuery(text: IncidentText, maxTerms = 24): { query: string; terms: 
   for (const source of [text.title, text.description ?? '']) {
     for (const term of tokenize(source)) {
       if (term.length < 2 || term.length > 64 || STOP_WORDS.has(term) || RESERVED.has(term)) continue;
-      if (/^\d+$/.test(term) && term.length < 3) continue;
+      if (/^\d+$/.test(term) && term.length < 2) continue;
       push(term, [term]);
     }
   }
@@ -114,15 +118,14 @@ export async function recommend(storage: Storage, text: IncidentText, limit = 3)
   const built = buildQuery(text);
   if (built === null) return [];
   const options = { limit: Math.max(limit, POOL), facets: false, recordHistory: false } as const;
+  const wanted = new Set(built.terms);
   const identifiers = built.terms.filter((t) => /\d/.test(t));
   const pool = new Map<string, SearchResult>();
-  if (identifiers.length > 0) {
-    for (const r of await storage.searchEntries(identifiers.slice(0, 8).join(' '), options))
-      pool.set(r.entry.id, r);
-  }
-  for (const r of await storage.searchEntries(built.query, options))
-    if (!pool.has(r.entry.id)) pool.set(r.entry.id, r);
-  const wanted = new Set(built.terms);
+  const add = (results: readonly SearchResult[]) => {
+    for (const r of results) if (!pool.has(r.entry.id)) pool.set(r.entry.id, r);
+  };
+  if (identifiers.length > 0) add(await storage.searchEntries(identifiers.slice(0, 8).join(' '), options));
+  add(await storage.searchEntries(built.query, options));
   const ranked = [...pool.values()].map((r) => {
     const titleTerms = new Set(tokenize(r.entry.title));
     let inTitle = 0;
