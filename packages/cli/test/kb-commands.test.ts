@@ -405,6 +405,7 @@ describe('schema, plugins, health', () => {
   it('kb plugins lists the enabled plugins: without a config, every installed one', async () => {
     const { plugins } = await ws.ok(['plugins']);
     expect(plugins.map((p: { id: string }) => p.id).sort()).toEqual([
+      'analytics',
       'backup',
       'code',
       'io-formats',
@@ -423,6 +424,10 @@ describe('schema, plugins, health', () => {
     expect(backup.commands).toEqual(['backup', 'restore']);
     const code = plugins.find((p: { id: string }) => p.id === 'code');
     expect(code.commands).toEqual(['code']);
+    const analytics = plugins.find((p: { id: string }) => p.id === 'analytics');
+    expect(analytics.commands).toEqual(['analytics']);
+    expect(analytics.provides).toEqual(['storePrediction', 'getAnalytics']);
+    expect(analytics.tables).toContain('ml_model_chunks');
     expect(code.provides).toEqual(['storeCodeAnalysis', 'getCodeAnalysis', 'linkCodeToKB']);
     const text = (await ws.run(['plugins'])).stdout;
     expect(text).toMatch(/^patterns \S+ \(MVP2, @mainframe-kb\/plugin-patterns\)$/m);
