@@ -216,7 +216,7 @@ export type {
   TableBatch,
   TransferProgress,
 } from './transfer/table-transfer.js';
-export { insertRows } from './util/insert-rows.js';
+export { bindableBytes, boundValueBytes, insertRows, MAX_STATEMENT_BYTES } from './util/insert-rows.js';
 export { processAlive } from './util/process-alive.js';
 export {
   moveSqliteStore,

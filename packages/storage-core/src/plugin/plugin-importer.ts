@@ -7,9 +7,10 @@
 
 /**
  * A field's value. Integers are JS numbers within ±2^53 (readers reject values that would lose precision);
- * timestamps are `Date`s in UTC with millisecond precision.
+ * timestamps are `Date`s in UTC with millisecond precision; the bytes of a binary column (`ctx.types.blob`)
+ * are a `Uint8Array` (a `Buffer` as the drivers read it), never text.
  */
-export type FieldValue = string | number | boolean | Date | null;
+export type FieldValue = string | number | boolean | Date | Uint8Array | null;
 
 /** Where a record came from, for error reports: the first that applies is set. */
 export interface RecordLocation {
