@@ -17,8 +17,18 @@ import type {
 // codecs write to); re-exported so that this package's names keep working.
 export type { ByteSink, ByteSource, FieldValue, InputLimits, RecordLocation };
 
-/** Column types the codecs map to each format's own types (Parquet/Avro/ORC physical and logical types). */
-export type FieldType = 'string' | 'integer' | 'double' | 'boolean' | 'timestamp';
+/**
+ * Column types the codecs map to each format's own types (Parquet/Avro/ORC physical and logical types).
+ * `binary` is a binary column's bytes (`Uint8Array` values): Parquet's BYTE_ARRAY, Avro's `bytes` and ORC's
+ * BINARY; the text formats spell them in base64 (see `BinaryEncoding`).
+ */
+export type FieldType = 'string' | 'integer' | 'double' | 'boolean' | 'timestamp' | 'binary';
+
+/**
+ * How the text formats (the JSON envelope, JSON, NDJSON, CSV, XML) spell a binary field's bytes: base64 of RFC
+ * 4648 §4, padded, in one line (`""` for no bytes, which stays apart from null in every format).
+ */
+export type BinaryEncoding = 'base64';
 
 export interface FieldSpec {
   readonly name: string;
@@ -26,6 +36,11 @@ export interface FieldSpec {
   readonly nullable: boolean;
   /** Human label (CSV headers by label, e.g. ServiceNow's "Short description"). */
   readonly label?: string;
+  /**
+   * A binary field's spelling in the text formats, declared in the schema an export writes (`"encoding":
+   * "base64"`) so that a reader never guesses bytes from a string's look. Present on binary fields only.
+   */
+  readonly encoding?: BinaryEncoding;
 }
 
 /** The shape of one entity's records (`kb`, `incidents`, …), derived from its table. */

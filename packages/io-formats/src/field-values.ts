@@ -45,14 +45,46 @@ export function checkValue(
     case 'timestamp':
       if (value instanceof Date && Number.isFinite(value.getTime())) return value;
       break;
+    case 'binary':
+      if (value instanceof Uint8Array) return value;
+      break;
   }
   throw bad(format, field, `${describe(value)} is not a valid ${field.type}`, location);
 }
 
-/** A checked value as text (CSV cells, XML elements). Null has no text form: callers encode it themselves. */
+/**
+ * A checked value as text (CSV cells, XML elements, JSON strings): bytes in base64 (`BinaryEncoding`). Null
+ * has no text form: callers encode it themselves.
+ */
 export function valueToText(value: Exclude<FieldValue, null>): string {
   if (value instanceof Date) return value.toISOString();
+  if (value instanceof Uint8Array) return bytesToBase64(value);
   return String(value);
+}
+
+/** Bytes as base64 (RFC 4648 §4, padded, one line): how the text formats spell a binary field. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * A binary field's text read strictly as base64: the RFC 4648 alphabet with its padding, no whitespace or
+ * URL-safe letters, and only the one spelling `bytesToBase64` writes for the bytes (so no two texts are the
+ * same value). Anything else is refused, never decoded leniently as Node would.
+ */
+export function base64ToBytes(
+  format: FormatName,
+  field: FieldSpec,
+  text: string,
+  location: RecordLocation,
+): Buffer {
+  const bytes = BASE64.test(text) ? Buffer.from(text, 'base64') : undefined;
+  if (bytes === undefined || bytes.toString('base64') !== text) {
+    throw bad(format, field, `'${clip(text)}' is not base64 (RFC 4648, padded)`, location);
+  }
+  return bytes;
 }
 
 /**
@@ -80,6 +112,8 @@ export function textToValue(
       throw bad(format, field, `'${clip(text)}' is not true or false`, location);
     case 'timestamp':
       return parseTimestamp(format, field, text, location);
+    case 'binary':
+      return base64ToBytes(format, field, text, location);
   }
 }
 
@@ -158,6 +192,7 @@ function bad(format: FormatName, field: FieldSpec, message: string, location: Re
 
 function describe(value: unknown): string {
   if (value instanceof Date) return 'an invalid date';
+  if (value instanceof Uint8Array) return `${value.byteLength} bytes`;
   if (typeof value === 'string') return `'${clip(value)}'`;
   return `${typeof value} ${String(value)}`;
 }

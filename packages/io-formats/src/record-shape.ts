@@ -1,9 +1,12 @@
 import type { DataRecord, EntitySchema, FieldValue, FormatName, RecordLocation } from './codec-types.js';
 import { FormatErrorReason, formatError } from './errors/format-error.js';
-import { checkValue, parseTimestamp } from './field-values.js';
+import { base64ToBytes, bytesToBase64, checkValue, parseTimestamp } from './field-values.js';
 import type { JsonValue } from './json/json-stream-parser.js';
 
-/** A record as a JSON object: the schema's fields in order, timestamps as ISO-8601 UTC strings. */
+/**
+ * A record as a JSON object: the schema's fields in order, timestamps as ISO-8601 UTC strings, bytes as
+ * base64 strings (the field's type, `binary`, says they are bytes: the schema is written beside the data).
+ */
 export function recordToJson(
   format: FormatName,
   schema: EntitySchema,
@@ -13,14 +16,19 @@ export function recordToJson(
   const out: Record<string, string | number | boolean | null> = {};
   for (const field of schema.fields) {
     const value = checkValue(format, field, record[field.name], location);
-    out[field.name] = value instanceof Date ? value.toISOString() : value;
+    out[field.name] =
+      value instanceof Date
+        ? value.toISOString()
+        : value instanceof Uint8Array
+          ? bytesToBase64(value)
+          : value;
   }
   return out;
 }
 
 /**
  * A JSON object read from a file as a record. With a schema every field is type-checked (timestamps parsed
- * from ISO strings with a zone) and unknown keys are refused; without one, flat scalar values are kept as
+ * from ISO strings with a zone, bytes from base64) and unknown keys are refused; without one, flat scalar values are kept as
  * they are for the import mapping to type.
  */
 export function jsonToRecord(
@@ -80,6 +88,8 @@ export function jsonToRecord(
     }
     if (field.type === 'timestamp' && typeof item === 'string') {
       typed = parseTimestamp(format, field, item, location);
+    } else if (field.type === 'binary' && typeof item === 'string') {
+      typed = base64ToBytes(format, field, item, location);
     } else {
       typed = item;
     }

@@ -57,6 +57,9 @@ export function checkWriteValue(
       if (value instanceof Date && Number.isFinite(value.getTime())) return value;
       if (value instanceof Date) throw badValue(format, field, 'is an invalid Date', location);
       break;
+    case 'binary':
+      if (value instanceof Uint8Array) return value;
+      break;
   }
   throw badValue(format, field, `expected ${field.type}, got ${describe(value)}`, location);
 }
@@ -195,7 +198,7 @@ export function checkSchemaForWrite(format: ColumnarFormat, schema: EntitySchema
 
 /**
  * Refuses a decoded record past `maxRecordBytes`. Strings count their UTF-16 length (a lower bound of their
- * UTF-8 size, so no legal record is refused), other values 8 bytes.
+ * UTF-8 size, so no legal record is refused), bytes their length, other values 8 bytes.
  */
 export function checkRecordSize(
   format: ColumnarFormat,
@@ -206,7 +209,7 @@ export function checkRecordSize(
   let size = 0;
   for (const key in record) {
     const value = record[key];
-    size += typeof value === 'string' ? value.length : 8;
+    size += typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
   }
   if (size > maxBytes) {
     throw columnarError(
@@ -224,6 +227,7 @@ export function emptyRecord(): DataRecord {
 
 function describe(value: unknown): string {
   if (value instanceof Date) return 'a Date';
+  if (value instanceof Uint8Array) return 'bytes';
   if (Array.isArray(value)) return 'an array';
   return typeof value;
 }

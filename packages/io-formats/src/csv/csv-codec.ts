@@ -11,7 +11,7 @@ import type {
   WriteSummary,
 } from '../codec-types.js';
 import { FormatErrorReason, formatError } from '../errors/format-error.js';
-import { checkValue, textToValue, valueToText } from '../field-values.js';
+import { bytesToBase64, checkValue, textToValue, valueToText } from '../field-values.js';
 import { TextSinkWriter } from '../io/byte-sink.js';
 import { decodeUtf8 } from '../io/text-decoding.js';
 import { firstSignificantByte } from '../json/json-codec.js';
@@ -24,7 +24,8 @@ const NEEDS_QUOTES = /[",\r\n]/;
 /**
  * CSV (RFC 4180, UTF-8, CRLF rows, a header row). Headers match fields by name or by label (case-insensitive).
  * Null is an empty unquoted cell and the empty string a quoted `""`, so both survive a round trip. Text cells a
- * spreadsheet would evaluate are neutralised on export and restored on import (see formula-guard.ts).
+ * spreadsheet would evaluate are neutralised on export and restored on import (see formula-guard.ts). Binary
+ * fields are base64 cells (no bytes: `""`), guarded like text (base64 may start with `+`).
  */
 export const csvCodec: FormatCodec = {
   format: 'csv',
@@ -64,6 +65,10 @@ export const csvCodec: FormatCodec = {
 function cellText(value: FieldValue): string {
   if (value === null) return '';
   if (typeof value === 'string') return value === '' ? '""' : quote(neutralizeFormula(value));
+  if (value instanceof Uint8Array) {
+    const text = bytesToBase64(value);
+    return text === '' ? '""' : neutralizeFormula(text);
+  }
   return valueToText(value);
 }
 
@@ -185,6 +190,8 @@ async function* readCsv(source: ByteSource, options: ReadOptions): AsyncGenerato
       }
       if (column.field === undefined || column.field.type === 'string') {
         record[column.key] = restoreFormula(cell.text);
+      } else if (column.field.type === 'binary') {
+        record[column.key] = textToValue('csv', column.field, restoreFormula(cell.text), location);
       } else {
         record[column.key] = textToValue('csv', column.field, cell.text, location);
       }

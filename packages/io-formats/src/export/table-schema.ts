@@ -20,12 +20,13 @@ export interface TableInfo {
 }
 
 /** A column's declared SQL type as one of the codecs' field types. */
-export function fieldTypeOf(dataType: string): FieldType | undefined {
+export function fieldTypeOf(dataType: string): FieldType {
   const t = dataType.toLowerCase();
   if (/bool/.test(t)) return 'boolean';
   if (/int/.test(t)) return 'integer';
   if (/real|double|float|numeric|decimal/.test(t)) return 'double';
-  if (/blob|bytea|binary/.test(t)) return undefined;
+  // `ctx.types.blob`: SQLite's blob, PostgreSQL's bytea, MySQL's longblob (and MySQL's (var)binary).
+  if (/blob|bytea|binary/.test(t)) return 'binary';
   // Timestamps are stored as ISO-8601 text by every table of the store; a native timestamp column is typed.
   if (/^timestamp|^datetime/.test(t)) return 'timestamp';
   return 'string';
@@ -58,13 +59,6 @@ export async function describeTables(
     }
     const columns: ColumnInfo[] = meta.columns.map((c) => {
       const type = fieldTypeOf(c.dataType);
-      if (type === undefined) {
-        throw new StorageError(
-          StorageErrorCode.UNSUPPORTED,
-          `${table.name}.${c.name} is a binary column (${c.dataType}); binary columns are not exported by this release of @mainframe-kb/io-formats`,
-          { details: { table: table.name, column: c.name } },
-        );
-      }
       const length = /\((\d+)\)/.exec(c.dataType);
       return {
         name: c.name,
@@ -79,6 +73,7 @@ export async function describeTables(
       type: c.type,
       nullable: c.nullable,
       label: labelOf(c.name),
+      ...(c.type === 'binary' ? { encoding: 'base64' as const } : {}),
     }));
     out.set(table.name, {
       schema: { entity: table.entity, table: table.name, primaryKey: [...table.primaryKey], fields },

@@ -1,7 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { CodecRegistry } from '../codec-registry.js';
-import type { ByteSource, DataRecord, EntitySchema, FormatName, RecordLocation } from '../codec-types.js';
+import type {
+  ByteSource,
+  DataRecord,
+  EntitySchema,
+  FieldType,
+  FormatName,
+  RecordLocation,
+} from '../codec-types.js';
 import { upgradeSeedRecord } from '../envelope/envelope-upgrades.js';
 import { readJsonEnvelope } from '../envelope/json-envelope-reader.js';
 import { sniffEnvelope } from '../envelope/json-envelope-writer.js';
@@ -255,6 +262,15 @@ function openEnvelope(
   };
 }
 
+const FIELD_TYPES: ReadonlySet<string> = new Set<FieldType>([
+  'string',
+  'integer',
+  'double',
+  'boolean',
+  'timestamp',
+  'binary',
+]);
+
 function checkSchemas(value: JsonValue | undefined): Record<string, TableSchema> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw formatError(
@@ -279,13 +295,24 @@ function checkSchemas(value: JsonValue | undefined): Record<string, TableSchema>
           f !== null &&
           typeof f === 'object' &&
           typeof (f as Record<string, unknown>).name === 'string' &&
-          ['string', 'integer', 'double', 'boolean', 'timestamp'].includes(
-            (f as Record<string, unknown>).type as string,
-          ) &&
+          FIELD_TYPES.has((f as Record<string, unknown>).type as string) &&
           typeof (f as Record<string, unknown>).nullable === 'boolean',
       )
     ) {
       throw formatError('envelope', FormatErrorReason.BAD_ENVELOPE, `the schema of '${table}' is malformed`);
+    }
+    for (const f of fields as Record<string, unknown>[]) {
+      // Bytes are read as the spelling the schema declares, never guessed from how a string looks.
+      const binary = f.type === 'binary';
+      if (binary ? f.encoding !== 'base64' : f.encoding !== undefined) {
+        throw formatError(
+          'envelope',
+          FormatErrorReason.BAD_ENVELOPE,
+          binary
+            ? `the schema of '${table}' declares the binary field '${f.name}' with the encoding ${JSON.stringify(f.encoding ?? null)}; this build reads binary fields written in "base64"`
+            : `the schema of '${table}' gives the ${String(f.type)} field '${f.name}' an encoding; only binary fields have one`,
+        );
+      }
     }
     out[table] = s as unknown as TableSchema;
   }

@@ -75,7 +75,9 @@ export function mapKbRecord(record: DataRecord): MappedEntry {
       ignored.push(column);
       continue;
     }
-    if (field === 'tags') input.tags = tagList(value);
+    // Bytes (a binary column of a columnar file) are no KB text: left as they are for the entry rules to refuse.
+    if (value instanceof Uint8Array) input[field] = value;
+    else if (field === 'tags') input.tags = tagList(value);
     else if (value === null || value === '') continue;
     else if (field === 'severity') input.severity = severityOf(String(value));
     else

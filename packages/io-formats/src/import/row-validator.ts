@@ -125,7 +125,8 @@ function checkColumn(column: ColumnInfo, value: FieldValue): string | undefined 
   if (value === null) return column.nullable || column.autoIncrement ? undefined : 'is required';
   switch (column.type) {
     case 'string':
-      if (typeof value !== 'string') return `must be text, not ${typeof value}`;
+      if (typeof value !== 'string')
+        return `must be text, not ${value instanceof Uint8Array ? 'bytes' : typeof value}`;
       // What a domain importer yields has met no reader's check: text no UTF-8 column can hold is refused here.
       if (LONE_SURROGATE.test(value))
         return 'must not contain a lone UTF-16 surrogate (it is not Unicode text)';
@@ -141,5 +142,7 @@ function checkColumn(column: ColumnInfo, value: FieldValue): string | undefined 
       return typeof value === 'boolean' ? undefined : 'must be true or false';
     case 'timestamp':
       return value instanceof Date ? undefined : 'must be a timestamp';
+    case 'binary':
+      return value instanceof Uint8Array ? undefined : `must be bytes (a Uint8Array), not ${typeof value}`;
   }
 }

@@ -1,4 +1,10 @@
-import { type SearchIndex, ValidationError } from '@mainframe-kb/storage-core';
+import {
+  bindableBytes,
+  boundValueBytes,
+  MAX_STATEMENT_BYTES,
+  type SearchIndex,
+  ValidationError,
+} from '@mainframe-kb/storage-core';
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { FieldValue, RecordLocation } from '../codec-types.js';
 import type { TableInfo } from '../export/table-schema.js';
@@ -234,8 +240,9 @@ export class TableWriter {
     const drop = this.#keepAutoIncrement ? new Set<string>() : this.#autoColumns();
     const columns = this.info.columns.map((c) => c.name).filter((c) => !drop.has(c));
     const perStatement = Math.max(1, Math.floor(MAX_BINDINGS / columns.length));
-    for (let i = 0; i < rows.length; i += perStatement) {
-      const chunk = rows.slice(i, i + perStatement);
+    for (let i = 0; i < rows.length; ) {
+      const chunk = rows.slice(i, statementEnd(rows, columns, i, perStatement));
+      i += chunk.length;
       // Bound straight from the rows, in column order: no intermediate object per row.
       const parameters: unknown[] = new Array(chunk.length * columns.length);
       let n = 0;
@@ -309,9 +316,33 @@ function normalise(value: unknown): unknown {
   return typeof value === 'bigint' ? Number(value) : value;
 }
 
-/** Booleans and dates as the store keeps them (0/1 integers, ISO text) — the same on every dialect. */
+/**
+ * Where the statement that starts at row `start` ends: after `maxRows` rows, or before the row that would take
+ * its values past `MAX_STATEMENT_BYTES` (large blobs go a few at a time; MySQL refuses a statement longer than
+ * its `max_allowed_packet`). At least one row.
+ */
+function statementEnd(
+  rows: readonly PendingRow[],
+  columns: readonly string[],
+  start: number,
+  maxRows: number,
+): number {
+  const last = Math.min(rows.length, start + maxRows);
+  let bytes = 0;
+  for (let i = start; i < last; i++) {
+    const row = (rows[i] as PendingRow).row;
+    for (const c of columns) bytes += boundValueBytes(row[c]);
+    if (bytes > MAX_STATEMENT_BYTES && i > start) return i;
+  }
+  return last;
+}
+
+/**
+ * Booleans and dates as the store keeps them (0/1 integers, ISO text) — the same on every dialect; bytes as
+ * Buffers, which every driver binds as bytes.
+ */
 function bindable(value: FieldValue): unknown {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value instanceof Date) return value.toISOString();
-  return value;
+  return bindableBytes(value);
 }

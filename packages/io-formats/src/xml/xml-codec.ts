@@ -41,7 +41,7 @@ function escapeXml(text: string): string {
 /**
  * XML: `<records entity=… table=…>` holding one `<record>` per record, one child element per field named by
  * the field. Null is `<field nil="true"/>` (or the element left out); text XML cannot carry (control
- * characters) is base64 with `encoding="base64"`. Reading is streamed with saxes; a DOCTYPE is refused
+ * characters) is base64 of its UTF-8 with `encoding="base64"`, and so are a binary field's bytes (always). Reading is streamed with saxes; a DOCTYPE is refused
  * outright, so no entity is ever declared or expanded (XXE, billion laughs).
  */
 export const xmlCodec: FormatCodec = {
@@ -93,6 +93,7 @@ export const xmlCodec: FormatCodec = {
 function fieldXml(field: FieldSpec, value: FieldValue): string {
   const name = field.name;
   if (value === null) return `<${name} nil="true"/>`;
+  if (value instanceof Uint8Array) return `<${name} encoding="base64">${valueToText(value)}</${name}>`;
   const text = valueToText(value);
   if (XML_FORBIDDEN.test(text)) {
     return `<${name} encoding="base64">${Buffer.from(text, 'utf8').toString('base64')}</${name}>`;
@@ -256,7 +257,8 @@ function fieldValue(
     }
     return spec ? checkValue('xml', spec, null, location) : null;
   }
-  const text = field.base64 ? decodeBase64(field.text, location) : field.text;
+  // A binary field's text is the base64 of its bytes (checked strictly by textToValue), not of UTF-8 text.
+  const text = field.base64 && spec?.type !== 'binary' ? decodeBase64(field.text, location) : field.text;
   return spec ? textToValue('xml', spec, text, location) : text;
 }
 

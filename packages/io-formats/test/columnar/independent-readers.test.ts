@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { DataRecord, FormatCodec } from '../../src/codec-types.js';
+import type { DataRecord, EntitySchema, FormatCodec } from '../../src/codec-types.js';
 import { avroCodec } from '../../src/columnar/avro/avro-codec.js';
 import { createOrcCodec } from '../../src/columnar/orc/orc-codec.js';
 import { createParquetCodec, parquetCodec } from '../../src/columnar/parquet/parquet-codec.js';
@@ -13,7 +13,13 @@ import {
   writeFileSync,
   writeToBytes,
 } from './columnar-test-helpers.js';
-import { PYTHON_SKIP_REASON, pythonRecords, readWithPython, requirePythonReaders } from './python-readers.js';
+import {
+  PYTHON_SKIP_REASON,
+  pythonRecords,
+  readWithPython,
+  requirePythonReaders,
+  writeBinaryWithPython,
+} from './python-readers.js';
 import { edgeRecords, SAMPLE_SCHEMA, sampleRecords } from './sample-records.js';
 
 const haveReaders = requirePythonReaders();
@@ -21,6 +27,24 @@ const { dir, cleanup } = tempDir('kb-columnar-');
 afterAll(cleanup);
 
 const records: DataRecord[] = [...edgeRecords(), ...sampleRecords(3_000)];
+
+/** A binary column (a plugin's `ctx.types.blob`), as the checker's write-binary mode also writes it. */
+const BINARY_SCHEMA: EntitySchema = {
+  entity: 'things',
+  fields: [
+    { name: 'id', type: 'string', nullable: false },
+    { name: 'data', type: 'binary', nullable: true },
+  ],
+};
+const binaryRecords: DataRecord[] = [
+  { id: 'empty', data: Buffer.alloc(0) },
+  { id: 'null', data: null },
+  { id: 'hello', data: Buffer.from('hello') },
+  { id: 'all-bytes', data: Buffer.from(Array.from({ length: 256 }, (_, i) => i)) },
+  { id: 'large', data: Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251)) },
+];
+const hexOf = (rows: DataRecord[]) =>
+  rows.map((r) => [r.id, r.data === null ? null : Buffer.from(r.data as Uint8Array).toString('hex')]);
 
 async function writeFile(codec: FormatCodec, name: string): Promise<string> {
   const path = join(dir, name);
@@ -82,6 +106,41 @@ describe.skipIf(!haveReaders)(
         const read = await readWithPython(format, path);
         expect(read.rows).toEqual([]);
         expect(read.schema.map((f) => f.name)).toEqual(SAMPLE_SCHEMA.fields.map((f) => f.name));
+      }
+    });
+
+    it('pyarrow and fastavro read our binary columns as bytes (BYTE_ARRAY, BINARY, bytes)', async () => {
+      for (const [format, codec, type] of [
+        ['parquet', parquetCodec, 'binary'],
+        ['orc', createOrcCodec(), 'binary'],
+        ['avro', avroCodec, '["null", "bytes"]'],
+      ] as const) {
+        const path = join(dir, `binary-ours.${format}`);
+        writeFileSync(path, await writeToBytes(codec, binaryRecords, BINARY_SCHEMA));
+        const read = await readWithPython(format, path);
+        expect(
+          read.schema.map((f) => [f.name, f.type]),
+          format,
+        ).toEqual([
+          ['id', format === 'avro' ? '"string"' : 'string'],
+          ['data', type],
+        ]);
+        expect(hexOf(pythonRecords(read, BINARY_SCHEMA)), format).toEqual(hexOf(binaryRecords));
+      }
+    });
+
+    it('our readers read the binary columns pyarrow and fastavro write, as bytes', async () => {
+      for (const [format, codec] of [
+        ['parquet', parquetCodec],
+        ['orc', createOrcCodec()],
+        ['avro', avroCodec],
+      ] as const) {
+        const path = join(dir, `binary-theirs.${format}`);
+        await writeBinaryWithPython(format, path);
+        const items = await readAll(codec, new Uint8Array(readFileSync(path)), BINARY_SCHEMA);
+        const back = items.map((item) => item.record);
+        expect(hexOf(back), format).toEqual(hexOf(binaryRecords));
+        for (const r of back) if (r.data !== null) expect(r.data, format).toBeInstanceOf(Uint8Array);
       }
     });
 

@@ -41,11 +41,17 @@ export async function readWithPython(format: 'parquet' | 'orc' | 'avro', path: s
   return JSON.parse(stdout) as PythonRead;
 }
 
+/** Has pyarrow (Parquet, ORC) or fastavro (Avro) write the checker's BINARY_ROWS: `id` text, `data` bytes. */
+export async function writeBinaryWithPython(format: 'parquet' | 'orc' | 'avro', path: string): Promise<void> {
+  await run(VENV_PYTHON, [CHECKER, 'write-binary', format, path]);
+}
+
 /** Decodes the checker's exact value encoding back to our field values. */
 export function decodePythonValue(value: unknown): FieldValue | { unexpected: unknown } {
   if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
-  const v = value as { i?: string; f?: string; ms?: number };
+  const v = value as { i?: string; f?: string; ms?: number; b?: string };
   if (v.i !== undefined) return Number(v.i);
+  if (v.b !== undefined) return Buffer.from(v.b, 'hex');
   if (v.f !== undefined) return Buffer.from(v.f, 'hex').readDoubleLE(0);
   if (v.ms !== undefined) return new Date(v.ms);
   return { unexpected: value };

@@ -69,7 +69,13 @@ export async function writeAvro(
     const out: Record<string, unknown> = {};
     for (const field of schema.fields) {
       const value = checkWriteValue('avro', field, record[field.name], location);
-      out[field.name] = value instanceof Date ? value.getTime() : value;
+      // avsc takes `bytes` as Buffers only.
+      out[field.name] =
+        value instanceof Date
+          ? value.getTime()
+          : value instanceof Uint8Array && !Buffer.isBuffer(value)
+            ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+            : value;
     }
     await writer.append(out);
     total++;
@@ -256,6 +262,8 @@ function fromAvro(
       );
     }
   }
+  // Its own copy: avsc's value is a view of the whole decompressed block.
+  if (field.type === 'binary' && raw instanceof Uint8Array) return Buffer.from(raw);
   if (typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean') return raw;
   throw badValue('avro', field, `decoded to an unexpected ${typeof raw}`, location);
 }

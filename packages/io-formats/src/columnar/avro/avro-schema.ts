@@ -10,6 +10,7 @@ type AvroPrimitive =
   | 'long'
   | 'double'
   | 'boolean'
+  | 'bytes'
   | { type: 'long'; logicalType: 'timestamp-millis' };
 
 export interface AvroField {
@@ -38,6 +39,8 @@ function avroType(type: FieldType): AvroPrimitive {
       return 'boolean';
     case 'timestamp':
       return { type: 'long', logicalType: 'timestamp-millis' };
+    case 'binary':
+      return 'bytes';
   }
 }
 
@@ -122,6 +125,9 @@ function fieldTypeOf(type: unknown): FieldType | undefined {
       return 'double';
     case 'boolean':
       return 'boolean';
+    case 'bytes':
+      // A `bytes` with a logical type (decimal) is a number, not bytes.
+      return logical === undefined ? 'binary' : undefined;
     default:
       return undefined;
   }

@@ -71,6 +71,8 @@ function fieldTypeOf(kind: number): FieldType | undefined {
     case OrcTypeKind.TIMESTAMP:
     case OrcTypeKind.TIMESTAMP_INSTANT:
       return 'timestamp';
+    case OrcTypeKind.BINARY:
+      return 'binary';
     default:
       return undefined;
   }
@@ -425,6 +427,23 @@ function decodeValues(
     case OrcTypeKind.VARCHAR:
     case OrcTypeKind.CHAR:
       return decodeStrings(encoding, count, need, ints);
+    case OrcTypeKind.BINARY: {
+      // BINARY is always DIRECT (the specification has no dictionary for it): DATA and LENGTH.
+      const data = need(OrcStreamKind.DATA);
+      const lengths = ints(need(OrcStreamKind.LENGTH), count, false);
+      const out = new Array<Uint8Array>(count);
+      let at = 0;
+      for (let i = 0; i < count; i++) {
+        const length = lengths[i]!;
+        if (length < 0 || at + length > data.length) {
+          throw new OrcRleError('binary lengths run past the DATA stream');
+        }
+        // Its own copy, not a view of the whole decompressed stream.
+        out[i] = Buffer.from(data.subarray(at, at + length));
+        at += length;
+      }
+      return out;
+    }
     case OrcTypeKind.TIMESTAMP:
     case OrcTypeKind.TIMESTAMP_INSTANT: {
       if (kind === OrcTypeKind.TIMESTAMP && !UTC_ZONES.has(stripe.footer.writerTimezone ?? '')) {
@@ -539,7 +558,10 @@ export async function inspectOrc(source: ByteSource, limits: InputLimits): Promi
         continue;
       const typeKind = footer.types[id]!.kind;
       const integerStreams =
-        typeKind === OrcTypeKind.STRING || typeKind === OrcTypeKind.VARCHAR || typeKind === OrcTypeKind.CHAR
+        typeKind === OrcTypeKind.STRING ||
+        typeKind === OrcTypeKind.VARCHAR ||
+        typeKind === OrcTypeKind.CHAR ||
+        typeKind === OrcTypeKind.BINARY
           ? [OrcStreamKind.LENGTH]
           : typeKind === OrcTypeKind.TIMESTAMP || typeKind === OrcTypeKind.TIMESTAMP_INSTANT
             ? [OrcStreamKind.DATA, OrcStreamKind.SECONDARY]

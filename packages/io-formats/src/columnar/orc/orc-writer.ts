@@ -51,6 +51,7 @@ const TYPE_KIND: Record<FieldSpec['type'], number> = {
   double: OrcTypeKind.DOUBLE,
   boolean: OrcTypeKind.BOOLEAN,
   timestamp: OrcTypeKind.TIMESTAMP,
+  binary: OrcTypeKind.BINARY,
 };
 
 interface EncodedStream {
@@ -60,9 +61,9 @@ interface EncodedStream {
 
 /**
  * Writes an ORC file from the specification: `ORC` header, stripes (data streams with PRESENT for nulls,
- * integer RLE v1, strings as DATA + LENGTH, doubles little-endian, booleans as bit RLE, timestamps as
- * seconds + trailing-zero nanos; then the stripe footer), protobuf Metadata, Footer and PostScript, ZLIB
- * compressed in ORC's 3-byte-header chunks.
+ * integer RLE v1, strings and binary as DATA + LENGTH, doubles little-endian, booleans as bit RLE,
+ * timestamps as seconds + trailing-zero nanos; then the stripe footer), protobuf Metadata, Footer and
+ * PostScript, ZLIB compressed in ORC's 3-byte-header chunks.
  */
 export async function writeOrc(
   records: AsyncIterable<DataRecord>,
@@ -169,7 +170,8 @@ export async function writeOrc(
         );
       }
       columns[i]!.push(value);
-      bufferedBytes += typeof value === 'string' ? value.length * 2 : 8;
+      bufferedBytes +=
+        typeof value === 'string' ? value.length * 2 : value instanceof Uint8Array ? value.byteLength : 8;
     }
     buffered++;
     total++;
@@ -242,6 +244,20 @@ function encodeColumn(
         const { written } = encoder.encodeInto(text, data.reserve(text.length * 3));
         data.advance(written);
         lengths[i] = written;
+      }
+      add(OrcStreamKind.DATA, data.bytes());
+      add(OrcStreamKind.LENGTH, encodeIntRleV1(lengths, false));
+      break;
+    }
+    case 'binary': {
+      // As a string column is, without the UTF-8: the bytes one after another (DATA) and their LENGTHs.
+      const data = scratch;
+      data.reset();
+      const lengths = new Float64Array(present.length);
+      for (let i = 0; i < present.length; i++) {
+        const bytes = present[i] as Uint8Array;
+        data.pushAll(bytes);
+        lengths[i] = bytes.byteLength;
       }
       add(OrcStreamKind.DATA, data.bytes());
       add(OrcStreamKind.LENGTH, encodeIntRleV1(lengths, false));

@@ -151,6 +151,8 @@ export async function* readParquet(source: ByteSource, options: ReadOptions): As
         rowEnd: rowStart + rows,
         compressors,
         parsers: PARSERS,
+        // Byte arrays without a string annotation are bytes, not UTF-8 (hyparquet decodes them by default).
+        utf8: false,
       });
     } catch (error) {
       throw asColumnarError('parquet', error, `cannot decode row group ${group}`);
@@ -216,6 +218,12 @@ function fromParquet(
     return int64ToNumber('parquet', field, raw, location);
   }
   if (field.type === 'double' && typeof raw === 'number') return raw;
+  if (raw instanceof Uint8Array) {
+    // Its own copy: a decoded value may be a view of the whole page.
+    if (field.type === 'binary') return Buffer.from(raw);
+    // An ENUM column (a string field) is not decoded when `utf8` is off.
+    if (field.type === 'string') return PARSERS.stringFromBytes(raw) as string;
+  }
   if (typeof raw === 'string' || typeof raw === 'boolean' || typeof raw === 'number' || raw instanceof Date) {
     return raw;
   }

@@ -28,6 +28,9 @@ export function parquetElement(field: FieldSpec): SchemaElement {
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
         repetition_type,
       };
+    case 'binary':
+      // A BYTE_ARRAY without a logical type is bytes (pyarrow's `binary`, DuckDB's BLOB).
+      return { name: field.name, type: 'BYTE_ARRAY', repetition_type };
   }
 }
 
@@ -51,9 +54,11 @@ function fieldTypeOf(element: SchemaElement): FieldType | undefined {
   const converted = element.converted_type;
   switch (element.type) {
     case 'BYTE_ARRAY':
-      return converted === 'UTF8' || logical === 'STRING' || logical === 'ENUM' || converted === 'ENUM'
-        ? 'string'
-        : undefined;
+      if (converted === 'UTF8' || logical === 'STRING' || logical === 'ENUM' || converted === 'ENUM') {
+        return 'string';
+      }
+      // Plain bytes; JSON, BSON, DECIMAL and the other annotated byte arrays map to no field type.
+      return converted === undefined && logical === undefined ? 'binary' : undefined;
     case 'BOOLEAN':
       return 'boolean';
     case 'DOUBLE':

@@ -72,12 +72,12 @@ export async function writeParquet(
 
   const flushGroup = async (): Promise<void> => {
     if (buffered === 0) return;
-    // Min/max statistics of long text cost more than the rest of the encoding and prune nothing useful:
-    // they are kept for numbers, booleans and timestamps only.
+    // Min/max statistics of long text (and of bytes) cost more than the rest of the encoding and prune nothing
+    // useful: they are kept for numbers, booleans and timestamps only.
     const columnData = fields.map((field, i) => ({
       name: field.name,
       data: columns[i] as unknown[],
-      statistics: field.type !== 'string',
+      statistics: field.type !== 'string' && field.type !== 'binary',
       // hyparquet-writer's dictionary is a Map, which keys -0 and 0 as one value: a double column holding
       // -0 is written PLAIN so that it reads back as -0 (found by the round-trip property test).
       ...(field.type === 'double' && (columns[i] as unknown[]).some((v) => Object.is(v, -0))
@@ -101,7 +101,8 @@ export async function writeParquet(
       const value = checkWriteValue('parquet', field, record[field.name], location);
       // INT64 columns take bigints; timestamps stay Dates (TIMESTAMP_MILLIS converts them).
       columns[i]!.push(field.type === 'integer' && value !== null ? BigInt(value as number) : value);
-      bufferedBytes += typeof value === 'string' ? value.length * 2 : 8;
+      bufferedBytes +=
+        typeof value === 'string' ? value.length * 2 : value instanceof Uint8Array ? value.byteLength : 8;
     }
     buffered++;
     total++;

@@ -2,9 +2,11 @@
 schema and rows as JSON on stdout, in an encoding that keeps every value exact:
 
   null -> null, bool -> bool, str -> str, int -> {"i": "<decimal>"}, float -> {"f": "<hex of IEEE bits>"},
-  timestamp -> {"ms": <epoch milliseconds>} (or {"us": ...} when not a whole millisecond).
+  timestamp -> {"ms": <epoch milliseconds>} (or {"us": ...} when not a whole millisecond),
+  bytes -> {"b": "<hex>"}.
 
 usage: read_columnar.py parquet|orc|avro FILE
+       read_columnar.py write-binary parquet|orc|avro FILE   (writes BINARY_ROWS, an id and a binary column)
 """
 import datetime
 import json
@@ -14,9 +16,21 @@ import sys
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
 
+# Rows of the file write-binary makes: (id, bytes or None), as the tests expect them back.
+BINARY_ROWS = [
+    ("empty", b""),
+    ("null", None),
+    ("hello", b"hello"),
+    ("all-bytes", bytes(range(256))),
+    ("large", bytes(i * 7 % 251 for i in range(300_000))),
+]
+
+
 def encode(value):
     if value is None or isinstance(value, (bool, str)):
         return value
+    if isinstance(value, (bytes, bytearray)):
+        return {"b": bytes(value).hex()}
     if isinstance(value, int):
         return {"i": str(value)}
     if isinstance(value, float):
@@ -53,7 +67,42 @@ def read_arrow(table):
     return {"schema": schema, "rows": rows}
 
 
+def write_binary(fmt, path):
+    ids = [r[0] for r in BINARY_ROWS]
+    data = [r[1] for r in BINARY_ROWS]
+    if fmt == "avro":
+        import fastavro
+
+        schema = {
+            "type": "record",
+            "name": "things",
+            "fields": [{"name": "id", "type": "string"}, {"name": "data", "type": ["null", "bytes"]}],
+        }
+        with open(path, "wb") as fo:
+            fastavro.writer(fo, schema, [{"id": i, "data": d} for i, d in zip(ids, data)], codec="deflate")
+        return
+    import pyarrow as pa
+
+    table = pa.table(
+        {"id": pa.array(ids, pa.string()), "data": pa.array(data, pa.binary())},
+        schema=pa.schema([pa.field("id", pa.string(), nullable=False), pa.field("data", pa.binary())]),
+    )
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(table, path, compression="snappy")
+    elif fmt == "orc":
+        import pyarrow.orc as orc
+
+        orc.write_table(table, path, compression="zlib")
+    else:
+        raise SystemExit(f"unknown format {fmt}")
+
+
 def main():
+    if sys.argv[1] == "write-binary":
+        write_binary(sys.argv[2], sys.argv[3])
+        return
     fmt, path = sys.argv[1], sys.argv[2]
     if fmt == "parquet":
         import pyarrow.parquet as pq
