@@ -9,7 +9,7 @@ import { readManifest, writeManifest } from '../manifest/manifest-store.js';
 import { type BlobLocation, packKey } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
 import type { BackupCommon } from './physical-backup.js';
-import { encodeRows } from './row-codec.js';
+import { encodeRowBlobs } from './row-codec.js';
 
 /**
  * Writes a logical backup: every table's rows (one snapshot, parents first) as JSON batches, each batch a blob
@@ -50,19 +50,22 @@ export async function writeLogicalBackup(
         digesters.set(batch.table, new TableDigester());
       }
       digesters.get(batch.table)!.add(batch.rows);
-      const raw = encodeRows(batch.rows);
-      const label = Buffer.from(`rows:${batch.table}:`, 'utf8');
-      stream.update(label).update(raw);
-      dataSize += raw.length;
-      const id = repository.blobId(label, raw);
-      let index = blobIndex.get(id);
-      if (index === undefined) {
-        const location = reusable.get(id) ?? (await writer.add(id, repository.sealBlob(id, raw), raw.length));
-        index = blobs.length;
-        blobs.push(location);
-        blobIndex.set(id, index);
+      // Rows of large binary values are stored a few at a time: no stored object may pass MAX_BLOB_BYTES.
+      for (const raw of encodeRowBlobs(batch.table, batch.rows)) {
+        const label = Buffer.from(`rows:${batch.table}:`, 'utf8');
+        stream.update(label).update(raw);
+        dataSize += raw.length;
+        const id = repository.blobId(label, raw);
+        let index = blobIndex.get(id);
+        if (index === undefined) {
+          const location =
+            reusable.get(id) ?? (await writer.add(id, repository.sealBlob(id, raw), raw.length));
+          index = blobs.length;
+          blobs.push(location);
+          blobIndex.set(id, index);
+        }
+        table.blobs.push(index);
       }
-      table.blobs.push(index);
       table.rows += batch.rows.length;
       rowsDone += batch.rows.length;
       common.onProgress?.({ phase: 'logical', done: rowsDone, total: 0 });

@@ -1,5 +1,6 @@
 import { StorageErrorCode } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
+import { MAX_BLOB_BYTES } from '../repository/blob-codec.js';
 
 /**
  * Rows as portable JSON: the values every dialect's driver returns, with the few JSON cannot carry tagged —
@@ -24,6 +25,65 @@ export function encodeRows(rows: readonly Record<string, unknown>[]): Buffer {
     }),
     'utf8',
   );
+}
+
+/** About the length of a row's JSON (text counted once: escapes and UTF-8 make it longer, at most 6 times). */
+function encodedSize(row: Readonly<Record<string, unknown>>): number {
+  let size = 2;
+  for (const key in row) {
+    const value = row[key];
+    size += key.length + 4;
+    if (typeof value === 'string') size += value.length + 2;
+    else if (value instanceof Uint8Array) size += Math.ceil(value.byteLength / 3) * 4 + 10;
+    else size += 24;
+  }
+  return size;
+}
+
+/**
+ * A batch of rows as the encoded blobs that store it, each at most `maxBytes` (a restore decodes no blob
+ * larger than `MAX_BLOB_BYTES`): the whole batch in one blob when it fits, as every batch of ordinary rows
+ * does (their blobs keep the ids earlier backups gave them, for deduplication); else consecutive runs of its
+ * rows, cut first by an estimate (so that no JSON text outgrows what a JS string holds) and then halved
+ * until each fits. A single row that does not fit is refused: no restore could read it back.
+ */
+export function encodeRowBlobs(
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  maxBytes = MAX_BLOB_BYTES,
+): Buffer[] {
+  const out: Buffer[] = [];
+  const encode = (piece: readonly Record<string, unknown>[]): void => {
+    const raw = encodeRows(piece);
+    if (raw.length <= maxBytes) {
+      out.push(raw);
+      return;
+    }
+    if (piece.length === 1) {
+      throw new BackupError(
+        StorageErrorCode.UNSUPPORTED,
+        BackupFailure.UNSUPPORTED,
+        `a row of ${table} takes ${raw.length} bytes in a logical backup, more than the ${maxBytes} one stored object holds (bytes of a binary column count 4/3): back the store up physically (SQLite), or export it with @mainframe-kb/io-formats`,
+        { details: { table, bytes: raw.length, limit: maxBytes } },
+      );
+    }
+    const half = Math.ceil(piece.length / 2);
+    encode(piece.slice(0, half));
+    encode(piece.slice(half));
+  };
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const size = encodedSize(rows[i]!);
+    if (i > start && bytes + size > maxBytes) {
+      encode(rows.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  encode(start === 0 ? rows : rows.slice(start));
+  return out;
 }
 
 function decodeValue(value: unknown): unknown {
