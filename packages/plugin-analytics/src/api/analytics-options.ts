@@ -23,12 +23,15 @@ export const analyticsOptionsSchema = z
       .min(1)
       .max(2 ** 40)
       .default(2 ** 30),
-    /** Model files are stored in chunks of this many bytes (default 1 MiB; MySQL's max_allowed_packet bounds it). */
+    /**
+     * Model files are stored in chunks of this many bytes (default 1 MiB, at most 4 MiB: mysql2 sends bytes as
+     * hex, and a statement must fit MariaDB's default max_allowed_packet of 16 MiB).
+     */
     chunkBytes: z
       .number()
       .int()
       .min(64 * 1024)
-      .max(8 * 1024 * 1024)
+      .max(4 * 1024 * 1024)
       .default(1024 * 1024),
   })
   .prefault({});
