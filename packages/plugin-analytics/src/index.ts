@@ -45,6 +45,7 @@ export type {
   ForecastModel,
   SeasonalForecastResult,
   SeasonalOptions,
+  SelectedForecast,
 } from './models/forecast.js';
 export {
   backtest,
@@ -52,6 +53,7 @@ export {
   naiveForecast,
   seasonalForecast,
   seasonalNaiveForecast,
+  selectedForecast,
 } from './models/forecast.js';
 export type { IncidentText, Recommendation } from './models/recommender.js';
 export {

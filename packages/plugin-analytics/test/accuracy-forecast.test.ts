@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { brierScore, calibration, meanAbsoluteError, topKAccuracy } from '../src/models/accuracy.js';
-import { backtest, naiveForecast, seasonalForecast, seasonalNaiveForecast } from '../src/models/forecast.js';
+import {
+  backtest,
+  naiveForecast,
+  seasonalForecast,
+  seasonalNaiveForecast,
+  selectedForecast,
+} from '../src/models/forecast.js';
 
 describe('topKAccuracy', () => {
   const predictions = [
@@ -211,5 +217,41 @@ describe('backtest', () => {
     expect(() => backtest([1, 2, 3], { period: 1, from: 3 })).toThrow(RangeError);
     expect(() => backtest([1, 2, 3], { period: 1, from: 0 })).toThrow(RangeError);
     expect(() => backtest([1, 2, 3], { period: 1, horizon: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('selectedForecast', () => {
+  const weekly = [9, 3, 3, 3, 3, 1, 1];
+
+  it('picks seasonal-naive for an exact weekly shape, and forecasts it exactly', () => {
+    const history = Array.from({ length: 70 }, (_, i) => weekly[i % 7]!);
+    const r = selectedForecast(history, 7);
+    expect(r.model).toBe('seasonal-naive');
+    expect(r.values).toEqual(Array.from({ length: 7 }, (_, h) => weekly[(70 + h) % 7]!));
+    expect(r.candidates.find((c) => c.model === 'seasonal-naive')!.mae).toBe(0);
+  });
+
+  it('picks the candidate with the lower recent MAE, and says both', () => {
+    // Weekly shape with noise that last week's value copies: a smoothed model does better.
+    let seed = 7;
+    const noise = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed / 2 ** 31 - 0.5) * 8;
+    };
+    const history = Array.from({ length: 84 }, (_, i) => Math.max(0, 20 + weekly[i % 7]! * 3 + noise()));
+    const r = selectedForecast(history, 7);
+    const [hw, sn] = r.candidates;
+    expect(hw!.mae).not.toBeNull();
+    expect(sn!.mae).not.toBeNull();
+    expect(r.model).toBe(hw!.mae! < sn!.mae! ? 'holt-winters' : 'seasonal-naive');
+    expect(r.values).toHaveLength(7);
+    for (const v of r.values) expect(v).toBeGreaterThanOrEqual(0);
+  });
+
+  it('falls back to seasonalForecast’s own choice on a short history', () => {
+    const r = selectedForecast([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3);
+    expect(r.candidates).toEqual([{ model: 'seasonal-naive', mae: null }]);
+    expect(r.values).toEqual(seasonalNaiveForecast([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 3));
+    expect(() => selectedForecast([], 3)).toThrow(RangeError);
   });
 });

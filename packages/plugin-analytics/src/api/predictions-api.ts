@@ -1,6 +1,6 @@
 import { StorageError, StorageErrorCode, ValidationError, validateInput } from '@mainframe-kb/storage-core';
 import { z } from 'zod';
-import { naiveForecast, seasonalForecast } from '../models/forecast.js';
+import { naiveForecast, selectedForecast } from '../models/forecast.js';
 import {
   type IncidentText,
   RECOMMENDER_MODEL,
@@ -74,7 +74,10 @@ export interface ForecastDay {
 
 export interface ForecastResult {
   component: string | null;
+  /** The model chosen for this series: the one that forecast its last four weeks better. */
   model: string;
+  /** Each candidate's MAE over the last four weeks' origins. */
+  candidates: { model: string; mae: number | null }[];
   modelType: string;
   modelVersion: string;
   /** The history used, oldest first, and its first day. */
@@ -214,7 +217,7 @@ export function predictionsApi(api: ApiContext) {
     const history = (points ?? metric.points.map((p) => ({ ...p, value: 0 }))).map((p) =>
       Number(p.value ?? 0),
     );
-    const fitted = seasonalForecast(history, opts.days, { period: 7 });
+    const fitted = selectedForecast(history, opts.days, { period: 7 });
     const naive = naiveForecast(history, opts.days);
     const modelVersion = `${fitted.model}-1`;
     const days: ForecastDay[] = fitted.values.map((value, i) => ({
@@ -243,6 +246,8 @@ export function predictionsApi(api: ApiContext) {
                 component: opts.component ?? null,
                 naive: d.naive,
                 history: opts.history,
+                // Not `candidates`: that key marks a recommendation's ranked entries.
+                selection: fitted.candidates,
               },
             },
             scope.now,
@@ -261,6 +266,7 @@ export function predictionsApi(api: ApiContext) {
     return {
       component: opts.component ?? null,
       model: fitted.model,
+      candidates: fitted.candidates,
       modelType: FORECAST_MODEL,
       modelVersion,
       historyFrom: dayOf(iso(from)),

@@ -202,3 +202,63 @@ export function backtest(history: readonly number[], options: BacktestOptions = 
     ratio: naiveMae === 0 ? null : seasonalMae / naiveMae,
   };
 }
+
+export interface SelectedForecast {
+  values: number[];
+  /** The model that made `values`. */
+  model: ForecastModel;
+  /** Each candidate's MAE over the recent origins it was judged on (null when the history was too short). */
+  candidates: { model: ForecastModel; mae: number | null }[];
+}
+
+/**
+ * Holt-Winters or seasonal-naive, whichever forecast the last `judge` origins better (rolling origin, the same
+ * horizon, MAE over the points it can check); seasonal-naive on a tie. With under two periods of history plus a
+ * horizon to judge on, it is `seasonalForecast`'s own choice. A smoothed model wins on noisy series; last week's
+ * value wins on a steady shape, and the selection measures which this series is instead of assuming it.
+ */
+export function selectedForecast(
+  history: readonly number[],
+  horizon: number,
+  options: SeasonalOptions & { judge?: number } = {},
+): SelectedForecast {
+  assertHistory(history);
+  assertHorizon(horizon);
+  const period = options.period ?? 7;
+  assertPeriod(period);
+  const judge = options.judge ?? 4 * period;
+  const step = Math.max(1, horizon);
+  const first = Math.max(2 * period, history.length - judge - step + 1);
+  if (horizon === 0 || first + step > history.length) {
+    const fitted = seasonalForecast(history, horizon, options);
+    return { ...fitted, candidates: [{ model: fitted.model, mae: null }] };
+  }
+  const errors = { 'holt-winters': 0, 'seasonal-naive': 0 };
+  let points = 0;
+  for (let origin = first; origin + step <= history.length; origin++) {
+    const train = history.slice(0, origin);
+    const hw = seasonalForecast(train, step, options).values;
+    const sn = seasonalNaiveForecast(train, step, period);
+    for (let h = 0; h < step; h++) {
+      const actual = at(history, origin + h);
+      errors['holt-winters'] += Math.abs(at(hw, h) - actual);
+      errors['seasonal-naive'] += Math.abs(Math.max(0, at(sn, h)) - actual);
+      points++;
+    }
+  }
+  const hwMae = errors['holt-winters'] / points;
+  const snMae = errors['seasonal-naive'] / points;
+  const model: ForecastModel = hwMae < snMae ? 'holt-winters' : 'seasonal-naive';
+  const values =
+    model === 'holt-winters'
+      ? seasonalForecast(history, horizon, options).values
+      : seasonalNaiveForecast(history, horizon, period).map((v) => Math.max(0, v));
+  return {
+    values,
+    model,
+    candidates: [
+      { model: 'holt-winters', mae: hwMae },
+      { model: 'seasonal-naive', mae: snMae },
+    ],
+  };
+}
