@@ -28,13 +28,7 @@ const analytics = (await import(packageName)) as typeof import('../src/index.js'
 const patternsName: string = '@mainframe-kb/plugin-patterns';
 const { patternsPlugin } = (await import(patternsName)) as typeof import('@mainframe-kb/plugin-patterns');
 
-import {
-  createStorage,
-  insertRows,
-  type Storage,
-  type StorageConfigInput,
-  tokenize,
-} from '@mainframe-kb/storage-core';
+import { createStorage, insertRows, type StorageConfigInput, tokenize } from '@mainframe-kb/storage-core';
 import { chunked, generateCorpus, rawAccessPlugin, rawDb, SeededRandom } from '@mainframe-kb/testkit';
 import { sql } from 'kysely';
 
