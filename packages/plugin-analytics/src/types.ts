@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Dimension } from './series/counters.js';
 import type { MetricName } from './series/metrics.js';
 import type { Interval } from './series/periods.js';
+import { calendarDateValid } from './util/dates.js';
 import { noControl } from './util/text.js';
 
 const name = (max: number) =>
@@ -12,7 +13,7 @@ const isoTimestamp = z
     /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/,
     'expected an ISO-8601 timestamp',
   )
-  .refine((s) => Number.isFinite(Date.parse(s)), 'not a valid time')
+  .refine((s) => calendarDateValid(s) && Number.isFinite(Date.parse(s)), 'not a valid time')
   .transform((s) => new Date(Date.parse(s)).toISOString());
 
 /** A prediction as the seed interface's `storePrediction` takes it. */

@@ -90,6 +90,14 @@ for (const target of availableTestStores()) {
         await expect(api.saveModel({ modelType: 'bad type!', version: '1' }, bytes)).rejects.toMatchObject({
           code: 'VALIDATION',
         });
+        // A 'text' is iterable, by characters, not bytes: refused as well.
+        for (const source of [null, 42, 'text'] as never[]) {
+          await expect(
+            api.saveModel({ modelType: 'forecaster', version: '9' }, source),
+          ).rejects.toMatchObject({
+            code: 'VALIDATION',
+          });
+        }
         expect((await api.listModels()).length).toBe(before);
         const chunks = await rawDb(storage)
           .selectFrom('ml_model_chunks')

@@ -58,9 +58,26 @@ describe('predictions', () => {
       { type: 'x', targetEntity: 'job', targetId: 'J\u0000', probability: 0.5 },
       { type: 'x', targetEntity: 'job', targetId: 'J', probability: 0.5, expiresAt: 'tomorrow' },
       { type: 'x', targetEntity: 'job', targetId: 'J', probability: 0.5, extra: 1 },
+      // JavaScript reads 30 February as 2 March: refused, not moved.
+      { type: 'x', targetEntity: 'job', targetId: 'J', probability: 0.5, expiresAt: '2027-02-30T00:00:00Z' },
+      { type: 'x', targetEntity: 'job', targetId: 'J', probability: 0.5, metadata: { big: 10n } },
     ]) {
       await expect(storage.storePrediction(bad as never)).rejects.toMatchObject({ code: 'VALIDATION' });
     }
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(
+      storage.storePrediction({
+        type: 'x',
+        targetEntity: 'job',
+        targetId: 'J',
+        probability: 0.5,
+        metadata: cyclic,
+      }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/not JSON/) });
+    await expect(storage.getAnalytics({ from: '2026-02-30', to: '2026-03-05' })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
     const numeric = await storage.storePrediction({
       type: 'count',
       targetEntity: 'component',

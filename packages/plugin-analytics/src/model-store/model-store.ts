@@ -48,6 +48,15 @@ function sha256(bytes: Uint8Array): string {
 
 /** Re-cuts any stream of byte arrays into chunks of exactly `size` bytes (the last one shorter). */
 export async function* rechunk(source: ModelSource, size: number): AsyncGenerator<Uint8Array> {
+  const iterable =
+    source !== null &&
+    typeof source === 'object' &&
+    (Symbol.asyncIterator in source || Symbol.iterator in source);
+  if (!(source instanceof Uint8Array) && !iterable) {
+    throw new ValidationError('invalid model source: give bytes, a stream or an iterable of bytes', [
+      { path: 'source', message: `got ${source === null ? 'null' : typeof source}` },
+    ]);
+  }
   if (source instanceof Uint8Array) {
     for (let i = 0; i < source.length; i += size) yield source.subarray(i, Math.min(i + size, source.length));
     return;

@@ -38,7 +38,15 @@ export interface NewPrediction {
 }
 
 export function predictionRow(p: NewPrediction, now: string): PredictionRow {
-  const metadata = JSON.stringify(p.metadata);
+  let metadata: string;
+  try {
+    metadata = JSON.stringify(p.metadata);
+  } catch (error) {
+    // A cycle or a BigInt: JSON cannot hold it.
+    throw new ValidationError(`invalid prediction: metadata is not JSON (${(error as Error).message})`, [
+      { path: 'prediction.metadata', message: 'not representable as JSON' },
+    ]);
+  }
   if (metadata.length > 1_000_000) {
     throw new ValidationError('invalid prediction: metadata is over 1,000,000 characters as JSON', [
       { path: 'prediction.metadata', message: 'too large' },

@@ -1,4 +1,5 @@
 import { ValidationError } from '@mainframe-kb/storage-core';
+import { calendarDateValid } from '../util/dates.js';
 
 /** The length of a series' buckets. Weeks start on Monday (ISO 8601), in UTC like every timestamp of the store. */
 export type Interval = 'hour' | 'day' | 'week';
@@ -60,9 +61,8 @@ export function bucketsBetween(from: number, to: number, interval: Interval): st
 export function parseInstant(value: string, name: string): number {
   const text = value.trim();
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00.000Z` : text;
-  const t = /^\d{4}-\d{2}-\d{2}T\d{2}(:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:\d{2})$/.test(iso)
-    ? Date.parse(iso)
-    : NaN;
+  const shaped = /^\d{4}-\d{2}-\d{2}T\d{2}(:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:\d{2})$/.test(iso);
+  const t = shaped && calendarDateValid(iso) ? Date.parse(iso) : NaN;
   if (!Number.isFinite(t)) {
     throw new ValidationError(
       `invalid ${name}: '${value}' is not a date (YYYY-MM-DD) or an ISO-8601 timestamp`,
