@@ -243,7 +243,9 @@ describe('kb search', () => {
       'JCL',
     ]);
     const doc = await ws.ok(['search', 'S0C7']);
-    expect(Object.keys(doc)).toEqual(['results', 'total', 'tookMs']);
+    // The table's fields, then the facets this search produced (CLI.md); nothing was corrected.
+    expect(Object.keys(doc)).toEqual(['results', 'total', 'tookMs', 'facets']);
+    expect(doc.facets.category).toEqual([{ value: 'COBOL', count: 1 }]);
     expect(doc.total).toBe(1);
     expect(typeof doc.tookMs).toBe('number');
     expect(doc.results).toHaveLength(1);

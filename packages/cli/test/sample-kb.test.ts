@@ -37,6 +37,25 @@ describe('kb init --sample', () => {
   });
 });
 
+describe('kb search --json', () => {
+  it('carries the corrections and facets the search produced (CLI.md)', async () => {
+    const corrected = await ws.ok(['search', 'VASM']);
+    expect(corrected.corrections).toEqual([{ from: 'VASM', to: 'vsam' }]);
+    expect(corrected.facets.category).toEqual(
+      expect.arrayContaining([expect.objectContaining({ value: 'VSAM' })]),
+    );
+    const total = corrected.facets.category.reduce((s: number, f: { count: number }) => s + f.count, 0);
+    expect(total).toBe(corrected.total);
+    // Nothing corrected: no corrections key; nothing found: no facets either.
+    const plain = await ws.ok(['search', 'S0C7']);
+    expect(plain).not.toHaveProperty('corrections');
+    expect(plain.facets.category.length).toBeGreaterThan(0);
+    const none = await ws.ok(['search', '"no such phrase anywhere"']);
+    expect(none).toMatchObject({ results: [], total: 0 });
+    expect(none).not.toHaveProperty('facets');
+  });
+});
+
 describe('progress bar', () => {
   it('draws while loading on a terminal, and not under --json, --quiet or a pipe', async () => {
     const fresh = new Workspace();

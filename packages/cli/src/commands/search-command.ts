@@ -16,11 +16,21 @@ export interface SearchResultJson {
   tags: string[];
 }
 
+/**
+ * The `--json` document of a search (CLI.md): results, total and time, plus the corrections and facets when the
+ * search produced them, and `approximate` when the engine ranked the strongest candidates rather than every
+ * match.
+ */
 export function toSearchJson(response: SearchResponse): {
   results: SearchResultJson[];
   total: number;
   tookMs: number;
+  corrections?: SearchResponse['corrections'];
+  facets?: SearchResponse['facets'];
+  approximate?: true;
 } {
+  const facets = response.facets;
+  const hasFacets = facets.category.length + facets.severity.length + facets.tags.length > 0;
   return {
     results: response.results.map((r) => ({
       id: r.entry.id,
@@ -33,6 +43,9 @@ export function toSearchJson(response: SearchResponse): {
     })),
     total: response.total,
     tookMs: response.tookMs,
+    ...(response.corrections.length > 0 && { corrections: response.corrections }),
+    ...(hasFacets && { facets }),
+    ...(response.approximate === true && { approximate: true as const }),
   };
 }
 
