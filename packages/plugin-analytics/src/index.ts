@@ -57,7 +57,6 @@ export {
 } from './models/forecast.js';
 export type { IncidentText, Recommendation } from './models/recommender.js';
 export {
-  normalise,
   RECOMMENDER_MODEL,
   RECOMMENDER_VERSION,
   recommendationQuery,

@@ -3,11 +3,11 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { type AutoLogVerification, appendAutoRow, verifyAutoLog } from '../auto/auto-log.js';
 import { RECOMMENDER_MODEL, RECOMMENDER_VERSION, recommend } from '../models/recommender.js';
-import { predictionRow } from '../predictions/prediction-store.js';
+import { insertPrediction } from '../predictions/prediction-store.js';
 import type { AnalyticsDatabase, AutoResolutionRow } from '../schema/analytics-database.js';
 import type { ApiContext } from './api-context.js';
 import { incidentsOf } from './incidents-port.js';
-import { RECOMMENDATION_TYPE } from './predictions-api.js';
+import { recommendationPrediction } from './predictions-api.js';
 
 export type AutoDecisionKind = 'applied' | 'held';
 export type AutoReviewKind = 'accepted' | 'rejected';
@@ -84,6 +84,38 @@ export function autoApi(api: ApiContext) {
     return row;
   }
 
+  /** A review or an outcome of decision `decisionId`: a new row that names it, and its audit row. */
+  async function followUp(
+    kind: 'review' | 'outcome',
+    decisionId: string,
+    decision: string,
+    note: string | undefined,
+    auditAction: string,
+    detail: Record<string, unknown>,
+  ): Promise<AutoLogEntry> {
+    const id = validateInput(idArg, decisionId, 'decision');
+    const n = validateInput(noteArg, note, 'note');
+    return ctx.write('analytics.auto.review', async (scope) => {
+      const d = await decisionRow(scope.trx, id);
+      const row = await appendAutoRow(scope, {
+        kind,
+        decision_id: id,
+        incident_id: d.incident_id,
+        component: d.component,
+        proposal_kind: d.proposal_kind,
+        proposal_id: d.proposal_id,
+        confidence: null,
+        threshold: null,
+        decision,
+        decided_by: scope.actor.id,
+        applied_solution: null,
+        inputs: JSON.stringify({ note: n ?? null }),
+      });
+      scope.audit({ action: auditAction, entity: 'incident', entityId: d.incident_id, detail });
+      return toEntry(row);
+    });
+  }
+
   return {
     /**
      * Proposes a KB entry for an open incident with the recommender and records the decision with its inputs. The
@@ -131,22 +163,7 @@ export function autoApi(api: ApiContext) {
       const written = await ctx.write('analytics.auto.decide', async (scope) => {
         let predictionId: string | null = null;
         if (top) {
-          const p = predictionRow(
-            {
-              type: RECOMMENDATION_TYPE,
-              targetEntity: 'incident',
-              targetId: id,
-              probability: top.probability,
-              modelType: RECOMMENDER_MODEL,
-              modelVersion: RECOMMENDER_VERSION,
-              metadata: {
-                candidates: candidates.map((c) => ({ id: c.entryId, probability: c.probability })),
-                auto: true,
-              },
-            },
-            scope.now,
-          );
-          await scope.trx.insertInto('predictions').values(p).execute();
+          const p = await insertPrediction(scope, recommendationPrediction(id, candidates, { auto: true }));
           predictionId = p.id;
         }
         const row = await appendAutoRow(scope, {
@@ -221,33 +238,8 @@ export function autoApi(api: ApiContext) {
 
     /** A person's review of a decision (accepting a held proposal, or rejecting an applied one), as a new row. */
     async review(decisionId: string, verdict: AutoReviewKind, note?: string): Promise<AutoLogEntry> {
-      const id = validateInput(idArg, decisionId, 'decision');
       const v = validateInput(z.enum(['accepted', 'rejected']), verdict, 'verdict');
-      const n = validateInput(noteArg, note, 'note');
-      return ctx.write('analytics.auto.review', async (scope) => {
-        const d = await decisionRow(scope.trx, id);
-        const row = await appendAutoRow(scope, {
-          kind: 'review',
-          decision_id: id,
-          incident_id: d.incident_id,
-          component: d.component,
-          proposal_kind: d.proposal_kind,
-          proposal_id: d.proposal_id,
-          confidence: null,
-          threshold: null,
-          decision: v,
-          decided_by: scope.actor.id,
-          applied_solution: null,
-          inputs: JSON.stringify({ note: n ?? null }),
-        });
-        scope.audit({
-          action: 'auto-review',
-          entity: 'incident',
-          entityId: d.incident_id,
-          detail: { verdict: v },
-        });
-        return toEntry(row);
-      });
+      return followUp('review', decisionId, v, note, 'auto-review', { verdict: v });
     },
 
     /** What an applied fix did, as a new row. */
@@ -256,33 +248,8 @@ export function autoApi(api: ApiContext) {
       outcome: AutoOutcomeKind,
       note?: string,
     ): Promise<AutoLogEntry> {
-      const id = validateInput(idArg, decisionId, 'decision');
       const o = validateInput(z.enum(['resolved', 'failed', 'reverted']), outcome, 'outcome');
-      const n = validateInput(noteArg, note, 'note');
-      return ctx.write('analytics.auto.review', async (scope) => {
-        const d = await decisionRow(scope.trx, id);
-        const row = await appendAutoRow(scope, {
-          kind: 'outcome',
-          decision_id: id,
-          incident_id: d.incident_id,
-          component: d.component,
-          proposal_kind: d.proposal_kind,
-          proposal_id: d.proposal_id,
-          confidence: null,
-          threshold: null,
-          decision: o,
-          decided_by: scope.actor.id,
-          applied_solution: null,
-          inputs: JSON.stringify({ note: n ?? null }),
-        });
-        scope.audit({
-          action: 'auto-outcome',
-          entity: 'incident',
-          entityId: d.incident_id,
-          detail: { outcome: o },
-        });
-        return toEntry(row);
-      });
+      return followUp('outcome', decisionId, o, note, 'auto-outcome', { outcome: o });
     },
 
     /** The log, newest first: every row, or one incident's. */

@@ -1,4 +1,4 @@
-import { StorageError, StorageErrorCode, ValidationError, validateInput } from '@mainframe-kb/storage-core';
+import { ValidationError, validateInput } from '@mainframe-kb/storage-core';
 import { z } from 'zod';
 import { naiveForecast, selectedForecast } from '../models/forecast.js';
 import {
@@ -12,7 +12,8 @@ import { type AccuracyFilter, accuracyReport, type ModelAccuracy } from '../pred
 import {
   applyOutcome,
   findPrediction,
-  predictionRow,
+  insertPrediction,
+  type NewPrediction,
   toPrediction,
 } from '../predictions/prediction-store.js';
 import type { PredictionRow } from '../schema/analytics-database.js';
@@ -119,14 +120,33 @@ const predictionQuery = z.strictObject({
 });
 const idArg = z.string().min(1).max(64);
 
+/** The prediction a recommendation for an incident is recorded as, scored when the incident is resolved. */
+export function recommendationPrediction(
+  incidentId: string,
+  candidates: readonly Recommendation[],
+  metadata: Record<string, unknown> = {},
+): NewPrediction {
+  return {
+    type: RECOMMENDATION_TYPE,
+    targetEntity: 'incident',
+    targetId: incidentId,
+    probability: candidates[0]!.probability,
+    modelType: RECOMMENDER_MODEL,
+    modelVersion: RECOMMENDER_VERSION,
+    metadata: {
+      candidates: candidates.map((c) => ({ id: c.entryId, probability: c.probability })),
+      ...metadata,
+    },
+  };
+}
+
 export function predictionsApi(api: ApiContext) {
   const { ctx, db } = api;
 
   async function storeOne(data: PredictionData): Promise<string> {
     const valid = validateInput(predictionInputSchema, data, 'prediction');
     return ctx.write('analytics.predict', async (scope) => {
-      const row = predictionRow(valid, scope.now);
-      await scope.trx.insertInto('predictions').values(row).execute();
+      const row = await insertPrediction(scope, valid);
       scope.audit({
         action: 'create',
         entity: 'prediction',
@@ -165,21 +185,7 @@ export function predictionsApi(api: ApiContext) {
       }
       if (candidates.length > 0) {
         predictionId = await ctx.write('analytics.predict', async (scope) => {
-          const row = predictionRow(
-            {
-              type: RECOMMENDATION_TYPE,
-              targetEntity: 'incident',
-              targetId: incidentId!,
-              probability: candidates[0]!.probability,
-              modelType: RECOMMENDER_MODEL,
-              modelVersion: RECOMMENDER_VERSION,
-              metadata: {
-                candidates: candidates.map((c) => ({ id: c.entryId, probability: c.probability })),
-              },
-            },
-            scope.now,
-          );
-          await scope.trx.insertInto('predictions').values(row).execute();
+          const row = await insertPrediction(scope, recommendationPrediction(incidentId!, candidates));
           scope.audit({
             action: 'create',
             entity: 'prediction',
@@ -230,29 +236,25 @@ export function predictionsApi(api: ApiContext) {
     if (opts.record) {
       await ctx.write('analytics.predict', async (scope) => {
         for (const d of days) {
-          const row = predictionRow(
-            {
-              type: FORECAST_TYPE,
-              targetEntity: 'component',
-              targetId: opts.component ?? '*',
-              probability: d.probability,
-              predictedValue: d.value,
-              // Scored once the day has closed; unscored a week after, it expires.
-              expiresAt: iso(Date.parse(`${d.day}T00:00:00.000Z`) + 8 * DAY_MS),
-              modelType: FORECAST_MODEL,
-              modelVersion,
-              metadata: {
-                day: d.day,
-                component: opts.component ?? null,
-                naive: d.naive,
-                history: opts.history,
-                // Not `candidates`: that key marks a recommendation's ranked entries.
-                selection: fitted.candidates,
-              },
+          const row = await insertPrediction(scope, {
+            type: FORECAST_TYPE,
+            targetEntity: 'component',
+            targetId: opts.component ?? '*',
+            probability: d.probability,
+            predictedValue: d.value,
+            // Scored once the day has closed; unscored a week after, it expires.
+            expiresAt: iso(Date.parse(`${d.day}T00:00:00.000Z`) + 8 * DAY_MS),
+            modelType: FORECAST_MODEL,
+            modelVersion,
+            metadata: {
+              day: d.day,
+              component: opts.component ?? null,
+              naive: d.naive,
+              history: opts.history,
+              // Not `candidates`: that key marks a recommendation's ranked entries.
+              selection: fitted.candidates,
             },
-            scope.now,
-          );
-          await scope.trx.insertInto('predictions').values(row).execute();
+          });
           d.predictionId = row.id;
         }
         scope.audit({
@@ -406,10 +408,3 @@ export function predictionsApi(api: ApiContext) {
 }
 
 export type PredictionsApi = ReturnType<typeof predictionsApi>;
-
-/** Refuses an incident that already has an outcome for automatic resolution. */
-export function alreadyResolved(id: string): StorageError {
-  return new StorageError(StorageErrorCode.CONFLICT, `incident '${id}' is already resolved`, {
-    details: { id },
-  });
-}

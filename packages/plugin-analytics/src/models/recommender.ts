@@ -90,14 +90,6 @@ export function softmax(scores: readonly number[]): number[] {
   return exps.map((e) => e / sum);
 }
 
-/** Scores → shares of their sum (scores below 0 count as 0; all zero → equal shares). */
-export function normalise(scores: readonly number[]): number[] {
-  if (scores.length === 0) return [];
-  const positive = scores.map((s) => (Number.isFinite(s) && s > 0 ? s : 0));
-  const sum = positive.reduce((a, b) => a + b, 0);
-  return sum === 0 ? scores.map(() => 1 / scores.length) : positive.map((s) => s / sum);
-}
-
 /** Candidates core's search retrieves for re-ranking. */
 const POOL = 30;
 

@@ -37,7 +37,7 @@ export interface NewPrediction {
   metadata: Record<string, unknown>;
 }
 
-export function predictionRow(p: NewPrediction, now: string): PredictionRow {
+function predictionRow(p: NewPrediction, now: string): PredictionRow {
   let metadata: string;
   try {
     metadata = JSON.stringify(p.metadata);
@@ -69,6 +69,16 @@ export function predictionRow(p: NewPrediction, now: string): PredictionRow {
     model_version: p.modelVersion,
     metadata,
   };
+}
+
+/** Builds a new prediction's row and inserts it through the write's transaction. */
+export async function insertPrediction(
+  scope: WriteScope<AnalyticsDatabase>,
+  p: NewPrediction,
+): Promise<PredictionRow> {
+  const row = predictionRow(p, scope.now);
+  await scope.trx.insertInto('predictions').values(row).execute();
+  return row;
 }
 
 export async function findPrediction(

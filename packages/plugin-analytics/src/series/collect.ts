@@ -50,7 +50,7 @@ export async function collectHours(
     await collectOpened(db, from, to, hours);
     await collectResolved(db, from, to, hours);
   }
-  await collectSearches(db, from, to, fromMs, toMs, options.feedbackWindowMs, hours);
+  await collectSearches(db, from, to, toMs, options.feedbackWindowMs, hours);
   if (options.sources.templates) await collectTemplates(db, from, to, hours);
   await collectAuto(db, from, to, hours);
   await collectPredictions(db, from, to, hours);
@@ -137,7 +137,6 @@ async function collectSearches(
   db: Kysely<AnalyticsDatabase>,
   from: string,
   to: string,
-  fromMs: number,
   toMs: number,
   windowMs: number,
   hours: HourCounters,
@@ -164,7 +163,6 @@ async function collectSearches(
     list.push({ t: Date.parse(f.created_at), user: f.user_id });
     byEntry.set(f.entry_id, list);
   }
-  void fromMs;
   for (const s of searches) {
     let succeeded = 0;
     if (s.top_result_id !== null) {

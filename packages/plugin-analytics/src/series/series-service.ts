@@ -14,7 +14,7 @@ import {
 } from './counters.js';
 import { METRICS, type MetricName, type MetricPoint, metricPoint } from './metrics.js';
 import { bucketLength, bucketOf, bucketStart, bucketsBetween, dayOf, type Interval, iso } from './periods.js';
-import { changesSince, isStale } from './staleness.js';
+import { staleSnapshots } from './staleness.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -85,11 +85,6 @@ export function closedBefore(now: number, graceMs: number, periodMs: number): nu
   return Math.floor((now - graceMs) / periodMs) * periodMs;
 }
 
-/** Periods of `kind` in [from, to) as labels. */
-function periodLabels(from: number, to: number, kind: 'hour' | 'day'): string[] {
-  return bucketsBetween(from, to, kind);
-}
-
 interface LoadedPeriods {
   periods: Map<string, PeriodCounters>;
   fromSnapshots: number;
@@ -108,7 +103,7 @@ async function loadPeriods(
   kind: 'hour' | 'day',
   useSnapshots: boolean,
 ): Promise<LoadedPeriods> {
-  const labels = periodLabels(from, to, kind);
+  const labels = bucketsBetween(from, to, kind);
   const periods = new Map<string, PeriodCounters>();
   let stale = 0;
   if (useSnapshots && ctx.snapshotsTrusted && labels.length > 0) {
@@ -119,18 +114,9 @@ async function loadPeriods(
       .where('time_period', '>=', labels[0]!)
       .where('time_period', '<=', labels[labels.length - 1]!)
       .execute();
-    if (rows.length > 0) {
-      const minEvent = Math.min(...rows.map((r) => Number(r.event_seq)));
-      const minAudit = Math.min(...rows.map((r) => Number(r.audit_seq)));
-      const changes = await changesSince(ctx.db, minEvent, minAudit);
-      for (const r of rows) {
-        if (isStale(changes, r.time_period, Number(r.event_seq), Number(r.audit_seq))) {
-          stale++;
-          continue;
-        }
-        periods.set(r.time_period, expandPeriod(r.data));
-      }
-    }
+    const staleRows = await staleSnapshots(ctx.db, rows);
+    stale = staleRows.size;
+    for (const r of rows) if (!staleRows.has(r)) periods.set(r.time_period, expandPeriod(r.data));
   }
   const fromSnapshots = periods.size;
   // The gaps, as runs of consecutive missing periods, each counted with one pass of range queries.
@@ -149,7 +135,7 @@ async function loadPeriods(
   for (const [a, b] of runs) {
     const hours = await collectHours(ctx.db, a, b, ctx.collect());
     const rolled = rollUp(hours, kind);
-    for (const label of periodLabels(a, b, kind)) {
+    for (const label of bucketsBetween(a, b, kind)) {
       periods.set(label, rolled.get(label) ?? emptyPeriod());
       computed++;
     }
@@ -335,22 +321,13 @@ export async function buildSnapshots(
       .where('time_period', '>=', dayOf(iso(a)))
       .where('time_period', '<', dayOf(iso(b)))
       .execute();
-    const changes =
-      existing.length > 0
-        ? await changesSince(
-            ctx.db,
-            Math.min(...existing.map((r) => Number(r.event_seq))),
-            Math.min(...existing.map((r) => Number(r.audit_seq))),
-          )
-        : null;
-    const valid = new Set<string>();
-    let staleHere = 0;
-    for (const r of existing) {
-      if (changes && isStale(changes, r.time_period, Number(r.event_seq), Number(r.audit_seq))) staleHere++;
-      else valid.add(`${r.snapshot_type}:${r.time_period}`);
-    }
-    const hoursWanted = periodLabels(a, b, 'hour').filter((h) => !valid.has(`hour:${h}`));
-    const daysWanted = periodLabels(a, b, 'day').filter((d) => !valid.has(`day:${d}`));
+    const staleRows = await staleSnapshots(ctx.db, existing);
+    const staleHere = staleRows.size;
+    const valid = new Set(
+      existing.filter((r) => !staleRows.has(r)).map((r) => `${r.snapshot_type}:${r.time_period}`),
+    );
+    const hoursWanted = bucketsBetween(a, b, 'hour').filter((h) => !valid.has(`hour:${h}`));
+    const daysWanted = bucketsBetween(a, b, 'day').filter((d) => !valid.has(`day:${d}`));
     result.kept += valid.size;
     if (hoursWanted.length === 0 && daysWanted.length === 0) continue;
     const mark = await marks();

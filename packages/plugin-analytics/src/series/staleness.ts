@@ -121,3 +121,28 @@ export function isStale(
   }
   return false;
 }
+
+/** A stored snapshot's period and the sequence numbers it was computed at. */
+export interface SnapshotMarks {
+  time_period: string;
+  event_seq: number | string;
+  audit_seq: number | string;
+}
+
+/** Those of `snapshots` that later changes made stale, from one read of the changes since the oldest of them. */
+export async function staleSnapshots<S extends SnapshotMarks>(
+  db: Kysely<AnalyticsDatabase>,
+  snapshots: readonly S[],
+): Promise<Set<S>> {
+  const stale = new Set<S>();
+  if (snapshots.length === 0) return stale;
+  const changes = await changesSince(
+    db,
+    Math.min(...snapshots.map((s) => Number(s.event_seq))),
+    Math.min(...snapshots.map((s) => Number(s.audit_seq))),
+  );
+  for (const s of snapshots) {
+    if (isStale(changes, s.time_period, Number(s.event_seq), Number(s.audit_seq))) stale.add(s);
+  }
+  return stale;
+}
