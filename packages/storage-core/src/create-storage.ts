@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import type { Actor } from './audit/audit-trail.js';
+import { validateActor } from './audit/actor.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { parseStorageConfig, type StorageConfigInput } from './config/storage-config.js';
 import { openDialect } from './dialect/open-dialect.js';
@@ -14,7 +14,6 @@ import {
   kbSchemaMigration,
   usageIndexMigration,
 } from './kb/kb-migrations.js';
-import { validate } from './kb/kb-schemas.js';
 import { MigrationRegistry } from './migration/migration-registry.js';
 import type { MigrationNamespace } from './migration/migration-types.js';
 import { type PluginImporter, pluginNamespaces, resolvePlugins } from './plugin/plugin-host.js';
@@ -69,12 +68,14 @@ export async function createStorage(
       ...pluginNamespaces(plugins),
     ];
     const actor = validateActor(options.actor);
+    let storage: Storage | undefined;
     const audit = openAuditTrail(parsed, dialect);
     // Each migration step writes its audit row in its own transaction (see MigrationAudit for which runs can).
     const migrations = new MigrationRegistry(dialect, namespaces, {
       audit: {
         requires: AUDIT_TRAIL_MIGRATIONS,
-        append: (trx, record) => audit.append(trx, actor, [record], new Date().toISOString()),
+        // The actor acting when the step runs: a runAs scope's, once the store is open.
+        append: (trx, record) => audit.append(trx, storage?.actor ?? actor, [record], new Date().toISOString()),
       },
     });
     const requested = options.migrate ?? 'auto';
@@ -94,7 +95,7 @@ export async function createStorage(
         );
       }
     }
-    const storage = new Storage(parsed, dialect, migrations, actor, audit);
+    storage = new Storage(parsed, dialect, migrations, actor, audit);
     await storage.start(plugins, mode !== 'none');
     return storage;
   } catch (error) {
@@ -103,11 +104,3 @@ export async function createStorage(
   }
 }
 
-const actorSchema = z.strictObject({
-  id: z.string().min(1).max(128),
-  role: z.enum(['viewer', 'editor', 'admin']),
-});
-
-function validateActor(actor: Actor | undefined): Actor {
-  return actor === undefined ? { id: 'system', role: 'admin' } : validate(actorSchema, actor, 'actor');
-}

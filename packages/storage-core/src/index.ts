@@ -2,6 +2,7 @@
 // here by name; anything not exported is internal and may change in any release.
 
 export { CORE_ACCESS_RULES } from './audit/access-rules.js';
+export { ROLE_RANK } from './audit/actor.js';
 export type { AuditProblem } from './audit/audit-chain-walk.js';
 export type { AuditCheckpoint } from './audit/audit-checkpoints.js';
 export { checkpointSignatureValid } from './audit/audit-checkpoints.js';
@@ -11,6 +12,7 @@ export type {
   Actor,
   AuditRecord,
   AuditRow,
+  AuditRowsOptions,
   AuditVerification,
   Role,
   VerifyOptions,

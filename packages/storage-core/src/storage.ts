@@ -1,8 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import { AccessControl } from './audit/access-rules.js';
+import { actorScope, ROLE_RANK, validateActor } from './audit/actor.js';
 import { type AuditCheckpoint, isCheckpoint } from './audit/audit-checkpoints.js';
-import type { Actor, AuditRow, AuditTrail, AuditVerification, LoadedChain } from './audit/audit-trail.js';
+import type {
+  Actor,
+  AuditRow,
+  AuditRowsOptions,
+  AuditTrail, AuditVerification, LoadedChain } from './audit/audit-trail.js';
 import type { StorageConfig } from './config/storage-config.js';
 import type {
   DatabaseSize,
@@ -131,7 +136,10 @@ export interface Storage extends PluginMethods {}
 export class Storage extends EventEmitter<StorageEventMap> {
   readonly config: StorageConfig;
   readonly metrics: MetricsRegistry;
-  /** Frozen: the role an actor acts with is fixed when the store is opened. */
+  /**
+   * Frozen: the actor the store was opened for. It is also the ceiling of `runAs`: a scope may act for
+   * another actor with the same role or a lower one, never a higher one.
+   */
   readonly #actor: Actor;
   #started = false;
   readonly #dialect: DialectAdapter;
@@ -164,7 +172,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
     this.#migrations = migrations;
     dialects.set(this, dialect);
     this.#actor = Object.freeze({ ...actor });
-    actor = this.#actor;
+    // The services below read the actor when they act, so that a runAs scope is the actor they see.
+    const current = (): Actor => this.actor;
     this.metrics = new MetricsRegistry(config.performance.monitoring.histogramSize);
     this.#audit = audit;
     audits.set(this, audit);
@@ -196,7 +205,9 @@ export class Storage extends EventEmitter<StorageEventMap> {
     this.#kbService = new KnowledgeBase({
       dialect,
       config,
-      actor,
+      get actor() {
+        return current();
+      },
       metrics: this.metrics,
       kb: this.#kb,
       history: this.#history,
@@ -215,7 +226,9 @@ export class Storage extends EventEmitter<StorageEventMap> {
       migrations,
       config,
       metrics: this.metrics,
-      actor,
+      get actor() {
+        return current();
+      },
       access: this.#access,
       coreTables: CORE_TABLES,
       write: (operation, fn) => this.#write(operation, fn),
@@ -247,9 +260,34 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#dialect.location;
   }
 
-  /** Who this store acts for, and with which role; fixed for the store's life. */
+  /**
+   * Who the store acts for now, and with which role: the actor of the innermost `runAs` scope, else the
+   * actor the store was opened for.
+   */
   get actor(): Actor {
-    return this.#actor;
+    return actorScope.getStore()?.get(this) ?? this.#actor;
+  }
+
+  /**
+   * Runs `fn` acting for `actor`: every store call made inside it, and inside what it awaits, is checked
+   * against that actor's role and audited under its id. A server opens one store and runs each request as
+   * the caller's actor. The role may not exceed the role acting now (a viewer's scope cannot grant itself
+   * editor), so code given a scope cannot climb out of it.
+   */
+  runAs<T>(actor: Actor, fn: () => T): T {
+    this.#assertOpen();
+    const next = validateActor(actor);
+    const now = this.actor;
+    if (ROLE_RANK[next.role] > ROLE_RANK[now.role]) {
+      throw new StorageError(
+        StorageErrorCode.FORBIDDEN,
+        `cannot act as ${next.role} '${next.id}' from a ${now.role} scope: runAs may keep or lower the role, never raise it`,
+        { details: { actor: next.id, role: next.role, current: now.role } },
+      );
+    }
+    const scopes = new Map(actorScope.getStore() ?? []);
+    scopes.set(this, Object.freeze({ ...next }));
+    return actorScope.run(scopes, fn);
   }
 
   /**
@@ -460,8 +498,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
     return this.#read('audit.checkpoint', () => this.#audit.checkpoint());
   }
 
-  /** The last `limit` audit rows (default 50), or the first `limit` at or after `since` (an ISO time). */
-  async auditRows(options: { limit?: number; since?: string } = {}): Promise<AuditRow[]> {
+  /**
+   * The last `limit` audit rows (default 50), or the first `limit` at or after `since` (an ISO time); with
+   * `entity` / `entityId`, only the rows about that kind of thing / that one thing (an entry's trail).
+   */
+  async auditRows(options: AuditRowsOptions = {}): Promise<AuditRow[]> {
     const valid = validate(auditRowsOptionsSchema, options, 'options');
     return this.#read('audit.read', () => this.#audit.rows(valid));
   }
@@ -722,6 +763,8 @@ export class Storage extends EventEmitter<StorageEventMap> {
 const auditRowsOptionsSchema = z.strictObject({
   limit: z.number().int().min(1).max(100_000).optional(),
   since: isoTimestamp.optional(),
+  entity: z.string().min(1).max(64).optional(),
+  entityId: z.string().min(1).max(128).optional(),
 });
 
 const replayOptionsSchema = z.strictObject({

@@ -264,6 +264,79 @@ describe('events and audit', () => {
       await viewer.close();
     }
   });
+
+  describe('runAs: one store acting for each caller', () => {
+    it('checks each scope against its own actor and audits under its id', async () => {
+      const id = await storage.runAs({ id: 'eve', role: 'editor' }, () => storage.createEntry(entry()));
+      const refused = await storage
+        .runAs({ id: 'vic', role: 'viewer' }, () => storage.updateEntry(id, { title: 'changed by a viewer' }))
+        .catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'FORBIDDEN' });
+      expect((await storage.getEntry(id)).title).toBe(entry().title);
+      // A viewer may still read.
+      expect(await storage.runAs({ id: 'vic', role: 'viewer' }, () => storage.countEntries())).toBe(1);
+      await storage.createEntry(entry({ title: 'another entry' }));
+      const rows = await storage.auditRows({ entity: 'entry', entityId: id });
+      expect(rows.map((r) => [r.actor, r.entityId])).toEqual([['eve', id]]);
+      // Outside any scope the store is its own actor again.
+      expect(storage.actor).toEqual({ id: 'system', role: 'admin' });
+    });
+
+    it('keeps the scope across awaits and apart between concurrent scopes', async () => {
+      const seen = await Promise.all(
+        ['a', 'b', 'c'].map((name) =>
+          storage.runAs({ id: name, role: 'viewer' }, async () => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            await storage.countEntries();
+            return storage.actor.id;
+          }),
+        ),
+      );
+      expect(seen).toEqual(['a', 'b', 'c']);
+    });
+
+    it('never raises the role: not above the store, not above an enclosing scope', async () => {
+      const path = join(dir, 'kb.db');
+      const editorStore = await createStorage({ database: { path } }, { actor: { id: 'ed', role: 'editor' } });
+      try {
+        expect(() => editorStore.runAs({ id: 'root', role: 'admin' }, () => 1)).toThrow(
+          expect.objectContaining({ code: 'FORBIDDEN' }),
+        );
+      } finally {
+        await editorStore.close();
+      }
+      const escalate = storage.runAs({ id: 'vic', role: 'viewer' }, async () =>
+        storage.runAs({ id: 'vic', role: 'admin' }, () => storage.createEntry(entry())),
+      );
+      await expect(escalate).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await storage.countEntries()).toBe(0);
+      expect(() => storage.runAs({ id: '', role: 'viewer' }, () => 1)).toThrow(ValidationError);
+      expect(() => storage.runAs({ id: 'x', role: 'root' as 'admin' }, () => 1)).toThrow(ValidationError);
+    });
+
+    it('gives plugins the scope actor in their context', async () => {
+      const plugin = definePlugin({
+        id: 'whoami',
+        version: '1.0.0',
+        mvp: 2,
+        setup: (ctx) => ({
+          api: { who: () => ({ ...ctx.actor }), touch: () => ctx.write('whoami.touch', async () => 1) },
+          permissions: { 'whoami.touch': 'editor' },
+        }),
+      });
+      const s = await createStorage({ database: { path: join(dir, 'who.db') } }, { plugins: [plugin] });
+      try {
+        const api = s.plugin(plugin);
+        expect(s.runAs({ id: 'vic', role: 'viewer' }, () => api.who())).toEqual({ id: 'vic', role: 'viewer' });
+        await expect(s.runAs({ id: 'vic', role: 'viewer' }, () => api.touch())).rejects.toMatchObject({
+          code: 'FORBIDDEN',
+        });
+        expect(api.who()).toEqual({ id: 'system', role: 'admin' });
+      } finally {
+        await s.close();
+      }
+    });
+  });
 });
 
 describe('extensions', () => {

@@ -1,8 +1,7 @@
 import { StorageErrorCode } from '../errors/error-codes.js';
 import { StorageError } from '../errors/storage-error.js';
+import { ROLE_RANK as RANK } from './actor.js';
 import type { Actor, Role } from './audit-trail.js';
-
-const RANK: Record<Role, number> = { viewer: 0, editor: 1, admin: 2 };
 
 /** The least role each operation needs. An operation without a rule is refused: deny by default. */
 export const CORE_ACCESS_RULES: Readonly<Record<string, Role>> = {

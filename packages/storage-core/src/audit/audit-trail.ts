@@ -25,6 +25,17 @@ export type { AuditVerification, VerifyOptions } from './audit-verifier.js';
 
 export type Role = 'viewer' | 'editor' | 'admin';
 
+/** Which audit rows to read: the last `limit` (default 50), or the first `limit` at or after `since`. */
+export interface AuditRowsOptions {
+  limit?: number;
+  /** An ISO time. */
+  since?: string;
+  /** Only rows about this kind of thing (`entry`, `incident`, …). */
+  entity?: string;
+  /** Only rows about this one thing (an entry's id, …). */
+  entityId?: string;
+}
+
 export interface Actor {
   id: string;
   role: Role;
@@ -234,9 +245,11 @@ export class AuditTrail {
   }
 
   /** The last `limit` rows, or the first `limit` rows at or after `since` (an ISO time), in seq order. */
-  async rows(options: { limit?: number; since?: string } = {}): Promise<AuditRow[]> {
+  async rows(options: AuditRowsOptions = {}): Promise<AuditRow[]> {
     const limit = options.limit ?? 50;
     let query = this.db.selectFrom('kb_audit').selectAll();
+    if (options.entity !== undefined) query = query.where('entity', '=', options.entity);
+    if (options.entityId !== undefined) query = query.where('entity_id', '=', options.entityId);
     query =
       options.since === undefined
         ? query.orderBy('seq', 'desc')

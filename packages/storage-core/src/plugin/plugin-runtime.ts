@@ -223,7 +223,10 @@ export class PluginRuntime {
       config: host.config,
       options: options as Readonly<Record<string, unknown>>,
       metrics: host.metrics,
-      actor: host.actor,
+      // The actor acting now (a runAs scope's), read when the plugin looks.
+      get actor() {
+        return host.actor;
+      },
       write: (operation, fn) => host.write(operation, fn),
       read: (operation, fn) => host.read(operation, fn),
       authorize: (operation) => host.access.check(host.actor, operation),
