@@ -12,4 +12,5 @@ export const sourceAliases: Record<string, string> = {
   '@mainframe-kb/plugin-code': src('plugin-code'),
   '@mainframe-kb/plugin-templates': src('plugin-templates'),
   '@mainframe-kb/plugin-analytics': src('plugin-analytics'),
+  '@mainframe-kb/cli': src('cli'),
 };

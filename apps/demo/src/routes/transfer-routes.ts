@@ -1,0 +1,4 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppDeps, AppEnv } from '../app-env.js';
+
+export function transferRoutes(_app: OpenAPIHono<AppEnv>, _deps: AppDeps): void {}
