@@ -1,5 +1,5 @@
-import type { Actor } from './audit/audit-trail.js';
 import { validateActor } from './audit/actor.js';
+import type { Actor } from './audit/audit-trail.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { parseStorageConfig, type StorageConfigInput } from './config/storage-config.js';
 import { openDialect } from './dialect/open-dialect.js';
@@ -75,7 +75,8 @@ export async function createStorage(
       audit: {
         requires: AUDIT_TRAIL_MIGRATIONS,
         // The actor acting when the step runs: a runAs scope's, once the store is open.
-        append: (trx, record) => audit.append(trx, storage?.actor ?? actor, [record], new Date().toISOString()),
+        append: (trx, record) =>
+          audit.append(trx, storage?.actor ?? actor, [record], new Date().toISOString()),
       },
     });
     const requested = options.migrate ?? 'auto';
@@ -103,4 +104,3 @@ export async function createStorage(
     throw error;
   }
 }
-

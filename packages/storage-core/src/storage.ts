@@ -7,7 +7,10 @@ import type {
   Actor,
   AuditRow,
   AuditRowsOptions,
-  AuditTrail, AuditVerification, LoadedChain } from './audit/audit-trail.js';
+  AuditTrail,
+  AuditVerification,
+  LoadedChain,
+} from './audit/audit-trail.js';
 import type { StorageConfig } from './config/storage-config.js';
 import type {
   DatabaseSize,

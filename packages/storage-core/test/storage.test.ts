@@ -276,7 +276,7 @@ describe('events and audit', () => {
       // A viewer may still read.
       expect(await storage.runAs({ id: 'vic', role: 'viewer' }, () => storage.countEntries())).toBe(1);
       await storage.createEntry(entry({ title: 'another entry' }));
-      const rows = await storage.auditRows({ entity: 'entry', entityId: id });
+      const rows = await storage.auditRows({ entity: 'kb_entry', entityId: id });
       expect(rows.map((r) => [r.actor, r.entityId])).toEqual([['eve', id]]);
       // Outside any scope the store is its own actor again.
       expect(storage.actor).toEqual({ id: 'system', role: 'admin' });
@@ -297,7 +297,10 @@ describe('events and audit', () => {
 
     it('never raises the role: not above the store, not above an enclosing scope', async () => {
       const path = join(dir, 'kb.db');
-      const editorStore = await createStorage({ database: { path } }, { actor: { id: 'ed', role: 'editor' } });
+      const editorStore = await createStorage(
+        { database: { path } },
+        { actor: { id: 'ed', role: 'editor' } },
+      );
       try {
         expect(() => editorStore.runAs({ id: 'root', role: 'admin' }, () => 1)).toThrow(
           expect.objectContaining({ code: 'FORBIDDEN' }),
@@ -327,7 +330,10 @@ describe('events and audit', () => {
       const s = await createStorage({ database: { path: join(dir, 'who.db') } }, { plugins: [plugin] });
       try {
         const api = s.plugin(plugin);
-        expect(s.runAs({ id: 'vic', role: 'viewer' }, () => api.who())).toEqual({ id: 'vic', role: 'viewer' });
+        expect(s.runAs({ id: 'vic', role: 'viewer' }, () => api.who())).toEqual({
+          id: 'vic',
+          role: 'viewer',
+        });
         await expect(s.runAs({ id: 'vic', role: 'viewer' }, () => api.touch())).rejects.toMatchObject({
           code: 'FORBIDDEN',
         });

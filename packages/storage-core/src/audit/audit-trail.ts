@@ -30,7 +30,7 @@ export interface AuditRowsOptions {
   limit?: number;
   /** An ISO time. */
   since?: string;
-  /** Only rows about this kind of thing (`entry`, `incident`, …). */
+  /** Only rows about this kind of thing: the table it changed (`kb_entry`, …). */
   entity?: string;
   /** Only rows about this one thing (an entry's id, …). */
   entityId?: string;
