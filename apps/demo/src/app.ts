@@ -36,6 +36,12 @@ export interface DemoApp {
   close(): Promise<void>;
 }
 
+const HTTP_CODES: Record<number, string> = {
+  401: 'UNAUTHENTICATED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
 /** Paths whose bodies are files (imports): they take the upload limit, every other body the JSON limit. */
 const UPLOAD_PATH = /^\/api\/(import|incidents\/import|code\/files|templates\/library)(\/|$)/;
 
@@ -77,14 +83,9 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
 
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
-      const status = error.status;
-      const code = status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 401 ? 'UNAUTHENTICATED' : 'VALIDATION';
-      return sendProblem(
-        c,
-        problem(code, error.message || 'the request is malformed', {
-          status: status === 401 || status === 413 ? status : 400,
-        }),
-      );
+      // Hono's own refusals: a body that is not JSON, a media type a route does not take, a size limit.
+      const code = HTTP_CODES[error.status] ?? 'MALFORMED_REQUEST';
+      return sendProblem(c, problem(code, error.message || 'the request is malformed'));
     }
     const p = problemOf(error);
     if (p.status >= 500 && p.code === 'INTERNAL') log(`${c.req.method} ${c.req.path} failed`, error);
@@ -132,6 +133,12 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
   });
   app.use('/api/*', (c, next) => (UPLOAD_PATH.test(c.req.path) ? uploadLimit(c, next) : jsonLimit(c, next)));
 
+  app.use('/api/*', async (c, next) => {
+    await next();
+    c.header('x-content-type-options', 'nosniff');
+    if (!c.res.headers.has('cache-control')) c.header('cache-control', 'no-store');
+  });
+
   // Authentication, then every handler inside the caller's runAs scope.
   app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/openapi.json') return next();
@@ -173,7 +180,13 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
 /** A file of the web app, or index.html for an app route; undefined when there is no web app. */
 function serveUi(path: string, dir: string | undefined): Response | undefined {
   if (dir === undefined) return undefined;
-  const relative = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, '');
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return undefined;
+  }
+  const relative = normalize(decoded).replace(/^([/\\])+/, '');
   const file = join(dir, relative);
   const inside = file === dir || file.startsWith(dir.endsWith(sep) ? dir : dir + sep);
   const type = MIME[extname(file)];

@@ -100,7 +100,13 @@ describe('refusals leave the store unchanged', () => {
       'content-type': 'application/json',
     });
     expect(malformed.status).toBe(400);
+    expect(await malformed.clone().json()).toMatchObject({ code: 'MALFORMED_REQUEST' });
     expect(problemType(malformed)).toBe('application/problem+json');
+    const notJson = await f.call('editor', 'POST', '/api/entries', JSON.stringify(sampleEntry), {
+      'content-type': 'text/plain',
+    });
+    expect(notJson.status).toBe(415);
+    expect(await notJson.json()).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
     expect(await f.storage.contentHash()).toEqual(before);
   });
 

@@ -99,24 +99,31 @@ export function systemRoutes(app: OpenAPIHono<AppEnv>, { storage, feed }: AppDep
     const header = c.req.valid('header')['last-event-id'];
     const after = header ?? c.req.valid('query').after;
     return streamSSE(c, async (stream) => {
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: after ?? null }), retry: 2000 });
+      // Writes are chained so events go out in order; a write to a client that has gone is dropped.
       let queue = Promise.resolve();
       const unsubscribe = feed.subscribe(
         (event) => {
-          queue = queue.then(() =>
-            stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) }),
-          );
+          queue = queue
+            .then(() =>
+              stream.writeSSE({ id: String(event.seq), event: event.type, data: JSON.stringify(event) }),
+            )
+            .catch(() => undefined);
         },
         after === undefined ? undefined : Number(after),
         c.req.raw.signal,
       );
-      stream.onAbort(unsubscribe);
-      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ after: after ?? null }), retry: 2000 });
-      // Comments keep proxies from closing an idle stream; the loop ends when the client goes.
-      while (!stream.aborted && !stream.closed) {
-        await stream.sleep(15_000);
-        if (!stream.aborted) await stream.write(': keep-alive\n\n');
-      }
-      unsubscribe();
+      // Comments keep proxies from closing an idle stream; the handler ends when the client goes.
+      await new Promise<void>((resolve) => {
+        const keepAlive = setInterval(() => {
+          queue = queue.then(() => stream.write(': keep-alive\n\n')).catch(() => undefined);
+        }, 15_000);
+        stream.onAbort(() => {
+          clearInterval(keepAlive);
+          unsubscribe();
+          resolve();
+        });
+      });
     });
   });
 }

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStorage, type Role, type Storage, type StorageConfigInput } from '@mainframe-kb/storage-core';
+import {
+  createStorage,
+  type KBEntryInput,
+  type Role,
+  type Storage,
+  type StorageConfigInput,
+} from '@mainframe-kb/storage-core';
 import { createDemoApp, type DemoApp, type DemoAppOptions } from '../../src/app.js';
 import { DEMO_PLUGINS } from '../../src/server.js';
 import { type TokenGrant, TokenTable } from '../../src/tokens.js';
@@ -85,11 +91,11 @@ export async function openFixture(
   };
 }
 
-export const sampleEntry = {
+export const sampleEntry: KBEntryInput & { severity: 'high'; tags: string[] } = {
   title: 'S0C7 data exception in PAYROLL',
   problem: 'Program PAYROLL abends S0C7 when adding a packed decimal field that holds spaces.',
   solution: 'Initialise the COMP-3 field with MOVE ZERO and validate input with IF NUMERIC.',
   category: 'cobol',
   severity: 'high',
   tags: ['s0c7', 'payroll'],
-} as const;
+};
