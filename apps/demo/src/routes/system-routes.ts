@@ -116,7 +116,11 @@ export function systemRoutes(app: OpenAPIHono<AppEnv>, { storage, feed }: AppDep
       // Comments keep proxies from closing an idle stream; the handler ends when the client goes.
       await new Promise<void>((resolve) => {
         const keepAlive = setInterval(() => {
-          queue = queue.then(() => stream.write(': keep-alive\n\n')).catch(() => undefined);
+          queue = queue
+            .then(async () => {
+              await stream.write(': keep-alive\n\n');
+            })
+            .catch(() => undefined);
         }, 15_000);
         stream.onAbort(() => {
           clearInterval(keepAlive);
