@@ -88,7 +88,8 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
       return sendProblem(c, problem(code, error.message || 'the request is malformed'));
     }
     const p = problemOf(error);
-    if (p.status >= 500 && p.code === 'INTERNAL') log(`${c.req.method} ${c.req.path} failed`, error);
+    // Every server-side failure goes to the log with its cause; the client gets the problem alone.
+    if (p.status >= 500 && p.status !== 503) log(`${c.req.method} ${c.req.path} failed`, error);
     return sendProblem(c, p);
   });
 
