@@ -2,6 +2,7 @@ import type { Actor, Role, Storage } from '@mainframe-kb/storage-core';
 import { ROLE_RANK, StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
 import type { MiddlewareHandler } from 'hono';
 import type { EventFeed } from './events/event-feed.js';
+import type { BackupRouteSettings } from './routes/backup-routes.js';
 
 /** What every handler can reach: the store, the caller's actor, the event feed, the limits. */
 export interface AppEnv {
@@ -14,6 +15,8 @@ export interface AppDeps {
   storage: Storage;
   feed: EventFeed;
   limits: { jsonBytes: number; uploadBytes: number };
+  /** The server's backup repository, restore folder and passphrase (clients never name a folder). */
+  backup: BackupRouteSettings;
 }
 
 /**

@@ -8,6 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppDeps, AppEnv } from './app-env.js';
 import { EventFeed, type EventFeedOptions } from './events/event-feed.js';
 import { problem, problemOf, sendProblem } from './problem.js';
+import type { BackupRouteSettings } from './routes/backup-routes.js';
 import { kbRoutes } from './routes/kb-routes.js';
 import { pluginRoutes } from './routes/plugin-routes.js';
 import { systemRoutes } from './routes/system-routes.js';
@@ -22,6 +23,8 @@ export interface DemoAppOptions {
   maxUploadBytes?: number;
   /** Origins allowed to call the API from a browser; CORS is off (same origin only) unless listed. */
   corsOrigins?: readonly string[];
+  /** Where backups go and restores land; default beside the SQLite file (`kb.db.backups`, `kb.db.restores`). */
+  backup?: BackupRouteSettings;
   /** The web app's files; without, the API alone is served. */
   uiDir?: string;
   events?: EventFeedOptions;
@@ -66,6 +69,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
   const deps: AppDeps = {
     storage,
     feed,
+    backup: { ...options.backup },
     limits: {
       jsonBytes: options.maxJsonBytes ?? 1024 * 1024,
       uploadBytes: options.maxUploadBytes ?? 64 * 1024 * 1024,
@@ -112,6 +116,7 @@ export function createDemoApp(options: DemoAppOptions): DemoApp {
       cors({
         origin: [...options.corsOrigins],
         allowHeaders: ['authorization', 'content-type', 'last-event-id'],
+        exposeHeaders: ['content-disposition', 'location', 'x-export-records'],
         allowMethods: ['GET', 'POST', 'PATCH', 'DELETE'],
         maxAge: 600,
       }),

@@ -3,11 +3,13 @@ import { startDemoServer } from './server.js';
 import { readTokenFile } from './tokens.js';
 
 const USAGE = `kb-demo [--db <path|url>] [--port 8080] [--host 127.0.0.1] [--tokens <file.json>] [--no-sample]
-             [--cors <origin>]... [--max-upload-mb 64]
+             [--cors <origin>]... [--max-upload-mb 64] [--backup-dir <dir>] [--restore-dir <dir>]
 
 Starts the HTTP API and the web app over the store. Without --tokens, one random token per role is made
 and printed with a link that signs the browser in. --db takes a file path, sqlite:, postgres:// or mysql://
-(also $KB_DATABASE_URL); the default is ./kb-demo.db, loaded with the sample KB when empty.`;
+(also $KB_DATABASE_URL); the default is ./kb-demo.db, loaded with the sample KB when empty. Backups go to
+--backup-dir (default <db>.backups), restores to --restore-dir (default <db>.restores), encrypted with the
+passphrase in $KB_BACKUP_PASSPHRASE.`;
 
 /** `pnpm demo`: starts the server and runs until SIGINT/SIGTERM; returns an exit code for usage errors. */
 export async function main(argv: readonly string[]): Promise<number | undefined> {
@@ -36,6 +38,10 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     ...(values.tokens ? { grants: readTokenFile(values.tokens) } : {}),
     ...(values.cors ? { corsOrigins: values.cors } : {}),
     maxUploadBytes: Math.round(maxMb * 1024 * 1024),
+    backup: {
+      ...(values['backup-dir'] ? { backupDir: values['backup-dir'] } : {}),
+      ...(values['restore-dir'] ? { restoreDir: values['restore-dir'] } : {}),
+    },
   });
   const count = await server.storage.countEntries();
   console.log(
@@ -68,6 +74,8 @@ function parse(argv: readonly string[]) {
       'no-sample': { type: 'boolean' },
       cors: { type: 'string', multiple: true },
       'max-upload-mb': { type: 'string' },
+      'backup-dir': { type: 'string' },
+      'restore-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   }).values;

@@ -1,3 +1,4 @@
+import { CodeAnalysisError, RecordDecodeError } from '@mainframe-kb/plugin-code';
 import { StorageError, StorageErrorCode, ValidationError } from '@mainframe-kb/storage-core';
 import type { Context } from 'hono';
 
@@ -32,6 +33,10 @@ const STATUS: Record<string, number> = {
   [StorageErrorCode.MIGRATION_PENDING]: 503,
   [StorageErrorCode.MIGRATION_LOCKED]: 503,
   [StorageErrorCode.DISK_FULL]: 507,
+  // The data given (an export file, a backup and its passphrase) fails its checksums or authentication.
+  [StorageErrorCode.INTEGRITY]: 422,
+  // The request conflicts with how the store or its repository is configured (e.g. another encryption key).
+  [StorageErrorCode.CONFIG_INVALID]: 409,
   UNAUTHENTICATED: 401,
   PAYLOAD_TOO_LARGE: 413,
   ROUTE_NOT_FOUND: 404,
@@ -73,12 +78,20 @@ export function problem(code: string, detail: string, extra: Partial<Problem> = 
 
 /** The problem an error thrown by a handler (or by the store under it) becomes. */
 export function problemOf(error: unknown): Problem {
-  if (error instanceof ValidationError) {
-    return problem(error.code, error.message, { issues: error.issues.map((i) => ({ ...i })) });
-  }
   if (error instanceof StorageError) {
-    const details = (error as { details?: unknown }).details;
-    return problem(error.code, error.message, details === undefined ? {} : { details });
+    // `details` carries what the error knows (the operation refused, the record and line of a bad import…);
+    // a ValidationError's issues are its own field.
+    const { issues: _issues, ...details } = error.details as Record<string, unknown>;
+    return problem(error.code, error.message, {
+      ...(error instanceof ValidationError ? { issues: error.issues.map((i) => ({ ...i })) } : {}),
+      ...(Object.keys(details).length > 0 ? { details } : {}),
+    });
+  }
+  if (error instanceof CodeAnalysisError) {
+    // plugin-code's analysis and decoding errors name what was wrong with the input (reason, record, byte).
+    const where =
+      error instanceof RecordDecodeError ? { record: error.recordIndex, byteOffset: error.byteOffset } : {};
+    return problem(error.reason, error.message, { status: 422, details: { reason: error.reason, ...where } });
   }
   const coded = error as { code?: unknown; message?: unknown } | null;
   // Plugin errors (backup, io-formats, code analysis) carry their own string codes and a message for people.

@@ -16,6 +16,7 @@ import {
   type StorageConfigInput,
 } from '@mainframe-kb/storage-core';
 import { createDemoApp, type DemoApp } from './app.js';
+import type { BackupRouteSettings } from './routes/backup-routes.js';
 import { demoGrants, type TokenGrant, TokenTable } from './tokens.js';
 
 /** Every extension of this project: the demo shows each MVP, so it enables them all. */
@@ -45,6 +46,8 @@ export interface DemoServerOptions {
   host?: string;
   corsOrigins?: readonly string[];
   maxUploadBytes?: number;
+  /** The backup repository and restore folder (default beside the SQLite file); passphrase from the env. */
+  backup?: BackupRouteSettings;
 }
 
 export interface DemoServer extends DemoApp {
@@ -74,6 +77,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       uiDir: UI_DIR,
       ...(options.corsOrigins ? { corsOrigins: options.corsOrigins } : {}),
       ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
+      ...(options.backup ? { backup: options.backup } : {}),
     });
     const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
       const s = serve(
