@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { CORE_VERSION } from '@mainframe-kb/storage-core';
 import { streamSSE } from 'hono/streaming';
@@ -92,7 +93,12 @@ export function systemRoutes(app: OpenAPIHono<AppEnv>, { storage, feed }: AppDep
 
   app.openapi(metrics, async (c) => {
     const m = await storage.getMetrics();
-    return c.json({ ...m, server: { subscribers: feed.subscribers, eventHead: feed.head ?? null } }, 200);
+    const server = {
+      subscribers: feed.subscribers,
+      eventHead: feed.head ?? null,
+      worker: cluster.worker?.id ?? null,
+    };
+    return c.json({ ...m, server }, 200);
   });
 
   app.openapi(events, (c) => {
