@@ -14,9 +14,12 @@ export interface Problem {
 
 export class ApiError extends Error {
   readonly problem: Problem;
-  constructor(problem: Problem) {
+  /** The parsed JSON body of a refusal that is not a problem document (e.g. an import's 422 result). */
+  readonly body: unknown;
+  constructor(problem: Problem, body?: unknown) {
     super(problem.detail);
     this.problem = problem;
+    this.body = body;
   }
   get status(): number {
     return this.problem.status;
@@ -42,19 +45,24 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 
 async function failure(response: Response): Promise<ApiError> {
   const text = await response.text();
+  let body: unknown;
   try {
-    const body = JSON.parse(text) as Problem;
-    if (typeof body.code === 'string') return new ApiError(body);
+    body = JSON.parse(text);
   } catch {
-    // not a problem document
+    // not JSON
   }
-  return new ApiError({
+  if (typeof (body as Problem | undefined)?.code === 'string') return new ApiError(body as Problem);
+  const problem: Problem = {
     type: 'about:blank',
     title: response.statusText,
     status: response.status,
-    detail: text.slice(0, 300) || response.statusText,
+    detail:
+      body === undefined
+        ? text.slice(0, 300) || response.statusText
+        : `refused with status ${response.status}`,
     code: 'HTTP',
-  });
+  };
+  return new ApiError(problem, body);
 }
 
 export async function api<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {

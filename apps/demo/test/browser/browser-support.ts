@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '@mainframe-kb/storage-core';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import type { BackupRouteSettings } from '../../src/routes/backup-routes.js';
 import { type DemoServer, startDemoServer } from '../../src/server.js';
 import { GRANTS, TOKENS } from '../support/demo-fixture.js';
 
@@ -44,13 +45,16 @@ export interface BrowserRig {
   close(): Promise<void>;
 }
 
-export async function openRig(options: { sample?: boolean; database?: string } = {}): Promise<BrowserRig> {
+export async function openRig(
+  options: { sample?: boolean; database?: string; backup?: BackupRouteSettings } = {},
+): Promise<BrowserRig> {
   const dir = mkdtempSync(join(tmpdir(), 'kb-demo-browser-'));
   const server = await startDemoServer({
     database: options.database ?? join(dir, 'kb.db'),
     sample: options.sample ?? true,
     grants: GRANTS,
     port: 0,
+    ...(options.backup ? { backup: options.backup } : {}),
   });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   const pages: Page[] = [];
