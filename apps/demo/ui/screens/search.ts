@@ -72,12 +72,7 @@ export const searchScreen: Screen = {
         field('Category', category),
         field('Severity', severity),
         field('Sort by', sortBy),
-        h(
-          'div',
-          { class: 'field check' },
-          archived,
-          h('label', { for: 'f-archived' }, 'Include archived'),
-        ),
+        h('div', { class: 'field check' }, archived, h('label', { for: 'f-archived' }, 'Include archived')),
       ),
       h('button', { type: 'submit' }, 'Search'),
     );
