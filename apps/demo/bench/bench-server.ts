@@ -6,16 +6,17 @@
 import { startDemoCluster } from '../src/cluster.js';
 import { type DemoServerOptions, startDemoServer } from '../src/server.js';
 
-const [database, grantsJson, workersArg = '1', schema] = process.argv.slice(2);
+const [database, grantsJson, workersArg = '1', configJson = '{}'] = process.argv.slice(2);
 if (!database || !grantsJson)
-  throw new Error('usage: bench-server <database> <grants json> [workers] [pg schema]');
+  throw new Error('usage: bench-server <database> <grants json> [workers] [store config json]');
+const config = JSON.parse(configJson);
 const options: DemoServerOptions = {
   database,
   sample: false,
   port: 0,
   grants: JSON.parse(grantsJson),
   // A benchmark measures the engine, not the cache: 1,000 clients repeating 200 queries would hit it.
-  config: { performance: { caching: { enabled: false } }, ...(schema ? { database: { schema } } : {}) },
+  config: { ...config, performance: { caching: { enabled: false } } },
 };
 const workers = Number(workersArg);
 const server = workers > 1 ? await startDemoCluster(options, workers) : await startDemoServer(options);

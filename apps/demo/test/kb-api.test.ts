@@ -182,3 +182,32 @@ describe('feedback, history and audit', () => {
     expect(verify.body.ok).toBe(true);
   });
 });
+
+describe('cross-origin calls', () => {
+  const preflight = (app: Fixture['app'], origin: string) =>
+    app.request('/api/entries', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+
+  it('allows no other origin by default', async () => {
+    const response = await preflight(f.app, 'https://evil.example');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const read = await f.call('viewer', 'GET', '/api/entries', undefined, { origin: 'https://evil.example' });
+    expect(read.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows exactly the origins it is given', async () => {
+    const g = await openFixture({ app: { corsOrigins: ['https://assistant.example'] } });
+    try {
+      const allowed = await preflight(g.app, 'https://assistant.example');
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://assistant.example');
+      expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+      const other = await preflight(g.app, 'https://evil.example');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await g.close();
+    }
+  });
+});
+
