@@ -187,7 +187,11 @@ describe('cross-origin calls', () => {
   const preflight = (app: Fixture['app'], origin: string) =>
     app.request('/api/entries', {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization',
+      },
     });
 
   it('allows no other origin by default', async () => {
@@ -210,4 +214,3 @@ describe('cross-origin calls', () => {
     }
   });
 });
-

@@ -153,5 +153,11 @@ async function boot(): Promise<void> {
   await route();
 }
 
+// The skip link moves focus to the content; following its #view would be read as a route.
+document.querySelector('a.skip')?.addEventListener('click', (e) => {
+  e.preventDefault();
+  view.focus();
+});
+
 window.addEventListener('hashchange', () => void route());
 void boot();
