@@ -6,6 +6,14 @@ import { mainframeSamplesDir } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDemoApp } from '../src/app.js';
 import { TokenTable } from '../src/tokens.js';
+import {
+  ACCTREC_DATA,
+  acctrecCopybook,
+  CBL0001,
+  CBL0001J,
+  CBLDB21,
+  cobrixLayout,
+} from './support/code-samples.js';
 import { type Fixture, GRANTS, openFixture, TOKENS } from './support/demo-fixture.js';
 
 // The shared mainframe samples (KB_MAINFRAME_SAMPLES_DIR, or ../shared/data/mainframe-samples beside the
@@ -13,33 +21,6 @@ import { type Fixture, GRANTS, openFixture, TOKENS } from './support/demo-fixtur
 // the layouts and records Cobrix produced from them.
 const sample = (relPath: string): Buffer => readFileSync(join(mainframeSamplesDir(), relPath));
 const text = (relPath: string): string => sample(relPath).toString('utf8');
-
-const CBL0001 = 'omp-cobol-course/cbl/CBL0001.cobol';
-const CBLDB21 = 'omp-cobol-course/cbl/CBLDB21.cbl';
-const CBL0001J = 'omp-cobol-course/jcl/CBL0001J.jcl';
-const ACCTREC_DATA = 'omp-cobol-course/data/ACCTREC.data.ebcdic';
-
-/** The FD record of CBL0001 (its `01 ACCT-FIELDS` to the WORKING-STORAGE SECTION), as a copybook of its own. */
-function acctrecCopybook(): string {
-  const lines = text(CBL0001).split('\n');
-  const start = lines.findIndex((l) => /01\s+ACCT-FIELDS\./.test(l));
-  const end = lines.findIndex((l) => /WORKING-STORAGE SECTION/.test(l));
-  return lines.slice(start, end).join('\n');
-}
-
-/** Cobrix's `*_layout.txt`: [name, start, end, length] of every field (the 01 included). */
-function cobrixLayout(relPath: string): [string, number, number, number][] {
-  return text(relPath)
-    .split('\n')
-    .slice(2)
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const cols = l.trim().split(/\s+/);
-      const [start, end, length] = cols.slice(-3).map(Number) as [number, number, number];
-      // `  5 WS_DATE_NUM   1   1   8   8` (level, name, field number, …) or `WS_INPUT_RECORD   1  80  80`.
-      return [cols.find((c) => !/^\d+$/.test(c))!, start, end, length];
-    });
-}
 
 /** A decoded record as Cobrix prints it: Cobrix's JSON leaves null fields out. */
 function withoutNulls(value: unknown): unknown {

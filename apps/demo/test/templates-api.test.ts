@@ -9,43 +9,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDemoApp } from '../src/app.js';
 import { TokenTable } from '../src/tokens.js';
 import { type Fixture, GRANTS, openFixture, TOKENS } from './support/demo-fixture.js';
+import { GUARD, GUARD_PARAMS, REPRO } from './support/template-sources.js';
 
 // The fixes of the seed-anchor KB (cobol-abends.json, vsam-errors.json) turned into templates over HTTP, as
 // plugin-templates' own tests build them: an S0C7 guard in fixed-format COBOL and an IDCAMS REPRO in JCL.
-
-/** IF NUMERIC and ON SIZE ERROR around a COMPUTE: the fix of the S0C7 entry. */
-const GUARD = [
-  '      * Guard {{FIELD}} in {{PROGRAM}} against S0C7 (data exception)',
-  '           IF {{FIELD}} IS NUMERIC',
-  '              COMPUTE {{TARGET}} = {{FIELD}} * {{FACTOR}}',
-  '                 ON SIZE ERROR',
-  "                    DISPLAY '{{MESSAGE}}'",
-  '              END-COMPUTE',
-  '           ELSE',
-  '              MOVE ZERO TO {{TARGET}}',
-  '           END-IF',
-  '',
-].join('\n');
-
-const GUARD_PARAMS = [
-  { name: 'PROGRAM', kind: 'program', description: 'the failing program' },
-  { name: 'FIELD', kind: 'string', maxLength: 30, pattern: '[A-Z][A-Z0-9-]*' },
-  { name: 'TARGET', kind: 'string', maxLength: 30, pattern: '[A-Z][A-Z0-9-]*' },
-  { name: 'FACTOR', kind: 'integer', min: 1, max: 1000, default: 100 },
-  { name: 'MESSAGE', kind: 'string', maxLength: 120, default: 'SIZE ERROR' },
-];
-
-/** An IDCAMS REPRO of a VSAM cluster to a backup: a first step for VSAM status 35 and its kin. */
-const REPRO = [
-  '//{{JOB}} JOB (ACCT),CLASS=A,MSGCLASS=X',
-  '//STEP1   EXEC PGM=IDCAMS',
-  '//SYSPRINT DD SYSOUT=*',
-  '//OUT     DD DSN={{OUT}},DISP=(NEW,CATLG,DELETE),UNIT=SYSDA,SPACE=(CYL,(50,10),RLSE)',
-  '//SYSIN   DD *',
-  '  REPRO INDATASET({{CLUSTER}}) OUTFILE(OUT)',
-  '/*',
-  '',
-].join('\n');
 
 const REPRO_PARAMS = [
   { name: 'JOB', kind: 'jobname' },

@@ -57,6 +57,29 @@ export function snippetNodes(snippet: string): Node[] {
   return nodes;
 }
 
+/**
+ * A select of `options` (a value, or a [value, label] pair), with a first empty option labelled `any` when
+ * given; `value` is chosen when given.
+ */
+export function select(
+  name: string,
+  options: readonly (string | readonly [string, string])[],
+  value?: string | null,
+  any?: string,
+): HTMLSelectElement {
+  const el = h(
+    'select',
+    { name },
+    any === undefined ? null : h('option', { value: '' }, any),
+    options.map((o) =>
+      typeof o === 'string' ? h('option', { value: o }, o) : h('option', { value: o[0] }, o[1]),
+    ),
+  );
+  if (value !== undefined && value !== null) el.value = value;
+  else if (any !== undefined) el.value = '';
+  return el;
+}
+
 /** A labelled form field: the label names the control for assistive technology. */
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
   const id = control.id || `f-${Math.random().toString(36).slice(2, 9)}`;

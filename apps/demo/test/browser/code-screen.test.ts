@@ -3,6 +3,14 @@ import { join } from 'node:path';
 import { mainframeSamplesDir } from '@mainframe-kb/testkit';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACCTREC_DATA,
+  acctrecCopybook,
+  CBL0001,
+  CBL0001J,
+  cobrixLayout,
+  TEST19,
+} from '../support/code-samples.js';
 import { TOKENS } from '../support/demo-fixture.js';
 import { type BrowserRig, browserAvailable, openRig, pageErrors } from './browser-support.js';
 
@@ -11,32 +19,6 @@ import { type BrowserRig, browserAvailable, openRig, pageErrors } from './browse
 // layouts Cobrix produced from them (as test/code-api.test.ts uses them).
 const sample = (relPath: string) => join(mainframeSamplesDir(), relPath);
 const text = (relPath: string) => readFileSync(sample(relPath), 'utf8');
-
-const CBL0001 = 'omp-cobol-course/cbl/CBL0001.cobol';
-const CBL0001J = 'omp-cobol-course/jcl/CBL0001J.jcl';
-const ACCTREC_DATA = 'omp-cobol-course/data/ACCTREC.data.ebcdic';
-const TEST19 = 'cobrix/data/test19_display_num.cob';
-
-/** The FD record of CBL0001 (its `01 ACCT-FIELDS` to the WORKING-STORAGE SECTION), as a copybook of its own. */
-function acctrecCopybook(): string {
-  const lines = text(CBL0001).split('\n');
-  const start = lines.findIndex((l) => /01\s+ACCT-FIELDS\./.test(l));
-  const end = lines.findIndex((l) => /WORKING-STORAGE SECTION/.test(l));
-  return lines.slice(start, end).join('\n');
-}
-
-/** Cobrix's `*_layout.txt`: [name, start, end, length] of every field (the 01 included). */
-function cobrixLayout(relPath: string): [string, number, number, number][] {
-  return text(relPath)
-    .split('\n')
-    .slice(2)
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const cols = l.trim().split(/\s+/);
-      const [start, end, length] = cols.slice(-3).map(Number) as [number, number, number];
-      return [cols.find((c) => !/^\d+$/.test(c))!, start, end, length];
-    });
-}
 
 /** The texts of a table's body, row by row. */
 async function rowsOf(table: Locator): Promise<string[][]> {

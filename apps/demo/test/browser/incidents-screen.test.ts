@@ -1,95 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultSeedAnchorDir } from '@mainframe-kb/testkit';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../support/demo-fixture.js';
+import { serviceNowCsv, serviceNowRecords } from '../support/seed-incidents.js';
 import { type BrowserRig, browserAvailable, openRig, pageErrors } from './browser-support.js';
-
-// The incidents of the seed-anchor data (`incidents_enhanced` rows of seed-data.sql), exported the way
-// ServiceNow's Table API and list view would (as test/patterns-api.test.ts does): seed incident i opened 5 h
-// after the one before (2025-03-01 … 03-05), and the NATURAL abend recurring three times on 03-07.
-
-interface SeedIncident {
-  title: string;
-  description: string;
-  area: string;
-  status: string;
-  priority: string;
-}
-
-function seedIncidents(): SeedIncident[] {
-  const sql = readFileSync(join(defaultSeedAnchorDir(), 'seed-data.sql'), 'utf8');
-  const out: SeedIncident[] = [];
-  for (const block of sql.split('INSERT INTO ').filter((b) => b.startsWith('incidents_enhanced '))) {
-    const columns = /\(([^)]*)\)/
-      .exec(block)![1]!
-      .split(',')
-      .map((c) => c.trim());
-    for (const line of block.split('\n')) {
-      if (!line.startsWith('(')) continue;
-      const literals = [...line.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replaceAll("''", "'"));
-      const value = (column: string) => literals[columns.indexOf(column)]!;
-      out.push({
-        title: value('title'),
-        description: value('description'),
-        area: value('technical_area'),
-        status: value('status'),
-        priority: value('priority'),
-      });
-    }
-  }
-  return out;
-}
-
-const SEED = seedIncidents();
-const PRIORITY: Record<string, string> = {
-  CRITICAL: '1 - Critical',
-  HIGH: '2 - High',
-  MEDIUM: '3 - Moderate',
-  LOW: '4 - Low',
-};
-const STATE: Record<string, string> = {
-  OPEN: '1',
-  IN_PROGRESS: '2',
-  PENDING: '3',
-  CRITICAL: '1',
-  RESOLVED: '6',
-};
-const at = (hours: number) =>
-  new Date(Date.UTC(2025, 2, 1) + hours * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
-
-function serviceNowRecords() {
-  const natural = SEED.find((s) => s.title === 'NATURAL Program Abend')!;
-  const records = SEED.map((s, i) => ({
-    number: `INC00${20001 + i}`,
-    short_description: s.title,
-    description: s.description,
-    cmdb_ci: s.area,
-    priority: PRIORITY[s.priority]!,
-    state: STATE[s.status]!,
-    opened_at: at(i * 5),
-  }));
-  const recurrences = [2, 3, 4].map((hour, k) => ({
-    number: `INC00${30001 + k}`,
-    short_description: natural.title,
-    description: natural.description,
-    cmdb_ci: natural.area,
-    priority: PRIORITY[natural.priority]!,
-    state: '1',
-    opened_at: at(6 * 24 + hour),
-  }));
-  return [...records, ...recurrences];
-}
-
-const csvField = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-function serviceNowCsv(rows: ReturnType<typeof serviceNowRecords>): string {
-  const header = ['number', 'opened_at', 'short_description', 'description', 'cmdb_ci', 'priority', 'state'];
-  return [
-    header.join(','),
-    ...rows.map((r) => header.map((h) => csvField(String(r[h as keyof typeof r] ?? ''))).join(',')),
-  ].join('\r\n');
-}
 
 /** The texts of a table's body, row by row. */
 async function rowsOf(table: Locator): Promise<string[][]> {

@@ -1,44 +1,13 @@
 import { templatesPlugin } from '@mainframe-kb/plugin-templates';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GUARD, GUARD_PARAMS, REPRO } from '../support/template-sources.js';
 import { type BrowserRig, browserAvailable, openRig, pageErrors } from './browser-support.js';
 
 // The templates screen over a real server: templates made over HTTP as the API tests make them (an S0C7 guard
 // in fixed-format COBOL, an IDCAMS REPRO in JCL), then found, filled in, rendered and compared in chromium.
 
 const S0C7 = 'sample-s0c7-data-exception-invalid-numeric-data';
-
-const GUARD = [
-  '      * Guard {{FIELD}} in {{PROGRAM}} against S0C7 (data exception)',
-  '           IF {{FIELD}} IS NUMERIC',
-  '              COMPUTE {{TARGET}} = {{FIELD}} * {{FACTOR}}',
-  '                 ON SIZE ERROR',
-  "                    DISPLAY '{{MESSAGE}}'",
-  '              END-COMPUTE',
-  '           ELSE',
-  '              MOVE ZERO TO {{TARGET}}',
-  '           END-IF',
-  '',
-].join('\n');
-
-const GUARD_PARAMS = [
-  { name: 'PROGRAM', kind: 'program', description: 'the failing program' },
-  { name: 'FIELD', kind: 'string', maxLength: 30, pattern: '[A-Z][A-Z0-9-]*' },
-  { name: 'TARGET', kind: 'string', maxLength: 30, pattern: '[A-Z][A-Z0-9-]*' },
-  { name: 'FACTOR', kind: 'integer', min: 1, max: 1000, default: 100 },
-  { name: 'MESSAGE', kind: 'string', maxLength: 120, default: 'SIZE ERROR' },
-];
-
-const REPRO = [
-  '//{{JOB}} JOB (ACCT),CLASS=A,MSGCLASS=X',
-  '//STEP1   EXEC PGM=IDCAMS',
-  '//SYSPRINT DD SYSOUT=*',
-  '//OUT     DD DSN={{OUT}},DISP=(NEW,CATLG,DELETE),UNIT=SYSDA,SPACE=(CYL,(50,10),RLSE)',
-  '//SYSIN   DD *',
-  '  REPRO INDATASET({{CLUSTER}}) OUTFILE(OUT)',
-  '/*',
-  '',
-].join('\n');
 
 /** A 73-character DISPLAY literal: past column 72 unless the line is continued. */
 const LONG_MESSAGE = 'PAYR010 COMPUTE OVERFLOW ON WS-TOTAL - CHECK THE INPUT FILE FOR BAD DATA';

@@ -1,6 +1,6 @@
 import { api, get } from '../api.js';
 import { barChart } from '../chart.js';
-import { append, field, formatTime, h, table } from '../dom.js';
+import { append, field, formatTime, h, select, table } from '../dom.js';
 import { act, type Screen, type ScreenContext } from '../screen.js';
 
 /** plugin-analytics over /api/analytics: series, prediction accuracy, a forecast, recommendations, the auto log. */
@@ -136,17 +136,6 @@ function checkbox(label: string, id: string, checked: boolean, value: string): H
   input.checked = checked;
   const el = field(label, input);
   el.classList.add('check', 'box-first');
-  return el;
-}
-
-function select(name: string, options: readonly string[], value: string, any?: string): HTMLSelectElement {
-  const el = h(
-    'select',
-    { name },
-    any === undefined ? null : h('option', { value: '' }, any),
-    options.map((o) => h('option', { value: o }, o)),
-  );
-  el.value = value;
   return el;
 }
 

@@ -1,5 +1,5 @@
 import { api, get } from '../api.js';
-import { append, type Children, clear, field, formatTime, h, table } from '../dom.js';
+import { append, type Children, clear, field, formatTime, h, select, table } from '../dom.js';
 import { act, can, problemBox, type Screen } from '../screen.js';
 
 /** Replaces the children of `el`; null and false children are left out. */
@@ -70,14 +70,6 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   if (n < 1024 * 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MB`;
   return `${(n / (1024 * 1024 * 1024)).toFixed(2)} GB`;
-}
-
-function select(name: string, options: [string, string][]): HTMLSelectElement {
-  return h(
-    'select',
-    { name },
-    options.map(([value, label]) => h('option', { value }, label)),
-  );
 }
 
 /** ok / failed, as text (never colour alone). */

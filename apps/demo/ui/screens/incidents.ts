@@ -1,6 +1,6 @@
 import { ApiError, api, get, upload } from '../api.js';
 import { barChart } from '../chart.js';
-import { append, type Children, field, formatTime, h, table } from '../dom.js';
+import { append, type Children, field, formatTime, h, select, table } from '../dom.js';
 import { act, can, problemBox, type Screen, type ScreenContext } from '../screen.js';
 
 // ─── What the API answers (apps/demo/src/routes/patterns-schemas.ts) ──────────────────────────────────
@@ -124,17 +124,8 @@ export function choice(
   any?: string,
   value = '',
 ): HTMLSelectElement {
-  const el = h(
-    'select',
-    { name },
-    any === undefined ? null : h('option', { value: '' }, any),
-    options.map((o) =>
-      typeof o === 'string' ? h('option', { value: o }, o) : h('option', { value: o[0] }, o[1]),
-    ),
-  );
   // Without an empty option, the first is chosen unless `value` names another.
-  if (value !== '' || any !== undefined) el.value = value;
-  return el;
+  return select(name, options, value !== '' || any !== undefined ? value : undefined, any);
 }
 
 /** A checkbox labelled by `field()`, laid out on one line. */

@@ -1,5 +1,5 @@
 import { get } from '../api.js';
-import { clear, field, h, snippetNodes } from '../dom.js';
+import { clear, field, h, select, snippetNodes } from '../dom.js';
 import { events } from '../events.js';
 import type { Screen } from '../screen.js';
 import type { Entry } from './entry.js';
@@ -22,17 +22,6 @@ interface SearchResponse {
 const SEVERITIES = ['critical', 'high', 'medium', 'low'];
 const SORTS = ['relevance', 'usage', 'recent', 'success'];
 const FILTERS = ['category', 'severity', 'tags', 'sortBy', 'includeArchived'] as const;
-
-function select(name: string, options: string[], value: string | null, any: string): HTMLSelectElement {
-  const el = h(
-    'select',
-    { name },
-    h('option', { value: '' }, any),
-    options.map((o) => h('option', { value: o }, o)),
-  );
-  el.value = value ?? '';
-  return el;
-}
 
 export const searchScreen: Screen = {
   path: 'search',

@@ -1,5 +1,5 @@
 import { ApiError, api, get } from '../api.js';
-import { append, type Children, field, formatTime, h, table } from '../dom.js';
+import { append, type Children, field, formatTime, h, select, table } from '../dom.js';
 import { act, can, problemBox, type Screen, type ScreenContext } from '../screen.js';
 
 /** plugin-templates over /api/templates: find a template, fill its parameter form, render, compare versions. */
@@ -173,17 +173,6 @@ function showIssues(
   );
   const first = [...fields.entries()].find(([key]) => byField.has(key));
   first?.[1].control.focus();
-}
-
-function select(name: string, options: readonly string[], value: string, any?: string): HTMLSelectElement {
-  const el = h(
-    'select',
-    { name },
-    any === undefined ? null : h('option', { value: '' }, any),
-    options.map((o) => h('option', { value: o }, o)),
-  );
-  el.value = value;
-  return el;
 }
 
 export const templatesScreen: Screen = {

@@ -1,5 +1,5 @@
 import { ApiError, download, upload } from '../api.js';
-import { append, type Children, clear, field, h, table } from '../dom.js';
+import { append, type Children, clear, field, h, select, table } from '../dom.js';
 import { act, can, type Screen } from '../screen.js';
 
 /** Replaces the children of `el`; null and false children are left out. */
@@ -97,14 +97,6 @@ async function uploadImport(
     }
     throw error;
   }
-}
-
-function select(name: string, options: [string, string][]): HTMLSelectElement {
-  return h(
-    'select',
-    { name },
-    options.map(([value, label]) => h('option', { value }, label)),
-  );
 }
 
 function where(location: ImportIssue['location']): string {
