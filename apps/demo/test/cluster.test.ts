@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The built cluster: its workers are plain node processes running dist/cluster-worker.js (the package's
-// test script builds dist first).
-import { type DemoCluster, startDemoCluster } from '../dist/cluster.js';
+import type { DemoCluster, startDemoCluster as Start } from '../src/cluster.js';
 import { GRANTS, sampleEntry, TOKENS } from './support/demo-fixture.js';
 
 describe('the server in two worker processes on one port', () => {
@@ -12,6 +10,10 @@ describe('the server in two worker processes on one port', () => {
   let server: DemoCluster;
 
   beforeAll(async () => {
+    // The built cluster: its workers are plain node processes running dist/cluster-worker.js (the package's
+    // test script builds dist first). A computed specifier: typecheck runs before the build.
+    const built = new URL('../dist/cluster.js', import.meta.url).href;
+    const { startDemoCluster } = (await import(built)) as { startDemoCluster: typeof Start };
     dir = mkdtempSync(join(tmpdir(), 'kb-demo-cluster-'));
     server = await startDemoCluster({ database: join(dir, 'kb.db'), grants: GRANTS, port: 0 }, 2);
   });
