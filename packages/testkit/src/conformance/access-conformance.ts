@@ -135,7 +135,8 @@ const OPERATIONS: readonly Operation[] = [
  */
 const NOT_OPERATIONS: Readonly<Record<string, string>> = {
   constructor: 'the class itself',
-  actor: 'who the store acts for (frozen)',
+  actor: "who the store acts for now (its own actor, or a runAs scope's)",
+  runAs: 'runs a function as another actor of the same or a lower role; what it calls is checked (below)',
   config: 'the validated configuration (frozen)',
   metrics: 'in-process counters and timings; getMetrics() is the checked read',
   dialectName: 'a constant of the open store',
@@ -223,6 +224,32 @@ export function defineAccessConformance(target: ConformanceTarget): void {
           expect((await owner.contentHash()).hash).toBe(before.hash);
         });
       }
+    }
+
+    for (const role of ROLES) {
+      it(`refuses a runAs scope of ${role} everything it refuses a store opened as ${role}`, async () => {
+        const owner = adminStore();
+        const [a, b] = (await owner.createEntries([sampleEntry('SCOPEA'), sampleEntry('SCOPEB')])) as [
+          string,
+          string,
+        ];
+        await owner.addRelation(a, b, 'related');
+        const status = await owner.migrationStatus();
+        const last = status.namespaces.filter((ns) => ns.applied.length > 0).at(-1);
+        const fixture: Fixture = { a, b, lastMigration: `${last?.namespace}:${last?.applied.at(-1)?.id}` };
+        const before = await owner.contentHash();
+        const refused = OPERATIONS.filter((op) => RANK[role] < RANK[EXPECTED_RULES[op.rule]!]);
+        for (const op of refused) {
+          const error = await expectStorageError(
+            owner.runAs({ id: `scope-${role}`, role }, () => op.call(owner, fixture)),
+            'FORBIDDEN',
+          );
+          expect(error.message, op.method).toContain(role);
+        }
+        expect((await owner.contentHash()).hash).toBe(before.hash);
+        // The scope ends with its function: the store is its own actor again.
+        expect(owner.actor.role).toBe('admin');
+      });
     }
 
     it('refuses an operation that no rule covers, whatever the role: deny by default', async () => {
