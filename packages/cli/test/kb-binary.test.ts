@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,24 @@ describe('the kb binary', () => {
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/\[S0C7\]/i);
     expect(human.stdout).not.toContain('\x1b');
+  });
+
+  it('stops quietly when the reader of its output goes away (kb … | head)', async () => {
+    kb('init', '--sample');
+    // The reader closes its end at once: every write of the answer fails with EPIPE.
+    const outcome = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, '--json', 'search', 'error', '--limit', '100'], {
+        cwd: ws.dir,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('close', (code) => resolve({ code, stderr }));
+    });
+    expect(outcome.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(outcome.code).toBe(0);
   });
 
   it('finds the commands of the plugin packages installed next to it', () => {
