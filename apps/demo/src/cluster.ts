@@ -1,8 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { loadSampleKb } from '@mainframe-kb/cli';
-import { createStorage, parseDatabaseUrl } from '@mainframe-kb/storage-core';
-import { DEMO_PLUGINS, type DemoServerOptions } from './server.js';
+import { type DemoServerOptions, openDemoStore } from './server.js';
 import { demoGrants, type TokenGrant } from './tokens.js';
 
 /** What the primary hands each worker (through the environment): the server's options, tokens included. */
@@ -25,18 +23,7 @@ export interface DemoCluster {
  */
 export async function startDemoCluster(options: DemoServerOptions, workers: number): Promise<DemoCluster> {
   if (!cluster.isPrimary) throw new Error('startDemoCluster runs in the primary process');
-  const target = parseDatabaseUrl(options.database ?? './kb-demo.db');
-  const storage = await createStorage(
-    { ...options.config, database: { ...options.config?.database, ...target } },
-    { plugins: [...DEMO_PLUGINS] },
-  );
-  try {
-    if ((options.sample ?? true) && (await storage.countEntries({ includeArchived: true })) === 0) {
-      await storage.createEntries(loadSampleKb());
-    }
-  } finally {
-    await storage.close();
-  }
+  await (await openDemoStore(options)).close();
   const grants = options.grants ?? demoGrants();
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   cluster.setupPrimary({

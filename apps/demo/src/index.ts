@@ -9,6 +9,6 @@ export { EventFeed } from './events/event-feed.js';
 export type { Problem } from './problem.js';
 export { problem, problemOf, statusOf } from './problem.js';
 export type { DemoServer, DemoServerOptions } from './server.js';
-export { DEMO_PLUGINS, startDemoServer, UI_DIR } from './server.js';
+export { DEMO_PLUGINS, openDemoStore, startDemoServer, UI_DIR } from './server.js';
 export type { TokenGrant } from './tokens.js';
 export { demoGrants, readTokenFile, TokenTable } from './tokens.js';

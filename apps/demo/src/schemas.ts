@@ -117,7 +117,8 @@ export const SearchResponseSchema = z
   })
   .openapi('SearchResponse');
 
-const boolParam = z
+/** A query flag: `true` or `false`, absent when not given. */
+export const boolParam = z
   .enum(['true', 'false'])
   .transform((v) => v === 'true')
   .optional();
@@ -176,6 +177,12 @@ export function problems(...statuses: number[]): Record<number, { description: s
   }
   return out;
 }
+
+/** A JSON request body of `schema` (required unless said otherwise). */
+export const jsonBody = <T extends z.ZodType>(schema: T, required = true) => ({
+  required,
+  content: { 'application/json': { schema } },
+});
 
 export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,

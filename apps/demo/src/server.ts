@@ -58,18 +58,30 @@ export interface DemoServer extends DemoApp {
   stop(): Promise<void>;
 }
 
-export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+/**
+ * Opens the store the options name with every demo plugin (migrating it), and loads the sample KB into it
+ * when it holds no entry and `sample` is not false.
+ */
+export async function openDemoStore(options: DemoServerOptions): Promise<Storage> {
   const target = parseDatabaseUrl(options.database ?? './kb-demo.db');
   const storage = await createStorage(
     { ...options.config, database: { ...options.config?.database, ...target } },
-    {
-      plugins: [...DEMO_PLUGINS],
-    },
+    { plugins: [...DEMO_PLUGINS] },
   );
   try {
     if ((options.sample ?? true) && (await storage.countEntries({ includeArchived: true })) === 0) {
       await storage.createEntries(loadSampleKb());
     }
+    return storage;
+  } catch (error) {
+    await storage.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const storage = await openDemoStore(options);
+  try {
     const grants = options.grants ?? demoGrants();
     const demo = createDemoApp({
       storage,

@@ -9,7 +9,7 @@ import {
 import { StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { minRole } from '../app-env.js';
-import { json, problems } from '../schemas.js';
+import { json, jsonBody, problems } from '../schemas.js';
 import {
   AccuracyQuerySchema,
   AutoDecideRequestSchema,
@@ -57,10 +57,6 @@ import {
 
 const tags = ['analytics'];
 const DAY_MS = 86_400_000;
-const body = <T extends z.ZodType>(schema: T, required = true) => ({
-  required,
-  content: { 'application/json': { schema } },
-});
 
 const metrics = createRoute({
   method: 'get',
@@ -86,7 +82,7 @@ const snapshot = createRoute({
   tags,
   summary: 'Store the counters of closed hours and days, so that long series stay cheap (editor)',
   middleware: [minRole('editor')] as const,
-  request: { body: body(SnapshotRequestSchema, false) },
+  request: { body: jsonBody(SnapshotRequestSchema, false) },
   responses: { 200: json(SnapshotResultSchema, 'what was written'), ...problems(401, 403, 422, 501) },
 });
 
@@ -108,7 +104,7 @@ const createPrediction = createRoute({
   tags,
   summary: 'Store a prediction (editor): its accuracy is measured when its outcome is recorded',
   middleware: [minRole('editor')] as const,
-  request: { body: body(PredictionInputSchema) },
+  request: { body: jsonBody(PredictionInputSchema) },
   responses: { 201: json(PredictionSchema, 'the stored prediction'), ...problems(401, 403, 413, 422, 501) },
 });
 
@@ -147,7 +143,7 @@ const predictionOutcome = createRoute({
   tags,
   summary: 'Record what happened, once, and score the prediction (editor); a second outcome is a 409',
   middleware: [minRole('editor')] as const,
-  request: { params: IdParamSchema, body: body(PredictionOutcomeSchema) },
+  request: { params: IdParamSchema, body: jsonBody(PredictionOutcomeSchema) },
   responses: {
     200: json(PredictionSchema, 'the scored prediction'),
     ...problems(401, 403, 404, 409, 422, 501),
@@ -182,7 +178,7 @@ const recordForecast = createRoute({
   tags,
   summary: 'Forecast and record each day as a prediction, scored once the day has closed (editor)',
   middleware: [minRole('editor')] as const,
-  request: { body: body(ForecastRequestSchema, false) },
+  request: { body: jsonBody(ForecastRequestSchema, false) },
   responses: {
     200: json(ForecastSchema, 'the forecast, with its prediction ids'),
     ...problems(401, 403, 422, 501),
@@ -194,7 +190,7 @@ const recommend = createRoute({
   path: '/api/analytics/recommend',
   tags,
   summary: "KB entries recommended for an incident's text, or for a stored incident (not recorded)",
-  request: { body: body(RecommendRequestSchema) },
+  request: { body: jsonBody(RecommendRequestSchema) },
   responses: {
     200: json(RecommendationSchema, 'the ranked candidates'),
     ...problems(401, 404, 413, 422, 501),
@@ -208,7 +204,7 @@ const recordRecommendation = createRoute({
   summary:
     'Recommend KB entries for a stored incident and record it as a prediction, scored when the incident is resolved (editor)',
   middleware: [minRole('editor')] as const,
-  request: { params: IdParamSchema, body: body(RecordRecommendationSchema, false) },
+  request: { params: IdParamSchema, body: jsonBody(RecordRecommendationSchema, false) },
   responses: {
     201: json(RecommendationSchema, 'the candidates and the prediction id'),
     ...problems(401, 403, 404, 422, 501),
@@ -251,7 +247,7 @@ const stageModel = createRoute({
   tags,
   summary: "Move a model to a stage (editor); promoting to production retires the type's previous one",
   middleware: [minRole('editor')] as const,
-  request: { params: ModelRefParamSchema, body: body(ModelStageRequestSchema) },
+  request: { params: ModelRefParamSchema, body: jsonBody(ModelStageRequestSchema) },
   responses: {
     200: json(ModelStageResultSchema, 'the model after it'),
     ...problems(401, 403, 404, 422, 501),
@@ -286,7 +282,7 @@ const datasetFromIncidents = createRoute({
   summary:
     'Freeze a dataset of the incidents resolved with a KB entry, labelled with it and split by a hash of each id (editor)',
   middleware: [minRole('editor')] as const,
-  request: { body: body(DatasetFromIncidentsSchema) },
+  request: { body: jsonBody(DatasetFromIncidentsSchema) },
   responses: { 201: json(DatasetSchema, 'the dataset'), ...problems(401, 403, 404, 409, 422, 501) },
 });
 
@@ -336,7 +332,7 @@ const autoDecide = createRoute({
   summary:
     'Decide on an open incident (editor): the recommender proposes an entry; it is applied only when automatic resolution is on and the confidence reaches the threshold, else held',
   middleware: [minRole('editor')] as const,
-  request: { body: body(AutoDecideRequestSchema) },
+  request: { body: jsonBody(AutoDecideRequestSchema) },
   responses: {
     201: json(AutoDecisionSchema, 'the decision as logged'),
     ...problems(401, 403, 404, 409, 422, 501),
@@ -349,7 +345,7 @@ const autoReview = createRoute({
   tags,
   summary: "A person's review of a decision, as a new row of the log (editor)",
   middleware: [minRole('editor')] as const,
-  request: { params: IdParamSchema, body: body(AutoReviewRequestSchema) },
+  request: { params: IdParamSchema, body: jsonBody(AutoReviewRequestSchema) },
   responses: { 201: json(AutoEntrySchema, 'the row'), ...problems(401, 403, 404, 422, 501) },
 });
 
@@ -359,7 +355,7 @@ const autoOutcome = createRoute({
   tags,
   summary: 'What an applied fix did, as a new row of the log (editor)',
   middleware: [minRole('editor')] as const,
-  request: { params: IdParamSchema, body: body(AutoOutcomeRequestSchema) },
+  request: { params: IdParamSchema, body: jsonBody(AutoOutcomeRequestSchema) },
   responses: { 201: json(AutoEntrySchema, 'the row'), ...problems(401, 403, 404, 422, 501) },
 });
 

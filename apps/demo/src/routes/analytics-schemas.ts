@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DIMENSIONS, INTERVALS, METRIC_NAMES } from '@mainframe-kb/plugin-analytics';
+import { boolParam } from '../schemas.js';
 
 /**
  * The schemas of MVP5's routes (plugin-analytics). Requests are checked for shape here; the store checks
@@ -15,10 +16,6 @@ const when = z
   .min(1)
   .max(40)
   .openapi({ description: 'YYYY-MM-DD or an ISO-8601 timestamp with its zone (UTC buckets)' });
-const boolParam = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
 
 export const MetricDefinitionSchema = z
   .object({

@@ -13,7 +13,7 @@ import {
 import { type Storage, StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { minRole } from '../app-env.js';
-import { json, problems } from '../schemas.js';
+import { json, jsonBody, problems } from '../schemas.js';
 import {
   BackupCreatedSchema,
   BackupCreateSchema,
@@ -98,7 +98,7 @@ const create = createRoute({
   summary: "Back up the store into the server's repository (admin)",
   middleware: [minRole('admin')] as const,
   request: {
-    body: { required: false, content: { 'application/json': { schema: BackupCreateSchema } } },
+    body: jsonBody(BackupCreateSchema, false),
   },
   responses: {
     201: json(BackupCreatedSchema, 'the backup made'),
@@ -115,7 +115,7 @@ const verifyOne = createRoute({
   middleware: [minRole('admin')] as const,
   request: {
     params: BackupIdParamSchema,
-    body: { required: false, content: { 'application/json': { schema: BackupVerifySchema } } },
+    body: jsonBody(BackupVerifySchema, false),
   },
   responses: {
     200: json(VerificationSchema, 'the report: ok is false when a check failed'),
@@ -144,7 +144,7 @@ const restore = createRoute({
   middleware: [minRole('admin')] as const,
   request: {
     params: BackupIdParamSchema,
-    body: { required: false, content: { 'application/json': { schema: BackupRestoreSchema } } },
+    body: jsonBody(BackupRestoreSchema, false),
   },
   responses: {
     201: json(RestoredSchema, 'what was restored, and the checks it passed'),

@@ -19,7 +19,7 @@ import { NotFoundError, type Storage, ValidationError } from '@mainframe-kb/stor
 import type { Context } from 'hono';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { minRole } from '../app-env.js';
-import { json, problems } from '../schemas.js';
+import { json, jsonBody, problems } from '../schemas.js';
 import {
   AnalysisSchema,
   AnalyzeQuerySchema,
@@ -206,7 +206,7 @@ const createLink = createRoute({
   tags,
   summary: 'Link a KB entry to a file, or to some of its lines (editor)',
   middleware: [minRole('editor')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: LinkInputSchema } } } },
+  request: { body: jsonBody(LinkInputSchema) },
   responses: {
     201: json(CodeLinkSchema, 'the link'),
     ...problems(401, 403, 404, 415, 422, 501),

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { LINK_TYPES } from '@mainframe-kb/plugin-code';
+import { boolParam } from '../schemas.js';
 
 /** The schemas of the MVP3 routes (code files, structures, layouts, decoded records, KB links). */
 
@@ -9,11 +10,6 @@ const LINK_STATUSES = ['active', 'stale', 'suggested'] as const;
 
 const int = () => z.number().int();
 const range = { start: int(), end: int() };
-
-const boolParam = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
 
 /** A path inside a repository, as the plugin takes it: relative, `/`-separated, no `..`. */
 const repoPath = z

@@ -9,6 +9,7 @@ import {
   FeedbackSchema,
   IdParamSchema,
   json,
+  jsonBody,
   ListQuerySchema,
   problems,
   SearchQuerySchema,
@@ -62,7 +63,7 @@ const create = createRoute({
   tags,
   summary: 'Create an entry (editor)',
   middleware: [minRole('editor')] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: EntryInputSchema } } } },
+  request: { body: jsonBody(EntryInputSchema) },
   responses: { 201: json(EntrySchema, 'the entry as stored'), ...problems(401, 403, 409, 413, 415, 422) },
 });
 
@@ -83,7 +84,7 @@ const update = createRoute({
   middleware: [minRole('editor')] as const,
   request: {
     params: IdParamSchema,
-    body: { required: true, content: { 'application/json': { schema: EntryUpdateSchema } } },
+    body: jsonBody(EntryUpdateSchema),
   },
   responses: { 200: json(EntrySchema, 'the entry after the change'), ...problems(401, 403, 404, 409, 422) },
 });
@@ -105,7 +106,7 @@ const feedback = createRoute({
   summary: 'Record whether the entry solved the problem (any role)',
   request: {
     params: IdParamSchema,
-    body: { required: true, content: { 'application/json': { schema: FeedbackSchema } } },
+    body: jsonBody(FeedbackSchema),
   },
   responses: { 200: json(UsageSchema, 'the usage counters after it'), ...problems(401, 404, 422) },
 });

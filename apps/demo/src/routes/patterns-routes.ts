@@ -11,7 +11,7 @@ import { NotFoundError, type Storage, ValidationError } from '@mainframe-kb/stor
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { minRole } from '../app-env.js';
 import { problem, sendProblem } from '../problem.js';
-import { IdParamSchema, json, problems } from '../schemas.js';
+import { IdParamSchema, json, jsonBody, problems } from '../schemas.js';
 import {
   DetectionSummarySchema,
   ImportQuerySchema,
@@ -43,11 +43,6 @@ const patternTags = ['patterns (MVP2)'];
 const MAX_BUCKETS = 24 * 366;
 const DEFAULT_LIMIT = 100;
 const DEFAULT_INCIDENT_LIMIT = 100;
-
-const jsonBody = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
 
 // ─── Incidents ───────────────────────────────────────────────────────────────────────────────────────
 

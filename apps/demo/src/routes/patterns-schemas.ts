@@ -6,6 +6,7 @@ import {
   PATTERN_TYPES,
   PATTERNS_IMPORTERS,
 } from '@mainframe-kb/plugin-patterns';
+import { boolParam } from '../schemas.js';
 
 /** The schemas of the MVP2 routes (incidents, imports, patterns, timelines); OpenAPI is generated from them. */
 
@@ -50,11 +51,6 @@ function listOf<const T extends readonly [string, ...string[]]>(values: T) {
     })
     .openapi({ type: 'string', description: `comma-separated: ${values.join(', ')}` });
 }
-
-const boolParam = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
 
 const page = (max: number) => ({
   limit: z.coerce.number().int().min(1).max(max).optional().openapi({ description: 'default 100' }),

@@ -20,7 +20,7 @@ import {
 import { NotFoundError, ValidationError } from '@mainframe-kb/storage-core';
 import type { AppDeps, AppEnv } from '../app-env.js';
 import { minRole } from '../app-env.js';
-import { json, problems } from '../schemas.js';
+import { json, jsonBody, problems } from '../schemas.js';
 import {
   DiffQuerySchema,
   DiffSchema,
@@ -49,10 +49,6 @@ import {
 // templates.write and templates.outcome the editor's, templates.delete the admin's.
 
 const tags = ['templates'];
-const body = <T extends z.ZodType>(schema: T) => ({
-  required: true,
-  content: { 'application/json': { schema } },
-});
 
 const list = createRoute({
   method: 'get',
@@ -72,7 +68,7 @@ const create = createRoute({
   tags,
   summary: 'Create a template and its version 1 (editor); the text may use only its declared parameters',
   middleware: [minRole('editor')] as const,
-  request: { body: body(TemplateInputSchema) },
+  request: { body: jsonBody(TemplateInputSchema) },
   responses: {
     201: json(TemplateDetailSchema, 'the template as stored'),
     ...problems(401, 403, 404, 409, 413, 422, 501),
@@ -85,7 +81,7 @@ const preview = createRoute({
   tags,
   summary:
     "Preview an editor's draft: its text and parameters checked, rendered with the form's values, and the output checked against COBOL / JCL columns; nothing is stored",
-  request: { body: body(PreviewRequestSchema) },
+  request: { body: jsonBody(PreviewRequestSchema) },
   responses: {
     200: json(PreviewResultSchema, 'the output and the column problems left in it'),
     ...problems(401, 413, 422, 501),
@@ -98,7 +94,7 @@ const check = createRoute({
   tags,
   summary:
     'Check any text against the COBOL reference format or the JCL statement fields (optionally wrapped)',
-  request: { body: body(OutputCheckRequestSchema) },
+  request: { body: jsonBody(OutputCheckRequestSchema) },
   responses: { 200: json(OutputCheckResultSchema, 'the problems'), ...problems(401, 413, 422, 501) },
 });
 
@@ -118,7 +114,7 @@ const importLibrary = createRoute({
   summary:
     'Import a library (editor): every file checked against its sha256 first, then each template added, versioned or left unchanged in one write',
   middleware: [minRole('editor')] as const,
-  request: { body: body(LibrarySchema) },
+  request: { body: jsonBody(LibrarySchema) },
   responses: {
     200: json(LibraryImportResultSchema, 'what the import did'),
     ...problems(401, 403, 409, 413, 422, 501),
@@ -140,7 +136,7 @@ const update = createRoute({
   tags,
   summary: 'Change a template (editor): new text, parameters or rules make a new version, never an edit',
   middleware: [minRole('editor')] as const,
-  request: { params: TemplateRefParamSchema, body: body(TemplateChangeSchema) },
+  request: { params: TemplateRefParamSchema, body: jsonBody(TemplateChangeSchema) },
   responses: {
     200: json(TemplateDetailSchema, 'the template after the change'),
     ...problems(401, 403, 404, 413, 422, 501),
@@ -184,7 +180,7 @@ const rollback = createRoute({
   tags,
   summary: 'Make a new version with the text, parameters and rules of an old one (editor)',
   middleware: [minRole('editor')] as const,
-  request: { params: TemplateRefParamSchema, body: body(RollbackSchema) },
+  request: { params: TemplateRefParamSchema, body: jsonBody(RollbackSchema) },
   responses: {
     200: json(TemplateDetailSchema, 'the template at its new version'),
     ...problems(401, 403, 404, 422, 501),
@@ -199,7 +195,7 @@ const render = createRoute({
     "Render a template with the parameter form's values (recorded as a use); bad values are a 422 problem whose issues name each parameter",
   description:
     'Every missing, unknown or invalid value is named: `issues[].path` is the parameter name (`rules.N` for a broken cross-parameter rule). The output is checked against its language: lines past the last column are wrapped where allowed, and what is left is in `problems`. A retired template renders only when a version is named.',
-  request: { params: TemplateRefParamSchema, body: body(RenderRequestSchema) },
+  request: { params: TemplateRefParamSchema, body: jsonBody(RenderRequestSchema) },
   responses: {
     200: json(RenderResultSchema, 'the output and its problems'),
     ...problems(401, 404, 409, 413, 422, 501),
@@ -212,7 +208,7 @@ const outcome = createRoute({
   tags,
   summary: 'Record whether a rendered fix worked (editor): the success rate ranks the list',
   middleware: [minRole('editor')] as const,
-  request: { params: TemplateRefParamSchema, body: body(OutcomeRequestSchema) },
+  request: { params: TemplateRefParamSchema, body: jsonBody(OutcomeRequestSchema) },
   responses: {
     200: json(TemplateSchema, 'the template with its counters after it'),
     ...problems(401, 403, 404, 422, 501),

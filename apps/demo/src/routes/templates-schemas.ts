@@ -4,6 +4,7 @@ import {
   parameterDefinitionSchema,
   parameterRuleSchema,
 } from '@mainframe-kb/plugin-templates';
+import { boolParam } from '../schemas.js';
 
 /**
  * The schemas of MVP4's routes (plugin-templates). Parameter definitions and rules are the plugin's own zod
@@ -130,11 +131,6 @@ export const TemplateChangeSchema = z
   .openapi('TemplateChange', {
     description: 'a change of the text, parameters or rules makes a new immutable version',
   });
-
-const boolParam = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
 
 export const TemplateListQuerySchema = z.object({
   text: z

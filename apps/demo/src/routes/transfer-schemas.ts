@@ -1,13 +1,9 @@
 import { z } from '@hono/zod-openapi';
+import { boolParam } from '../schemas.js';
 
 /** The schemas of the export and import routes; the OpenAPI document is generated from them. */
 
 export const FORMATS = ['json', 'ndjson', 'csv', 'xml', 'parquet', 'avro', 'orc'] as const;
-
-const boolParam = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true')
-  .optional();
 
 export const ExportQuerySchema = z.object({
   format: z.enum(FORMATS).default('json').openapi({

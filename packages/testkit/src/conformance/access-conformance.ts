@@ -164,6 +164,19 @@ function publicMembers(store: Storage): string[] {
   return [...names].sort();
 }
 
+/** Two related entries (codes `<prefix>A`, `<prefix>B`) and the last applied migration, for the operations. */
+async function fixtureOf(owner: Storage, prefix: string): Promise<Fixture> {
+  const [a, b] = (await owner.createEntries([sampleEntry(`${prefix}A`), sampleEntry(`${prefix}B`)])) as [
+    string,
+    string,
+  ];
+  await owner.addRelation(a, b, 'related');
+  const status = await owner.migrationStatus();
+  // The last namespace in run order has no dependents: down to its last migration rolls nothing back.
+  const last = status.namespaces.filter((ns) => ns.applied.length > 0).at(-1);
+  return { a, b, lastMigration: `${last?.namespace}:${last?.applied.at(-1)?.id}` };
+}
+
 /**
  * Every public operation of a store × every role: a role below the operation's rule is refused with
  * FORBIDDEN and changes nothing (content hash, audit trail included); a role at or above it succeeds.
@@ -204,15 +217,7 @@ export function defineAccessConformance(target: ConformanceTarget): void {
         const allowed = RANK[role] >= RANK[EXPECTED_RULES[op.rule]!];
         it(`${role} ${allowed ? 'may' : 'may not'} ${op.method} (${op.rule})`, async () => {
           const owner = adminStore();
-          const [a, b] = (await owner.createEntries([sampleEntry('ACCESSA'), sampleEntry('ACCESSB')])) as [
-            string,
-            string,
-          ];
-          await owner.addRelation(a, b, 'related');
-          const status = await owner.migrationStatus();
-          // The last namespace in run order has no dependents: down to its last migration rolls nothing back.
-          const last = status.namespaces.filter((ns) => ns.applied.length > 0).at(-1);
-          const fixture: Fixture = { a, b, lastMigration: `${last?.namespace}:${last?.applied.at(-1)?.id}` };
+          const fixture = await fixtureOf(owner, 'ACCESS');
           const store = stores.get(role)!;
           if (allowed) {
             await op.call(store, fixture);
@@ -229,14 +234,7 @@ export function defineAccessConformance(target: ConformanceTarget): void {
     for (const role of ROLES) {
       it(`refuses a runAs scope of ${role} everything it refuses a store opened as ${role}`, async () => {
         const owner = adminStore();
-        const [a, b] = (await owner.createEntries([sampleEntry('SCOPEA'), sampleEntry('SCOPEB')])) as [
-          string,
-          string,
-        ];
-        await owner.addRelation(a, b, 'related');
-        const status = await owner.migrationStatus();
-        const last = status.namespaces.filter((ns) => ns.applied.length > 0).at(-1);
-        const fixture: Fixture = { a, b, lastMigration: `${last?.namespace}:${last?.applied.at(-1)?.id}` };
+        const fixture = await fixtureOf(owner, 'SCOPE');
         const before = await owner.contentHash();
         const refused = OPERATIONS.filter((op) => RANK[role] < RANK[EXPECTED_RULES[op.rule]!]);
         for (const op of refused) {
