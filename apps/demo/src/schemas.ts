@@ -110,7 +110,16 @@ export const SearchResponseSchema = z
       severity: z.array(FacetCountSchema),
       tags: z.array(FacetCountSchema),
     }),
-    corrections: z.array(z.object({ from: z.string(), to: z.string() })),
+    corrections: z.array(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        /** 0–1: how sure the store is that `to` was meant. */
+        confidence: z.number(),
+        /** `false`: only offered; the results are those of the query as typed. */
+        applied: z.boolean(),
+      }),
+    ),
     interpreted: z.string(),
     tookMs: z.number(),
     approximate: z.boolean().optional(),

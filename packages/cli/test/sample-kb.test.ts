@@ -40,7 +40,11 @@ describe('kb init --sample', () => {
 describe('kb search --json', () => {
   it('carries the corrections and facets the search produced (CLI.md)', async () => {
     const corrected = await ws.ok(['search', 'VASM']);
-    expect(corrected.corrections).toEqual([{ from: 'VASM', to: 'vsam' }]);
+    expect(corrected.corrections).toEqual([
+      { from: 'VASM', to: 'vsam', confidence: expect.any(Number), applied: true },
+    ]);
+    expect(corrected.corrections[0].confidence).toBeGreaterThan(0);
+    expect(corrected.corrections[0].confidence).toBeLessThanOrEqual(1);
     expect(corrected.facets.category).toEqual(
       expect.arrayContaining([expect.objectContaining({ value: 'VSAM' })]),
     );
@@ -50,6 +54,10 @@ describe('kb search --json', () => {
     const plain = await ws.ok(['search', 'S0C7']);
     expect(plain).not.toHaveProperty('corrections');
     expect(plain.facets.category.length).toBeGreaterThan(0);
+    // Valid words the sample KB does not hold are not "corrected" into other words (issue 18).
+    for (const word of ['unclosed', 'NEAR', 'cold']) {
+      expect(await ws.ok(['search', word]), word).not.toHaveProperty('corrections');
+    }
     const none = await ws.ok(['search', '"no such phrase anywhere"']);
     expect(none).toMatchObject({ results: [], total: 0 });
     expect(none).not.toHaveProperty('facets');

@@ -13,7 +13,7 @@ interface SearchResponse {
   results: { entry: Entry; score: number; matchType: string; snippet: string; matchedTerms: string[] }[];
   total: number;
   facets: { category: FacetCount[]; severity: FacetCount[]; tags: FacetCount[] };
-  corrections: { from: string; to: string }[];
+  corrections: { from: string; to: string; confidence: number; applied: boolean }[];
   interpreted: string;
   tookMs: number;
   approximate?: boolean;
@@ -118,7 +118,17 @@ function showResults(
     `${r.approximate ? 'About ' : ''}${r.total} result${r.total === 1 ? '' : 's'} in ${r.tookMs.toFixed(0)} ms`,
   );
   out.append(summary);
-  if (r.corrections.length > 0) {
+  const fixes = (list: SearchResponse['corrections']) =>
+    list.map((c, i) => [
+      i > 0 ? ', ' : '',
+      h('del', {}, c.from),
+      ' → ',
+      h('ins', {}, c.to),
+      ` (${Math.round(c.confidence * 100)}% sure)`,
+    ]);
+  const applied = r.corrections.filter((c) => c.applied);
+  const offered = r.corrections.filter((c) => !c.applied);
+  if (applied.length > 0) {
     out.append(
       h(
         'p',
@@ -126,9 +136,12 @@ function showResults(
         'Showing results for ',
         h('strong', {}, r.interpreted),
         ' — corrected ',
-        r.corrections.map((c, i) => [i > 0 ? ', ' : '', h('del', {}, c.from), ' → ', h('ins', {}, c.to)]),
+        fixes(applied),
       ),
     );
+  }
+  if (offered.length > 0) {
+    out.append(h('p', { class: 'corrections' }, 'Did you mean ', fixes(offered), '? Showing results for what you typed.'));
   }
   const facetList = (name: 'category' | 'severity' | 'tags', title: string) => {
     const items = r.facets[name].slice(0, 10);

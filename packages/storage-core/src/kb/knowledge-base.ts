@@ -274,7 +274,8 @@ export class KnowledgeBase {
           query,
           resultCount: response.total,
           topResultId: top,
-          correctedQuery: response.corrections.length > 0 ? response.interpreted : null,
+          // Only a correction that was applied changed what was searched; a suggestion did not.
+          correctedQuery: response.corrections.some((c) => c.applied) ? response.interpreted : null,
           tookMs,
           userId: userId ?? this.#host.actor.id,
           createdAt: new Date().toISOString(),

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matchExpression } from '../dialect/sqlite/fts5-match-expression.js';
 import { ValidationError } from '../errors/storage-error.js';
-import { parseQuery } from './query-parser.js';
+import { CODE_WORDS, parseQuery } from './query-parser.js';
 import { type ParsedQuery, renderQuery } from './query-types.js';
 
 const atoms = (q: ParsedQuery) =>
@@ -59,6 +59,69 @@ describe('parseQuery', () => {
     // A code does not take a number; neither does a quoted phrase.
     expect(atoms(parseQuery('IEF212I 35'))).toHaveLength(2);
     expect(atoms(parseQuery('"status" 35'))).toHaveLength(2);
+  });
+
+  it('binds a number only to a word that names a kind of code; after any other word it is a term of its own', () => {
+    for (const word of CODE_WORDS) {
+      expect(atoms(parseQuery(`timeout ${word.toUpperCase()} -42`)), word).toEqual([
+        { negated: false, atoms: ['timeout'] },
+        { negated: false, atoms: [`${word} 42`] },
+      ]);
+    }
+    // Issue 19: a code written without its prefix or sign, next to a word, is looked for on its own.
+    for (const query of ['timeout 904', 'timeout -904', 'timeout +904']) {
+      expect(atoms(parseQuery(query)), query).toEqual([
+        { negated: false, atoms: ['timeout'] },
+        { negated: false, atoms: ['904'] },
+      ]);
+    }
+    expect(atoms(parseQuery('VSAM 35 not cataloged'))).toEqual([
+      { negated: false, atoms: ['vsam'] },
+      { negated: false, atoms: ['35'] },
+      { negated: false, atoms: ['not'] },
+      { negated: false, atoms: ['cataloged'] },
+    ]);
+    expect(atoms(parseQuery('deadlock SQLCODE=-911 rollback'))).toEqual([
+      { negated: false, atoms: ['deadlock'] },
+      { negated: false, atoms: ['sqlcode 911'] },
+      { negated: false, atoms: ['rollback'] },
+    ]);
+    expect(atoms(parseQuery('file status 35 S0C7 U4038 IEF450I'))).toEqual([
+      { negated: false, atoms: ['file'] },
+      { negated: false, atoms: ['status 35'] },
+      { negated: false, atoms: ['s0c7'] },
+      { negated: false, atoms: ['u4038'] },
+      { negated: false, atoms: ['ief450i'] },
+    ]);
+    // A code word ending a punctuated word binds too; the number after a bound number does not.
+    expect(atoms(parseQuery('VSAM-status 35 37'))).toEqual([
+      { negated: false, atoms: ['vsam status 35'] },
+      { negated: false, atoms: ['37'] },
+    ]);
+    expect(renderQuery(parseQuery('timeout -904'))).toBe('timeout 904');
+  });
+
+  it('matches a code written without its prefix wherever the text has it, as FTS5 reads the query', () => {
+    const db = new BetterSqlite3(':memory:');
+    try {
+      db.exec(`create virtual table t using fts5(a, tokenize = 'unicode61 remove_diacritics 2');
+               insert into t values ('DB2 SQLCODE -904: resource unavailable after a lock timeout');
+               insert into t values ('VSAM status 35: the cluster is not cataloged');
+               insert into t values ('VSAM status 37 after 35 records were written to the cluster')`);
+      const hits = (query: string) =>
+        db
+          .prepare('select rowid from t where t match ? order by rowid')
+          .pluck()
+          .all(matchExpression(parseQuery(query))!);
+      for (const query of ['timeout 904', 'timeout -904', 'timeout SQLCODE -904', 'timeout SQLCODE=-904'])
+        expect(hits(query), query).toEqual([1]);
+      expect(hits('cataloged 35')).toEqual([2]);
+      expect(hits('VSAM 35')).toEqual([2, 3]);
+      // After a code word the number stays next to it: status 37 with 35 records elsewhere is not status 35.
+      expect(hits('VSAM status 35')).toEqual([2]);
+    } finally {
+      db.close();
+    }
   });
 
   it('excludes words with a leading minus and ORs alternatives', () => {

@@ -2,7 +2,7 @@ import { ValidationError } from '../errors/storage-error.js';
 import { normalizeCategory, normalizeTag } from '../kb/kb-schemas.js';
 import { SEVERITIES, type Severity } from '../kb/kb-types.js';
 import { type ParsedQuery, QUERY_LIMITS, type QueryAtom, type QueryClause } from './query-types.js';
-import { hasDigit, tokenize } from './tokenizer.js';
+import { tokenize } from './tokenizer.js';
 
 /**
  * The query language:
@@ -14,9 +14,12 @@ import { hasDigit, tokenize } from './tokenizer.js';
  *   several filters all apply, so `tag:a tag:b` needs both tags.
  * - `a OR b` — either word; OR binds tighter than the implicit AND (`x a OR b` = x AND (a OR b)).
  * - `-word`, `-"a phrase"` — exclude entries containing it (needs something positive or a filter).
- * - A number directly after a word belongs to it: `SQLCODE -911` and `VSAM status 35` look for
- *   `sqlcode 911` and `status 35` as adjacent terms, because a bare number means nothing on its own. The
- *   `-` before digits is part of the number, never an exclusion. Write `status AND 35` to search them apart.
+ * - A number directly after a word that names a kind of code (`SQLCODE -911`, `VSAM status 35`, `RC 8`; see
+ *   CODE_WORDS) belongs to it: they are looked for as adjacent terms, `sqlcode 911` and `status 35`, so
+ *   `status 35` does not find an entry about status 37 that mentions 35 records. After any other word the
+ *   number is a code written without its prefix or sign (`timeout 904`, `deadlock -911`, `VSAM 35`) and is a
+ *   term of its own, found wherever the entry writes it (`SQLCODE -904` holds the term `904`). The `-` before
+ *   digits is part of the number, never an exclusion. Write `status AND 35` to search them apart.
  * - Punctuation inside a word glues its parts into a phrase: `status-35`, `SYS1.PROCLIB`, `DISP=(NEW,CATLG)`.
  *
  * Everything else (`(`, `)`, `^`, `:`, `NEAR`, `;`, `--`, NUL…) is ordinary punctuation or an ordinary word:
@@ -175,6 +178,24 @@ function filterValue(l: Extract<Lexeme, { kind: 'filter' }>, parsed: ParsedQuery
   }
 }
 
+/**
+ * Words after which a number is part of the code they introduce rather than a code on its own: DB2's
+ * `SQLCODE -911` / `SQLSTATE 40001`, VSAM and QSAM `status 35`, step and command return codes `RC 8`,
+ * `CC 0004`, `MAXCC 12`, CICS `RESP 13` / `RESP2 7`. Kept to words that are only ever followed by the code
+ * itself; `code` and `reason` are not here because entries write `return code 8` or `reason code 04`, where
+ * `reason 04` as a phrase would find nothing.
+ */
+export const CODE_WORDS: ReadonlySet<string> = new Set([
+  'sqlcode',
+  'sqlstate',
+  'status',
+  'rc',
+  'cc',
+  'maxcc',
+  'resp',
+  'resp2',
+]);
+
 function isBareNumber(l: Extract<Lexeme, { kind: 'word' }>, terms: string[]): boolean {
   return !l.star && terms.length === 1 && /^\d+$/.test(terms[0]!) && /^[-+]?\d/.test(l.text);
 }
@@ -229,7 +250,9 @@ export function parseQuery(input: unknown): ParsedQuery {
     else parsed.clauses.push({ atoms: [atom], negated: l.negated } satisfies QueryClause);
     pendingOr = false;
     bindable =
-      l.kind === 'word' && !l.star && !l.negated && !hasDigit(terms[terms.length - 1]!) ? atom : undefined;
+      l.kind === 'word' && !l.star && !l.negated && CODE_WORDS.has(terms[terms.length - 1]!)
+        ? atom
+        : undefined;
   }
   const termCount = parsed.clauses.reduce((n, c) => n + c.atoms.reduce((m, a) => m + a.terms.length, 0), 0);
   if (termCount > QUERY_LIMITS.maxTerms) {

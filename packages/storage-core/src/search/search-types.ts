@@ -44,9 +44,24 @@ export interface SearchFacets {
   tags: FacetCount[];
 }
 
+/** A misspelt query word and the index word it was taken for. */
 export interface SearchCorrection {
+  /** As typed. */
   from: string;
+  /** The vocabulary word searched for instead (or offered, when not `applied`). */
   to: string;
+  /**
+   * How sure the engine is that `to` was meant, 0..1: the share of the typed word its typing slip leaves
+   * intact times how established `to` is in the store (a word of one entry counts half); computed the same
+   * way on every dialect (see `correctionConfidence` in spell-corrector.ts).
+   */
+  confidence: number;
+  /**
+   * True when the results are those of the corrected query. False when the corrected query would find
+   * fewer entries than the query as typed: the results are then the typed query's, and `to` is only a
+   * suggestion ("did you mean …").
+   */
+  applied: boolean;
 }
 
 export interface SearchResponse {

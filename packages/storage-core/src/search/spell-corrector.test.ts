@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { editCost, maxEdits, SpellCorrector } from './spell-corrector.js';
+import { parseQuery } from './query-parser.js';
+import { renderQuery } from './query-types.js';
+import type { SearchCorrection } from './search-types.js';
+import {
+  applyCorrection,
+  correctionConfidence,
+  editCost,
+  maxEdits,
+  nextKeys,
+  SpellCorrector,
+  slipCost,
+  slipLimit,
+  uncorrectedQuery,
+} from './spell-corrector.js';
 
 const vocabulary: [string, number][] = [
   ['vsam', 900],
@@ -86,5 +99,140 @@ describe('SpellCorrector', () => {
     );
     big.add('dataset', 5000);
     expect(big.best('datset')?.term).toBe('dataset');
+  });
+});
+
+describe('slipCost: what counts as a typing slip', () => {
+  it('keeps the first letter', () => {
+    expect(slipCost('bsam', 'vsam')).toBe(Number.POSITIVE_INFINITY);
+    expect(slipCost('near', 'year')).toBe(Number.POSITIVE_INFINITY);
+    expect(slipCost('unclosed', 'closed')).toBe(Number.POSITIVE_INFINITY);
+    expect(slipCost('bend', 'abend')).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('keeps the last letter unless the last two are swapped', () => {
+    expect(slipCost('abens', 'abend')).toBe(Number.POSITIVE_INFINITY);
+    expect(slipCost('adjusts', 'adjust')).toBe(Number.POSITIVE_INFINITY);
+    expect(slipCost('vsma', 'vsam')).toBeCloseTo(0.6);
+    expect(slipCost('statsu', 'status')).toBeCloseTo(0.6);
+  });
+
+  it('takes a wrong letter only from a neighbouring key', () => {
+    // w is next to s; q is not.
+    expect(slipCost('datawet', 'dataset')).toBeCloseTo(1.0);
+    expect(slipCost('dataqet', 'dataset')).toBe(Number.POSITIVE_INFINITY);
+    expect(editCost('dataqet', 'dataset', 1)).toBeCloseTo(1.0);
+    expect(nextKeys('s'.charCodeAt(0), 'w'.charCodeAt(0))).toBe(true);
+    expect(nextKeys('s'.charCodeAt(0), 'z'.charCodeAt(0))).toBe(true);
+    expect(nextKeys('k'.charCodeAt(0), 's'.charCodeAt(0))).toBe(false);
+  });
+
+  it('allows two cheap slips from 8 letters, one slip below', () => {
+    expect(slipLimit(7)).toBeCloseTo(1.0);
+    expect(slipLimit(8)).toBeCloseTo(1.4);
+    expect(slipCost('alocaton', 'allocation')).toBeCloseTo(1.4);
+    expect(slipCost('tablespqce', 'tablespace')).toBeCloseTo(1.0);
+    // Two wrong letters are two full edits: within the edit budget, not a slip.
+    expect(editCost('tqblespqce', 'tablespace', 2)).toBeCloseTo(2.0);
+    expect(slipCost('tqblespqce', 'tablespace')).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('correctionConfidence', () => {
+  it('grows with the part of the word left intact and with the entries holding the correction', () => {
+    expect(correctionConfidence('vasm', 'vsam', 9)).toBeCloseTo((1 - 0.6 / 4) * 0.9, 3);
+    expect(correctionConfidence('vasm', 'vsam', 1)).toBeCloseTo((1 - 0.6 / 4) * 0.5, 3);
+    expect(correctionConfidence('deadlok', 'deadlock', 3)).toBeGreaterThan(
+      correctionConfidence('deadlok', 'deadlock', 1),
+    );
+    expect(correctionConfidence('tablespcae', 'tablespace', 5)).toBeGreaterThan(
+      correctionConfidence('vasm', 'vsam', 5),
+    );
+    for (const [typed, word] of [
+      ['abnd', 'abend'],
+      ['alocaton', 'allocation'],
+      ['vsma', 'vsam'],
+    ] as const) {
+      const c = correctionConfidence(typed, word, 1_000_000);
+      expect(c).toBeGreaterThan(0);
+      expect(c).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('is 0 when the typed word is no slip of the correction', () => {
+    expect(correctionConfidence('near', 'year', 50)).toBe(0);
+    expect(correctionConfidence('vasm', 'vsam', 0)).toBe(0);
+  });
+});
+
+describe('SpellCorrector.best: when a word is corrected', () => {
+  const corrector = new SpellCorrector([
+    ...vocabulary,
+    ['closed', 40],
+    ['year', 30],
+    ['could', 200],
+    ['from', 500],
+    ['base', 60],
+    ['zowe', 3],
+  ]);
+
+  it('does not rewrite a different word into a vocabulary word', () => {
+    // A derived word, a changed first letter, keys far apart, a different ending.
+    expect(corrector.best('unclosed')).toBeUndefined();
+    expect(corrector.best('bsam')).toBeUndefined();
+    expect(corrector.best('bame')).toBeUndefined();
+    expect(corrector.candidates('bame').map((c) => c.term)).toContain('base');
+    expect(corrector.best('catalogs')).toBeUndefined();
+  });
+
+  it('never corrects a common English word, however close', () => {
+    // `near` → `year` also changes the first letter; `cold` → `could` and `form` → `from` are clean slips.
+    for (const word of ['near', 'cold', 'form']) {
+      expect(corrector.candidates(word).length, word).toBeGreaterThan(0);
+      expect(corrector.best(word), word).toBeUndefined();
+    }
+  });
+
+  it('gives the correction its confidence', () => {
+    const vasm = corrector.best('vasm')!;
+    expect(vasm).toMatchObject({ term: 'vsam', df: 900 });
+    expect(vasm.confidence).toBe(correctionConfidence('vasm', 'vsam', 900));
+    expect(corrector.best('zowee')).toMatchObject({
+      term: 'zowe',
+      confidence: correctionConfidence('zowee', 'zowe', 3),
+    });
+  });
+});
+
+describe('applyCorrection', () => {
+  function atomOf(query: string) {
+    const parsed = parseQuery(query);
+    return { parsed, clause: parsed.clauses[0]!, atom: parsed.clauses[0]!.atoms[0]! };
+  }
+
+  it('replaces a word no entry holds and records the correction as applied, with its confidence', () => {
+    const { parsed, clause, atom } = atomOf('VASM');
+    const corrections: SearchCorrection[] = [];
+    applyCorrection(clause, atom, 0, 0, 'vsam', 9, corrections);
+    expect(corrections).toEqual([
+      { from: 'VASM', to: 'vsam', confidence: correctionConfidence('vasm', 'vsam', 9), applied: true },
+    ]);
+    expect(renderQuery(parsed)).toBe('vsam');
+    // The typed query is a copy: the corrected one is unchanged.
+    expect(renderQuery(uncorrectedQuery(parsed))).toBe('vasm');
+    expect(renderQuery(parsed)).toBe('vsam');
+  });
+
+  it('leaves a word the store holds alone, however rare, and a word that is no slip of the correction', () => {
+    const corrections: SearchCorrection[] = [];
+    const held = atomOf('abnd');
+    applyCorrection(held.clause, held.atom, 0, 1, 'abend', 5_000, corrections);
+    expect(held.parsed.clauses).toHaveLength(1);
+    expect(held.clause.atoms).toHaveLength(1);
+    expect(renderQuery(held.parsed)).toBe('abnd');
+    const other = atomOf('near');
+    applyCorrection(other.clause, other.atom, 0, 0, 'year', 50, corrections);
+    expect(renderQuery(other.parsed)).toBe('near');
+    expect(corrections).toEqual([]);
   });
 });

@@ -86,12 +86,16 @@ describe('Fts5SearchIndex over the seed-anchor entries', () => {
 
   it('corrects misspelt words against the vocabulary and says so', async () => {
     const vasm = await store.index.search('VASM', {});
-    expect(vasm.corrections).toEqual([{ from: 'VASM', to: 'vsam' }]);
+    expect(vasm.corrections).toEqual([
+      { from: 'VASM', to: 'vsam', confidence: expect.any(Number), applied: true },
+    ]);
     expect(vasm.interpreted).toBe('vsam');
     expect(vasm.results.every((r) => r.matchType === 'corrected')).toBe(true);
-    expect((await store.index.search('abnd', {})).corrections).toEqual([{ from: 'abnd', to: 'abend' }]);
+    expect((await store.index.search('abnd', {})).corrections).toEqual([
+      { from: 'abnd', to: 'abend', confidence: expect.any(Number), applied: true },
+    ]);
     expect((await store.index.search('datset not found', {})).corrections).toEqual([
-      { from: 'datset', to: 'dataset' },
+      { from: 'datset', to: 'dataset', confidence: expect.any(Number), applied: true },
     ]);
     const off = await store.index.search('VASM', { correct: false });
     expect(off.results).toEqual([]);

@@ -438,9 +438,9 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   /**
-   * Replaces words the index does not hold by their likeliest intended word, and widens a word held by
-   * fewer than RARE_WORD_DF entries with a far commoner neighbour (`abnd` typed in one entry does not make
-   * `abnd` the word an analyst meant). Words with digits, prefixes and excluded words are left alone.
+   * Replaces words no entry holds by their likeliest intended word, when the word is a typing slip of it (see
+   * applyCorrection). A word some entry holds is never corrected, however rare. Words with digits, prefixes
+   * and excluded words are left alone.
    */
   #correct(parsed: ParsedQuery): SearchCorrection[] {
     const corrections: SearchCorrection[] = [];
@@ -453,8 +453,8 @@ export class Fts5SearchIndex implements SearchIndex {
           if (term.length < MIN_CORRECTABLE_LENGTH || hasDigit(term)) continue;
           const held = this.#countUpTo(fts5String(term), RARE_WORD_DF);
           if (held >= RARE_WORD_DF) continue;
-          // An absent word needs the vocabulary (loaded on demand); a rare one is only widened when it is loaded.
-          const champions = held === 0 ? this.#champions.ensure() : this.#champions.loaded();
+          // An absent word needs the vocabulary (loaded on demand).
+          const champions = this.#champions.ensure();
           const best = champions?.corrector.best(term);
           // The in-memory vocabulary may know words deleted since: only offer what the index holds now.
           if (!best || this.#countUpTo(fts5String(best.term), 1) === 0) continue;

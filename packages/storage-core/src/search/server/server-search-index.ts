@@ -28,8 +28,14 @@ import type { SearchIndex } from '../search-index.js';
 import { popularityCeiling, rankRows, type ScoredRow } from '../search-ranking.js';
 import { bestTitles, searchResult } from '../search-result.js';
 import type { SearchCorrection, SearchFacets, SearchResponse, SearchResult } from '../search-types.js';
-import { applyCorrection, MIN_CORRECTABLE_LENGTH, RARE_WORD_DF, SpellCorrector } from '../spell-corrector.js';
-import { hasDigit, tokenize } from '../tokenizer.js';
+import {
+  applyCorrection,
+  isCorrectable,
+  RARE_WORD_DF,
+  SpellCorrector,
+  uncorrectedQuery,
+} from '../spell-corrector.js';
+import { tokenize } from '../tokenizer.js';
 import { PositionScorer } from './position-scorer.js';
 import { ServerChampionCache } from './server-champion-cache.js';
 import type { IndexedDocument, TextBackend } from './text-backend.js';
@@ -438,28 +444,46 @@ export class ServerSearchIndex implements SearchIndex {
         const df = new Map<string, number>();
         const corrections =
           (opts.correct ?? this.#typoCorrection) ? await this.#correct(trx, parsed, df) : [];
-        const matcher = new DocumentMatcher(parsed, this.#weights);
-        const words = this.#backend.canMatch(parsed);
-        let plan: {
-          ranked: ScoredRow[];
-          rows: Map<number, Scored>;
-          total: number;
-          facets: SearchFacets;
-          approximate: boolean;
+        const answer = async (query: ParsedQuery) => {
+          const matcher = new DocumentMatcher(query, this.#weights);
+          const words = this.#backend.canMatch(query);
+          let plan: {
+            ranked: ScoredRow[];
+            rows: Map<number, Scored>;
+            total: number;
+            facets: SearchFacets;
+            approximate: boolean;
+          };
+          if (filters.impossible)
+            plan = { ranked: [], rows: new Map(), total: 0, facets: EMPTY_FACETS, approximate: false };
+          else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
+          else
+            plan =
+              (await this.#fromChampions(trx, query, matcher, filters, opts, df)) ??
+              (await this.#matching(trx, query, matcher, filters, opts, df));
+          return { query, matcher, words, plan };
         };
-        if (filters.impossible)
-          plan = { ranked: [], rows: new Map(), total: 0, facets: EMPTY_FACETS, approximate: false };
-        else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
-        else
-          plan =
-            (await this.#fromChampions(trx, parsed, matcher, filters, opts, df)) ??
-            (await this.#matching(trx, parsed, matcher, filters, opts, df));
+        let answered = await answer(parsed);
+        if (corrections.length > 0 && !filters.impossible) {
+          // The vocabulary said no entry holds the corrected words, so the query as typed finds nothing, unless
+          // the vocabulary misses indexed terms (it keeps none longer than MAX_VOCABULARY_TERM): one indexed
+          // probe, and when it finds something, whichever query finds more entries is answered.
+          const typed = uncorrectedQuery(parsed);
+          if ((await this.#backend.count(trx, typed, filters, 1)) > 0) {
+            const original = await answer(typed);
+            if (original.plan.total > answered.plan.total) {
+              answered = original;
+              for (const c of corrections) c.applied = false;
+            }
+          }
+        }
+        const { query, matcher, words, plan } = answered;
         const response: SearchResponse = {
           results: await this.#page(trx, plan.ranked, plan.rows, matcher, opts, !words),
           total: plan.total,
           facets: opts.facets ? plan.facets : EMPTY_FACETS,
           corrections,
-          interpreted: renderQuery(parsed),
+          interpreted: renderQuery(query),
           tookMs: performance.now() - started,
         };
         if (plan.approximate) response.approximate = true;
@@ -942,7 +966,11 @@ export class ServerSearchIndex implements SearchIndex {
     return corrector;
   }
 
-  /** As the SQLite engine: absent words replaced by their likeliest intended word; rare ones widened. */
+  /**
+   * As the SQLite engine: a word no entry holds is replaced by the vocabulary word it is a typing slip of, if
+   * any (spell-corrector.ts says when); words the store holds, words with digits, prefixes and excluded
+   * words are left alone.
+   */
   async #correct(
     db: Kysely<any>,
     parsed: ParsedQuery,
@@ -956,7 +984,7 @@ export class ServerSearchIndex implements SearchIndex {
         const last = atom.prefix ? atom.terms.length - 1 : atom.terms.length;
         for (let i = 0; i < last; i++) {
           const term = atom.terms[i]!;
-          if (term.length >= MIN_CORRECTABLE_LENGTH && !hasDigit(term)) candidates.push(term);
+          if (isCorrectable(term)) candidates.push(term);
         }
       }
     }
@@ -968,11 +996,11 @@ export class ServerSearchIndex implements SearchIndex {
     const held = await this.#termDf(db, [...candidates, ...singles], known);
     for (const clause of parsed.clauses) {
       if (clause.negated) continue;
-      for (const atom of [...clause.atoms]) {
+      for (const atom of clause.atoms) {
         const last = atom.prefix ? atom.terms.length - 1 : atom.terms.length;
         for (let i = 0; i < last; i++) {
           const term = atom.terms[i]!;
-          if (term.length < MIN_CORRECTABLE_LENGTH || hasDigit(term)) continue;
+          if (!isCorrectable(term)) continue;
           const df = held.get(term) ?? 0;
           if (df >= RARE_WORD_DF) continue;
           const best = (await this.#corrector(db)).best(term);
