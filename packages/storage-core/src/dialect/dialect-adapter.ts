@@ -148,6 +148,15 @@ export interface DialectAdapter {
   /** The database file's state (one `stat`), where the dialect keeps the database in a file. */
   fileState?(): DatabaseFileState;
 
+  /**
+   * Drops again everything in the store's schema or database that was not there when this adapter opened
+   * it — only when opening created the store (the migration ledger is among those objects; otherwise it
+   * drops nothing and returns false) — and on PostgreSQL the schema, when opening created that. A copy into
+   * a new server target that failed leaves it as it was. Embedded dialects build a new store under a scratch
+   * name instead and have no such method.
+   */
+  discardNewStore?(): Promise<boolean>;
+
   /** Pool usage, where the dialect pools connections. */
   poolStatistics?(): PoolStatistics;
 

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { StorageErrorCode } from '../errors/error-codes.js';
-import { StorageError } from '../errors/storage-error.js';
+import { isStorageError, StorageError, ValidationError } from '../errors/storage-error.js';
 import { auditTrailOf, dialectOf, type Storage } from '../storage.js';
 import {
   type ContentHash,
@@ -13,8 +15,16 @@ import type { TableBatch, TransferProgress } from './table-transfer.js';
 
 export interface CopyStoreOptions {
   readonly batchSize?: number;
-  /** Replace the content of a target that holds different data (default: refuse). */
+  /** Replace the content of a target that holds different data (default: refuse). `kb copy --replace`. */
   readonly replace?: boolean;
+  /**
+   * `to` is a server store (PostgreSQL, MySQL) that opening it for this copy created: when the copy fails,
+   * everything opening it created is dropped again (its tables, and a PostgreSQL schema it created), so the
+   * schema or database is left as it was. Nothing is dropped when the store was there before it was opened.
+   * A new SQLite target is built under a scratch name and moved into place instead (`scratchPath`,
+   * `moveSqliteStore`, as `kb copy` does).
+   */
+  readonly newTarget?: boolean;
   readonly onProgress?: (progress: CopyProgress) => void;
 }
 
@@ -88,6 +98,83 @@ export async function copyStore(
   to: Storage,
   options: CopyStoreOptions = {},
 ): Promise<CopyStoreResult> {
+  const discard = dialectOf(to).discardNewStore?.bind(dialectOf(to));
+  if (options.newTarget && !discard) {
+    const message = `newTarget: ${to.location} is not a server store; build a new SQLite store under scratchPath() and moveSqliteStore() it into place`;
+    throw new ValidationError(message, [{ path: 'newTarget', message }]);
+  }
+  const keyFile = guardKeyFile(to);
+  try {
+    return await copyInto(from, to, options, keyFile);
+  } catch (error) {
+    // Whatever failed, the target is left as it was: the load's transaction rolled back; keys the copy gave
+    // the target's key file go again; a store that opening created for this copy is dropped.
+    try {
+      keyFile?.restore();
+      if (options.newTarget && discard) await discard();
+    } catch (cleanup) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new StorageError(
+        isStorageError(error) ? error.code : StorageErrorCode.DATABASE,
+        `${message}; putting the target back as it was failed too: ${cleanup instanceof Error ? cleanup.message : String(cleanup)}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** The target's audit key file around the copy, to put back as it was when the copy fails. */
+interface KeyFileGuard {
+  /** Notes the file as the copy's adoption of the source's keys left it. */
+  adopted(): void;
+  /** Puts the file back as it was before, if it still is as the adoption left it. */
+  restore(): void;
+}
+
+/**
+ * A key file that did not exist is left as the copy made it (the store object signs on with the key it now
+ * holds); one that someone else changed since the adoption (a rotation in another process) is left alone,
+ * so no key is ever lost.
+ */
+function guardKeyFile(store: Storage): KeyFileGuard | undefined {
+  const source = auditTrailOf(store).keyring.source;
+  if (source.kind !== 'file') return undefined;
+  const read = () => {
+    try {
+      return readFileSync(source.path);
+    } catch {
+      return undefined;
+    }
+  };
+  const before = read();
+  if (before === undefined) return undefined;
+  let after: Buffer | undefined;
+  return {
+    adopted() {
+      after = read();
+    },
+    restore() {
+      const now = read();
+      if (after === undefined || now === undefined || now.equals(before) || !now.equals(after)) return;
+      // As the keyring writes it: a whole file under a scratch name, owner-only, renamed into place.
+      const scratch = `${source.path}.restore-${process.pid}-${randomBytes(6).toString('hex')}`;
+      try {
+        writeFileSync(scratch, before, { mode: 0o600, flag: 'wx' });
+        renameSync(scratch, source.path);
+      } finally {
+        rmSync(scratch, { force: true });
+      }
+    },
+  };
+}
+
+async function copyInto(
+  from: Storage,
+  to: Storage,
+  options: CopyStoreOptions,
+  keyFile: KeyFileGuard | undefined,
+): Promise<CopyStoreResult> {
   const started = performance.now();
   await assertSameSchema(from, to);
   const tables = from.tables().filter((t) => !t.derived && t.entity !== 'schema');
@@ -111,7 +198,7 @@ export async function copyStore(
     if (!options.replace) {
       throw new StorageError(
         StorageErrorCode.CONFLICT,
-        `the target ${to.location} already holds ${targetRows} rows of other content; copy into an empty store or pass replace`,
+        `the target ${to.location} already holds ${targetRows} rows of other content; copy into an empty store, or overwrite it with --replace (copyStore's replace option)`,
         { details: { targetRows } },
       );
     }
@@ -127,6 +214,7 @@ export async function copyStore(
         // source's audit keys (to verify the copied chain, now and later), its own current key signing on.
         keysHanded = true;
         auditTrailOf(to).keyring.adopt(auditTrailOf(from).keyring.keys(), 'create');
+        keyFile?.adopted();
       }
       const list = digests.get(batch.table)!;
       for (const row of batch.rows) list.push(rowDigest(row));

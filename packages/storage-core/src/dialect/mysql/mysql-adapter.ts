@@ -3,6 +3,7 @@ import type { StorageConfig } from '../../config/storage-config.js';
 import { StorageErrorCode } from '../../errors/error-codes.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
+import { LEDGER_TABLE } from '../../migration/migration-ledger.js';
 import type { SearchIndex } from '../../search/search-index.js';
 import { ServerSearchIndex } from '../../search/server/server-search-index.js';
 import { redactUrl } from '../database-url.js';
@@ -33,6 +34,75 @@ type MysqlPool = ReturnType<Mysql2Module['createPool']>;
 const COLLATION = 'utf8mb4_bin';
 
 /**
+ * Every session runs with strict SQL mode, so nothing is silently truncated, and without REAL_AS_FLOAT (nor
+ * ANSI, which brings it back): under it the `real` of the migrations' doubles would create 4-byte FLOAT
+ * columns, which keep 7 digits of 9.412266000000045.
+ */
+export const MYSQL_SESSION_SQL_MODE = `set session sql_mode = concat_ws(',',
+  nullif(trim(both ',' from replace(replace(concat(',', @@session.sql_mode, ','), ',REAL_AS_FLOAT,', ','), ',ANSI,', ',')), ''),
+  'STRICT_ALL_TABLES', 'NO_ENGINE_SUBSTITUTION')`;
+
+/** The mysql2 field a typeCast sees (mysql2 does not export the type). */
+interface TypeCastField {
+  readonly type: string;
+  string(): string | null;
+}
+
+/**
+ * Reads DOUBLE, FLOAT and DECIMAL from the text the server sends with JavaScript's own parser. mysql2's text
+ * protocol parser builds a number of up to 17 characters digit by digit and divides by a power of ten, which
+ * is not correctly rounded: the server sends `9.412266000000045` and mysql2 returns 9.412266000000043. (The
+ * binary protocol, which reads doubles as bytes, would hand typeCast a field it cannot read as text: this
+ * pool is only queried through the text protocol — kysely's `query`, never `execute`.)
+ */
+function typeCast(field: TypeCastField, next: () => unknown): unknown {
+  switch (field.type) {
+    case 'DOUBLE':
+    case 'FLOAT':
+    case 'NEWDECIMAL':
+    case 'DECIMAL': {
+      const text = field.string();
+      return text === null ? null : Number(text);
+    }
+    default:
+      return next();
+  }
+}
+
+/** What opening found in the database (see discardNewStore). */
+interface OpenedDatabase {
+  /** The character set and collation the database had before opening gave it COLLATION, if it did. */
+  readonly collation?: { readonly charset: string; readonly collation: string };
+  readonly objects: ReadonlySet<string>;
+}
+
+const OBJECTS_QUERY = `
+  select concat('table:', table_type, ':', table_name) as k, table_name as name, table_type as kind
+    from information_schema.tables where table_schema = database()
+  union all
+  select concat('routine:', routine_type, ':', routine_name), routine_name, routine_type
+    from information_schema.routines where routine_schema = database()
+  union all
+  select concat('event:', event_name), event_name, 'EVENT'
+    from information_schema.events where event_schema = database()`;
+
+interface ObjectRow {
+  k: string;
+  name: string;
+  kind: string;
+}
+
+const quoteId = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+function dropStatement(o: ObjectRow): string {
+  if (o.kind === 'VIEW') return `drop view if exists ${quoteId(o.name)}`;
+  if (o.kind === 'PROCEDURE') return `drop procedure if exists ${quoteId(o.name)}`;
+  if (o.kind === 'FUNCTION') return `drop function if exists ${quoteId(o.name)}`;
+  if (o.kind === 'EVENT') return `drop event if exists ${quoteId(o.name)}`;
+  return `drop table if exists ${quoteId(o.name)}`;
+}
+
+/**
  * MySQL / MariaDB through a `mysql2` pool. DDL commits implicitly, so the migration registry writes a
  * `running` ledger row before each step (a crash leaves a visible failed state). Every session runs in
  * UTC with strict SQL mode, so nothing is silently truncated.
@@ -53,12 +123,20 @@ export class MysqlDialectAdapter implements DialectAdapter {
   readonly database: string;
   readonly searchIndex: SearchIndex;
   readonly #pool: MysqlPool;
+  readonly #opened: OpenedDatabase;
   readonly #max: number;
   #version = 0;
   #closed = false;
 
-  private constructor(pool: MysqlPool, location: string, database: string, config: StorageConfig) {
+  private constructor(
+    pool: MysqlPool,
+    location: string,
+    database: string,
+    config: StorageConfig,
+    opened: OpenedDatabase,
+  ) {
     this.#pool = pool;
+    this.#opened = opened;
     this.location = location;
     this.database = database;
     this.#max = config.database.pool.max;
@@ -67,11 +145,7 @@ export class MysqlDialectAdapter implements DialectAdapter {
         pool,
         onCreateConnection: async (connection) => {
           await connection.executeQuery(sql`set session time_zone = '+00:00'`.compile(this.db));
-          await connection.executeQuery(
-            sql`set session sql_mode = concat_ws(',', @@session.sql_mode, 'STRICT_ALL_TABLES', 'NO_ENGINE_SUBSTITUTION')`.compile(
-              this.db,
-            ),
-          );
+          await connection.executeQuery(sql.raw(MYSQL_SESSION_SQL_MODE).compile(this.db));
         },
       }),
     });
@@ -110,32 +184,65 @@ export class MysqlDialectAdapter implements DialectAdapter {
       bigNumberStrings: false,
       dateStrings: true,
       decimalNumbers: true,
+      typeCast,
     };
     const instance = mysql.createPool(options as Parameters<Mysql2Module['createPool']>[0]);
     const location = url ? redactUrl(url) : `mysql://${host}:${port ?? 3306}/${name}`;
+    let opened: OpenedDatabase;
     try {
-      await MysqlDialectAdapter.#prepareDatabase(instance, name);
+      opened = await MysqlDialectAdapter.#prepareDatabase(instance, name);
     } catch (error) {
       await new Promise<void>((resolve) => instance.end(() => resolve()));
       throw translateDatabaseError(error, `connecting to MySQL at ${location}`);
     }
-    return new MysqlDialectAdapter(instance, location, name, config);
+    return new MysqlDialectAdapter(instance, location, name, config, opened);
   }
 
-  /** Gives an empty database the byte-wise collation (see COLLATION); a database with tables is left alone. */
-  static async #prepareDatabase(pool: MysqlPool, name: string): Promise<void> {
+  /**
+   * Gives an empty database the byte-wise collation (see COLLATION); a database with tables is left alone.
+   * Returns what the database held and the collation it had.
+   */
+  static async #prepareDatabase(pool: MysqlPool, name: string): Promise<OpenedDatabase> {
     const query = (text: string, values: unknown[] = []) =>
       new Promise<any[]>((resolve, reject) =>
         pool.query(text, values, (error, rows) => (error ? reject(error) : resolve(rows as any[]))),
       );
     const [row] = await query(
-      'select @@collation_database as c, (select count(*) from information_schema.tables where table_schema = database()) as n',
+      'select @@collation_database as c, @@character_set_database as cs, (select count(*) from information_schema.tables where table_schema = database()) as n',
     );
+    const objects = new Set(((await query(OBJECTS_QUERY)) as ObjectRow[]).map((o) => o.k));
     if (row.c !== COLLATION && Number(row.n) === 0) {
-      await query(
-        `alter database \`${name.replace(/`/g, '``')}\` character set utf8mb4 collate ${COLLATION}`,
-      );
+      await query(`alter database ${quoteId(name)} character set utf8mb4 collate ${COLLATION}`);
+      return { objects, collation: { charset: String(row.cs), collation: String(row.c) } };
     }
+    return { objects };
+  }
+
+  async discardNewStore(): Promise<boolean> {
+    const current = (await sql.raw<ObjectRow>(OBJECTS_QUERY).execute(this.db)).rows;
+    const created = current.filter((o) => !this.#opened.objects.has(o.k));
+    if (!created.some((o) => o.k === `table:BASE TABLE:${LEDGER_TABLE}`)) return false;
+    // DDL commits on its own in MySQL: one connection, with foreign key checks off so the tables drop in
+    // any order.
+    await this.db.connection().execute(async (db) => {
+      await sql`set foreign_key_checks = 0`.execute(db);
+      try {
+        const order = (o: ObjectRow) => (o.kind === 'VIEW' ? 0 : o.k.startsWith('table:') ? 1 : 2);
+        for (const o of created.sort((a, b) => order(a) - order(b)))
+          await sql.raw(dropStatement(o)).execute(db);
+      } finally {
+        await sql`set foreign_key_checks = 1`.execute(db);
+      }
+      const before = this.#opened.collation;
+      if (before) {
+        await sql
+          .raw(
+            `alter database ${quoteId(this.database)} character set ${before.charset} collate ${before.collation}`,
+          )
+          .execute(db);
+      }
+    });
+    return true;
   }
 
   writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {

@@ -18,6 +18,7 @@ import type { StorageConfig } from '../../config/storage-config.js';
 import { StorageErrorCode } from '../../errors/error-codes.js';
 import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
+import { LEDGER_TABLE } from '../../migration/migration-ledger.js';
 import type { SearchIndex } from '../../search/search-index.js';
 import { ServerSearchIndex } from '../../search/server/server-search-index.js';
 import { redactUrl } from '../database-url.js';
@@ -153,6 +154,43 @@ function schemaFromUrl(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** One object of a schema, with the statement that drops it (cascading to what hangs on it). */
+interface CatalogObject {
+  key: string;
+  name: string;
+  drop: string;
+}
+
+/**
+ * The schema's tables, views, sequences, functions and free-standing types (those a table's row type or an
+ * index belongs to go with it). Only OID joins after the schema filter, as in SchemaIntrospector.
+ */
+async function listSchemaObjects(
+  query: (text: string, values: unknown[]) => Promise<{ rows: CatalogObject[] }>,
+  schema: string,
+): Promise<CatalogObject[]> {
+  const { rows } = await query(
+    `select 'relation:' || c.relkind::text || ':' || c.relname::text as key, c.relname::text as name,
+            'drop ' || case c.relkind when 'v' then 'view' when 'm' then 'materialized view'
+                                      when 'S' then 'sequence' when 'f' then 'foreign table' else 'table' end
+              || ' if exists ' || quote_ident(n.nspname) || '.' || quote_ident(c.relname) || ' cascade' as drop
+       from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f')
+     union all
+     select 'function:' || p.oid::regprocedure::text, p.proname::text,
+            'drop routine if exists ' || p.oid::regprocedure::text || ' cascade'
+       from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = $1
+     union all
+     select 'type:' || t.typname::text, t.typname::text,
+            'drop type if exists ' || quote_ident(n.nspname) || '.' || quote_ident(t.typname) || ' cascade'
+       from pg_catalog.pg_type t join pg_catalog.pg_namespace n on n.oid = t.typnamespace
+      where n.nspname = $1 and t.typtype in ('e', 'd', 'r', 'm')`,
+    [schema],
+  );
+  return rows;
+}
+
 /**
  * PostgreSQL through a `pg` pool. Every connection's search_path is the store's schema, so several stores
  * (and the test suite's runs) share one database without seeing each other. BIGINT results (counts) come
@@ -174,10 +212,19 @@ export class PgDialectAdapter implements DialectAdapter {
   readonly schema: string;
   readonly searchIndex: SearchIndex;
   readonly #pool: Pool;
+  /** Whether opening created the schema, and what the schema held then (see discardNewStore). */
+  readonly #opened: { createdSchema: boolean; objects: ReadonlySet<string> };
   #closed = false;
 
-  private constructor(pool: Pool, location: string, schema: string, config: StorageConfig) {
+  private constructor(
+    pool: Pool,
+    location: string,
+    schema: string,
+    config: StorageConfig,
+    opened: { createdSchema: boolean; objects: ReadonlySet<string> },
+  ) {
     this.#pool = pool;
+    this.#opened = opened;
     this.location = location;
     this.schema = schema;
     const base = new PostgresDialect({ pool });
@@ -223,7 +270,11 @@ export class PgDialectAdapter implements DialectAdapter {
       min: pool.min,
       idleTimeoutMillis: pool.idleTimeoutMs,
       connectionTimeoutMillis: pool.acquireTimeoutMs,
-      options: `-c search_path=${schema}`,
+      // A double is read back from its text: with extra_float_digits 0 or below (a server, database or role may
+      // set it; PostgreSQL before 12 defaults to 0) it is cut to 15 digits and 9.412266000000045 comes back as
+      // 9.41226600000005. Any positive value prints the shortest text that reads back exactly (PostgreSQL 12+),
+      // 3 the 17 digits that do on older servers.
+      options: `-c search_path=${schema} -c extra_float_digits=3`,
       types: types as PoolConfig['types'],
       application_name: 'mainframe-kb',
     };
@@ -231,10 +282,18 @@ export class PgDialectAdapter implements DialectAdapter {
     // An idle client's error (server restart) must not crash the process; the next query reports it.
     instance.on('error', () => {});
     const location = url ? redactUrl(url) : `postgres://${host}:${port ?? 5432}/${database ?? ''}`;
+    let opened: { createdSchema: boolean; objects: ReadonlySet<string> };
     try {
       const client = await instance.connect();
       try {
-        if (schema !== 'public') await client.query(`create schema if not exists "${schema}"`);
+        const { rows } = await client.query<{ found: boolean }>(
+          'select exists (select 1 from pg_catalog.pg_namespace where nspname = $1) as found',
+          [schema],
+        );
+        const createdSchema = schema !== 'public' && !rows[0]?.found;
+        if (createdSchema) await client.query(`create schema if not exists "${schema}"`);
+        const objects = await listSchemaObjects((text, values) => client.query(text, values), schema);
+        opened = { createdSchema, objects: new Set(objects.map((o) => o.key)) };
       } finally {
         client.release();
       }
@@ -242,7 +301,7 @@ export class PgDialectAdapter implements DialectAdapter {
       await instance.end().catch(() => {});
       throw translateDatabaseError(error, `connecting to PostgreSQL at ${location}`);
     }
-    return new PgDialectAdapter(instance, `${location} (schema ${schema})`, schema, config);
+    return new PgDialectAdapter(instance, `${location} (schema ${schema})`, schema, config, opened);
   }
 
   writeTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
@@ -412,6 +471,33 @@ export class PgDialectAdapter implements DialectAdapter {
         left join pg_catalog.pg_namespace rn on rn.oid = r.relnamespace
        where n.nspname = ${this.schema} and c.relkind in ('r', 'p') and not c.relispartition`;
     return collectSchemaTables((await query.execute(this.db)).rows);
+  }
+
+  async discardNewStore(): Promise<boolean> {
+    const created = (
+      await listSchemaObjects((text, values) => this.#pool.query(text, values), this.schema)
+    ).filter((o) => !this.#opened.objects.has(o.key));
+    if (!created.some((o) => o.key === `relation:r:${LEDGER_TABLE}`)) return false;
+    const client = await this.#pool.connect();
+    try {
+      await client.query('begin');
+      // Relations first (with their indexes, triggers and owned sequences), then functions and types.
+      const order = (o: CatalogObject) =>
+        o.key.startsWith('relation:') ? 0 : o.key.startsWith('function:') ? 1 : 2;
+      for (const o of created.sort((a, b) => order(a) - order(b))) await client.query(o.drop);
+      // A schema that opening created goes too, unless someone else put something in it meanwhile.
+      if (this.#opened.createdSchema) {
+        const left = await listSchemaObjects((text, values) => client.query(text, values), this.schema);
+        if (left.length === 0) await client.query(`drop schema if exists "${this.schema}"`);
+      }
+      await client.query('commit');
+    } catch (error) {
+      await client.query('rollback').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+    return true;
   }
 
   poolStatistics(): PoolStatistics {

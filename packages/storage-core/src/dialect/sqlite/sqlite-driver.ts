@@ -11,6 +11,47 @@ import {
 
 const STATEMENT_CACHE_SIZE = 256;
 
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * better-sqlite3 reads an INTEGER as a JS number, and one beyond ±(2^53 − 1) as the nearest double: the
+ * stored 9007199254740993 comes back as 9007199254740992, and a copy or a backup would write that instead.
+ * Such a row is read again with exact integers, and those beyond the safe range are handed out as decimal
+ * strings, as the PostgreSQL and MySQL dialects hand out their BIGINTs (SQLite turns the string back into
+ * the same INTEGER when it is written to an INTEGER column). A REAL is a double either way.
+ */
+function mayHaveLostAnInteger(rows: readonly unknown[]): boolean {
+  for (const row of rows) {
+    for (const key in row as Record<string, unknown>) {
+      const value = (row as Record<string, unknown>)[key];
+      if (typeof value === 'number' && (value > MAX_SAFE || value < -MAX_SAFE)) return true;
+    }
+  }
+  return false;
+}
+
+function exactRows<R>(statement: Statement, parameters: readonly unknown[]): R[] {
+  statement.safeIntegers(true);
+  try {
+    return (statement.all(parameters as unknown[]) as Record<string, unknown>[]).map((row) =>
+      exactRow<R>(row),
+    );
+  } finally {
+    statement.safeIntegers(false);
+  }
+}
+
+/** A row read with `safeIntegers(true)`: safe integers as numbers, the others as their decimal digits. */
+function exactRow<R>(row: Record<string, unknown>): R {
+  for (const key in row) {
+    const value = row[key];
+    if (typeof value === 'bigint') {
+      row[key] = value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value.toString();
+    }
+  }
+  return row as R;
+}
+
 /**
  * A kysely driver over one better-sqlite3 connection. It differs from kysely's own in two ways that the
  * store depends on: write transactions begin with BEGIN IMMEDIATE (deferred ones lose ~18% of commits to
@@ -120,7 +161,12 @@ class SqliteConnection implements DatabaseConnection {
     const { sql, parameters } = compiledQuery;
     const statement = this.#prepare(sql);
     if (statement.reader) {
-      return { rows: statement.all(parameters as unknown[]) as R[] };
+      // A statement that writes (INSERT … RETURNING) must not run twice: it reads exactly the first time.
+      if (!statement.readonly) return { rows: exactRows<R>(statement, parameters) };
+      const rows = statement.all(parameters as unknown[]) as R[];
+      // Read again, exactly, on the same connection: only a row holding a number beyond 2^53 costs this (a
+      // REAL that large reads back the same).
+      return { rows: mayHaveLostAnInteger(rows) ? exactRows<R>(statement, parameters) : rows };
     }
     const { changes, lastInsertRowid } = statement.run(parameters as unknown[]);
     return {
@@ -133,9 +179,9 @@ class SqliteConnection implements DatabaseConnection {
   async *streamQuery<R>(compiledQuery: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     const { sql, parameters, query } = compiledQuery;
     if (!SelectQueryNode.is(query)) throw new Error('SQLite streams SELECT queries only');
-    const statement = this.database.prepare(sql);
+    const statement = this.database.prepare(sql).safeIntegers(true);
     for (const row of statement.iterate(parameters as unknown[])) {
-      yield { rows: [row as R] };
+      yield { rows: [exactRow<R>(row as Record<string, unknown>)] };
     }
   }
 }
