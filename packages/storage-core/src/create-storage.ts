@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
 import { validateActor } from './audit/actor.js';
 import type { Actor } from './audit/audit-trail.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
 import { parseStorageConfig, type StorageConfigInput } from './config/storage-config.js';
+import { redactUrl } from './dialect/database-url.js';
 import { openDialect } from './dialect/open-dialect.js';
 import { StorageErrorCode } from './errors/error-codes.js';
-import { StorageError } from './errors/storage-error.js';
+import { ConfigError, StorageError } from './errors/storage-error.js';
 import {
   AUDIT_TRAIL_MIGRATIONS,
   auditAppendOnlyMigration,
@@ -14,8 +16,11 @@ import {
   kbSchemaMigration,
   usageIndexMigration,
 } from './kb/kb-migrations.js';
+import type { MigrationHold } from './migration/migration-ledger.js';
+import { readLedger } from './migration/migration-ledger.js';
 import { MigrationRegistry } from './migration/migration-registry.js';
 import type { MigrationNamespace } from './migration/migration-types.js';
+import type { ResolvedPlugin } from './plugin/plugin-host.js';
 import { type PluginImporter, pluginNamespaces, resolvePlugins } from './plugin/plugin-host.js';
 import type { PluginDefinition } from './plugin/plugin-types.js';
 import { Storage } from './storage.js';
@@ -37,6 +42,18 @@ export interface CreateStorageOptions {
    * exactly as the application does.
    */
   importPlugin?: PluginImporter;
+  /**
+   * Open only a store that exists: a SQLite file that is there, or a server database whose migration ledger
+   * records core's migrations. Otherwise NOT_FOUND, and nothing is created (no file, no table). Default:
+   * `false`, a missing store is created.
+   */
+  mustExist?: boolean;
+}
+
+function missingStore(where: string): StorageError {
+  return new StorageError(StorageErrorCode.NOT_FOUND, `no store at ${where}: it does not exist`, {
+    details: { entity: 'store', id: where },
+  });
 }
 
 /**
@@ -49,8 +66,19 @@ export async function createStorage(
 ): Promise<Storage> {
   const parsed = parseStorageConfig(config);
   const plugins = await resolvePlugins(parsed, options.plugins ?? [], options.importPlugin);
+  const { database } = parsed;
+  if (options.mustExist && database.type === 'sqlite' && database.path !== ':memory:') {
+    if (!existsSync(database.path)) throw missingStore(database.path);
+  }
   const dialect = await openDialect(parsed);
+  let running: Storage | undefined;
   try {
+    if (options.mustExist && database.type !== 'sqlite') {
+      const ledger = await readLedger(dialect.db);
+      if (!ledger.some((row) => row.namespace === 'core' && row.status === 'applied')) {
+        throw missingStore(database.url ? redactUrl(database.url) : (database.database ?? database.type));
+      }
+    }
     const namespaces: MigrationNamespace[] = [
       {
         namespace: 'core',
@@ -83,7 +111,8 @@ export async function createStorage(
     // A read-only store cannot migrate: it opens only when nothing is pending, and otherwise names what is.
     const mode = requested === 'auto' && dialect.fileState?.().readOnly ? 'verify' : requested;
     if (mode === 'auto') {
-      const result = await migrations.up();
+      // A namespace a rollback holds stays where it is until an explicit up (kb migrate up).
+      const result = await migrations.up({ respectHolds: true });
       if (result.error) throw result.error;
     } else if (mode === 'verify') {
       const status = await migrations.status();
@@ -96,11 +125,64 @@ export async function createStorage(
         );
       }
     }
+    const { started, held } =
+      mode === 'none' ? { started: plugins, held: new Map() } : await heldBack(plugins, migrations, mode);
     storage = new Storage(parsed, dialect, migrations, actor, audit);
-    await storage.start(plugins, mode !== 'none');
+    await storage.start(started, mode !== 'none', held);
+    running = storage;
+    const version = parsed.mvp.version;
+    if (mode !== 'none' && version !== undefined && Number(version) !== storage.mvpLevel) {
+      const enabled = storage.plugins.map((p) => `${p.id} (MVP${p.mvp})`).join(', ') || 'none';
+      throw new ConfigError(
+        `config.mvp.version is ${version}, but the enabled extensions make this store MVP${storage.mvpLevel} (${enabled}): enable the extensions of MVP${version} or change mvp.version`,
+        [{ path: 'mvp.version', message: `the store is at MVP${storage.mvpLevel}` }],
+      );
+    }
     return storage;
   } catch (error) {
-    await dialect.close().catch(() => undefined);
+    // A store whose plugins started is closed as a whole (plugins stopped, then the dialect).
+    await (running ? running.close() : dialect.close()).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The plugins to start, without those whose migrations a rollback holds (and those depending on them): their
+ * tables are not all there. Calls to them say why. Core held back cannot serve at all: that is refused.
+ */
+async function heldBack(
+  plugins: readonly ResolvedPlugin[],
+  migrations: MigrationRegistry,
+  mode: 'auto' | 'verify',
+): Promise<{ started: readonly ResolvedPlugin[]; held: Map<string, string> }> {
+  const holds = await migrations.holds();
+  const held = new Map<string, string>();
+  if (holds.length === 0) return { started: plugins, held };
+  const why = (h: MigrationHold) =>
+    `its migrations were rolled back to ${h.to} on ${h.since} (migrate down); migrate up applies them again`;
+  const core = holds.find((h) => h.namespace === 'core');
+  if (core) {
+    throw new StorageError(
+      StorageErrorCode.MIGRATION_PENDING,
+      `the store cannot open (${mode}): core ${why(core)}`,
+      {
+        details: { held: holds },
+      },
+    );
+  }
+  for (const h of holds) held.set(h.namespace, why(h));
+  // A plugin that depends on one held back cannot start either.
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const { definition } of plugins) {
+      if (held.has(definition.id)) continue;
+      const on = Object.keys(definition.dependsOn ?? {}).find((d) => held.has(d));
+      if (on !== undefined) {
+        held.set(definition.id, `it depends on '${on}': ${held.get(on)}`);
+        changed = true;
+      }
+    }
+  }
+  return { started: plugins.filter((p) => !held.has(p.definition.id)), held };
 }

@@ -105,6 +105,7 @@ export type {
   UsageCounters,
 } from './kb/kb-types.js';
 export { KNOWN_CATEGORIES, RELATION_TYPES, SEVERITIES, USAGE_ACTIONS } from './kb/kb-types.js';
+export { SEARCH_LIMIT_MAX } from './kb/search-options-schema.js';
 export type { LatencySummary } from './metrics/latency-histogram.js';
 export type { CacheStats } from './metrics/metrics-registry.js';
 export type { DriftKind, DriftProblem } from './migration/ledger-validation.js';
@@ -200,6 +201,7 @@ export { SpellCorrector } from './search/spell-corrector.js';
 export { tokenize, tokenizeWithOffsets } from './search/tokenizer.js';
 export type { OptimizationResult, StorageMetrics } from './storage.js';
 export { Storage } from './storage.js';
+export type { IStorageService } from './storage-service.js';
 export type { WriteScope } from './storage-write.js';
 export type { ContentHash, ContentHashOptions, TableHash } from './transfer/content-hash.js';
 export {

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { resolve as resolvePath } from 'node:path';
 import { z } from 'zod';
 import { AccessControl } from './audit/access-rules.js';
 import { actorScope, ROLE_RANK, validateActor } from './audit/actor.js';
@@ -11,7 +12,7 @@ import type {
   AuditVerification,
   LoadedChain,
 } from './audit/audit-trail.js';
-import type { StorageConfig } from './config/storage-config.js';
+import { parseStorageConfig, type StorageConfig, type StorageConfigInput } from './config/storage-config.js';
 import type {
   DatabaseSize,
   DialectAdapter,
@@ -19,7 +20,7 @@ import type {
   PoolStatistics,
 } from './dialect/dialect-adapter.js';
 import { StorageErrorCode } from './errors/error-codes.js';
-import { StorageError, ValidationError } from './errors/storage-error.js';
+import { ConfigError, StorageError, ValidationError } from './errors/storage-error.js';
 import { translateDatabaseError } from './errors/translate-error.js';
 import { EventLog } from './events/event-log.js';
 import type { LoggedEvent, ReplayOptions, StorageEventMap, StorageEvents } from './events/storage-events.js';
@@ -63,6 +64,7 @@ import { PluginRuntime } from './plugin/plugin-runtime.js';
 import type {
   ExporterContribution,
   ImporterContribution,
+  MvpNumber,
   PluginApi,
   PluginDefinition,
   PluginInfo,
@@ -92,9 +94,35 @@ import { LruCache } from './util/lru-cache.js';
 export interface StorageMetrics {
   collectedAt: string;
   dialect: string;
+  /**
+   * What each part covers. `process`: this process's operations since it opened the store (`operations`,
+   * `counters`, `cache`); a one-shot command starts with none. `store`: read from the database, the same in
+   * every process (`database`, `searches`).
+   */
+  scope: {
+    operations: 'process';
+    counters: 'process';
+    cache: 'process';
+    database: 'store';
+    searches: 'store';
+  };
+  /** Per operation, in this process: latency percentiles (ms), errors, and `slow` (≥ slowQueryMs). */
   operations: Record<string, LatencySummary>;
   counters: Record<string, number>;
   cache: CacheStats;
+  /**
+   * Search latency as the store recorded it (search history), across every process that searched it: the
+   * last `count` searches (at most 10,000), from `from` to `to`.
+   */
+  searches: {
+    count: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    max: number;
+    from: string | null;
+    to: string | null;
+  };
   database: DatabaseSize & { entries: number };
   /** Connection pool usage (server dialects). */
   pool?: PoolStatistics;
@@ -177,7 +205,11 @@ export class Storage extends EventEmitter<StorageEventMap> {
     this.#actor = Object.freeze({ ...actor });
     // The services below read the actor when they act, so that a runAs scope is the actor they see.
     const current = (): Actor => this.actor;
-    this.metrics = new MetricsRegistry(config.performance.monitoring.histogramSize);
+    const { monitoring } = config.performance;
+    this.metrics = new MetricsRegistry(monitoring.histogramSize, {
+      slowMs: monitoring.slowQueryMs,
+      enabled: monitoring.enabled,
+    });
     this.#audit = audit;
     audits.set(this, audit);
     this.#events = new EventLog(dialect.db);
@@ -305,12 +337,16 @@ export class Storage extends EventEmitter<StorageEventMap> {
   }
 
   /** @internal Starts the enabled plugins in dependency order (createStorage calls it once). */
-  async start(plugins: readonly ResolvedPlugin[], checkDatabase: boolean): Promise<void> {
+  async start(
+    plugins: readonly ResolvedPlugin[],
+    checkDatabase: boolean,
+    held: ReadonlyMap<string, string> = new Map(),
+  ): Promise<void> {
     if (this.#started) {
       throw new StorageError(StorageErrorCode.FORBIDDEN, 'the store has started its plugins already');
     }
     this.#started = true;
-    await this.#plugins.start(plugins, checkDatabase);
+    await this.#plugins.start(plugins, checkDatabase, held);
     for (const name of this.#plugins.addedMethods()) this.#defineFlatMethod(name);
   }
 
@@ -676,11 +712,71 @@ export class Storage extends EventEmitter<StorageEventMap> {
   }
 
   /**
-   * The seed interface's `migrate(targetVersion)`: applies pending migrations up to `namespace:id` (all of
-   * them without a target) and returns one result per migration; a failure is in the results, not thrown.
+   * The seed interface's `migrate(targetVersion)`: applies pending migrations up to `namespace:id`, or every
+   * migration of core and of the enabled extensions up to an MVP (`'MVP3'`, `'3'`), or all of them without a
+   * target. Returns one result per migration; a failed step is in the results, not thrown. An MVP whose
+   * extension is not enabled is refused (VALIDATION) before anything runs.
    */
   async migrate(target?: string): Promise<MigrationStepResult[]> {
-    return (await this.migrateUp(target === undefined ? {} : { to: target })).results;
+    this.#assertOpen();
+    this.#access.check(this.actor, 'storage.migrate');
+    const mvp = target === undefined ? undefined : /^(?:MVP)?\s*([1-5])$/i.exec(target.trim());
+    if (target === undefined || !mvp) {
+      return (await this.migrateUp(target === undefined ? {} : { to: target })).results;
+    }
+    const level = Number(mvp[1]) as MvpNumber;
+    const byMvp = new Map(this.plugins.map((p) => [p.id, p.mvp]));
+    const missing = ([2, 3, 4, 5] as const).filter((n) => n <= level && ![...byMvp.values()].includes(n));
+    if (missing.length > 0) {
+      const message = `cannot migrate to MVP${level}: no enabled extension brings MVP ${missing.join(', ')} (enable it in config.mvp.extensions)`;
+      throw new ValidationError(message, [{ path: 'targetVersion', message }]);
+    }
+    const status = await this.migrationStatus();
+    const results: MigrationStepResult[] = [];
+    for (const ns of status.namespaces) {
+      const nsLevel = ns.namespace === 'core' ? 1 : byMvp.get(ns.namespace);
+      const last = ns.pending.at(-1);
+      if (nsLevel === undefined || nsLevel > level || last === undefined) continue;
+      const run = await this.migrateUp({ to: `${ns.namespace}:${last.id}` });
+      results.push(...run.results);
+      if (run.error) break;
+    }
+    return results;
+  }
+
+  /**
+   * The seed interface's `initialize(config)`. A store from `createStorage()` is open and migrated already:
+   * this checks that `config` names this same database (CONFIG_INVALID otherwise) and applies pending
+   * migrations as opening does (a namespace held by a rollback stays where it is). Calling it again changes
+   * nothing.
+   */
+  async initialize(config: StorageConfigInput = {}): Promise<void> {
+    this.#assertOpen();
+    const wanted = parseStorageConfig(config).database;
+    const mine = this.config.database;
+    const same =
+      wanted.type === mine.type &&
+      (wanted.type === 'sqlite'
+        ? resolvePath(wanted.path) === resolvePath(mine.path)
+        : (wanted.url ?? '') === (mine.url ?? '') &&
+          (wanted.database ?? '') === (mine.database ?? '') &&
+          (wanted.schema ?? '') === (mine.schema ?? ''));
+    if (!same) {
+      throw new ConfigError(
+        `initialize(config) names another database than this store's (${this.location}): open that one with createStorage(config)`,
+        [{ path: 'database', message: 'is not the database this store is open on' }],
+      );
+    }
+    const result = await this.#read('storage.migrate', () => this.#migrations.up({ respectHolds: true }));
+    if (result.error) throw result.error;
+  }
+
+  /**
+   * The store's MVP level: the highest MVP among its started extensions, 1 with none. Exports and backups
+   * record this; `config.mvp.version`, when set, must equal it.
+   */
+  get mvpLevel(): MvpNumber {
+    return Math.max(1, ...this.plugins.map((p) => p.mvp)) as MvpNumber;
   }
 
   // ─── Monitoring and maintenance ─────────────────────────────────────────────────────────────────
@@ -693,6 +789,13 @@ export class Storage extends EventEmitter<StorageEventMap> {
       return {
         collectedAt: new Date().toISOString(),
         dialect: this.#dialect.name,
+        scope: {
+          operations: 'process',
+          counters: 'process',
+          cache: 'process',
+          database: 'store',
+          searches: 'store',
+        },
         operations: this.metrics.operations(),
         counters: { ...this.metrics.counters(), localWrites: this.#localWrites },
         cache: {
@@ -702,10 +805,29 @@ export class Storage extends EventEmitter<StorageEventMap> {
           size: this.#cache.size,
         },
         database: { ...(await this.#dialect.size()), entries: await this.#kb.count(this.#dialect.db) },
+        searches: await this.#searchLatency(),
         ...(this.#dialect.poolStatistics ? { pool: this.#dialect.poolStatistics() } : {}),
         extensions,
       };
     });
+  }
+
+  /** Percentiles of the last 10,000 recorded searches' durations (flushed first, so this process's count). */
+  async #searchLatency(): Promise<StorageMetrics['searches']> {
+    await this.#history.flush();
+    const rows = await this.#kb.searchHistory(this.#dialect.db, 10_000);
+    const took = rows.map((r) => r.tookMs).sort((a, b) => a - b);
+    const at = (q: number) =>
+      took.length === 0 ? 0 : took[Math.min(took.length - 1, Math.ceil(q * took.length) - 1)]!;
+    return {
+      count: took.length,
+      p50: at(0.5),
+      p95: at(0.95),
+      p99: at(0.99),
+      max: took.at(-1) ?? 0,
+      from: rows.at(-1)?.createdAt ?? null,
+      to: rows[0]?.createdAt ?? null,
+    };
   }
 
   /** Runs every health probe (core's, then each plugin's); the overall status is the worst of them. */

@@ -19,7 +19,8 @@ describe('parseStorageConfig', () => {
     expect(config.performance.indexing.weights.title).toBeGreaterThan(
       config.performance.indexing.weights.problem,
     );
-    expect(config.mvp).toEqual({ version: '1', features: {}, extensions: [] });
+    // No version: the store's MVP level comes from its extensions (Storage.mvpLevel).
+    expect(config.mvp).toEqual({ features: {}, extensions: [] });
     expect(config.integrations.eventBus.durableLog).toBe(true);
   });
 
@@ -55,8 +56,8 @@ describe('parseStorageConfig', () => {
     [{ mvp: { extensions: [{ id: 'Bad Id' }] } }, 'mvp.extensions.0.id'],
     [{ backup: { destinations: [{ type: 'local' }] } }, 'backup.destinations.0.path'],
     [
-      { integrations: { external: [{ name: 'sn', type: 'servicenow', url: 'not a url' }] } },
-      'integrations.external.0.url',
+      { integrations: { external: [{ name: 'sn', type: 'servicenow', url: 'https://sn.example' }] } },
+      'integrations.external',
     ],
   ])('rejects %j at %s', (input, path) => {
     expect(() => parseStorageConfig(input)).toThrow(ConfigError);

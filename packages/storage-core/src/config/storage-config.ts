@@ -79,7 +79,10 @@ export const backupConfigSchema = z
     /** Number of backups kept when no tiered policy is given. */
     retention: z.number().int().min(1).default(30),
     compression: z.boolean().default(true),
-    checksumAlgorithm: z.enum(['sha256', 'sha512']).default('sha256'),
+    /** Backups checksum every object with SHA-256; another algorithm is refused, not silently ignored. */
+    checksumAlgorithm: z
+      .literal('sha256', { error: 'backups are checksummed with sha256 only (sha512 is not implemented)' })
+      .default('sha256'),
     encryption: encryptionSchema.prefault({}),
     destinations: z.array(backupDestinationSchema).default([]),
     policy: z
@@ -120,7 +123,12 @@ export const performanceConfigSchema = z
       .prefault({}),
     maintenance: z
       .strictObject({
-        autoOptimize: z.boolean().default(false),
+        /** Not implemented: `true` is refused. Run `kb optimize` (or `optimize()`) from a scheduler instead. */
+        autoOptimize: z
+          .literal(false, {
+            error: 'automatic optimisation is not implemented: run kb optimize (optimize()) from a scheduler',
+          })
+          .default(false),
         intervalMs: z.number().int().min(60_000).default(86_400_000),
         walWarnBytes: z
           .number()
@@ -131,7 +139,9 @@ export const performanceConfigSchema = z
       .prefault({}),
     monitoring: z
       .strictObject({
+        /** `false`: operations are not timed (getMetrics() reports none). */
         enabled: z.boolean().default(true),
+        /** Operations taking at least this long are counted as `slow` in getMetrics() (per operation). */
         slowQueryMs: z.number().min(0).default(100),
         /** Samples kept per operation for latency percentiles. */
         histogramSize: z.number().int().min(100).max(1_000_000).default(10_000),
@@ -151,8 +161,18 @@ export const extensionConfigSchema = z.strictObject({
 
 export const mvpConfigSchema = z
   .strictObject({
-    version: z.enum(['1', '2', '3', '4', '5']).default('1'),
-    features: z.record(z.string(), z.boolean()).default({}),
+    /**
+     * The MVP level the store must be at. The level itself comes from the enabled extensions (the highest MVP
+     * among them, 1 with none): when set, opening a store whose extensions make another level is refused.
+     */
+    version: z.enum(['1', '2', '3', '4', '5']).optional(),
+    /** Not implemented: features are enabled by extensions (`extensions`); any entry here is refused. */
+    features: z
+      .record(z.string(), z.boolean())
+      .refine((f) => Object.keys(f).length === 0, {
+        error: 'feature flags are not implemented: enable an MVP by its extension in mvp.extensions',
+      })
+      .default({}),
     extensions: z.array(extensionConfigSchema).default([]),
   })
   .prefault({});
@@ -161,7 +181,10 @@ export const integrationsConfigSchema = z
   .strictObject({
     ai: z
       .strictObject({
-        enabled: z.boolean().default(false),
+        /** Not implemented: `true` is refused (no AI integration in this release). */
+        enabled: z
+          .literal(false, { error: 'the AI integration is not implemented in this release' })
+          .default(false),
         provider: z.string().min(1).optional(),
         model: z.string().min(1).optional(),
         endpoint: z.url().optional(),
@@ -176,6 +199,10 @@ export const integrationsConfigSchema = z
           enabled: z.boolean().default(true),
         }),
       )
+      .max(0, {
+        error:
+          'external integrations are not implemented: import their exports with kb import --source servicenow|jira|splunk',
+      })
       .default([]),
     eventBus: z
       .strictObject({

@@ -6,9 +6,12 @@ const CONTROL_MESSAGE = 'must not contain control characters';
 
 import { SEVERITIES } from './kb-types.js';
 
+/** The most results one search returns (`limit`); pages past it with `offset`. */
+export const SEARCH_LIMIT_MAX = 100;
+
 const searchOptionsSchema = z
   .strictObject({
-    limit: z.number().int().min(1).max(100).default(10),
+    limit: z.number().int().min(1).max(SEARCH_LIMIT_MAX).default(10),
     offset: z.number().int().min(0).max(10_000).default(0),
     category: z
       .string()

@@ -6,6 +6,8 @@ export interface LatencySummary {
   p99: number;
   max: number;
   mean: number;
+  /** Operations that took at least the slow threshold (`performance.monitoring.slowQueryMs`). */
+  slow: number;
 }
 
 /**
@@ -18,10 +20,14 @@ export class LatencyHistogram {
   #filled = 0;
   #count = 0;
   #errors = 0;
+  #slow = 0;
   #max = 0;
   #sum = 0;
 
-  constructor(capacity: number) {
+  constructor(
+    capacity: number,
+    private readonly slowMs = Number.POSITIVE_INFINITY,
+  ) {
     this.#samples = new Float64Array(capacity);
   }
 
@@ -32,6 +38,7 @@ export class LatencyHistogram {
     this.#count += 1;
     this.#sum += ms;
     if (failed) this.#errors += 1;
+    if (ms >= this.slowMs) this.#slow += 1;
     if (ms > this.#max) this.#max = ms;
   }
 
@@ -47,6 +54,7 @@ export class LatencyHistogram {
       p99: at(0.99),
       max: this.#max,
       mean: this.#count === 0 ? 0 : this.#sum / this.#count,
+      slow: this.#slow,
     };
   }
 }

@@ -12,12 +12,16 @@ export class MetricsRegistry {
   readonly #histograms = new Map<string, LatencyHistogram>();
   readonly #counters = new Map<string, number>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly options: { slowMs?: number; enabled?: boolean } = {},
+  ) {}
 
   record(operation: string, ms: number, failed = false): void {
+    if (this.options.enabled === false) return;
     let histogram = this.#histograms.get(operation);
     if (!histogram) {
-      histogram = new LatencyHistogram(this.capacity);
+      histogram = new LatencyHistogram(this.capacity, this.options.slowMs);
       this.#histograms.set(operation, histogram);
     }
     histogram.record(ms, failed);

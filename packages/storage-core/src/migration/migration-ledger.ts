@@ -125,3 +125,60 @@ export async function updateLedgerRow(
 export async function deleteLedgerRow(db: Kysely<any>, namespace: string, id: string): Promise<void> {
   await db.deleteFrom(LEDGER_TABLE).where('namespace', '=', namespace).where('id', '=', id).execute();
 }
+
+/**
+ * Namespaces a rollback (`down`) holds where it left them: opening the store does not migrate them up again
+ * until an explicit `up` does. Created by the first `down`; a store that never rolled back has no such table.
+ */
+export const HOLDS_TABLE = 'kb_migration_holds';
+
+export interface MigrationHold {
+  readonly namespace: string;
+  /** The `down` target that left it there (`namespace:id`, or `namespace:` for all of it). */
+  readonly to: string;
+  /** ISO-8601 UTC. */
+  readonly since: string;
+}
+
+export async function ensureHoldsTable(db: Kysely<any>): Promise<void> {
+  await db.schema
+    .createTable(HOLDS_TABLE)
+    .ifNotExists()
+    .addColumn('namespace', 'varchar(64)', (c) => c.notNull().primaryKey())
+    .addColumn('held_to', 'varchar(320)', (c) => c.notNull())
+    .addColumn('held_since', 'varchar(32)', (c) => c.notNull())
+    .execute();
+}
+
+export async function readHolds(db: Kysely<any>): Promise<MigrationHold[]> {
+  const tables = await db.introspection.getTables();
+  if (!tables.some((t) => t.name === HOLDS_TABLE && !t.isView)) return [];
+  const rows = (await db.selectFrom(HOLDS_TABLE).selectAll().orderBy('namespace').execute()) as {
+    namespace: string;
+    held_to: string;
+    held_since: string;
+  }[];
+  return rows.map((r) => ({ namespace: r.namespace, to: r.held_to, since: r.held_since }));
+}
+
+/** Replaces the holds of `holds`' namespaces. */
+export async function writeHolds(db: Kysely<any>, holds: readonly MigrationHold[]): Promise<void> {
+  if (holds.length === 0) return;
+  await db
+    .deleteFrom(HOLDS_TABLE)
+    .where(
+      'namespace',
+      'in',
+      holds.map((h) => h.namespace),
+    )
+    .execute();
+  await db
+    .insertInto(HOLDS_TABLE)
+    .values(holds.map((h) => ({ namespace: h.namespace, held_to: h.to, held_since: h.since })))
+    .execute();
+}
+
+export async function releaseHolds(db: Kysely<any>, namespaces: readonly string[]): Promise<void> {
+  if (namespaces.length === 0) return;
+  await db.deleteFrom(HOLDS_TABLE).where('namespace', 'in', namespaces).execute();
+}

@@ -62,6 +62,11 @@ export type MigrationTarget = string;
 export interface UpOptions {
   /** Stop after this migration (and what it depends on). Default: everything pending. */
   readonly to?: MigrationTarget;
+  /**
+   * Leave the namespaces a `down` holds where it left them (what opening a store does). Default `false`: an
+   * explicit `up` migrates them and releases their holds.
+   */
+  readonly respectHolds?: boolean;
 }
 
 export interface DownOptions {
@@ -76,11 +81,12 @@ export interface PlanOptions {
 }
 
 /**
- * `applied`: the step ran in its direction and its ledger change is committed. `rolled-back`: it had
+ * `applied`: an `up` step ran and its ledger row is committed. `reverted`: a `down` step ran and its ledger
+ * row is removed. `rolled-back`: it had
  * applied, then a later step failed and the pre-migration snapshot was restored. `skipped`: not attempted
  * because an earlier step failed.
  */
-export type MigrationStepStatus = 'applied' | 'failed' | 'skipped' | 'rolled-back';
+export type MigrationStepStatus = 'applied' | 'reverted' | 'failed' | 'skipped' | 'rolled-back';
 
 export interface MigrationStepResult {
   readonly namespace: string;
@@ -120,6 +126,8 @@ export interface NamespaceStatus {
   readonly pending: PendingMigration[];
   /** Drift in this namespace; `up` refuses while any namespace has some. */
   readonly problems: DriftProblem[];
+  /** Set when a `down` left the namespace where it is: opening the store leaves it there until `up`. */
+  readonly held?: { readonly to: string; readonly since: string };
 }
 
 export interface DormantNamespace {

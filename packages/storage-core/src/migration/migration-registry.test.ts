@@ -355,7 +355,7 @@ describe('without transactional DDL', () => {
     await registry.up();
     const { results, error } = await registry.down({ to: 'core:0001' });
     expect(error).toBeUndefined();
-    expect(results.map((r) => `${r.id}:${r.direction}:${r.status}`)).toEqual(['0002:down:applied']);
+    expect(results.map((r) => `${r.id}:${r.direction}:${r.status}`)).toEqual(['0002:down:reverted']);
     expect(ledgerOf(adapter).map((r) => r.id)).toEqual(['0001']);
   });
 });
@@ -536,12 +536,42 @@ describe('down', () => {
     const { results, error } = await registry.down({ to: 'core:0001' });
     expect(error).toBeUndefined();
     expect(results.map((r) => `${r.namespace}:${r.id}:${r.direction}:${r.status}`)).toEqual([
-      'patterns:0001:down:applied',
-      'core:0003:down:applied',
-      'core:0002:down:applied',
+      'patterns:0001:down:reverted',
+      'core:0003:down:reverted',
+      'core:0002:down:reverted',
     ]);
-    expect(tables(adapter)).toEqual(['a', 'kb_migration_lock', 'kb_migrations', 'o']);
+    expect(tables(adapter)).toEqual(['a', 'kb_migration_holds', 'kb_migration_lock', 'kb_migrations', 'o']);
     expect(ledgerOf(adapter).map((r) => `${r.namespace}:${r.id}`)).toEqual(['core:0001', 'other:0001']);
+  });
+
+  it('holds what it reverted: an up that respects holds leaves it, an explicit up applies and releases', async () => {
+    const adapter = open();
+    const registry = new MigrationRegistry(adapter, [
+      core(table('0001', 'a')),
+      plugin('patterns', table('0001', 'p'), table('0002', 'q')),
+      { namespace: 'other', dependsOn: [], migrations: [table('0001', 'o')] },
+    ]);
+    await registry.up({ to: 'core:0001' });
+    await registry.up({ to: 'patterns:0001' });
+    expect((await registry.down({ to: 'patterns:' })).error).toBeUndefined();
+    expect((await registry.holds()).map((h) => [h.namespace, h.to])).toEqual([['patterns', 'patterns:']]);
+    const status = await registry.status();
+    expect(status.namespaces.find((n) => n.namespace === 'patterns')?.held?.to).toBe('patterns:');
+
+    // What opening a store does: everything else pending is applied, the held namespace is left alone.
+    const auto = await registry.up({ respectHolds: true });
+    expect(auto.results.map((r) => `${r.namespace}:${r.id}`)).toEqual(['other:0001']);
+    expect(tables(adapter)).not.toContain('p');
+    expect((await registry.up({ respectHolds: true })).results).toEqual([]);
+
+    // An explicit up of another namespace leaves the hold; one that covers it applies and releases it.
+    const explicit = await registry.up({ to: 'patterns:0002' });
+    expect(explicit.results.map((r) => `${r.namespace}:${r.id}:${r.status}`)).toEqual([
+      'patterns:0001:applied',
+      'patterns:0002:applied',
+    ]);
+    expect(await registry.holds()).toEqual([]);
+    expect(tables(adapter)).toContain('q');
   });
 
   it("rolls a whole namespace back with 'namespace:'", async () => {

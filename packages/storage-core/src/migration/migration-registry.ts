@@ -13,11 +13,16 @@ import {
 import { auditForRun, refuseDataLoss } from './migration-guards.js';
 import {
   deleteLedgerRow,
+  ensureHoldsTable,
   ensureLedgerTable,
   insertLedgerRow,
   type LedgerRow,
+  type MigrationHold,
+  readHolds,
   readLedger,
+  releaseHolds,
   updateLedgerRow,
+  writeHolds,
 } from './migration-ledger.js';
 import {
   dependencyClosure,
@@ -52,10 +57,17 @@ import type { RecordedStatement } from './recording-driver.js';
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 const DEFAULT_OWNER = 'migration-registry';
 
-type StepPicker = (rows: readonly LedgerRow[]) => OrderedMigration[];
+type StepPicker = (rows: readonly LedgerRow[], holds: readonly MigrationHold[]) => OrderedMigration[];
+
+/** What a successful run changes in the holds: a `down` holds what it reverted, an explicit `up` releases. */
+type HoldChange = (steps: readonly OrderedMigration[]) => { hold?: MigrationHold[]; release?: string[] };
+
+/** A step that ran in its direction and committed: applied (up) or reverted (down). */
+const ran = (r: MigrationStepResult) => r.status === 'applied' || r.status === 'reverted';
 
 interface CheckedLedger extends LedgerCheck {
   readonly rows: readonly LedgerRow[];
+  readonly holds: readonly MigrationHold[];
   /** Current checksum of each declared migration that has an applied row. */
   readonly checksums: ReadonlyMap<string, string>;
 }
@@ -124,7 +136,7 @@ export class MigrationRegistry {
   }
 
   async status(): Promise<MigrationStatus> {
-    const { rows, problems, dormant } = await this.#check();
+    const { rows, problems, dormant, holds } = await this.#check();
     const applied = new Map(
       rows.filter((r) => r.status === 'applied').map((r) => [migrationKey(r.namespace, r.id), r]),
     );
@@ -150,6 +162,7 @@ export class MigrationRegistry {
               : { id: m.migration.id, description: m.migration.description },
           ),
         problems: problems.filter((p) => p.namespace === ns.namespace),
+        ...heldView(holds, ns.namespace),
       };
     });
     return {
@@ -163,6 +176,11 @@ export class MigrationRegistry {
     };
   }
 
+  /** The namespaces a `down` holds where it left them (see `UpOptions.respectHolds`). */
+  async holds(): Promise<MigrationHold[]> {
+    return (await this.#check()).holds.slice();
+  }
+
   /** What `up` (or `down`) would run, with the SQL of each step. Writes nothing, takes no lock. */
   async plan(options: PlanOptions = {}): Promise<MigrationPlan> {
     const direction = options.direction ?? 'up';
@@ -173,8 +191,8 @@ export class MigrationRegistry {
       );
     }
     const pick = direction === 'up' ? this.#upSteps(options.to) : this.#downSteps(options.to ?? '');
-    const { rows, problems } = await this.#check();
-    const picked = pick(rows);
+    const { rows, problems, holds } = await this.#check();
+    const picked = pick(rows, holds);
     const steps: PlannedStep[] = [];
     for (const step of picked) {
       const { checksum, statements: upStatements } = await this.#capture(step);
@@ -215,7 +233,18 @@ export class MigrationRegistry {
   /** Applies pending migrations in order, each in one transaction with its ledger row. Never throws. */
   up(options: UpOptions = {}): Promise<MigrationRunResult> {
     try {
-      return this.#run('up', this.#upSteps(options.to));
+      const pick = this.#upSteps(options.to);
+      if (options.respectHolds) {
+        return this.#run('up', (rows, holds) => {
+          const held = new Set(holds.map((h) => h.namespace));
+          return pick(rows, holds).filter((m) => !held.has(m.namespace));
+        });
+      }
+      // An explicit up releases the holds of the namespaces it brings up to date.
+      const scope = options.to === undefined ? undefined : this.#upScope(options.to);
+      return this.#run('up', pick, () => ({
+        release: this.namespaces.filter((ns) => scope === undefined || scope.has(ns)),
+      }));
     } catch (error) {
       return Promise.resolve({ results: [], error: toStorageError(error, 'migrating up') });
     }
@@ -228,7 +257,14 @@ export class MigrationRegistry {
    */
   down(options: DownOptions): Promise<MigrationRunResult> {
     try {
-      return this.#run('down', this.#downSteps(options.to));
+      const since = new Date().toISOString();
+      return this.#run('down', this.#downSteps(options.to), (steps) => ({
+        hold: [...new Set(steps.map((s) => s.namespace))].map((namespace) => ({
+          namespace,
+          to: options.to,
+          since,
+        })),
+      }));
     } catch (error) {
       return Promise.resolve({ results: [], error: toStorageError(error, 'migrating down') });
     }
@@ -284,6 +320,11 @@ export class MigrationRegistry {
       await lock.release();
     }
     return outcome;
+  }
+
+  /** The namespaces an `up --to` brings up to date: the target's and those it depends on. */
+  #upScope(to: string): ReadonlySet<string> {
+    return dependencyClosure(this.#ordered, this.#target(to, false).namespace);
   }
 
   #upSteps(to: string | undefined): StepPicker {
@@ -354,13 +395,15 @@ export class MigrationRegistry {
   }
 
   async #check(): Promise<CheckedLedger> {
-    const rows = await this.#adapter.readTransaction((trx) => readLedger(trx));
+    const [rows, holds] = await this.#adapter.readTransaction(
+      async (trx) => [await readLedger(trx), await readHolds(trx)] as const,
+    );
     const checksums = new Map<string, string>();
     for (const row of rows) {
       const step = this.#byKey.get(migrationKey(row.namespace, row.id));
       if (step && row.status === 'applied') checksums.set(step.key, (await this.#capture(step)).checksum);
     }
-    return { rows, checksums, ...checkLedger(this.#declared, rows, checksums) };
+    return { rows, holds, checksums, ...checkLedger(this.#declared, rows, checksums) };
   }
 
   #refuseIrreversible(direction: MigrationDirection, steps: readonly OrderedMigration[]): void {
@@ -385,13 +428,18 @@ export class MigrationRegistry {
     }
   }
 
-  async #run(direction: MigrationDirection, pick: StepPicker): Promise<MigrationRunResult> {
+  async #run(
+    direction: MigrationDirection,
+    pick: StepPicker,
+    holdChange?: HoldChange,
+  ): Promise<MigrationRunResult> {
     try {
       // Look before locking: an up-to-date store (every open) then costs no write and opens read-only too.
-      const { rows, problems } = await this.#check();
+      const { rows, problems, holds } = await this.#check();
       if (problems.length > 0) return { results: [], error: driftError(problems) };
-      const steps = pick(rows);
-      if (steps.length === 0) return { results: [] };
+      const steps = pick(rows, holds);
+      const releasing = holdChange?.(steps).release?.some((ns) => holds.some((h) => h.namespace === ns));
+      if (steps.length === 0 && !releasing) return { results: [] };
       this.#refuseIrreversible(direction, steps);
       await refuseDataLoss(this.#adapter.db, direction, steps);
     } catch (error) {
@@ -406,7 +454,7 @@ export class MigrationRegistry {
     }
     let outcome: MigrationRunResult;
     try {
-      outcome = await this.#runLocked(direction, pick);
+      outcome = await this.#runLocked(direction, pick, holdChange);
     } catch (error) {
       outcome = { results: [], error: toStorageError(error, `migrating ${direction}`) };
     }
@@ -419,13 +467,20 @@ export class MigrationRegistry {
     return outcome;
   }
 
-  async #runLocked(direction: MigrationDirection, pick: StepPicker): Promise<MigrationRunResult> {
+  async #runLocked(
+    direction: MigrationDirection,
+    pick: StepPicker,
+    holdChange: HoldChange | undefined,
+  ): Promise<MigrationRunResult> {
     await ensureLedgerTable(this.#adapter.db);
     // Re-read under the lock: another process may have migrated while this one waited.
-    const { rows, problems } = await this.#check();
+    const { rows, problems, holds } = await this.#check();
     if (problems.length > 0) return { results: [], error: driftError(problems) };
-    const steps = pick(rows);
-    if (steps.length === 0) return { results: [] };
+    const steps = pick(rows, holds);
+    if (steps.length === 0) {
+      await this.#changeHolds(holdChange?.(steps), holds);
+      return { results: [] };
+    }
     this.#refuseIrreversible(direction, steps);
     await refuseDataLoss(this.#adapter.db, direction, steps);
     const audit = auditForRun(this.#audit, rows, direction, steps);
@@ -458,13 +513,31 @@ export class MigrationRegistry {
       const started = performance.now();
       try {
         await this.#applyStep(step, direction, captured[index]?.checksum ?? '', audit);
-        results.push({ ...base, status: 'applied', durationMs: performance.now() - started });
+        const status = direction === 'up' ? 'applied' : 'reverted';
+        results.push({ ...base, status, durationMs: performance.now() - started });
       } catch (error) {
         failure = this.#stepError(step, direction, error);
         results.push({ ...base, status: 'failed', durationMs: performance.now() - started, error: failure });
       }
     }
-    return this.#finish(direction, results, failure, snapshot);
+    const outcome = await this.#finish(direction, results, failure, snapshot);
+    // Still under the lock: no open elsewhere can migrate a rolled-back namespace up before it is held.
+    if (!outcome.error) await this.#changeHolds(holdChange?.(steps), holds);
+    return outcome;
+  }
+
+  async #changeHolds(
+    change: { hold?: MigrationHold[]; release?: string[] } | undefined,
+    current: readonly MigrationHold[],
+  ): Promise<void> {
+    const release = (change?.release ?? []).filter((ns) => current.some((h) => h.namespace === ns));
+    const hold = change?.hold ?? [];
+    if (hold.length === 0 && release.length === 0) return;
+    if (hold.length > 0) await ensureHoldsTable(this.#adapter.db);
+    await this.#adapter.writeTransaction(async (trx) => {
+      await writeHolds(trx, hold);
+      await releaseHolds(trx, release);
+    });
   }
 
   async #finish(
@@ -480,7 +553,7 @@ export class MigrationRegistry {
         // A snapshot left behind is swept by the next snapshot; it must not turn a good run into an error.
       }
     };
-    const appliedCount = results.filter((r) => r.status === 'applied').length;
+    const appliedCount = results.filter(ran).length;
     if (!failure) {
       await discard();
       return snapshot
@@ -536,7 +609,7 @@ export class MigrationRegistry {
     }
     await discard();
     const rolledBack = results.map(
-      (r): MigrationStepResult => (r.status === 'applied' ? { ...r, status: 'rolled-back' } : r),
+      (r): MigrationStepResult => (ran(r) ? { ...r, status: 'rolled-back' } : r),
     );
     return {
       results: rolledBack,
@@ -642,4 +715,12 @@ export class MigrationRegistry {
       },
     );
   }
+}
+
+function heldView(
+  holds: readonly MigrationHold[],
+  namespace: string,
+): { held?: { to: string; since: string } } {
+  const hold = holds.find((h) => h.namespace === namespace);
+  return hold ? { held: { to: hold.to, since: hold.since } } : {};
 }

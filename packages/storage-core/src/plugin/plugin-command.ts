@@ -40,9 +40,13 @@ export interface PluginCommandContext {
   readonly out: CommandOutput;
   /**
    * The store, opened once per run as the operator's actor, with this command's plugin enabled (refused with
-   * EXTENSION_NOT_ENABLED when the config leaves it out). `kb` closes it when the command ends.
+   * EXTENSION_NOT_ENABLED when the config leaves it out). `kb` closes it when the command ends. A store that
+   * does not exist is NOT_FOUND (exit 4, naming it), unless `missing` says otherwise:
+   * - `create`: create it — only for a command whose job is to make the store (a restore into it);
+   * - `memory`: open an empty in-memory store with the same config and extensions instead, for a command
+   *   that needs the extensions but not the store's data (listing a backup repository, restoring elsewhere).
    */
-  storage(): Promise<Storage>;
+  storage(options?: { readonly missing?: 'fail' | 'create' | 'memory' }): Promise<Storage>;
   /** An error that makes `kb` exit 2 and print this command's usage line. */
   usageError(message: string): Error;
 }

@@ -65,6 +65,8 @@ interface StartedPlugin {
 export class PluginRuntime {
   readonly #host: PluginHost;
   readonly #started: StartedPlugin[] = [];
+  /** Enabled plugins left out because a rollback holds their migrations: id → why. */
+  #held: ReadonlyMap<string, string> = new Map();
   readonly #methods = new Map<string, { plugin: string; fn: FlatMethod }>();
   #tables: TableContribution[];
 
@@ -78,7 +80,12 @@ export class PluginRuntime {
    * without looking at its migrations) compares the declarations with the database's tables and takes the
    * foreign-key order from it.
    */
-  async start(plugins: readonly ResolvedPlugin[], checkDatabase: boolean): Promise<void> {
+  async start(
+    plugins: readonly ResolvedPlugin[],
+    checkDatabase: boolean,
+    held: ReadonlyMap<string, string> = new Map(),
+  ): Promise<void> {
+    this.#held = held;
     await this.#resolveTables(plugins, checkDatabase);
     try {
       for (const resolved of plugins) await this.#startOne(resolved);
@@ -260,6 +267,16 @@ export class PluginRuntime {
   api<P extends PluginDefinition<string, any>>(plugin: P | P['id']): PluginApi<P> {
     const id = typeof plugin === 'string' ? plugin : plugin.id;
     const started = this.#started.find((p) => p.definition.id === id);
+    const held = this.#held.get(id);
+    if (!started && held !== undefined) {
+      throw new StorageError(
+        StorageErrorCode.EXTENSION_NOT_ENABLED,
+        `plugin '${id}' is not started: ${held}`,
+        {
+          details: { plugin: id, held: true },
+        },
+      );
+    }
     if (!started) {
       const pkg =
         (typeof plugin === 'string' ? undefined : plugin.package) ?? `the package providing '${id}'`;

@@ -113,6 +113,7 @@ const OPERATIONS: readonly Operation[] = [
   { method: 'planMigrations', rule: 'storage.migrations', call: (s) => s.planMigrations() },
   { method: 'migrateUp', rule: 'storage.migrate', call: (s) => s.migrateUp() },
   { method: 'migrate', rule: 'storage.migrate', call: (s) => s.migrate() },
+  { method: 'initialize', rule: 'storage.migrate', call: (s) => s.initialize(s.config) },
   { method: 'migrateDown', rule: 'storage.migrate', call: (s, f) => s.migrateDown({ to: f.lastMigration }) },
   {
     method: 'repairMigrations',
@@ -140,6 +141,7 @@ const NOT_OPERATIONS: Readonly<Record<string, string>> = {
   config: 'the validated configuration (frozen)',
   metrics: 'in-process counters and timings; getMetrics() is the checked read',
   dialectName: 'a constant of the open store',
+  mvpLevel: 'the highest MVP among the started extensions, a constant of the open store',
   location: 'where the data lives, without a password',
   plugins: 'names and versions of the enabled plugins',
   plugin: "a plugin's API: each of its operations is checked (plugin conformance)",

@@ -1,0 +1,195 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createStorage,
+  definePlugin,
+  type Migration,
+  type MvpNumber,
+  type PluginDefinition,
+  type StorageConfigInput,
+} from '../src/index.js';
+
+/**
+ * The seed interface's lifecycle and the config options that used to be accepted and ignored: a store opens
+ * only where one exists when asked to, `migrate('MVP3')` migrates by MVP, `initialize(config)` is idempotent,
+ * one MVP level, and every option is either honoured or refused with its path.
+ */
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kb-seed-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const db = (name = 'kb.db') => ({ database: { path: join(dir, name) } });
+
+/** A plugin of `mvp` owning one table. */
+function levelPlugin(id: string, mvp: MvpNumber): PluginDefinition<string> {
+  const migration: Migration = {
+    id: `0001_${id}`,
+    async up(k) {
+      await k.schema
+        .createTable(`${id}_items`)
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .execute();
+    },
+    async down(k) {
+      await k.schema.dropTable(`${id}_items`).execute();
+    },
+  };
+  return definePlugin({
+    id,
+    version: '1.0.0',
+    mvp,
+    tables: { [`${id}_items`]: { entity: id, primaryKey: ['id'] } },
+    migrations: [migration],
+    setup: () => ({}),
+  });
+}
+
+describe('createStorage({ mustExist })', () => {
+  it('refuses a SQLite store that is not there with NOT_FOUND, creating nothing', async () => {
+    const config = db('missing.db');
+    await expect(createStorage(config, { mustExist: true })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining(join(dir, 'missing.db')),
+    });
+    expect(existsSync(join(dir, 'missing.db'))).toBe(false);
+    await (await createStorage(config)).close();
+    await (await createStorage(config, { mustExist: true })).close();
+  });
+});
+
+describe('migrate(targetVersion) by MVP', () => {
+  it("'MVP2' migrates core and the MVP2 extension, leaves MVP3's pending; 'MVP3' the rest", async () => {
+    const plugins = [levelPlugin('two', 2), levelPlugin('three', 3)];
+    const storage = await createStorage(db(), { plugins, migrate: 'none' });
+    try {
+      const first = await storage.migrate('MVP2');
+      const ran = first.map((r) => `${r.namespace}:${r.status}`);
+      expect(ran).toContain('two:applied');
+      expect(ran.some((r) => r.startsWith('three:'))).toBe(false);
+      expect(ran.filter((r) => r.startsWith('core:')).length).toBeGreaterThan(0);
+      const status = await storage.migrationStatus();
+      expect(status.namespaces.find((n) => n.namespace === 'three')?.pending).toHaveLength(1);
+      const second = await storage.migrate('3');
+      expect(second.map((r) => `${r.namespace}:${r.id}:${r.status}`)).toEqual(['three:0001_three:applied']);
+      expect((await storage.migrationStatus()).pendingCount).toBe(0);
+      expect(await storage.migrate('MVP3')).toEqual([]);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it('refuses an MVP whose extension is not enabled, before anything runs', async () => {
+    const storage = await createStorage(db(), { plugins: [levelPlugin('two', 2)], migrate: 'none' });
+    try {
+      await expect(storage.migrate('MVP4')).rejects.toMatchObject({
+        code: 'VALIDATION',
+        message: expect.stringMatching(/MVP4: no enabled extension brings MVP 3, 4/),
+      });
+      expect((await storage.migrationStatus()).namespaces.every((n) => n.applied.length === 0)).toBe(true);
+    } finally {
+      await storage.close();
+    }
+  });
+
+  it("still takes 'namespace:id'", async () => {
+    const storage = await createStorage(db(), { plugins: [levelPlugin('two', 2)], migrate: 'none' });
+    try {
+      const results = await storage.migrate('two:0001_two');
+      expect(results.at(-1)).toMatchObject({ namespace: 'two', status: 'applied' });
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+describe('initialize(config)', () => {
+  it('is idempotent on the store it opened, and refuses another database', async () => {
+    const storage = await createStorage(db());
+    try {
+      const before = await storage.contentHash();
+      await storage.initialize(db());
+      await storage.initialize(db());
+      expect(await storage.contentHash()).toEqual(before);
+      await expect(storage.initialize(db('other.db'))).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+      expect(existsSync(join(dir, 'other.db'))).toBe(false);
+    } finally {
+      await storage.close();
+    }
+  });
+});
+
+describe('one MVP level', () => {
+  it('is the highest MVP among the started extensions; config.mvp.version must agree', async () => {
+    const plugins = [levelPlugin('two', 2)];
+    const storage = await createStorage(db(), { plugins });
+    expect(storage.mvpLevel).toBe(2);
+    await storage.close();
+    expect((await createStorage(db('plain.db'))).mvpLevel).toBe(1);
+    const agreeing = await createStorage({ ...db(), mvp: { version: '2' } }, { plugins });
+    await agreeing.close();
+    await expect(createStorage({ ...db(), mvp: { version: '3' } }, { plugins })).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringMatching(/mvp.version is 3, but the enabled extensions make this store MVP2/),
+    });
+  });
+});
+
+describe('config options are honoured or refused', () => {
+  it.each<[string, StorageConfigInput, RegExp]>([
+    ['backup.checksumAlgorithm', { backup: { checksumAlgorithm: 'sha512' as never } }, /sha256 only/],
+    [
+      'performance.maintenance.autoOptimize',
+      { performance: { maintenance: { autoOptimize: true as never } } },
+      /not implemented/,
+    ],
+    ['mvp.features', { mvp: { features: { patterns: true } } }, /feature flags are not implemented/],
+    ['integrations.ai.enabled', { integrations: { ai: { enabled: true as never } } }, /AI integration/],
+    [
+      'integrations.external',
+      { integrations: { external: [{ name: 'snow', type: 'servicenow' }] } },
+      /kb import --source/,
+    ],
+  ])('refuses %s with its path', async (path, config, message) => {
+    const attempt = createStorage({ ...db(), ...config });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining(path),
+    });
+    await expect(attempt).rejects.toThrow(message);
+    expect(existsSync(join(dir, 'kb.db'))).toBe(false);
+  });
+
+  it('counts slow operations (monitoring.slowQueryMs) and times nothing when monitoring is off', async () => {
+    const slow = await createStorage({ ...db(), performance: { monitoring: { slowQueryMs: 0 } } });
+    try {
+      await slow.countEntries();
+      const ops = (await slow.getMetrics()).operations;
+      const counted = Object.values(ops).filter((o) => o.count > 0);
+      expect(counted.length).toBeGreaterThan(0);
+      // A threshold of 0 ms makes every operation slow.
+      expect(counted.every((o) => o.slow === o.count)).toBe(true);
+    } finally {
+      await slow.close();
+    }
+    const normal = await createStorage(db('normal.db'));
+    try {
+      await normal.countEntries();
+      const ops = Object.values((await normal.getMetrics()).operations);
+      expect(ops.every((o) => o.slow <= o.count)).toBe(true);
+    } finally {
+      await normal.close();
+    }
+    const off = await createStorage({ ...db('off.db'), performance: { monitoring: { enabled: false } } });
+    try {
+      await off.countEntries();
+      expect((await off.getMetrics()).operations).toEqual({});
+    } finally {
+      await off.close();
+    }
+  });
+});
