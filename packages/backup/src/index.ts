@@ -21,6 +21,7 @@ export type {
   BackupListing,
   BackupMetadata,
   BackupType,
+  LegalHold,
   TableDigest,
 } from './manifest/backup-metadata.js';
 export { BACKUP_TYPES } from './manifest/backup-metadata.js';
@@ -28,24 +29,30 @@ export type {
   BackupApi,
   BackupCallOptions,
   BackupCreateOptions,
+  BackupHoldOptions,
   BackupList,
   BackupRestoreOptions,
   BackupVerifyOptions,
+  HoldResult,
+  ReleaseResult,
+  ScheduleEvent,
+  ScheduleServeOptions,
+  ScheduleServeSummary,
   ScheduleStatus,
 } from './plugin/backup-api.js';
 export type { BackupPluginOptions } from './plugin/backup-options.js';
 // The plugin itself, as `config.mvp.extensions: [{ id: 'backup' }]` and the CLI's installed-plugin discovery
 // load it.
 export { backupPlugin, backupPlugin as default, backupPlugin as plugin } from './plugin/backup-plugin.js';
-export { scheduleOf } from './plugin/backup-schedule.js';
+export { checkPolicySchedule, configuredSchedule, scheduleOf } from './plugin/backup-schedule.js';
 export { DEFAULT_COMPRESSION_LEVEL } from './repository/blob-codec.js';
 export type { RepositoryOptions } from './repository/repository.js';
 export { Repository } from './repository/repository.js';
 export type { CheckResult, IntegrityLevel } from './restore/restore-checks.js';
 export type { RetentionDecision, RetentionPolicy, RetentionTier } from './retention/retention-policy.js';
 export { applyRetention, DEFAULT_RETENTION } from './retention/retention-policy.js';
-export type { SchedulerOptions, SchedulerRun, TierSchedule } from './scheduler/backup-scheduler.js';
-export { BackupScheduler } from './scheduler/backup-scheduler.js';
-export { CronExpression } from './scheduler/cron-expression.js';
+export type { SchedulerOptions, SchedulerRun, Sleep, TierSchedule } from './scheduler/backup-scheduler.js';
+export { BackupScheduler, sleepUnlessAborted } from './scheduler/backup-scheduler.js';
+export { CronExpression, DEFAULT_TIMEZONE, isTimeZone } from './scheduler/cron-expression.js';
 export type { SnapshotMethod } from './sqlite/capture-store.js';
 export type { SourceComparison, VerificationReport, VerifyOptions } from './verify/backup-verifier.js';

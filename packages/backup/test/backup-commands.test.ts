@@ -165,10 +165,11 @@ describe('kb backup / kb restore, as the backup plugin’s commands', () => {
     await expect(run(restore, [full.json.id, '--to', 'kb.db', '--dest', 'repo'], { env })).rejects.toThrow(
       /overwrite/,
     );
-    const none = await run(backup, ['create', '--dest', 'repo2']);
-    expect(none.code).toBe(1);
-    expect(none.json).toBeUndefined();
-    expect(none.warnings.join('\n')).toMatch(/passphrase/);
+    // No destination took it: the reason is the command's error (kb prints it, also under --json), not a warning.
+    await expect(run(backup, ['create', '--dest', 'repo2'])).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/passphrase/),
+    });
     for (const argv of [
       ['create', '--type', 'weekly', '--dest', 'repo'],
       ['list', 'extra'],
@@ -183,12 +184,12 @@ describe('kb backup / kb restore, as the backup plugin’s commands', () => {
   it('holds and releases a backup: the listing shows it, retention keeps it, the audit trail names both', async () => {
     const full = await run(backup, ['create', '--dest', 'repo'], { env });
     const held = await run(backup, ['hold', full.json.id, '--dest', 'repo'], { env });
-    expect(held).toMatchObject({ code: 0, json: { id: full.json.id, legalHold: true } });
+    expect(held).toMatchObject({ code: 0, json: { id: full.json.id, legalHold: true, placed: true } });
     const list = await run(backup, ['list', '--dest', 'repo']);
     expect(list.json.backups[0].legalHold).toBe(true);
     expect(list.text!.split('\n')[1]).toContain('yes');
     const released = await run(backup, ['release', full.json.id, '--dest', 'repo'], { env });
-    expect(released.json).toEqual({ id: full.json.id, legalHold: false });
+    expect(released.json).toEqual({ id: full.json.id, legalHold: false, released: true });
     expect((await run(backup, ['list', '--dest', 'repo'])).json.backups[0].legalHold).toBe(false);
     expect(await auditActions(storage)).toEqual(['backup-create', 'backup-hold', 'backup-release']);
   });

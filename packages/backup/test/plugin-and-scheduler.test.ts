@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createStorage, type Storage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '@mainframe-kb/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackupScheduler, backupPlugin, CronExpression } from '../src/index.js';
+import { BackupScheduler, backupPlugin } from '../src/index.js';
 import { PASSPHRASE } from './support/fixtures.js';
 
 describe('the backup extension', () => {
@@ -62,6 +62,24 @@ describe('the backup extension', () => {
     expect(health.probes.find((p) => p.name === 'backup-age')?.status).toBe('healthy');
     const metrics = await storage.getMetrics();
     expect(metrics.extensions.backup).toMatchObject({ backupsCreated: 1, backupsFailed: 0 });
+  });
+
+  it('reports backup-age as a warning, never healthy, when no destination is configured', async () => {
+    const bare = await createStorage(
+      { database: { path: join(dir, 'bare.db') } },
+      { plugins: [backupPlugin] },
+    );
+    try {
+      const health = await bare.healthCheck();
+      expect(health.probes.find((p) => p.name === 'backup-age')).toMatchObject({
+        status: 'degraded',
+        detail: expect.stringMatching(/^not configured/),
+        data: { configured: false },
+      });
+      expect(health.status).not.toBe('healthy');
+    } finally {
+      await bare.close();
+    }
   });
 
   it('a failed backup (no passphrase) is reported as an event and an error, never as plaintext', async () => {
@@ -228,23 +246,5 @@ describe('BackupScheduler', () => {
     expect(await scheduler.runDue(new Date('2026-11-28T00:01:00Z'))).toBe('full');
     expect(errors).toEqual(['full: disk gone']);
     expect(scheduler.nextRuns()[0]!.at.toISOString()).toBe('2026-11-28T00:02:00.000Z');
-  });
-});
-
-describe('CronExpression', () => {
-  it('finds the next matching minute (UTC)', () => {
-    const at = new Date('2026-11-28T17:32:10Z');
-    expect(new CronExpression('*/15 * * * *').next(at).toISOString()).toBe('2026-11-28T17:45:00.000Z');
-    expect(new CronExpression('0 3 * * *').next(at).toISOString()).toBe('2026-11-29T03:00:00.000Z');
-    expect(new CronExpression('30 2 1 * *').next(at).toISOString()).toBe('2026-12-01T02:30:00.000Z');
-    expect(new CronExpression('0 0 * * 0').next(at).toISOString()).toBe('2026-11-29T00:00:00.000Z');
-    expect(new CronExpression('0 0 * * 7').next(at).toISOString()).toBe('2026-11-29T00:00:00.000Z');
-    expect(new CronExpression('0 12 29 2 *').next(at).toISOString()).toBe('2028-02-29T12:00:00.000Z');
-  });
-
-  it('refuses malformed expressions with a validation error', () => {
-    for (const bad of ['* * * *', '60 * * * *', '* 24 * * *', 'a * * * *', '*/0 * * * *', '5-1 * * * *']) {
-      expect(() => new CronExpression(bad), bad).toThrow(/cron expression/);
-    }
   });
 });

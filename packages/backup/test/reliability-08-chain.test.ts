@@ -82,7 +82,7 @@ describe('reliability 8: a broken incremental chain is reported', () => {
   });
 
   it('a legal hold outlives its tier', async () => {
-    await fx.manager.setLegalHold(ids.i1, true);
+    await fx.manager.placeHold(ids.i1, { reason: null, actor: null });
     const [result] = await fx.manager.prune(new Date(), { incremental: { keep: 1 } });
     expect(result!.removed).toEqual([ids.i2]);
     expect(result!.kept.find((k) => k.id === ids.i1)?.reason).toBe('legal hold');

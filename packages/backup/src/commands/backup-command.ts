@@ -1,10 +1,14 @@
 import {
   CommandExit,
   formatTable,
+  isStorageError,
   type PluginCommand,
   type PluginCommandContext,
+  StorageError,
+  StorageErrorCode,
 } from '@mainframe-kb/storage-core';
 import { BACKUP_TYPES, type BackupType } from '../manifest/backup-metadata.js';
+import type { ScheduleEvent } from '../plugin/backup-api.js';
 import {
   flag,
   formatSize,
@@ -13,9 +17,10 @@ import {
   stringOption,
   tablesOption,
 } from './command-support.js';
+import { stopOnSignals } from './stop-signals.js';
 
 const USAGE =
-  'kb backup create [--type full|incremental|differential] [--logical] | list | verify [<id>] [--deep] [--tables t1,t2] | prune | hold <id> | release <id>   [--dest DIR] [--passphrase-file F]';
+  'kb backup create [--type full|incremental|differential] [--logical] | list | verify [<id>] [--deep] [--tables t1,t2] | prune | hold <id> [--reason text] | release <id> | schedule run   [--dest DIR] [--passphrase-file F]';
 
 async function create(ctx: PluginCommandContext): Promise<number> {
   const typeText = stringOption(ctx, 'type') ?? 'full';
@@ -36,8 +41,23 @@ async function create(ctx: PluginCommandContext): Promise<number> {
   });
   bar?.finish();
   const first = run.destinations.find((d) => d.metadata)?.metadata;
+  if (!first) {
+    // No destination took it: that is the command's error (printed as JSON under --json), not a warning.
+    const errors = run.destinations.flatMap((d) => (d.error ? [d.error] : []));
+    const [error] = errors;
+    if (error === undefined)
+      throw ctx.usageError('no backup destination: give --dest DIR or set backup.destinations');
+    if (errors.length === 1) throw error;
+    const code = isStorageError(error) ? error.code : StorageErrorCode.DATABASE;
+    throw new StorageError(
+      code,
+      `no destination took the backup: ${errors.map((e) => e.message).join('; ')}`,
+      {
+        cause: error,
+      },
+    );
+  }
   for (const d of run.destinations) if (d.error) ctx.out.warn(d.error.message);
-  if (!first) return CommandExit.FAILED;
   ctx.out.emit(
     {
       ...metadataJson(first),
@@ -56,7 +76,7 @@ async function create(ctx: PluginCommandContext): Promise<number> {
 }
 
 async function list(ctx: PluginCommandContext): Promise<number> {
-  const { backups: api, call } = await openBackups(ctx);
+  const { backups: api, call } = await openBackups(ctx, 'memory');
   const { backups, damaged } = await api.list(call);
   for (const d of damaged) ctx.out.warn(`damaged manifest ${d}`);
   ctx.out.emit({ backups: backups.map(metadataJson), damaged }, () =>
@@ -85,7 +105,7 @@ async function verify(ctx: PluginCommandContext): Promise<number> {
   const tables = tablesOption(ctx);
   const deep = flag(ctx, 'deep');
   if ((deep || tables) && id === undefined) throw ctx.usageError('--deep and --tables need a backup id');
-  const { backups, call } = await openBackups(ctx);
+  const { backups, call } = await openBackups(ctx, 'memory');
   const report = await backups.verify(id, { ...call, deep, ...(tables ? { tables } : {}) });
   ctx.out.emit(
     {
@@ -127,18 +147,99 @@ async function prune(ctx: PluginCommandContext): Promise<number> {
   return CommandExit.OK;
 }
 
-async function hold(ctx: PluginCommandContext, on: boolean): Promise<number> {
+async function hold(ctx: PluginCommandContext): Promise<number> {
   const id = ctx.positionals[1];
-  if (id === undefined) throw ctx.usageError(`kb backup ${on ? 'hold' : 'release'} needs a backup id`);
+  if (id === undefined) throw ctx.usageError('kb backup hold needs a backup id');
+  const reason = stringOption(ctx, 'reason');
   const { backups, call } = await openBackups(ctx);
-  await (on ? backups.hold(id, call) : backups.release(id, call));
-  ctx.out.emit({ id, legalHold: on }, () =>
-    on ? `Backup ${id} is under legal hold: retention keeps it.` : `Backup ${id} is no longer held.`,
+  const result = await backups.hold(id, { ...call, ...(reason !== undefined ? { reason } : {}) });
+  ctx.out.emit({ id, legalHold: true, hold: result.hold, placed: result.placed }, () =>
+    result.placed
+      ? `Backup ${id} is under legal hold${result.hold.reason ? ` (${result.hold.reason})` : ''}: no prune or delete removes it until it is released.`
+      : `Backup ${id} was already under legal hold${result.hold.since ? ` since ${result.hold.since}` : ''}${result.hold.reason ? ` (${result.hold.reason})` : ''}; the hold is kept as it was.`,
   );
   return CommandExit.OK;
 }
 
-/** `kb backup create|list|verify|prune|hold|release`, on the backup plugin's API (roles, audit, events). */
+/** Release of a backup that is not held is no error: `released: false`, nothing written (scripts may make sure). */
+async function release(ctx: PluginCommandContext): Promise<number> {
+  const id = ctx.positionals[1];
+  if (id === undefined) throw ctx.usageError('kb backup release needs a backup id');
+  const { backups, call } = await openBackups(ctx);
+  const result = await backups.release(id, call);
+  ctx.out.emit({ id, legalHold: false, released: result.released }, () =>
+    result.released
+      ? `Backup ${id} is no longer held: retention applies to it again.`
+      : `Backup ${id} was not under legal hold; nothing changed.`,
+  );
+  return CommandExit.OK;
+}
+
+/** One line of the schedule's log, as `kb backup schedule run` writes it on stderr. */
+export function scheduleLogLine(event: ScheduleEvent): string {
+  switch (event.event) {
+    case 'started':
+      return `${event.at} schedule started (cron in ${event.timezone}): ${event.tiers
+        .map(
+          (t) =>
+            `${t.type} ${t.cron !== undefined ? `at '${t.cron}'` : `every ${(t.intervalMs ?? 0) / 1000} s`}, next ${t.next}`,
+        )
+        .join('; ')}`;
+    case 'backup': {
+      const failed = event.destinations.filter((d) => !d.ok);
+      const after = [
+        ...(event.verified === null ? [] : [event.verified ? 'verified' : 'test restore FAILED']),
+        ...(event.pruned === null ? [] : [`pruned ${event.pruned}`]),
+        ...(event.pruneError !== undefined ? [`prune failed: ${event.pruneError}`] : []),
+      ];
+      const head = `${event.at} ${event.type} backup ${event.id}`;
+      return event.ok
+        ? `${head} done in ${(event.durationMs / 1000).toFixed(1)} s on ${event.destinations.length} destination(s)${after.length > 0 ? `; ${after.join('; ')}` : ''}`
+        : `${head} FAILED on ${failed.map((d) => `${d.destination}: ${d.error ?? 'failed'}`).join('; ')}`;
+    }
+    case 'failed':
+      return `${event.at} ${event.type} backup FAILED (${event.code}): ${event.message}`;
+    case 'stopping':
+      return `${event.at} ${event.reason}: stopping${event.finishing ? ` once the ${event.finishing} backup in progress is complete` : ''}`;
+    case 'stopped':
+      return `${event.at} schedule stopped: ${event.backups} backup(s), ${event.failed} failed`;
+  }
+}
+
+/**
+ * `kb backup schedule run`: serves the schedule until SIGINT or SIGTERM. Each event is a line on stderr, or
+ * with `--json` one JSON document per line on stdout. The first signal lets a backup in progress complete and
+ * exits 0; a second one ends the process at once (the interrupted backup has no manifest, so it does not exist;
+ * its temporary files and packs are swept by the next backup or prune).
+ */
+async function scheduleRun(ctx: PluginCommandContext): Promise<number> {
+  if (ctx.positionals[1] !== 'run') {
+    throw ctx.usageError(
+      ctx.positionals[1] === undefined
+        ? 'kb backup schedule needs an action: run'
+        : `unknown schedule action '${ctx.positionals[1]}': kb backup schedule run`,
+    );
+  }
+  const json = ctx.values.json === true;
+  const { backups, call } = await openBackups(ctx);
+  const controller = new AbortController();
+  const stopListening = stopOnSignals(controller);
+  try {
+    await backups.serveSchedule({
+      ...call,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (json) ctx.out.emit(event, () => scheduleLogLine(event));
+        else ctx.out.warn(scheduleLogLine(event));
+      },
+    });
+  } finally {
+    stopListening();
+  }
+  return CommandExit.OK;
+}
+
+/** `kb backup create|list|verify|prune|hold|release|schedule run`, on the backup plugin's API (roles, audit, events). */
 export const backupCommand: PluginCommand = {
   name: 'backup',
   summary: 'encrypted, compressed full / incremental / differential backups: create, list, verify, prune',
@@ -149,7 +250,10 @@ export const backupCommand: PluginCommand = {
     'verify [<id>] [--deep]         checksums and chain (no passphrase); with one, decrypt and check every page;',
     '                               --deep restores into a temporary database and compares. Exit 5 on failure',
     'prune                          apply the retention tiers, then delete objects no kept backup needs',
-    'hold <id> / release <id>       put / lift a legal hold: retention keeps a held backup',
+    'hold <id> [--reason text]      put a legal hold: no prune or delete removes the backup until released',
+    'release <id>                   lift it (a backup that is not held: released false, exit 0)',
+    'schedule run                   serve the configured schedule until SIGINT/SIGTERM; one log line per',
+    '                               event on stderr (--json: one JSON document per line on stdout)',
     '--dest DIR                     the repository folder (default: config.backup.destinations)',
     'Passphrase: $KB_BACKUP_PASSPHRASE or --passphrase-file F.',
   ],
@@ -159,14 +263,19 @@ export const backupCommand: PluginCommand = {
     deep: { type: 'boolean' },
     logical: { type: 'boolean' },
     tables: { type: 'string' },
+    reason: { type: 'string' },
     'passphrase-file': { type: 'string' },
   },
   positionals: { min: 1, max: 2 },
   async run(ctx) {
     const action = ctx.positionals[0];
-    const takesId = action === 'verify' || action === 'hold' || action === 'release';
-    if (!takesId && ctx.positionals.length > 1) {
+    const takesArgument =
+      action === 'verify' || action === 'hold' || action === 'release' || action === 'schedule';
+    if (!takesArgument && ctx.positionals.length > 1) {
       throw ctx.usageError(`kb backup ${action} takes no further argument`);
+    }
+    if (action !== 'hold' && stringOption(ctx, 'reason') !== undefined) {
+      throw ctx.usageError('--reason goes with kb backup hold only');
     }
     switch (action) {
       case 'create':
@@ -178,9 +287,11 @@ export const backupCommand: PluginCommand = {
       case 'prune':
         return prune(ctx);
       case 'hold':
-        return hold(ctx, true);
+        return hold(ctx);
       case 'release':
-        return hold(ctx, false);
+        return release(ctx);
+      case 'schedule':
+        return scheduleRun(ctx);
       default:
         throw ctx.usageError(`unknown backup action '${action}'`);
     }

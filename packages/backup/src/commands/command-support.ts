@@ -43,11 +43,16 @@ function passphraseOf(ctx: PluginCommandContext, envName: string): string | unde
   return value === undefined || value === '' ? undefined : value;
 }
 
-/** The store's backup API and the repository the command line chose (`--dest DIR`, the passphrase). */
+/**
+ * The store's backup API and the repository the command line chose (`--dest DIR`, the passphrase). `missing`:
+ * what a store that does not exist means (see PluginCommandContext.storage): reading a repository needs only
+ * the config (`memory`), a restore into the store creates it (`create`), anything audited needs the store.
+ */
 export async function openBackups(
   ctx: PluginCommandContext,
+  missing: 'fail' | 'create' | 'memory' = 'fail',
 ): Promise<{ backups: BackupApi; call: BackupCallOptions; storage: Storage }> {
-  const storage = await ctx.storage();
+  const storage = await ctx.storage({ missing });
   const dest = stringOption(ctx, 'dest');
   const passphrase = passphraseOf(ctx, storage.config.backup.encryption.passphraseEnv);
   return {

@@ -1,9 +1,12 @@
 import { resolve } from 'node:path';
 import {
   CommandExit,
+  isStorageError,
   type PluginCommand,
   type PluginCommandContext,
   parseDatabaseUrl,
+  StorageError,
+  StorageErrorCode,
 } from '@mainframe-kb/storage-core';
 import type { IntegrityLevel } from '../restore/restore-checks.js';
 import { flag, openBackups, stringOption, tablesOption } from './command-support.js';
@@ -47,7 +50,12 @@ export const restoreCommand: PluginCommand = {
       throw ctx.usageError(`--integrity must be one of ${INTEGRITY.join(', ')}, got '${integrity}'`);
     const to = stringOption(ctx, 'to');
     const tables = tablesOption(ctx);
-    const { backups, call } = await openBackups(ctx);
+    // Disaster recovery: restoring elsewhere (--to) needs no live store, so a lost one is no obstacle.
+    const { backups, call } = await openBackups(ctx, to === undefined ? 'fail' : 'memory').catch(
+      (error: unknown) => {
+        throw lostStore(error, ctx.positionals[0]!);
+      },
+    );
     let bar: ReturnType<PluginCommandContext['out']['progress']> | undefined;
     const result = await backups.restore(ctx.positionals[0]!, {
       ...call,
@@ -77,3 +85,16 @@ export const restoreCommand: PluginCommand = {
     return CommandExit.OK;
   },
 };
+
+/** A restore over a store that does not exist: say how to restore into its place. */
+function lostStore(error: unknown, id: string): unknown {
+  const details = isStorageError(error, StorageErrorCode.NOT_FOUND)
+    ? (error.details as { entity?: string; id?: string } | undefined)
+    : undefined;
+  if (details?.entity !== 'store' || details.id === undefined) return error;
+  return new StorageError(
+    StorageErrorCode.NOT_FOUND,
+    `no store at ${details.id} to restore over; to restore the backup there, name it: kb restore ${id} --to ${details.id}`,
+    { cause: error, details },
+  );
+}

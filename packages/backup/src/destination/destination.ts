@@ -30,6 +30,12 @@ export interface Destination {
   sweepTemporary(): Promise<string[]>;
   /** Takes the destination's write lock; fails with REPOSITORY_LOCKED when a live process holds it. */
   lock(owner: string): Promise<DestinationLock>;
+  /**
+   * Optional: whether the destination's place exists at all (an empty folder does: an empty repository).
+   * Listing a destination that was named explicitly and does not exist is then NOT_FOUND rather than an
+   * empty list. Without it, a destination is taken to exist.
+   */
+  exists?(): Promise<boolean>;
 }
 
 const SEGMENT = /^[a-z0-9][a-z0-9._-]*$/;

@@ -248,6 +248,17 @@ export class LocalDestination implements Destination {
     return removed;
   }
 
+  /** Whether the root is a folder (a symbolic link to one counts: the root is the operator's choice). */
+  async exists(): Promise<boolean> {
+    try {
+      return (await fs.stat(this.root)).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+      throw error;
+    }
+  }
+
   async lock(owner: string): Promise<DestinationLock> {
     const path = this.#path(LOCK_KEY);
     await this.#ensureDir(dirname(path));

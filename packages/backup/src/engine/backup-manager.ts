@@ -19,14 +19,18 @@ import type {
   BackupMetadata,
   BackupPluginRecord,
   BackupType,
+  LegalHold,
 } from '../manifest/backup-metadata.js';
 import type { ManifestBody, TableSpec } from '../manifest/manifest-body.js';
 import {
   deleteManifest,
+  readClearMetadata,
+  readHold,
   readManifest,
+  requireManifest,
   scanManifests,
-  setLegalHold,
   withOverlays,
+  writeLegalHold,
 } from '../manifest/manifest-store.js';
 import { DEFAULT_COMPRESSION_LEVEL, MAX_BLOB_BYTES } from '../repository/blob-codec.js';
 import { type BlobWorkers, blobWorkers } from '../repository/blob-workers.js';
@@ -155,6 +159,22 @@ export interface RestoreResult {
   readonly tables: Readonly<Record<string, number>>;
   readonly checks: readonly CheckResult[];
   readonly durationMs: number;
+}
+
+/** A hold placed on one destination (or found in force there). */
+export interface HoldPlaced {
+  readonly destination: string;
+  /** The hold in force now: the one placed, or the one that already was (kept as it was). */
+  readonly hold: LegalHold;
+  /** False when the backup was already held: nothing was written. */
+  readonly placed: boolean;
+}
+
+/** A hold lifted on one destination. */
+export interface HoldReleased {
+  readonly destination: string;
+  /** False when the backup was not held there: nothing was written. */
+  readonly released: boolean;
 }
 
 export interface PruneResult {
@@ -322,7 +342,8 @@ export class BackupManager {
       type: requested,
       timestamp,
       source: this.sourceOf(kind),
-      mvpVersion: this.config.mvp.version,
+      // The store's MVP level (its extensions'), which `config.mvp.version`, when set, must equal.
+      mvpVersion: String(this.storage.mvpLevel),
       legalHold: options.legalHold ?? false,
       complianceFlags: options.complianceFlags ?? [],
       recoverySLA: this.options.recoverySLA ?? 3_600_000,
@@ -438,19 +459,76 @@ export class BackupManager {
 
   // ─── List ───────────────────────────────────────────────────────────────────────────────────────
 
-  /** Every readable backup on a destination, oldest first (needs no passphrase). */
-  async list(destination?: string | number): Promise<{ backups: BackupListing[]; damaged: string[] }> {
+  /**
+   * Every readable backup on a destination, oldest first (needs no passphrase). With `requireFolder`, a
+   * destination whose folder does not exist is NOT_FOUND instead of an empty list: a folder named on purpose
+   * that is not there is a mistake, while a configured one is simply not made before the first backup.
+   */
+  async list(
+    destination?: string | number,
+    options: { requireFolder?: boolean } = {},
+  ): Promise<{ backups: BackupListing[]; damaged: string[] }> {
     const dest = this.destination(destination);
+    if (options.requireFolder) await this.requireFolder(dest);
     const scan = await scanManifests(dest);
     const backups: BackupListing[] = [];
     for (const b of scan.backups) backups.push(await withOverlays(dest, b));
     return { backups, damaged: scan.damaged.map((d) => `${d.key}: ${d.error.message}`) };
   }
 
-  async setLegalHold(id: string, hold: boolean, destination?: string | number): Promise<void> {
-    const dest = this.destination(destination);
-    await readManifest(await this.openRepository(dest), id);
-    await setLegalHold(dest, id, hold);
+  /** Fails with NOT_FOUND (reason DESTINATION_MISSING) when the destination says it does not exist. */
+  async requireFolder(destination: Destination): Promise<void> {
+    if (!destination.exists || (await destination.exists())) return;
+    throw new BackupError(
+      StorageErrorCode.NOT_FOUND,
+      BackupFailure.DESTINATION_MISSING,
+      `the backup destination ${destination.name} does not exist (an empty folder is an empty repository)`,
+      { details: { destination: destination.name } },
+    );
+  }
+
+  /**
+   * Places a legal hold on a backup on one destination. Under the destination's write lock, which prune takes
+   * to delete: a prune either ran before (and the backup is gone: NOT_FOUND) or sees the hold. A hold already
+   * in force is kept as it is (its time, actor and reason: the first hold is the one on record).
+   */
+  async placeHold(
+    id: string,
+    request: { reason: string | null; actor: string | null; destination?: string | number | undefined },
+  ): Promise<HoldPlaced> {
+    const dest = this.destination(request.destination);
+    const lock = await dest.lock(`hold ${id}`);
+    try {
+      const metadata = await readClearMetadata(dest, id);
+      const current = await readHold(dest, metadata);
+      if (current) return { destination: dest.name, hold: current, placed: false };
+      const at = new Date();
+      await writeLegalHold(dest, id, { hold: true, reason: request.reason, actor: request.actor }, at);
+      return {
+        destination: dest.name,
+        hold: { since: at.toISOString(), reason: request.reason, actor: request.actor },
+        placed: true,
+      };
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Lifts a legal hold on one destination; a backup that is not held is left as it is (`released: false`). */
+  async releaseHold(
+    id: string,
+    request: { actor: string | null; destination?: string | number | undefined },
+  ): Promise<HoldReleased> {
+    const dest = this.destination(request.destination);
+    const lock = await dest.lock(`release ${id}`);
+    try {
+      const metadata = await readClearMetadata(dest, id);
+      if (!(await readHold(dest, metadata))) return { destination: dest.name, released: false };
+      await writeLegalHold(dest, id, { hold: false, actor: request.actor }, new Date());
+      return { destination: dest.name, released: true };
+    } finally {
+      await lock.release();
+    }
   }
 
   // ─── Restore ────────────────────────────────────────────────────────────────────────────────────
@@ -461,7 +539,10 @@ export class BackupManager {
     await this.sweepLeftovers(
       ...(to && 'path' in to && to.path !== ':memory:' ? [dirname(resolve(to.path))] : []),
     );
-    const repository = await this.openRepository(this.destination(options.destination));
+    const destination = this.destination(options.destination);
+    // Before the key is needed: a backup that does not exist is NOT_FOUND with or without a passphrase.
+    await requireManifest(destination, id);
+    const repository = await this.openRepository(destination);
     const { metadata, body } = await readManifest(repository, id);
     const toStore =
       options.into !== undefined ||
@@ -626,7 +707,7 @@ export class BackupManager {
         const listed: BackupListing[] = [];
         for (const b of scan.backups) listed.push(await withOverlays(destination, b));
         const decision = applyRetention(listed, policy, now);
-        for (const b of decision.remove) await deleteManifest(destination, b.id);
+        for (const b of decision.remove) await deleteManifest(destination, b);
         let packsRemoved = 0;
         let bytesFreed = 0;
         let sweepSkipped: string | undefined;

@@ -35,6 +35,12 @@ export const BackupFailure = {
   DISK_FULL: 'DISK_FULL',
   /** A plugin whose tables the backup holds cannot be loaded to open the restore's target. */
   PLUGIN_MISSING: 'PLUGIN_MISSING',
+  /** The destination named (a repository folder) does not exist. */
+  DESTINATION_MISSING: 'DESTINATION_MISSING',
+  /** The backup is under legal hold: nothing deletes it until the hold is released. */
+  LEGAL_HOLD: 'LEGAL_HOLD',
+  /** No backup schedule is configured for the scheduler to run. */
+  NO_SCHEDULE: 'NO_SCHEDULE',
 } as const;
 
 export type BackupFailure = (typeof BackupFailure)[keyof typeof BackupFailure];

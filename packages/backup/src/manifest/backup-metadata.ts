@@ -66,8 +66,19 @@ export interface BackupMetadata {
   readonly plugins?: readonly BackupPluginRecord[];
 }
 
+/** A legal hold on a backup: while it is in force, no retention or delete removes the backup. */
+export interface LegalHold {
+  /** ISO time the hold was placed (a backup created held: its timestamp); null when its record is damaged. */
+  readonly since: string | null;
+  readonly reason: string | null;
+  /** The actor who placed it, when known. */
+  readonly actor: string | null;
+}
+
 /** What `list` reports: the stored metadata plus the overlays written later (legal hold, last verification). */
 export interface BackupListing extends BackupMetadata {
   /** Last successful verification, ISO time, or null. */
   readonly testVerified: string | null;
+  /** The legal hold in force, or null (`legalHold` says the same as a boolean). */
+  readonly hold: LegalHold | null;
 }

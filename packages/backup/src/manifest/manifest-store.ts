@@ -3,7 +3,7 @@ import type { Destination } from '../destination/destination.js';
 import { BackupError, BackupFailure, isBackupError } from '../errors/backup-error.js';
 import type { Repository } from '../repository/repository.js';
 import { fileDigest, sealFile, sha256Hex, unsealFile } from '../repository/sealed-file.js';
-import type { BackupListing, BackupMetadata } from './backup-metadata.js';
+import type { BackupListing, BackupMetadata, LegalHold } from './backup-metadata.js';
 import { decodeBody, encodeBody, type ManifestBody } from './manifest-body.js';
 
 const MANIFESTS = 'manifests';
@@ -29,6 +29,22 @@ export function manifestKey(id: string): string {
 
 export function isBackupId(id: string): boolean {
   return ID_PATTERN.test(id);
+}
+
+/**
+ * Fails with NOT_FOUND (reason OBJECT_MISSING, as `readManifest` does) unless the backup's manifest is on the
+ * destination. Needs no key: callers check this before anything that would ask for a passphrase, so a backup
+ * that does not exist is reported as such. A string that is not a backup id at all is rejected input
+ * (VALIDATION, PATH_ESCAPE), as everywhere a backup id is taken.
+ */
+export async function requireManifest(destination: Destination, id: string): Promise<void> {
+  if ((await destination.size(manifestKey(id))) !== undefined) return;
+  throw new BackupError(
+    StorageErrorCode.NOT_FOUND,
+    BackupFailure.OBJECT_MISSING,
+    `backup '${id}' does not exist on ${destination.name}`,
+    { details: { id, destination: destination.name } },
+  );
 }
 
 function bodyAad(id: string, publicJson: Buffer): string {
@@ -110,6 +126,24 @@ export async function scanManifests(destination: Destination): Promise<ManifestS
   return { backups, damaged };
 }
 
+/**
+ * One backup's clear metadata, checked against the manifest's sha256 but not authenticated (needs no key):
+ * NOT_FOUND when the backup does not exist, INTEGRITY when its manifest is damaged.
+ */
+export async function readClearMetadata(destination: Destination, id: string): Promise<BackupMetadata> {
+  await requireManifest(destination, id);
+  const key = manifestKey(id);
+  let bytes: Buffer;
+  try {
+    bytes = await destination.get(key);
+  } catch (error) {
+    // Deleted between the two reads.
+    if (isBackupError(error, BackupFailure.OBJECT_MISSING)) await requireManifest(destination, id);
+    throw error;
+  }
+  return splitManifest(bytes, key).metadata;
+}
+
 /** The manifest's metadata and decrypted body; fails when any byte of it changed. */
 export async function readManifest(
   repository: Repository,
@@ -147,7 +181,22 @@ async function readManifestUncached(
   return { metadata, body: decodeBody(raw) };
 }
 
-export async function deleteManifest(destination: Destination, id: string): Promise<void> {
+/**
+ * Deletes a backup: its manifest first (from then on the backup does not exist), then its overlays. A backup
+ * under legal hold is refused (CONFLICT, reason LEGAL_HOLD) whoever asks; callers hold the destination's write
+ * lock, which `placeHold` takes too, so a hold cannot be placed between this check and the delete.
+ */
+export async function deleteManifest(destination: Destination, metadata: BackupMetadata): Promise<void> {
+  const { id } = metadata;
+  const hold = await readHold(destination, metadata);
+  if (hold) {
+    throw new BackupError(
+      StorageErrorCode.CONFLICT,
+      BackupFailure.LEGAL_HOLD,
+      `backup ${id} is under legal hold${hold.since ? ` since ${hold.since}` : ''}; release it (kb backup release ${id}) before deleting it`,
+      { details: { id, hold } },
+    );
+  }
   await destination.delete(manifestKey(id));
   await destination.delete(`${VERIFIED}/${id}`);
   await destination.delete(`${HOLDS}/${id}`);
@@ -187,9 +236,71 @@ export async function markVerified(destination: Destination, id: string, at: Dat
   await writeOverlay(destination, VERIFIED, id, { id, verifiedAt: at.toISOString() });
 }
 
-/** Sets or lifts a legal hold: a held backup is never pruned, whatever its tier says. */
-export async function setLegalHold(destination: Destination, id: string, hold: boolean): Promise<void> {
-  await writeOverlay(destination, HOLDS, id, { id, hold, at: new Date().toISOString() });
+/** A legal hold placed (with its reason and who placed it) or lifted (by whom). */
+export type HoldChange =
+  | { readonly hold: true; readonly reason: string | null; readonly actor: string | null }
+  | { readonly hold: false; readonly actor: string | null };
+
+/**
+ * Records a hold placed or lifted: `holds/<id>` holds `{ id, hold: true, since, reason, actor }` or
+ * `{ id, hold: false, releasedAt, actor }`. A lifted hold stays recorded as lifted, since a backup can also be
+ * created held (its metadata's `legalHold`), which only such a record overrides. The caller holds the
+ * destination's write lock.
+ */
+export async function writeLegalHold(
+  destination: Destination,
+  id: string,
+  change: HoldChange,
+  at: Date,
+): Promise<void> {
+  await writeOverlay(
+    destination,
+    HOLDS,
+    id,
+    change.hold
+      ? { id, hold: true, since: at.toISOString(), reason: change.reason, actor: change.actor }
+      : { id, hold: false, releasedAt: at.toISOString(), actor: change.actor },
+  );
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * The legal hold in force on a backup, or null. Without a hold record, the metadata's `legalHold` (a backup
+ * created held) decides. A record that exists but cannot be read or understood counts as a hold: it may be
+ * one, and a hold that is not honoured loses what it was placed to keep. Releasing rewrites it.
+ */
+export async function readHold(
+  destination: Destination,
+  metadata: BackupMetadata,
+): Promise<LegalHold | null> {
+  const key = `${HOLDS}/${metadata.id}`;
+  if ((await destination.size(key)) === undefined) {
+    return metadata.legalHold ? { since: metadata.timestamp, reason: null, actor: null } : null;
+  }
+  let record: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(unsealFile(await destination.get(key), key).toString('utf8'));
+    if (parsed !== null && typeof parsed === 'object') record = parsed as Record<string, unknown>;
+  } catch {
+    record = undefined;
+  }
+  if (record?.hold === false) return null;
+  if (record?.hold === true) {
+    return {
+      // Records written before holds carried their reason and actor name the time `at`.
+      since: text(record.since) ?? text(record.at),
+      reason: text(record.reason),
+      actor: text(record.actor),
+    };
+  }
+  return {
+    since: null,
+    reason: `the hold record ${key} is damaged; it counts as a hold until the backup is released`,
+    actor: null,
+  };
 }
 
 /** Metadata with the overlays applied (a legal hold set later, the last verification). */
@@ -197,11 +308,12 @@ export async function withOverlays(
   destination: Destination,
   metadata: BackupMetadata,
 ): Promise<BackupListing> {
-  const hold = await readOverlay(destination, HOLDS, metadata.id);
+  const hold = await readHold(destination, metadata);
   const verified = await readOverlay(destination, VERIFIED, metadata.id);
   return {
     ...metadata,
-    legalHold: typeof hold?.hold === 'boolean' ? hold.hold : metadata.legalHold,
+    legalHold: hold !== null,
+    hold,
     testVerified: typeof verified?.verifiedAt === 'string' ? verified.verifiedAt : null,
   };
 }

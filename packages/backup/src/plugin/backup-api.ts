@@ -5,8 +5,8 @@ import type {
   RestoreOptions,
   RestoreResult,
 } from '../engine/backup-manager.js';
-import type { BackupListing, BackupType } from '../manifest/backup-metadata.js';
-import type { SchedulerRun } from '../scheduler/backup-scheduler.js';
+import type { BackupListing, BackupType, LegalHold } from '../manifest/backup-metadata.js';
+import type { SchedulerRun, Sleep } from '../scheduler/backup-scheduler.js';
 import type { VerificationReport, VerifyOptions } from '../verify/backup-verifier.js';
 
 /** What every call may choose instead of the config: where the repository is and its passphrase. */
@@ -22,6 +22,10 @@ export interface BackupCallOptions {
 }
 
 export type BackupCreateOptions = CreateBackupOptions & BackupCallOptions;
+export interface BackupHoldOptions extends BackupCallOptions {
+  /** Why the backup is held (a case, a ticket): recorded with the hold, at most 1,000 characters. */
+  readonly reason?: string;
+}
 export type BackupRestoreOptions = Omit<RestoreOptions, 'destination'> & BackupCallOptions;
 export type BackupVerifyOptions = Omit<VerifyOptions, 'destination'> & BackupCallOptions;
 
@@ -44,6 +48,98 @@ export interface ScheduleStatus {
   }[];
   /** The runs so far, oldest first. */
   readonly history: readonly SchedulerRun[];
+}
+
+/** What `hold` did. */
+export interface HoldResult {
+  readonly id: string;
+  readonly legalHold: true;
+  /** The hold in force (on the first destination that holds the backup). */
+  readonly hold: LegalHold;
+  /** False when the backup was already held everywhere: the existing holds were kept as they were. */
+  readonly placed: boolean;
+  /** The destinations that hold the backup (those that never took it are left out). */
+  readonly destinations: readonly { readonly destination: string; readonly placed: boolean }[];
+}
+
+/** What `release` did. */
+export interface ReleaseResult {
+  readonly id: string;
+  readonly legalHold: false;
+  /** False when the backup was not held: nothing was written, and no audit row. */
+  readonly released: boolean;
+  readonly destinations: readonly { readonly destination: string; readonly released: boolean }[];
+}
+
+/**
+ * What `serveSchedule` reports, one event at a time (`kb backup schedule run --json` prints each as one line).
+ * Times are ISO strings of the schedule's clock.
+ */
+export type ScheduleEvent =
+  | {
+      readonly event: 'started';
+      readonly at: string;
+      /** The zone the cron tiers are read in. */
+      readonly timezone: string;
+      readonly tiers: readonly {
+        readonly type: BackupType;
+        readonly intervalMs?: number;
+        readonly cron?: string;
+        readonly next: string;
+      }[];
+    }
+  | {
+      /** A scheduled backup ran (`ok` false: no destination, or not every one, took it). */
+      readonly event: 'backup';
+      readonly at: string;
+      readonly type: BackupType;
+      readonly id: string;
+      readonly ok: boolean;
+      readonly durationMs: number;
+      readonly destinations: readonly {
+        readonly destination: string;
+        readonly ok: boolean;
+        readonly error?: string;
+      }[];
+      /** Whether its test restore passed everywhere; null when none ran (`verifyAfterBackup`, or stopping). */
+      readonly verified: boolean | null;
+      /** Backups retention removed after it; null when no prune ran. */
+      readonly pruned: number | null;
+      /** The prune after it failed (the backup stands). */
+      readonly pruneError?: string;
+    }
+  | {
+      /** A scheduled run failed before a backup was made (a locked repository, a refused role …). */
+      readonly event: 'failed';
+      readonly at: string;
+      readonly type: BackupType;
+      readonly code: string;
+      readonly message: string;
+    }
+  | {
+      /** The signal aborted: `finishing` names the backup still running, which completes first. */
+      readonly event: 'stopping';
+      readonly at: string;
+      readonly reason: string;
+      readonly finishing?: BackupType;
+    }
+  | { readonly event: 'stopped'; readonly at: string; readonly backups: number; readonly failed: number };
+
+export interface ScheduleServeOptions extends BackupCallOptions {
+  /** Stops the schedule: a backup in progress finishes, nothing new starts. */
+  readonly signal: AbortSignal;
+  readonly onEvent?: (event: ScheduleEvent) => void;
+  /** The clock (default the system's); tests pass their own with `sleep`. */
+  readonly now?: () => Date;
+  /** How to wait for the next run; must return early when the signal aborts (default: a timer). */
+  readonly sleep?: Sleep;
+}
+
+export interface ScheduleServeSummary {
+  /** Scheduled backups that every destination took. */
+  readonly backups: number;
+  /** Scheduled runs that failed, or that not every destination took. */
+  readonly failed: number;
 }
 
 /**
@@ -69,16 +165,26 @@ export interface BackupApi {
   prune(options?: BackupCallOptions): Promise<PruneResult[]>;
   /** Restores into a new file (default), another store, or chosen tables; nothing is written unless it checks. */
   restore(id: string, options?: BackupRestoreOptions): Promise<RestoreResult>;
-  /** Puts a legal hold on a backup on every destination (or the call's): retention keeps it. */
-  hold(id: string, options?: BackupCallOptions): Promise<void>;
-  /** Lifts a legal hold. */
-  release(id: string, options?: BackupCallOptions): Promise<void>;
+  /**
+   * Puts a legal hold on a backup on every destination (or the call's) that holds it: no retention or delete
+   * removes it until it is released. NOT_FOUND when no destination holds the backup. A hold already in force
+   * is kept as it was.
+   */
+  hold(id: string, options?: BackupHoldOptions): Promise<HoldResult>;
+  /** Lifts a legal hold; a backup that is not held is left as it is (`released: false`). */
+  release(id: string, options?: BackupCallOptions): Promise<ReleaseResult>;
   /** Re-wraps each destination's key under a new passphrase (`options.passphrase` is the current one). */
   changePassphrase(newPassphrase: string, options?: BackupCallOptions): Promise<void>;
   /** The schedule this process runs, if any. */
   schedule(): ScheduleStatus;
   /** Runs what the schedule has due at `at` (default now): at most one backup, with its verify and prune. */
   runSchedule(at?: Date): Promise<BackupType | undefined>;
+  /**
+   * Serves the configured schedule in the foreground until `options.signal` aborts (`kb backup schedule run`):
+   * the policy's tiers with an interval or cron, or a full every `config.backup.interval` when backups are
+   * enabled; CONFIG_INVALID when there is none. Needs admin (`backup.create`).
+   */
+  serveSchedule(options: ScheduleServeOptions): Promise<ScheduleServeSummary>;
   /** Time of the last successful backup made by this process, or undefined. */
   lastSuccess(): Date | undefined;
 }

@@ -9,22 +9,34 @@ import {
 } from '@mainframe-kb/storage-core';
 import type { Destination } from '../destination/destination.js';
 import { LocalDestination } from '../destination/local-destination.js';
-import { BackupManager, type BackupRunResult, type RestoreResult } from '../engine/backup-manager.js';
+import {
+  BackupManager,
+  type BackupRunResult,
+  type PruneResult,
+  type RestoreResult,
+} from '../engine/backup-manager.js';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import { BACKUP_TYPES, type BackupType } from '../manifest/backup-metadata.js';
-import { BackupScheduler } from '../scheduler/backup-scheduler.js';
+import { requireManifest } from '../manifest/manifest-store.js';
+import { BackupScheduler, sleepUnlessAborted } from '../scheduler/backup-scheduler.js';
 import { BackupVerifier, type VerificationReport } from '../verify/backup-verifier.js';
 import type {
   BackupApi,
   BackupCallOptions,
   BackupCreateOptions,
+  BackupHoldOptions,
   BackupList,
   BackupRestoreOptions,
   BackupVerifyOptions,
+  HoldResult,
+  ReleaseResult,
+  ScheduleEvent,
+  ScheduleServeOptions,
+  ScheduleServeSummary,
   ScheduleStatus,
 } from './backup-api.js';
 import type { BackupPluginOptions } from './backup-options.js';
-import { scheduleOf } from './backup-schedule.js';
+import { checkPolicySchedule, configuredSchedule, scheduleOf } from './backup-schedule.js';
 
 /** The plugin's database interface: it owns no table. */
 export type BackupDatabase = Record<string, never>;
@@ -48,6 +60,19 @@ export const BACKUP_PERMISSIONS = {
 } as const satisfies Record<string, Role>;
 
 type Trigger = 'manual' | 'schedule';
+
+/** What one scheduled run did: the backup, its test restore (when one ran) and the prune after it. */
+interface ScheduledOutcome {
+  readonly result: BackupRunResult;
+  /** Whether every destination's test restore passed; undefined when none ran. */
+  readonly verified: boolean | undefined;
+  readonly pruned: readonly PruneResult[] | undefined;
+  /** The prune after a good backup failed: reported with the backup, which stands. */
+  readonly pruneError: unknown;
+}
+
+/** Longest reason a legal hold records. */
+const MAX_HOLD_REASON = 1_000;
 
 function invalid(message: string): BackupError {
   return new BackupError(StorageErrorCode.VALIDATION, BackupFailure.UNSUPPORTED, message);
@@ -90,6 +115,8 @@ export class BackupService {
   #lastSuccess: Date | undefined;
   /** Set when the plugin stops: a verification cut short by the shutdown is not a failed one. */
   #stopping = false;
+  /** Set while `serveSchedule` runs: one foreground schedule per process. */
+  #serving = false;
   readonly #counters = {
     created: 0,
     failed: 0,
@@ -101,12 +128,17 @@ export class BackupService {
 
   constructor(ctx: BackupContext) {
     this.#ctx = ctx;
+    checkPolicySchedule(ctx.config, ctx.options.timezone);
     const tiers = scheduleOf(ctx.config);
     this.#scheduler =
       (ctx.options.schedule ?? ctx.config.backup.enabled) && tiers.length > 0
         ? new BackupScheduler({
             tiers,
-            run: (type) => this.#scheduledRun(type),
+            timezone: ctx.options.timezone,
+            run: async (type) => {
+              const { pruneError } = await this.#scheduledRun(type, {}, () => this.#stopping);
+              if (pruneError !== undefined) throw pruneError;
+            },
             // A run refused before it started (the holder's role) has no backup:failed: say so here.
             onError: (type, error) =>
               ctx.emit('storage:error', {
@@ -135,11 +167,12 @@ export class BackupService {
       verify: (id, options = {}) => this.verify(id, options),
       prune: (options = {}) => this.prune(options),
       restore: (id, options = {}) => this.restore(id, options),
-      hold: (id, options = {}) => this.setHold(id, true, options),
-      release: (id, options = {}) => this.setHold(id, false, options),
+      hold: (id, options = {}) => this.hold(id, options),
+      release: (id, options = {}) => this.release(id, options),
       changePassphrase: (newPassphrase, options = {}) => this.changePassphrase(newPassphrase, options),
       schedule: () => this.schedule(),
       runSchedule: (at) => this.runSchedule(at),
+      serveSchedule: (options) => this.serveSchedule(options),
       lastSuccess: () => this.lastSuccess(),
     };
   }
@@ -248,14 +281,21 @@ export class BackupService {
     this.#ctx.authorize('backup.list');
     const [, call] = split(options);
     const manager = this.#manager(call);
-    return this.#ctx.read('backup.list', () => manager.list());
+    // A repository named for this call must exist; a configured one is not made before the first backup.
+    return this.#ctx.read('backup.list', () =>
+      manager.list(undefined, { requireFolder: call.destination !== undefined }),
+    );
   }
 
   async verify(id: string | undefined, options: BackupVerifyOptions): Promise<VerificationReport> {
     this.#ctx.authorize('backup.verify');
     const [request, call] = split(options);
-    const verifier = new BackupVerifier(this.#manager(call));
-    const report = await this.#ctx.read('backup.verify', () => verifier.verify(id, request));
+    const manager = this.#manager(call);
+    const verifier = new BackupVerifier(manager);
+    const report = await this.#ctx.read('backup.verify', async () => {
+      if (call.destination !== undefined) await manager.requireFolder(manager.destination(undefined));
+      return verifier.verify(id, request);
+    });
     // A keyed verification decrypted the backup, and marked it verified (a deep one also recorded the checks
     // later restores rely on): who did so is on record.
     if (report.keyed) {
@@ -319,20 +359,103 @@ export class BackupService {
     return result;
   }
 
-  async setHold(id: string, hold: boolean, options: BackupCallOptions): Promise<void> {
+  /**
+   * Places a legal hold on a backup on every destination (or the call's) that holds it: NOT_FOUND when none
+   * does. Each destination's hold is written under its write lock, so no prune can delete the backup once
+   * this returns. A hold already in force is kept as it was; an audit row is written when one was placed.
+   */
+  async hold(id: string, options: BackupHoldOptions): Promise<HoldResult> {
+    this.#ctx.authorize('backup.hold');
+    const { reason: rawReason, ...callOptions } = options;
+    const [, call] = split(callOptions);
+    const reason = holdReason(rawReason);
+    const manager = this.#manager(call);
+    const actor = this.#ctx.actor.id;
+    const placed = await this.#ctx.read('backup.hold', async () => {
+      const outcomes = [];
+      for (const index of await this.#destinationsHolding(manager, id))
+        outcomes.push(await manager.placeHold(id, { reason, actor, destination: index }));
+      return outcomes;
+    });
+    const changed = placed.filter((p) => p.placed);
+    if (changed.length > 0) {
+      await this.#audit('backup.hold', {
+        action: 'backup-hold',
+        entity: 'backup',
+        entityId: id,
+        detail: { reason, destinations: changed.map((p) => p.destination) },
+      });
+    }
+    return {
+      id,
+      legalHold: true,
+      hold: placed[0]!.hold,
+      placed: changed.length > 0,
+      destinations: placed.map((p) => ({ destination: p.destination, placed: p.placed })),
+    };
+  }
+
+  /**
+   * Lifts a legal hold on every destination (or the call's) that holds the backup: NOT_FOUND when none does.
+   * A backup that is not held is no error: `released` is false and nothing is written (scripts may release
+   * to be sure). An audit row is written when a hold was lifted.
+   */
+  async release(id: string, options: BackupCallOptions): Promise<ReleaseResult> {
     this.#ctx.authorize('backup.hold');
     const [, call] = split(options);
     const manager = this.#manager(call);
-    await this.#ctx.read('backup.hold', async () => {
-      // A hold covers every copy: retention on any destination must keep it.
-      for (let i = 0; i < manager.destinations.length; i += 1) await manager.setLegalHold(id, hold, i);
+    const actor = this.#ctx.actor.id;
+    const lifted = await this.#ctx.read('backup.hold', async () => {
+      const outcomes = [];
+      for (const index of await this.#destinationsHolding(manager, id))
+        outcomes.push(await manager.releaseHold(id, { actor, destination: index }));
+      return outcomes;
     });
-    await this.#audit('backup.hold', {
-      action: hold ? 'backup-hold' : 'backup-release',
-      entity: 'backup',
-      entityId: id,
-      detail: { destinations: manager.destinations.map((d) => d.name) },
-    });
+    const changed = lifted.filter((r) => r.released);
+    if (changed.length > 0) {
+      await this.#audit('backup.hold', {
+        action: 'backup-release',
+        entity: 'backup',
+        entityId: id,
+        detail: { destinations: changed.map((r) => r.destination) },
+      });
+    }
+    return {
+      id,
+      legalHold: false,
+      released: changed.length > 0,
+      destinations: lifted.map((r) => ({ destination: r.destination, released: r.released })),
+    };
+  }
+
+  /**
+   * The indexes of the manager's destinations that hold the backup; NOT_FOUND (naming the id) when none does.
+   * A copy that a destination never took (its run failed there) has nothing to hold or release.
+   */
+  async #destinationsHolding(manager: BackupManager, id: string): Promise<number[]> {
+    // None configured or named: CONFIG_INVALID, saying what to set.
+    manager.destination(undefined);
+    const holding: number[] = [];
+    let missing: unknown;
+    for (let index = 0; index < manager.destinations.length; index += 1) {
+      try {
+        await requireManifest(manager.destination(index), id);
+        holding.push(index);
+      } catch (error) {
+        if (!isStorageError(error, StorageErrorCode.NOT_FOUND)) throw error;
+        missing ??= error;
+      }
+    }
+    if (holding.length === 0) {
+      if (manager.destinations.length === 1) throw missing;
+      throw new BackupError(
+        StorageErrorCode.NOT_FOUND,
+        BackupFailure.OBJECT_MISSING,
+        `backup '${id}' does not exist on any of ${manager.destinations.map((d) => d.name).join(', ')}`,
+        { details: { id, destinations: manager.destinations.map((d) => d.name) } },
+      );
+    }
+    return holding;
   }
 
   async changePassphrase(newPassphrase: string, options: BackupCallOptions): Promise<void> {
@@ -377,6 +500,99 @@ export class BackupService {
     return this.#scheduler.runDue(at);
   }
 
+  /**
+   * `kb backup schedule run`: serves the configured schedule (see `configuredSchedule`) in the foreground until
+   * `signal` aborts, reporting each event through `onEvent`. It runs the schedule alone: this process's own
+   * scheduler (`schedule` option or `config.backup.enabled`) is paused meanwhile, so no tier runs twice. On
+   * abort a backup in progress finishes (its test restore and prune are skipped) and it returns; a backup is
+   * never left half-written under its name, since its manifest is written last.
+   */
+  async serveSchedule(options: ScheduleServeOptions): Promise<ScheduleServeSummary> {
+    this.#ctx.authorize('backup.create');
+    const { signal, onEvent, now: clock, sleep, ...callOptions } = options;
+    const [, call] = split(callOptions);
+    if (this.#serving) {
+      throw new BackupError(
+        StorageErrorCode.CONFLICT,
+        BackupFailure.UNSUPPORTED,
+        'this process already serves the backup schedule',
+      );
+    }
+    const tiers = configuredSchedule(this.#ctx.config, this.#ctx.options);
+    const manager = this.#manager(call);
+    // Refused before anything runs: no destination (CONFIG_INVALID), or encryption without a passphrase.
+    manager.destination(undefined);
+    if (this.#ctx.config.backup.encryption.enabled && manager.passphrase() === undefined) {
+      throw new BackupError(
+        StorageErrorCode.VALIDATION,
+        BackupFailure.PASSPHRASE_REQUIRED,
+        `the backup schedule needs the repositories' passphrase ($${this.#ctx.config.backup.encryption.passphraseEnv}, $KB_BACKUP_PASSPHRASE or --passphrase-file); set encryption: false explicitly for plaintext repositories`,
+      );
+    }
+    const now = clock ?? (() => new Date());
+    const report = (event: ScheduleEvent) => onEvent?.(event);
+    const summary = { backups: 0, failed: 0 };
+    let running: BackupType | undefined;
+    const scheduler = new BackupScheduler({
+      tiers,
+      timezone: this.#ctx.options.timezone,
+      now,
+      run: async (type) => {
+        running = type;
+        try {
+          const outcome = await this.#scheduledRun(type, call, () => signal.aborted || this.#stopping);
+          const { result } = outcome;
+          if (result.ok) summary.backups += 1;
+          else summary.failed += 1;
+          report(backupEvent(now(), outcome));
+        } finally {
+          running = undefined;
+        }
+      },
+      onError: (type, error) => {
+        summary.failed += 1;
+        report({
+          event: 'failed',
+          at: now().toISOString(),
+          type,
+          code: isStorageError(error) ? error.code : 'BACKUP',
+          message: messageOf(error),
+        });
+      },
+    });
+    const onAbort = () =>
+      report({
+        event: 'stopping',
+        at: now().toISOString(),
+        reason: abortReason(signal),
+        ...(running !== undefined ? { finishing: running } : {}),
+      });
+    signal.addEventListener('abort', onAbort, { once: true });
+    const embedded = this.#scheduler;
+    this.#serving = true;
+    try {
+      await embedded?.stop();
+      report({
+        event: 'started',
+        at: now().toISOString(),
+        timezone: scheduler.timezone,
+        tiers: tiers.map((tier, i) => ({
+          type: tier.type,
+          ...(tier.intervalMs !== undefined ? { intervalMs: tier.intervalMs } : {}),
+          ...(tier.cron !== undefined ? { cron: tier.cron } : {}),
+          next: scheduler.nextRuns()[i]!.at.toISOString(),
+        })),
+      });
+      await scheduler.serve(signal, sleep ?? sleepUnlessAborted);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.#serving = false;
+      if (embedded && !this.#stopping) embedded.start();
+    }
+    report({ event: 'stopped', at: now().toISOString(), ...summary });
+    return summary;
+  }
+
   lastSuccess(): Date | undefined {
     this.#ctx.authorize('backup.list');
     return this.#lastSuccess ? new Date(this.#lastSuccess) : undefined;
@@ -384,36 +600,66 @@ export class BackupService {
 
   // ─── The schedule ───────────────────────────────────────────────────────────────────────────────
 
-  async #scheduledRun(type: BackupType): Promise<void> {
+  /**
+   * One scheduled backup on the call's destinations (default: the configured ones), its test restore
+   * (`verifyAfterBackup`) and its prune (`pruneAfterBackup`); `stopping` says the schedule is being stopped,
+   * which skips what follows the backup.
+   */
+  async #scheduledRun(
+    type: BackupType,
+    call: BackupCallOptions,
+    stopping: () => boolean,
+  ): Promise<ScheduledOutcome> {
     const options = this.#ctx.options;
-    const result = await this.create({ type }, 'schedule');
+    const result = await this.create({ ...call, type }, 'schedule');
     const verify =
       result.ok &&
+      !stopping() &&
       (options.verifyAfterBackup === 'all' ||
         (options.verifyAfterBackup === 'full' && result.type === 'full'));
+    const verified = verify ? await this.#verifyScheduled(result, call, stopping) : undefined;
+    let pruned: PruneResult[] | undefined;
+    let pruneError: unknown;
     // A backup that failed its test restore must not count toward retention: pruning now could delete the
-    // last good backup it would replace. The next run prunes.
-    const verified = verify ? await this.#verifyScheduled(result) : true;
-    if (options.pruneAfterBackup && verified && !this.#stopping) await this.prune({});
+    // last good backup it would replace. The next run prunes. A stopping schedule prunes nothing either.
+    if (options.pruneAfterBackup && verified !== false && !stopping()) {
+      try {
+        pruned = await this.prune(call);
+      } catch (error) {
+        pruneError = error;
+      }
+    }
+    return { result, verified, pruned, pruneError };
   }
 
   /**
    * The deep verification of a scheduled backup on every destination (one `backup:verified` event and one
-   * count each); a failure is reported, not thrown. Returns whether every destination's passed.
+   * count each); a failure is reported, not thrown. Returns whether every destination's passed, or undefined
+   * when the schedule stopped before they all ran (a verification cut short is not a failed one).
    */
-  async #verifyScheduled(result: BackupRunResult): Promise<boolean> {
+  async #verifyScheduled(
+    result: BackupRunResult,
+    call: BackupCallOptions,
+    stopping: () => boolean,
+  ): Promise<boolean | undefined> {
     let allPassed = true;
     for (let destination = 0; destination < result.destinations.length; destination += 1) {
-      if (this.#stopping) return false;
+      if (stopping()) return undefined;
       const started = performance.now();
       let failed: string[];
       try {
         // The comparison with the live store only informs, and right after the backup it has nothing to say.
-        const report = await this.verify(result.id, { deep: true, destination, compareSource: false });
+        const report = await this.verify(result.id, {
+          deep: true,
+          compareSource: false,
+          ...call,
+          // The call's one repository, else the configured destination of this index.
+          destination: call.destination ?? destination,
+        });
         failed = report.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`);
         if (!report.ok && failed.length === 0) failed = ['verification failed'];
       } catch (error) {
-        if (this.#stopping) return false;
+        if (stopping()) return undefined;
         failed = [`verification could not run: ${messageOf(error)}`];
       }
       if (failed.length === 0) this.#counters.verified += 1;
@@ -451,9 +697,14 @@ export class BackupService {
       run: async () => {
         const manager = this.#manager();
         if (manager.destinations.length === 0) {
+          // Not an error of the store, but nothing protects it: a warning, never a pass.
           return config.backup.enabled
             ? { status: 'unhealthy', detail: 'backups are enabled but no destination is configured' }
-            : { status: 'healthy', detail: 'no backup destination configured' };
+            : {
+                status: 'degraded',
+                detail: 'not configured: no backup destination (set config.backup.destinations)',
+                data: { configured: false },
+              };
         }
         const at = await this.#lastBackupAt(manager);
         if (!at) return { status: config.backup.enabled ? 'unhealthy' : 'degraded', detail: 'no backup yet' };
@@ -480,4 +731,41 @@ export class BackupService {
       backupsVerifyFailed: counters.verifyFailed,
     };
   }
+}
+
+/** A hold's reason as recorded: trimmed, null when empty; refused when not a string or too long. */
+function holdReason(reason: unknown): string | null {
+  if (reason === undefined || reason === null) return null;
+  if (typeof reason !== 'string') throw invalid('a hold reason must be a string');
+  const trimmed = reason.trim();
+  if (trimmed.length > MAX_HOLD_REASON)
+    throw invalid(`a hold reason takes at most ${MAX_HOLD_REASON} characters, not ${trimmed.length}`);
+  return trimmed === '' ? null : trimmed;
+}
+
+/** Why the schedule was stopped: the signal's name when a signal aborted it. */
+function abortReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === 'string') return reason;
+  return reason instanceof Error ? reason.message : 'aborted';
+}
+
+function backupEvent(at: Date, outcome: ScheduledOutcome): ScheduleEvent {
+  const { result, verified, pruned, pruneError } = outcome;
+  return {
+    event: 'backup',
+    at: at.toISOString(),
+    type: result.type,
+    id: result.id,
+    ok: result.ok,
+    durationMs: Math.round(result.durationMs),
+    destinations: result.destinations.map((d) => ({
+      destination: d.destination,
+      ok: !d.error,
+      ...(d.error ? { error: d.error.message } : {}),
+    })),
+    verified: verified ?? null,
+    pruned: pruned ? pruned.reduce((n, p) => n + p.removed.length, 0) : null,
+    ...(pruneError !== undefined ? { pruneError: messageOf(pruneError) } : {}),
+  };
 }

@@ -2,6 +2,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   createStorage,
+  isStorageError,
   parseDatabaseUrl,
   redactUrl,
   type Storage,
@@ -37,6 +38,28 @@ export function restoreFailed(id: string, failed: readonly CheckResult[]): Backu
     `backup ${id} restored to content that fails ${failed.map((c) => `${c.name} (${c.detail})`).join(', ')}`,
     { details: { checks: failed } },
   );
+}
+
+/** The target store holds rows of the restored tables and overwriting was not asked for. */
+function targetOccupied(target: string, tables: readonly string[], cause?: unknown): BackupError {
+  return new BackupError(
+    StorageErrorCode.CONFLICT,
+    BackupFailure.TARGET_EXISTS,
+    `${target} already holds rows in ${tables.join(', ')}; restore into an empty store, or pass the explicit overwrite flag (--overwrite) to replace them`,
+    { cause, details: { target, tables } },
+  );
+}
+
+/**
+ * Refuses a target that holds rows of the tables to restore, before the backup is read: the load would refuse
+ * it too (in its transaction, which stays the authority), but only after a physical backup's whole image was
+ * rebuilt and checked. Tables the target does not have are left to the load to report.
+ */
+async function refuseOccupied(store: Storage, target: string, tables: readonly string[]): Promise<void> {
+  const known = new Set(store.tables().map((t) => t.name));
+  const counts = await store.rowCounts(tables.filter((t) => known.has(t)));
+  const occupied = Object.keys(counts).filter((t) => (counts[t] ?? 0) > 0);
+  if (occupied.length > 0) throw targetOccupied(target, occupied);
 }
 
 /**
@@ -185,6 +208,7 @@ export async function restoreIntoStore(
         'restoring into the live store replaces its rows: pass the explicit overwrite flag (--overwrite) or a target (--to)',
       );
     }
+    if (!options.overwrite) await refuseOccupied(store, name, chosen);
     const wanted = new Set(chosen);
     const checks: CheckResult[] = [];
     let loaded: Record<string, number>;
@@ -237,6 +261,16 @@ export async function restoreIntoStore(
       checks,
     };
   } catch (error) {
+    // The load's own refusal (rows written since the check above) names neither the target nor the flag.
+    // Only that refusal names its tables; a constraint the rows broke is another conflict, passed on as it is.
+    if (
+      !options.overwrite &&
+      isStorageError(error, StorageErrorCode.CONFLICT) &&
+      !(error instanceof BackupError) &&
+      Array.isArray(error.details.tables)
+    ) {
+      throw targetOccupied(name, error.details.tables.map(String), error);
+    }
     throw asDiskFull(error, `restoring backup ${metadata.id} into ${name}`);
   } finally {
     if (scratch) await fs.rm(scratch, { force: true });

@@ -1,12 +1,22 @@
 import { StorageErrorCode, ValidationError } from '@mainframe-kb/storage-core';
+import { Cron } from 'croner';
 
-const FIELDS = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12 },
-  { name: 'day of week', min: 0, max: 7 },
-] as const;
+/** The zone a cron expression is read in when none is given: the scheduler has always run on UTC. */
+export const DEFAULT_TIMEZONE = 'UTC';
+
+/**
+ * Whether `name` is an IANA time zone name this runtime knows (`Europe/Berlin`, `UTC`, `America/New_York`).
+ * UTC offsets such as `+01:00`, which some runtimes also accept, are refused: an offset has no daylight
+ * saving time, so a schedule written with one would silently drift by an hour twice a year.
+ */
+export function isTimeZone(name: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(name)) return false;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone !== '';
+  } catch {
+    return false;
+  }
+}
 
 function invalid(expression: string, why: string): ValidationError {
   const message = `cron expression '${expression}': ${why}`;
@@ -16,95 +26,50 @@ function invalid(expression: string, why: string): ValidationError {
 }
 
 /**
- * A five-field cron expression (minute hour day-of-month month day-of-week; `*`, lists, ranges, steps;
- * Sunday is 0 or 7), evaluated in UTC. When both day fields are restricted, either matching is enough,
- * as in Vixie cron.
+ * A five-field cron expression (minute hour day-of-month month day-of-week), evaluated by croner in an IANA
+ * time zone (default UTC). Fields take `*`, lists, ranges, steps, month and weekday names (`JAN`, `MON`);
+ * Sunday is 0 or 7; nicknames such as `@daily` are accepted. When both day fields are restricted, either
+ * matching is enough, as in Vixie cron.
+ *
+ * Daylight saving time, in zones that have it: a job at one fixed time (`30 2 * * *`) whose time does not
+ * exist on the day clocks spring forward runs at the first minute after the gap (03:00 in Europe/Berlin), and
+ * runs once on the day a time occurs twice (at its first occurrence). A job with a wildcard, step, list or
+ * range in its minute or hour (`*\/30 2 * * *`) skips the minutes that do not exist and runs at both
+ * occurrences of those that occur twice.
  */
 export class CronExpression {
   readonly source: string;
-  readonly #sets: Set<number>[];
-  readonly #anyDayOfMonth: boolean;
-  readonly #anyDayOfWeek: boolean;
+  readonly timezone: string;
+  readonly #cron: Cron;
 
-  constructor(expression: string) {
+  constructor(expression: string, timezone: string = DEFAULT_TIMEZONE) {
     this.source = expression;
-    const parts = expression.trim().split(/\s+/);
-    if (parts.length !== 5) throw invalid(expression, 'needs five fields: minute hour day month weekday');
-    this.#sets = parts.map((part, i) => parseField(part, FIELDS[i]!, expression));
-    const dow = this.#sets[4]!;
-    if (dow.has(7)) dow.add(0);
-    this.#anyDayOfMonth = parts[2] === '*';
-    this.#anyDayOfWeek = parts[4] === '*';
+    this.timezone = timezone;
+    if (typeof expression !== 'string') throw invalid(String(expression), 'must be a string');
+    if (!isTimeZone(timezone)) {
+      throw invalid(expression, `'${timezone}' is not an IANA time zone name (such as Europe/Berlin or UTC)`);
+    }
+    try {
+      // mode '5-part': a sixth field (croner's seconds) is refused, as a five-field cron would.
+      this.#cron = new Cron(expression.trim(), { mode: '5-part', timezone, paused: true });
+    } catch (error) {
+      throw invalid(expression, String((error as Error).message).replace(/^CronPattern: /, ''));
+    }
+    // A pattern that parses may still name no real time (`0 0 31 2 *`, the 31st of February).
+    if (this.#cron.nextRun(new Date()) === null) throw invalid(expression, 'never matches');
   }
 
+  /** Whether `at` falls on a minute the expression names, in its time zone. */
   matches(at: Date): boolean {
-    const [minute, hour, dom, month, dow] = this.#sets as [
-      Set<number>,
-      Set<number>,
-      Set<number>,
-      Set<number>,
-      Set<number>,
-    ];
-    if (!minute.has(at.getUTCMinutes()) || !hour.has(at.getUTCHours()) || !month.has(at.getUTCMonth() + 1)) {
-      return false;
-    }
-    const domOk = dom.has(at.getUTCDate());
-    const dowOk = dow.has(at.getUTCDay());
-    if (this.#anyDayOfMonth || this.#anyDayOfWeek) return domOk && dowOk;
-    return domOk || dowOk;
+    const minute = new Date(at.getTime());
+    minute.setUTCSeconds(0, 0);
+    return this.#cron.match(minute);
   }
 
-  /** The first matching minute strictly after `after`, searched up to four years ahead. */
+  /** The first matching minute strictly after `after`. */
   next(after: Date): Date {
-    const at = new Date(after.getTime());
-    at.setUTCSeconds(0, 0);
-    at.setUTCMinutes(at.getUTCMinutes() + 1);
-    const limit = after.getTime() + 4 * 366 * 86_400_000;
-    while (at.getTime() <= limit) {
-      if (!this.#sets[3]!.has(at.getUTCMonth() + 1)) {
-        at.setUTCMonth(at.getUTCMonth() + 1, 1);
-        at.setUTCHours(0, 0);
-        continue;
-      }
-      if (!this.#dayMatches(at)) {
-        at.setUTCDate(at.getUTCDate() + 1);
-        at.setUTCHours(0, 0);
-        continue;
-      }
-      if (!this.#sets[1]!.has(at.getUTCHours())) {
-        at.setUTCHours(at.getUTCHours() + 1, 0);
-        continue;
-      }
-      if (this.matches(at)) return at;
-      at.setUTCMinutes(at.getUTCMinutes() + 1);
-    }
-    throw invalid(this.source, 'never matches');
+    const next = this.#cron.nextRun(after);
+    if (next === null) throw invalid(this.source, `has no run after ${after.toISOString()}`);
+    return next;
   }
-
-  #dayMatches(at: Date): boolean {
-    const domOk = this.#sets[2]!.has(at.getUTCDate());
-    const dowOk = this.#sets[4]!.has(at.getUTCDay());
-    if (this.#anyDayOfMonth || this.#anyDayOfWeek) return domOk && dowOk;
-    return domOk || dowOk;
-  }
-}
-
-function parseField(part: string, field: (typeof FIELDS)[number], expression: string): Set<number> {
-  const values = new Set<number>();
-  for (const item of part.split(',')) {
-    const match = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/.exec(item);
-    if (!match) throw invalid(expression, `'${item}' is not a valid ${field.name}`);
-    const step = match[4] === undefined ? 1 : Number(match[4]);
-    let from: number = field.min;
-    let to: number = field.max;
-    if (match[1] !== '*') {
-      from = Number(match[2]);
-      to = match[3] === undefined ? (match[4] === undefined ? from : field.max) : Number(match[3]);
-    }
-    if (step < 1 || from < field.min || to > field.max || from > to) {
-      throw invalid(expression, `'${item}' is out of range for ${field.name} (${field.min}-${field.max})`);
-    }
-    for (let v = from; v <= to; v += step) values.add(v);
-  }
-  return values;
 }

@@ -7,7 +7,7 @@ import { loadPhysicalChain } from '../engine/page-state-loader.js';
 import { decodeRows } from '../engine/row-codec.js';
 import type { BackupMetadata } from '../manifest/backup-metadata.js';
 import { PAGE_HASH_BYTES } from '../manifest/manifest-body.js';
-import { markVerified, readManifest, scanManifests } from '../manifest/manifest-store.js';
+import { markVerified, readManifest, requireManifest, scanManifests } from '../manifest/manifest-store.js';
 import { packKey } from '../repository/pack-writer.js';
 import type { Repository } from '../repository/repository.js';
 import { CONFIG_KEY } from '../repository/repository.js';
@@ -104,6 +104,8 @@ export class BackupVerifier {
       const target = known.get(id);
       if (!target) {
         const damaged = scan.damaged.find((d) => d.key === `manifests/${id}`);
+        // A backup that is not there is not found (exit 4), not a failed verification: nothing was checked.
+        if (!damaged) await requireManifest(destination, id);
         checks.push(check(`manifest ${id}`, false, damaged ? damaged.error.message : 'missing'));
         return { ok: false, id, keyed: false, checks };
       }

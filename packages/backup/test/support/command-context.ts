@@ -17,8 +17,13 @@ export interface CommandRun {
   /** The document `--json` would print, and the text without it. */
   readonly json: any;
   readonly text: string | undefined;
+  /** Every document emitted, in order (a service such as `schedule run` emits one per event). */
+  readonly documents: readonly any[];
   readonly warnings: readonly string[];
 }
+
+/** kb's global flags a plugin command sees in its values (kb merges them in, as here). */
+const GLOBAL_FLAGS = { json: { type: 'boolean' }, quiet: { type: 'boolean' } } as const;
 
 /**
  * Runs a plugin command as `kb` would, with a small fake context: `argv` parsed by the command's options, the
@@ -31,11 +36,14 @@ export async function runCommand(
 ): Promise<CommandRun> {
   const parsed = parseArgs({
     args: [...argv],
-    options: { ...command.options } as NonNullable<Parameters<typeof parseArgs>[0]>['options'],
+    options: { ...GLOBAL_FLAGS, ...command.options } as NonNullable<
+      Parameters<typeof parseArgs>[0]
+    >['options'],
     allowPositionals: true,
   });
   let json: unknown;
   let text: string | undefined;
+  const documents: unknown[] = [];
   const warnings: string[] = [];
   const ctx: PluginCommandContext = {
     positionals: parsed.positionals,
@@ -45,6 +53,7 @@ export async function runCommand(
     out: {
       emit(document, render) {
         json = JSON.parse(JSON.stringify(document));
+        documents.push(json);
         text = render();
       },
       warn: (message) => warnings.push(message),
@@ -54,7 +63,7 @@ export async function runCommand(
     usageError: (message) => new FakeUsageError(message),
   };
   const code = (await command.run(ctx)) ?? 0;
-  return { code, json, text, warnings };
+  return { code, json, text, documents, warnings };
 }
 
 /** The command of a plugin definition, by name. */
