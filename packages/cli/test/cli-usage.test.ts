@@ -106,20 +106,6 @@ describe('help and version', () => {
   });
 });
 
-describe('commands of later packages', () => {
-  it.each([['upgrade', '@mainframe-kb/backup']])(
-    'kb %s is refused with exit 1 naming %s',
-    async (name, pkg) => {
-      const result = await ws.run(['--json', name, '--any-flag', 'value']);
-      expect(result.code).toBe(1);
-      const { error } = result.errorJson();
-      expect(error.code).toBe('EXTENSION_NOT_ENABLED');
-      expect(error.message).toContain(pkg);
-      expect(result.stdout).toBe('');
-    },
-  );
-});
-
 describe('an unreachable database server', () => {
   it.each([
     ['postgres://kb:secret@127.0.0.1:1/kb', 'PostgreSQL'],

@@ -12,16 +12,10 @@ interface LaterCommand {
 
 /**
  * Commands of CLI.md whose implementation lives in packages that are not part of this release. They are
- * recognised (so a script gets a clear refusal, not "unknown command") and refused with exit 1.
+ * recognised (so a script gets a clear refusal, not "unknown command") and refused with exit 1. None is left
+ * today: `kb upgrade`, the last one, is kb's own command now (commands/upgrade-command.ts).
  */
-const LATER: readonly LaterCommand[] = [
-  {
-    name: 'upgrade',
-    usage: 'kb upgrade --to-mvp N',
-    summary: 'backup, validate, migrate, validate, performance check',
-    provider: '@mainframe-kb/backup',
-  },
-];
+const LATER: readonly LaterCommand[] = [];
 
 function laterCommand(spec: LaterCommand): Command {
   return {
