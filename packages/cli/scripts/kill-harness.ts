@@ -263,9 +263,25 @@ export async function runKillHarness(options: HarnessOptions): Promise<HarnessRe
       async check(k) {
         const repo = path(`backup-${k}`);
         const problems: string[] = [];
-        const { backups } = await kb.json<{ backups: { id: string }[] }>(['backup', 'list', '--dest', repo]);
+        const { backups } = await kb.json<{ backups: { id: string }[] }>([
+          'backup',
+          'list',
+          '--dest',
+          repo,
+          '--db',
+          path('source.db'),
+        ]);
         for (const { id } of backups) {
-          const verify = await kb.run(['--json', 'backup', 'verify', id, '--dest', repo]);
+          const verify = await kb.run([
+            '--json',
+            'backup',
+            'verify',
+            id,
+            '--dest',
+            repo,
+            '--db',
+            path('source.db'),
+          ]);
           if (verify.code !== 0)
             problems.push(`backup ${id} is listed but does not verify: ${verify.stdout}`);
         }
@@ -280,7 +296,7 @@ export async function runKillHarness(options: HarnessOptions): Promise<HarnessRe
           '--db',
           path('source.db'),
         ]);
-        await kb.json(['backup', 'prune', '--dest', repo]);
+        await kb.json(['backup', 'prune', '--dest', repo, '--db', path('source.db')]);
         const target = path(`backup-${k}-restored.db`);
         await kb.json(['restore', next.id, '--dest', repo, '--to', target]);
         if ((await dataHash(target)) !== sourceHash)

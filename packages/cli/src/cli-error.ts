@@ -35,6 +35,8 @@ const EXIT_BY_STORAGE_CODE: Partial<Record<StorageErrorCode, ExitCode>> = {
   // The actor's role does not allow the operation: refused, like rejected input, and nothing written.
   [StorageErrorCode.FORBIDDEN]: ExitCode.REJECTED,
   [StorageErrorCode.NOT_FOUND]: ExitCode.NOT_FOUND,
+  // An existing target, a stale expectedVersion, a duplicate key: the input is refused, nothing written.
+  [StorageErrorCode.CONFLICT]: ExitCode.REJECTED,
   [StorageErrorCode.INTEGRITY]: ExitCode.INTEGRITY,
   // The migration ledger disagreeing with the code is a verification failure in CLI.md's terms.
   [StorageErrorCode.MIGRATION_DRIFT]: ExitCode.INTEGRITY,

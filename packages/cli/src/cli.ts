@@ -15,6 +15,7 @@ import { commandHelp, GLOBAL_USAGE, generalHelp } from './help-text.js';
 import { CliOutput } from './output/cli-output.js';
 import { cliVersion } from './package-info.js';
 import type { CommandCatalog } from './plugin/command-catalog.js';
+import { extensionNotEnabled } from './store/require-extension.js';
 
 function checkPositionals(command: Command, positionals: readonly string[]): void {
   const { min, max } = command.positionals;
@@ -76,6 +77,11 @@ async function execute(argv: readonly string[], io: CliIo, state: RunState): Pro
     if (!entry) throw new UsageError(`unknown command '${name}'; 'kb help' lists them`, GLOBAL_USAGE);
     const { command } = entry;
     usage = command.usage;
+    // A plugin the run leaves out is refused before anything else, the store's existence included.
+    if (entry.plugin && !entry.enabled) {
+      const { id, package: pkg } = entry.plugin;
+      throw extensionNotEnabled(id, pkg ?? id, run.settings().configFile ?? undefined);
+    }
 
     const parsed: ParsedArgs = command.passThrough
       ? { values: {}, positionals: rest }
@@ -97,7 +103,7 @@ async function execute(argv: readonly string[], io: CliIo, state: RunState): Pro
       values: { ...before.values, ...parsed.values },
       catalog: await run.catalog(),
       settings: () => run.settings(),
-      openStorage: (migrate) => run.openStorage(migrate),
+      openStorage: (migrate, options) => run.openStorage(migrate, options?.missing ?? 'fail'),
     });
   } catch (thrown) {
     const error = state.run?.explain(thrown) ?? thrown;

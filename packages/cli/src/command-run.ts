@@ -1,5 +1,6 @@
 import { isStorageError, type Storage, StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
 import type { CliIo } from './cli-io.js';
+import type { MissingStore } from './command.js';
 import { COMMANDS, PLACEHOLDER_COMMANDS } from './command-registry.js';
 import { CommandCatalog } from './plugin/command-catalog.js';
 import { type CliPlugins, resolveCliPlugins } from './store/enabled-plugins.js';
@@ -52,7 +53,10 @@ export class CommandRun {
     return new CommandCatalog(COMMANDS, PLACEHOLDER_COMMANDS, { enabled: [], disabled: [] });
   }
 
-  openStorage(migrate: 'auto' | 'verify' | 'none' = 'auto'): Promise<Storage> {
+  openStorage(
+    migrate: 'auto' | 'verify' | 'none' = 'auto',
+    missing: MissingStore = 'fail',
+  ): Promise<Storage> {
     this.#storage ??= this.plugins().then(({ enabled }) => {
       const settings = this.settings();
       this.#grant = grantRole(settings);
@@ -61,6 +65,7 @@ export class CommandRun {
         actorId: settings.actor.id,
         grant: this.#grant,
         plugins: enabled,
+        missing,
       });
     });
     return this.#storage;

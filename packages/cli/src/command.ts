@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Storage } from '@mainframe-kb/storage-core';
+import { UsageError } from './cli-error.js';
 import type { CliIo } from './cli-io.js';
 import type { CliOutput } from './output/cli-output.js';
 import type { CommandCatalog } from './plugin/command-catalog.js';
@@ -19,9 +20,16 @@ export interface CommandContext {
   readonly catalog: CommandCatalog;
   /** Where the store is and its config; resolving it reads the config file. */
   settings(): StoreSettings;
-  /** Opens the store once per run; the CLI closes it when the command ends. */
-  openStorage(migrate?: 'auto' | 'verify' | 'none'): Promise<Storage>;
+  /**
+   * Opens the store once per run; the CLI closes it when the command ends. A store that does not exist is
+   * NOT_FOUND (exit 4, naming the target) unless `missing` is `create` (`kb init`, a restore into it) or
+   * `memory` (an empty in-memory store with the same config, for commands that need only the extensions).
+   */
+  openStorage(migrate?: 'auto' | 'verify' | 'none', options?: { missing?: MissingStore }): Promise<Storage>;
 }
+
+/** What opening a store that does not exist does: refuse (exit 4), create it, or open one in memory. */
+export type MissingStore = 'fail' | 'create' | 'memory';
 
 export interface Command {
   readonly name: string;
@@ -53,4 +61,26 @@ export function stringList(ctx: CommandContext, name: string): string[] | undefi
 
 export function flag(ctx: CommandContext, name: string): boolean {
   return ctx.values[name] === true;
+}
+
+/**
+ * A whole-number option (`--limit`, `--offset`) in `[min, max]`, or undefined when not given. Anything else is a
+ * usage error (exit 2) naming the range, whatever was wrong with it.
+ */
+export function wholeNumber(
+  ctx: CommandContext,
+  name: string,
+  range: { min: number; max: number },
+  usage: string,
+): number | undefined {
+  const text = stringOption(ctx, name);
+  if (text === undefined) return undefined;
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(value >= range.min && value <= range.max)) {
+    throw new UsageError(
+      `--${name} takes a whole number from ${range.min} to ${range.max}, not '${text}'`,
+      usage,
+    );
+  }
+  return value;
 }

@@ -69,6 +69,15 @@ export class Workspace {
     return result.json<T>();
   }
 
+  /**
+   * Creates the store with `kb init` (only init creates one; every other command on a missing store exits 4)
+   * and returns the workspace. `args` go before `init`, e.g. `['--db', 'other.db']`.
+   */
+  async init(args: readonly string[] = [], options?: RunOptions): Promise<this> {
+    await this.ok([...args, 'init'], options);
+    return this;
+  }
+
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }

@@ -7,8 +7,8 @@ import { Workspace } from './cli-harness.js';
 /** kb audit verify | show | checkpoint (CLI.md), and kb health watching the chain. */
 
 let ws: Workspace;
-beforeEach(() => {
-  ws = new Workspace();
+beforeEach(async () => {
+  ws = await new Workspace().init();
 });
 afterEach(() => ws.remove());
 

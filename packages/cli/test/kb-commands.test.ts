@@ -44,6 +44,10 @@ describe('kb init', () => {
 });
 
 describe('kb add / get / update / delete', () => {
+  beforeEach(async () => {
+    await ws.init();
+  });
+
   it('adds from flags and prints {"id"}', async () => {
     const result = await ws.run([
       '--json',
@@ -157,6 +161,10 @@ describe('kb add / get / update / delete', () => {
 });
 
 describe('kb add --file', () => {
+  beforeEach(async () => {
+    await ws.init();
+  });
+
   const entry = (title: string, extra: Record<string, unknown> = {}) => ({
     title,
     problem: `${title} problem`,
@@ -196,10 +204,17 @@ describe('kb add --file', () => {
     expect(await count()).toBe(1);
   });
 
-  it('refuses a file that is not JSON (exit 3) or cannot be read (exit 1)', async () => {
+  it('refuses a file that is not JSON (exit 3), is missing (exit 4) or cannot be read (exit 1)', async () => {
     writeFileSync(ws.path('broken.json'), '[{"title": ');
     expect((await ws.run(['add', '--file', 'broken.json'])).code).toBe(3);
-    expect((await ws.run(['add', '--file', 'missing.json'])).code).toBe(1);
+    const missing = await ws.run(['--json', 'add', '--file', 'missing.json']);
+    expect(missing.code).toBe(4);
+    expect(missing.errorJson().error).toEqual({
+      code: 'NOT_FOUND',
+      message: `no such file: ${ws.path('missing.json')}`,
+    });
+    mkdirSync(ws.path('a-folder.json'));
+    expect((await ws.run(['add', '--file', 'a-folder.json'])).code).toBe(1);
     writeFileSync(ws.path('numbers.json'), '[1, 2]');
     expect((await ws.run(['add', '--file', 'numbers.json'])).code).toBe(3);
   });
@@ -211,6 +226,10 @@ describe('kb add --file', () => {
 });
 
 describe('kb feedback', () => {
+  beforeEach(async () => {
+    await ws.init();
+  });
+
   it('records success and failure and prints the usage counters', async () => {
     const id = await addOne();
     await ws.ok(['feedback', id, '--success']);
@@ -229,6 +248,10 @@ describe('kb feedback', () => {
 });
 
 describe('kb search', () => {
+  beforeEach(async () => {
+    await ws.init();
+  });
+
   it('prints results with exactly the fields of CLI.md', async () => {
     const id = await addOne(['--tag', 's0c7']);
     await ws.ok([
@@ -285,10 +308,29 @@ describe('kb search', () => {
     expect(limited.total).toBe(2);
   });
 
-  it('refuses an out-of-range limit or a bad severity as rejected input (exit 3)', async () => {
-    await ws.ok(['init']);
-    expect((await ws.run(['search', 'x', '--limit', '0'])).code).toBe(3);
+  it('refuses any bad --limit as a usage error (exit 2), a bad severity as rejected input (exit 3)', async () => {
+    for (const limit of ['0', 'abc', '101', '-1', '1.5']) {
+      const result = await ws.run(['--json', 'search', 'x', '--limit', limit]);
+      expect(result.code, limit).toBe(2);
+      expect(result.errorJson().error.message).toBe(
+        `--limit takes a whole number from 1 to 100, not '${limit}'`,
+      );
+    }
+    expect((await ws.run(['search', 'x', '--limit', '100'])).code).toBe(0);
     expect((await ws.run(['search', 'x', '--severity', 'urgent'])).code).toBe(3);
+  });
+
+  it('takes a filter alone as the query: --category X finds what category:X does', async () => {
+    await addOne();
+    const byFlag = await ws.ok(['search', '--category', 'COBOL']);
+    const byQuery = await ws.ok(['search', 'category:COBOL']);
+    expect(byFlag.total).toBe(1);
+    expect(byFlag.results.map((r: { id: string }) => r.id)).toEqual(
+      byQuery.results.map((r: { id: string }) => r.id),
+    );
+    const nothing = await ws.run(['--json', 'search']);
+    expect(nothing.code).toBe(2);
+    expect(nothing.errorJson().error.message).toMatch(/needs a query/);
   });
 
   it('shows matched terms in brackets when stdout is not a terminal, in bold when it is', async () => {
@@ -340,6 +382,7 @@ describe('where the store is', () => {
   });
 
   it('keeps entries apart per database', async () => {
+    await ws.init(['--db', 'one.db']);
     await ws.ok(['--db', 'one.db', 'add', ...S0C7]);
     expect((await ws.ok(['--db', 'one.db', 'init'])).entries).toBe(1);
     expect((await ws.ok(['--db', 'two.db', 'init'])).entries).toBe(0);
@@ -356,6 +399,32 @@ describe('where the store is', () => {
     expect(existsSync(ws.path('default-config.db'))).toBe(true);
   });
 
+  it('only kb init creates a store: any other command on a missing one exits 4 naming it', async () => {
+    await ws.init();
+    await ws.ok(['add', ...S0C7]);
+    for (const args of [
+      ['search', 'S0C7'],
+      ['add', ...S0C7],
+      ['get', 'x'],
+      ['health'],
+      ['migrate', 'status'],
+      ['export', '--format', 'json', '--out', 'out.json'],
+    ]) {
+      const result = await ws.run(['--json', '--db', 'typo.db', ...args]);
+      expect(result.code, args.join(' ')).toBe(4);
+      expect(result.errorJson().error.code).toBe('NOT_FOUND');
+      expect(result.errorJson().error.message).toContain(ws.path('typo.db'));
+      expect(result.errorJson().error.message).toContain('kb init');
+      expect(existsSync(ws.path('typo.db')), 'nothing is created').toBe(false);
+    }
+    const viaEnv = await ws.run(['search', 'S0C7'], { env: { KB_DATABASE_URL: 'sqlite:elsewhere.db' } });
+    expect(viaEnv.code).toBe(4);
+    expect(viaEnv.stderr).toContain(ws.path('elsewhere.db'));
+    expect(existsSync(ws.path('elsewhere.db'))).toBe(false);
+    // The store that exists is untouched and still answers.
+    expect((await ws.ok(['search', 'S0C7'])).total).toBe(1);
+  });
+
   it('refuses an invalid config with exit 2', async () => {
     writeFileSync(ws.path('bad.json'), JSON.stringify({ database: { busyTimeoutMs: -1 } }));
     const invalid = await ws.run(['--json', '--config', 'bad.json', 'init']);
@@ -370,6 +439,10 @@ describe('where the store is', () => {
 });
 
 describe('schema, plugins, health', () => {
+  beforeEach(async () => {
+    await ws.init();
+  });
+
   it('kb migrate status lists the applied core migrations and nothing pending', async () => {
     await ws.ok(['init']);
     const status = await ws.ok(['migrate', 'status']);
@@ -392,16 +465,58 @@ describe('schema, plugins, health', () => {
     const [first, second] = core.applied.map((m: { id: string }) => m.id);
     const down = await ws.ok(['migrate', 'down', '--to', `core:${first}`]);
     expect(down.results.length).toBeGreaterThan(0);
-    expect(down.results.every((r: { status: string }) => r.status === 'applied')).toBe(true);
+    expect(down.results.every((r: { status: string }) => r.status === 'reverted')).toBe(true);
 
     const after = await ws.ok(['migrate', 'status']);
     expect(after.pendingCount).toBe(down.results.length);
+    expect(after.namespaces.find((n: { namespace: string }) => n.namespace === 'core').held).toMatchObject({
+      to: `core:${first}`,
+    });
+    // Core rolled back on purpose: an ordinary command neither migrates it nor runs on missing tables.
+    const refused = await ws.run(['--json', 'search', 'S0C7']);
+    expect(refused.code).toBe(1);
+    expect(refused.errorJson().error.message).toMatch(/rolled back to core:.*migrate up/);
+    expect((await ws.ok(['migrate', 'status'])).pendingCount).toBe(down.results.length);
     const plan = await ws.ok(['migrate', 'plan']);
     expect(plan.steps.map((s: { id: string }) => s.id)).toContain(second);
 
     const up = await ws.ok(['migrate', 'up']);
     expect(up.results).toHaveLength(down.results.length);
     expect((await ws.ok(['migrate', 'status'])).pendingCount).toBe(0);
+  });
+
+  it('a plugin namespace rolled back stays there: other commands run, its own say why, until migrate up', async () => {
+    const pending = async () => (await ws.ok(['migrate', 'status'])).pendingCount as number;
+    const patterns = (await ws.ok(['migrate', 'status'])).namespaces.find(
+      (n: { namespace: string }) => n.namespace === 'patterns',
+    );
+    const down = await ws.ok(['migrate', 'down', '--to', 'patterns:']);
+    expect(down.results.map((r: { status: string }) => r.status)).toEqual(down.results.map(() => 'reverted'));
+    expect(down.results.length).toBeGreaterThanOrEqual(patterns.applied.length);
+    const held = await pending();
+    expect(held).toBe(down.results.length);
+
+    // Ordinary commands work and leave the rollback alone.
+    await ws.ok(['add', '--title', 'T', '--problem', 'p', '--solution', 's', '--category', 'Other']);
+    expect((await ws.ok(['search', 'T'])).total).toBe(1);
+    expect(await pending()).toBe(held);
+    const text = await ws.run(['migrate', 'status']);
+    expect(text.stdout).toMatch(/held: patterns was rolled back to patterns: on .*kb migrate up/);
+    // The rolled-back plugin's own commands say why they cannot run.
+    const list = await ws.run(['--json', 'patterns', 'list']);
+    expect(list.code).toBe(1);
+    expect(list.errorJson().error).toMatchObject({
+      code: 'EXTENSION_NOT_ENABLED',
+      message: expect.stringMatching(/rolled back to patterns: .*migrate up/),
+    });
+
+    const up = await ws.ok(['migrate', 'up']);
+    expect(up.results.every((r: { status: string }) => r.status === 'applied')).toBe(true);
+    expect(await pending()).toBe(0);
+    expect((await ws.ok(['migrate', 'status'])).namespaces.some((n: { held?: unknown }) => n.held)).toBe(
+      false,
+    );
+    expect((await ws.run(['patterns', 'list'])).code).toBe(0);
   });
 
   it('kb plugins lists the enabled plugins: without a config, every installed one', async () => {
@@ -460,5 +575,25 @@ describe('schema, plugins, health', () => {
     const optimized = await ws.ok(['optimize']);
     expect(optimized.steps.length).toBeGreaterThan(0);
     expect((await ws.run(['metrics'])).stdout).toMatch(/1 entries/);
+  });
+
+  it('kb metrics in a new process reports the store’s recorded search latency, and says what is per-process', async () => {
+    await addOne();
+    for (const q of ['S0C7', 'PAYROLL', 'packed field']) await ws.ok(['search', q]);
+    // Each kb run is a new process: the searches above were timed by three other processes.
+    const metrics = await ws.ok(['metrics']);
+    expect(metrics.scope).toEqual({
+      operations: 'process',
+      counters: 'process',
+      cache: 'process',
+      database: 'store',
+      searches: 'store',
+    });
+    expect(metrics.searches.count).toBe(3);
+    expect(metrics.searches.p95).toBeGreaterThan(0);
+    expect(metrics.searches.p50).toBeLessThanOrEqual(metrics.searches.p95);
+    const text = (await ws.run(['metrics'])).stdout;
+    expect(text).toMatch(/searches recorded in the store: 3 from /);
+    expect(text).toMatch(/this kb process only/);
   });
 });

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { patternsPlugin } from '@mainframe-kb/plugin-patterns';
 import { createStorage } from '@mainframe-kb/storage-core';
@@ -81,6 +81,29 @@ describe('kb backup, kb restore (@mainframe-kb/backup)', () => {
     expect(contributed).toMatch(/^ {2}restore +.*\[plugin backup\]$/m);
   });
 
+  it('recovers from a lost store: list, verify and restore elsewhere need no store; restore recreates it', async () => {
+    const full = await ws.ok(['backup', 'create', '--dest', 'repo'], { env });
+    const hash = (await ws.ok(['init'])).entries;
+    // The store is gone (disk lost); the repository survived. Nothing below may create ./kb.db by the way.
+    for (const file of readdirSync(ws.dir).filter((f) => f.startsWith('kb.db'))) rmSync(ws.path(file));
+    const listed = await ws.ok(['backup', 'list', '--dest', 'repo'], { env });
+    expect(listed.backups.map((b: { id: string }) => b.id)).toEqual([full.id]);
+    expect((await ws.ok(['backup', 'verify', full.id, '--dest', 'repo'], { env })).ok).toBe(true);
+    const elsewhere = await ws.ok(['restore', full.id, '--to', 'elsewhere.db', '--dest', 'repo'], { env });
+    expect(elsewhere).toMatchObject({ restored: true, entryCount: hash });
+    expect(existsSync(ws.path('kb.db'))).toBe(false);
+    // An ordinary command still refuses the missing store (exit 4) …
+    expect((await ws.run(['search', 'S0C7'])).code).toBe(4);
+    // … as does a restore over it, saying how to restore into its place; which brings it back.
+    const over = await ws.run(['--json', 'restore', full.id, '--dest', 'repo'], { env });
+    expect(over.code).toBe(4);
+    expect(over.errorJson().error.message).toContain(`--to ${ws.path('kb.db')}`);
+    expect(existsSync(ws.path('kb.db'))).toBe(false);
+    const back = await ws.ok(['restore', full.id, '--dest', 'repo', '--to', 'kb.db'], { env });
+    expect(back).toMatchObject({ restored: true, entryCount: hash });
+    expect((await ws.ok(['search', 'S0C7'])).total).toBeGreaterThan(0);
+  });
+
   it('create, list, verify, restore, prune with the JSON of CLI.md', async () => {
     const full = await ws.ok(['backup', 'create', '--dest', 'repo'], { env });
     expect(full).toMatchObject({ type: 'full', dependsOn: [] });
@@ -145,8 +168,10 @@ describe('kb backup, kb restore (@mainframe-kb/backup)', () => {
     const over = await ws.run(['--json', 'restore', full.id, '--to', 'kb.db', '--dest', 'repo'], { env });
     expect(over.code).not.toBe(0);
     expect(over.errorJson().error.message).toMatch(/overwrite/);
+    // No passphrase: refused as input (exit 3) with the reason as the JSON error, not a silent exit.
     const none = await ws.run(['--json', 'backup', 'create', '--dest', 'repo2']);
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(3);
+    expect(none.errorJson().error.message).toMatch(/passphrase/);
     const bad = await ws.run(['--json', 'backup', 'create', '--type', 'weekly', '--dest', 'repo'], { env });
     expect(bad.code).toBe(2);
     expect(bad.errorJson().error.code).toBe('USAGE');

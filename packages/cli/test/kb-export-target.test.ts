@@ -12,6 +12,7 @@ let ws: Workspace;
 beforeEach(async () => {
   ws = new Workspace();
   ws.writeConfig({ mvp: { extensions } });
+  await ws.init();
   for (const title of ['VSAM status 35', 'S0C7 in PAYR010']) {
     await ws.ok(['add', '--title', title, '--problem', 'p', '--solution', 's', '--category', 'Other']);
   }

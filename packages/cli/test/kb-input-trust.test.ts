@@ -58,6 +58,8 @@ describe('kb add --file refuses text that is not Unicode', () => {
 
 describe('kb import --restore verifies the export (exit 5)', () => {
   beforeEach(async () => {
+    await ws.init(['--db', 'source.db']);
+    await ws.init(['--db', 'copy.db']);
     await ws.ok(
       ['--db', 'source.db', 'add', '--title', 'VSAM status 35', '--problem', 'OPEN fails'].concat([
         '--solution',
@@ -95,6 +97,8 @@ describe('kb import --restore verifies the export (exit 5)', () => {
     const file = join(ws.dir, 'csv', 'kb_entries.csv');
     const original = readFileSync(file, 'utf8');
     writeFileSync(file, original.replace('VSAM status 35', 'VSAM status 53'));
+    await ws.init(['--db', 'edited.db']);
+    await ws.init(['--db', 'old.db']);
     const edited = await ws.run(['--json', '--db', 'edited.db', 'import', 'csv', '--restore']);
     expect(edited.code).toBe(5);
     expect(edited.errorJson().error.message).toContain('kb_entries.csv');

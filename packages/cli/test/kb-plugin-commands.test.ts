@@ -49,6 +49,7 @@ describe('a plugin command', () => {
   });
 
   it('gets its positionals, options, the global flags, cwd, env and the run’s store', async () => {
+    await ws.init();
     const doc = await ws.ok(['hello', 'ada', '--note', 'a', '--note', 'b'], { env: { GREETING: 'hi' } });
     expect(doc).toMatchObject({
       greeting: 'hello ada',
@@ -64,6 +65,7 @@ describe('a plugin command', () => {
   });
 
   it('prints through kb: text, warnings on stderr, nothing but the result under --quiet', async () => {
+    await ws.init();
     const text = await ws.run(['hello', 'ada', '--shout']);
     expect(text).toMatchObject({ code: 0, stdout: 'HELLO ADA\n', stderr: 'kb: greeting ada\n' });
     const quiet = await ws.run(['--quiet', 'hello', 'ada']);
@@ -74,6 +76,7 @@ describe('a plugin command', () => {
   });
 
   it('returns its exit code; undefined is 0', async () => {
+    await ws.init();
     expect((await ws.run(['hello', 'ada'])).code).toBe(0);
     expect((await ws.run(['hello', 'ada', '--exit', '5'])).code).toBe(5);
   });
@@ -100,6 +103,7 @@ describe('a plugin command', () => {
     ws = new Workspace();
     const config = ws.writeConfig(greetingOnly, 'greet.json');
     expect((await ws.run(['hello', 'ada'])).stderr).toMatch(/unknown command 'hello'/);
+    await ws.init(['--config', config, '--db', 'other.db']);
     const doc = await ws.ok(['hello', 'ada', '--config', config, '--db', 'other.db']);
     expect(doc.greeting).toBe('hello ada');
     expect(existsSync(ws.path('other.db'))).toBe(true);

@@ -66,8 +66,9 @@ for (const server of servers) {
       // The copy works as a store of its own (a search also adds a search-history row there).
       const found = await ws.ok(['--db', db, 'search', 'S0C7']);
       expect(found.results[0].title).toMatch(/S0C7/);
-      // A target holding other content is refused (exit 1, CONFLICT) and left as it was.
+      // A target holding other content is refused (exit 3, CONFLICT) and left as it was.
       const other = ws.path('other.db');
+      await ws.init(['--db', other]);
       await ws.ok([
         '--db',
         other,
@@ -82,7 +83,7 @@ for (const server of servers) {
         'jcl',
       ]);
       const refused = await ws.run(['--json', 'copy', '--from', db, '--to', other]);
-      expect(refused.code).toBe(1);
+      expect(refused.code).toBe(3);
       expect(refused.errorJson().error.code).toBe('CONFLICT');
       const replaced = await ws.ok(['copy', '--from', db, '--to', other, '--replace']);
       expect(replaced.copied).toBe(true);

@@ -16,6 +16,9 @@ function readEntryFile(ctx: CommandContext, file: string): KBEntryInput[] {
   try {
     bytes = readFileSync(path);
   } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CliError('NOT_FOUND', `no such file: ${path}`, ExitCode.NOT_FOUND, { cause });
+    }
     throw new CliError(
       'FILE_UNREADABLE',
       `cannot read ${path}: ${(cause as Error).message}`,

@@ -8,7 +8,7 @@ import {
   StorageErrorCode,
 } from '@mainframe-kb/storage-core';
 import { CliError, ExitCode, UsageError } from '../cli-error.js';
-import { type Command, type CommandContext, stringOption } from '../command.js';
+import { type Command, type CommandContext, stringOption, wholeNumber } from '../command.js';
 
 const USAGE = 'kb audit verify [--checkpoint <file>] | show [--limit n] [--since t] | checkpoint';
 
@@ -31,15 +31,6 @@ function keptCheckpoint(ctx: CommandContext, name: string): AuditCheckpoint {
   } catch {
     throw new UsageError(`${file} holds no checkpoint (JSON as kb audit checkpoint prints it)`, USAGE);
   }
-}
-
-function limitOf(ctx: CommandContext): number | undefined {
-  const text = stringOption(ctx, 'limit');
-  if (text === undefined) return undefined;
-  const limit = Number(text);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100_000)
-    throw new UsageError('--limit takes a whole number from 1 to 100000', USAGE);
-  return limit;
 }
 
 function formatVerification(v: AuditVerification): string {
@@ -106,7 +97,7 @@ export const auditCommand: Command = {
       }
       case 'show': {
         only(['limit', 'since']);
-        const limit = limitOf(ctx);
+        const limit = wholeNumber(ctx, 'limit', { min: 1, max: 100_000 }, USAGE);
         const since = stringOption(ctx, 'since');
         const storage = await ctx.openStorage();
         const rows = await storage.auditRows({

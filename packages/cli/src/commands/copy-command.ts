@@ -2,9 +2,12 @@ import { existsSync } from 'node:fs';
 import {
   type CopyProgress,
   copyStore,
+  isStorageError,
   moveSqliteStore,
   removeSqliteStore,
   type Storage,
+  StorageError,
+  StorageErrorCode,
   scratchPath,
   sweepScratchFiles,
 } from '@mainframe-kb/storage-core';
@@ -25,7 +28,8 @@ export const copyCommand: Command = {
     '--batch-size   rows read and written per batch (default 2000)',
     'Every table of core and of every enabled extension is copied in one transaction on the target, then',
     "checked: the target's content hash must equal the source's or nothing is committed. Copying into a",
-    'store that already holds the same content changes nothing.',
+    'store that already holds the same content changes nothing. A copy that fails leaves the target as it',
+    'was: a new one is not created (no file, no tables), an existing one keeps its content.',
   ],
   options: {
     from: { type: 'string' },
@@ -37,7 +41,8 @@ export const copyCommand: Command = {
   async run(ctx) {
     const from = stringOption(ctx, 'from');
     const to = stringOption(ctx, 'to');
-    if (!from || !to) throw new UsageError('kb copy needs --from and --to', copyCommand.usage);
+    if (!from?.trim() || !to?.trim())
+      throw new UsageError('kb copy needs --from and --to', copyCommand.usage);
     const batchText = stringOption(ctx, 'batch-size');
     const batchSize = batchText === undefined ? undefined : Number(batchText);
     if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)) {
@@ -66,16 +71,33 @@ export const copyCommand: Command = {
       for (const s of stores.splice(0)) await s.close();
     };
     try {
-      const open = async (s: typeof source) => {
-        const store = await openStore(s, { migrate: 'auto', actorId: actorId(ctx.io) });
+      const open = async (s: typeof source, missing: 'fail' | 'create') => {
+        const store = await openStore(s, { migrate: 'auto', actorId: actorId(ctx.io), missing });
         stores.push(store);
         return store;
       };
-      const a = await open(source);
-      const b = await open(scratch === undefined ? target : settings(scratch));
+      const a = await open(source, 'fail').catch((error: unknown) => {
+        if (!isStorageError(error, StorageErrorCode.NOT_FOUND)) throw error;
+        throw new StorageError(
+          StorageErrorCode.NOT_FOUND,
+          `--from names no store: there is none at ${describeTarget(source.target)}`,
+          { cause: error, details: error.details },
+        );
+      });
+      // A server target is new when its first migration ran just now (a database exists before kb touches
+      // it, as in `kb init`): a failed copy then drops what opening it created.
+      const opened = new Date().toISOString();
+      const b = await open(scratch === undefined ? target : settings(scratch), 'create');
+      let newTarget = false;
+      if (target.target.type !== 'sqlite') {
+        const core = (await b.migrationStatus()).namespaces.find((n) => n.namespace === 'core');
+        const first = core?.applied[0]?.appliedAt;
+        newTarget = first !== undefined && first >= opened;
+      }
       let bar: ReturnType<typeof ctx.out.progress> | undefined;
       const result = await copyStore(a, b, {
         replace: flag(ctx, 'replace'),
+        newTarget,
         ...(batchSize === undefined ? {} : { batchSize }),
         onProgress: (p: CopyProgress) => {
           bar ??= ctx.out.progress('Copying', p.expectedRows);

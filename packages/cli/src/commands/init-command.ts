@@ -19,7 +19,7 @@ export const initCommand: Command = {
     const { target } = ctx.settings();
     const opened = new Date().toISOString();
     let existed = storeExists(target);
-    const storage = await ctx.openStorage('auto');
+    const storage = await ctx.openStorage('auto', { missing: 'create' });
     if (target.type !== 'sqlite') {
       // A server database exists before kb touches it: the store is new if its first migration ran just now.
       const core = (await storage.migrationStatus()).namespaces.find((n) => n.namespace === 'core');

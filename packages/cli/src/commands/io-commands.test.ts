@@ -6,7 +6,10 @@ describe('kb export / kb import', () => {
   let ws: Workspace;
 
   beforeEach(async () => {
-    ws = new Workspace();
+    ws = await new Workspace().init(['--db', 'source.db']);
+    // Only kb init creates a store: the import targets exist before anything is imported into them.
+    await ws.init(['--db', 'target.db']);
+    await ws.init(['--db', 'copy.db']);
     await ws.ok([
       '--db',
       'source.db',

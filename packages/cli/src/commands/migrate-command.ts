@@ -31,6 +31,13 @@ function formatStatus(status: MigrationStatus): string {
   }
   const lines = [formatTable(['NAMESPACE', 'MIGRATION', 'STATE', 'APPLIED AT / DESCRIPTION'], rows)];
   lines.push('', `${status.pendingCount} pending`);
+  for (const ns of status.namespaces) {
+    if (ns.held) {
+      lines.push(
+        `held: ${ns.namespace} was rolled back to ${ns.held.to} on ${ns.held.since}; it stays there until 'kb migrate up'`,
+      );
+    }
+  }
   for (const p of status.problems) lines.push(`problem: ${p.message}`);
   return lines.join('\n');
 }
@@ -51,6 +58,7 @@ function formatPlan(plan: MigrationPlan): string {
 
 function formatRun(result: MigrationRunResult, direction: 'up' | 'down'): string {
   if (result.results.length === 0 && !result.error) return `Nothing to migrate ${direction}.`;
+  const held = direction === 'down' && !result.error;
   const table = formatTable(
     ['NAMESPACE', 'MIGRATION', 'RESULT', 'MS'],
     result.results.map((r) => [r.namespace, r.id, r.status, r.durationMs.toFixed(1)]),
@@ -58,7 +66,10 @@ function formatRun(result: MigrationRunResult, direction: 'up' | 'down'): string
   const snapshot = result.snapshot
     ? `\nsnapshot ${result.snapshot.location}: ${result.snapshot.outcome}`
     : '';
-  return `${table}${snapshot}`;
+  const note = held
+    ? "\nThe reverted namespaces stay where they are (other commands do not migrate them) until 'kb migrate up'."
+    : '';
+  return `${table}${snapshot}${note}`;
 }
 
 function formatRepair(result: RepairResult): string {

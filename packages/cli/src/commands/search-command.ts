@@ -1,7 +1,19 @@
 import type { CodeSearchHit, codePlugin } from '@mainframe-kb/plugin-code';
-import type { SearchResponse, Severity, Storage } from '@mainframe-kb/storage-core';
+import {
+  SEARCH_LIMIT_MAX,
+  type SearchResponse,
+  type Severity,
+  type Storage,
+} from '@mainframe-kb/storage-core';
 import { UsageError } from '../cli-error.js';
-import { type Command, flag, stringList, stringOption } from '../command.js';
+import {
+  type Command,
+  type CommandContext,
+  flag,
+  stringList,
+  stringOption,
+  wholeNumber,
+} from '../command.js';
 import { renderSnippet } from '../output/snippet-format.js';
 
 const USAGE = 'kb search <query> [--limit n] [--category c] [--severity s] [--tag t]… [--code]';
@@ -77,9 +89,16 @@ async function codeHits(storage: Storage, query: string): Promise<CodeSearchHit[
 
 export function formatSearch(query: string, response: SearchResponse, bold: boolean): string {
   const lines: string[] = [];
-  if (response.corrections.length > 0) {
-    const fixes = response.corrections.map((c) => `${c.from} → ${c.to}`).join(', ');
-    lines.push(`Searched for: ${response.interpreted} (corrected ${fixes})`, '');
+  const fix = (c: SearchResponse['corrections'][number]) =>
+    `${c.from} → ${c.to} (${Math.round(c.confidence * 100)}% sure)`;
+  const applied = response.corrections.filter((c) => c.applied);
+  const offered = response.corrections.filter((c) => !c.applied);
+  if (applied.length > 0) {
+    lines.push(`Searched for: ${response.interpreted} (corrected ${applied.map(fix).join(', ')})`, '');
+  }
+  if (offered.length > 0) {
+    // The corrected query would find less than the query as typed: its results are shown, the fix offered.
+    lines.push(`Did you mean ${offered.map(fix).join(', ')}? Showing results for what you typed.`, '');
   }
   if (response.results.length === 0) {
     lines.push(`No entries match "${query}".`);
@@ -103,11 +122,22 @@ export function formatSearch(query: string, response: SearchResponse, bold: bool
   return lines.join('\n');
 }
 
-function parseLimit(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--limit takes a whole number, not '${value}'`, USAGE);
-  // The range (1–100) is the store's to check; it answers with VALIDATION (exit 3).
-  return Number(value);
+/** The flags' filters in the query language, for a search that has no words. */
+function filterQuery(ctx: CommandContext): string {
+  const filters = [
+    ...(stringList(ctx, 'category') ?? []).map((v) => ['category', v] as const),
+    ...(stringList(ctx, 'severity') ?? []).map((v) => ['severity', v] as const),
+    ...(stringList(ctx, 'tag') ?? []).map((v) => ['tag', v] as const),
+  ];
+  if (filters.length === 0) {
+    throw new UsageError('kb search needs a query, a --category, a --severity or a --tag', USAGE);
+  }
+  return filters
+    .map(([name, value]) => {
+      if (value.includes('"')) throw new UsageError(`--${name} cannot contain a double quote`, USAGE);
+      return `${name}:"${value}"`;
+    })
+    .join(' ');
 }
 
 export const searchCommand: Command = {
@@ -127,10 +157,12 @@ export const searchCommand: Command = {
     tag: { type: 'string', multiple: true },
     code: { type: 'boolean' },
   },
-  positionals: { min: 1, max: Number.POSITIVE_INFINITY },
+  positionals: { min: 0, max: Number.POSITIVE_INFINITY },
   async run(ctx) {
-    const query = ctx.positionals.join(' ');
-    const limit = parseLimit(stringOption(ctx, 'limit'));
+    const written = ctx.positionals.join(' ');
+    // A filter alone is a query: `kb search --category VSAM` is `kb search category:VSAM`.
+    const query = written.trim() === '' ? filterQuery(ctx) : written;
+    const limit = wholeNumber(ctx, 'limit', { min: 1, max: SEARCH_LIMIT_MAX }, USAGE);
     const storage = await ctx.openStorage();
     const response = await storage.search(query, {
       limit,

@@ -63,7 +63,8 @@ export function adaptPluginCommand(plugin: PluginDefinition, command: PluginComm
         cwd: ctx.io.cwd,
         env: ctx.io.env,
         out: ctx.out.forPlugin(),
-        storage: () => openStoreWithExtension(ctx, plugin.id, plugin.package ?? plugin.id),
+        storage: (options) =>
+          openStoreWithExtension(ctx, plugin.id, plugin.package ?? plugin.id, options?.missing ?? 'fail'),
         usageError: (message) => new UsageError(message, command.usage),
       });
       return code ?? ExitCode.OK;
