@@ -131,7 +131,7 @@ describe('the commands the plugin brings to kb', () => {
     expect(command('patterns').usage).toBe(
       'kb patterns detect | list [--type t] [--severity s] [--component c] [--min-confidence x] [--text q] [--limit n] | show <id>',
     );
-    expect(command('incidents').usage).toMatch(/^kb incidents list \[--source s\] .* \| show <id>$/);
+    expect(command('incidents').usage).toMatch(/^kb incidents list \[--source s\] .* \| show <id\|ticket>$/);
     for (const c of patternsPlugin.commands ?? []) {
       expect(c.positionals).toEqual({ min: 1, max: 2 });
       for (const match of c.usage.matchAll(/--([a-z-]+)/g)) expect(c.options).toHaveProperty([match[1]!]);
@@ -163,6 +163,13 @@ describe('kb patterns', () => {
     expect(detail.suggestion).toMatchObject({ title: 'S0C7: recurring incidents', status: 'open' });
     expect(shown.text).toContain(`${detail.id}  error  active  (detected)`);
     expect(shown.text).toContain('Incidents (5):');
+    // Incidents are listed by the ticket numbers operators know, with the store's id beside them.
+    const first = (shown.json as { incidents: { incidentId: string; source: string; ticketId: string }[] })
+      .incidents[0]!;
+    expect(first.ticketId).not.toBe(first.incidentId);
+    expect(first.incidentId).toBe(incidentIdOf(first.source as 'servicenow', first.ticketId));
+    expect(shown.text).toContain(`  ${first.source} ${first.ticketId}  `);
+    expect(shown.text).toContain(`(${first.incidentId})`);
     expect(shown.text).toContain('Suggested KB entry (open): S0C7: recurring incidents');
   });
 
@@ -257,6 +264,9 @@ describe('kb incidents', () => {
     );
     const payroll = await kb(['incidents', 'show', incidentIdOf('servicenow', 'INC2')]);
     expect(payroll.text).toContain('error codes: S0C7');
+    // By ticket number: the same incident as by id.
+    expect((await kb(['incidents', 'show', 'OPS-9'])).json).toEqual(shown.json);
+    expect((await kb(['incidents', 'show', 'INC2'])).json).toEqual(payroll.json);
     expect(payroll.text).toContain('Job PAYR0002 ended with S0C7 in step 2');
   });
 

@@ -1,15 +1,26 @@
 import {
   formatTable,
+  isStorageError,
+  NotFoundError,
   type PluginCommand,
   type PluginCommandContext,
   type Severity,
+  StorageError,
+  StorageErrorCode,
 } from '@mainframe-kb/storage-core';
-import type { Incident, IncidentQuery, IncidentSource, IncidentStatus } from '../types.js';
+import type { PatternsApi } from '../api/patterns-api.js';
+import {
+  INCIDENT_SOURCES,
+  type Incident,
+  type IncidentQuery,
+  type IncidentSource,
+  type IncidentStatus,
+} from '../types.js';
 import { numberOption, patternsApiOf, stringOption } from './command-options.js';
 import { clip } from './text-table.js';
 
 const USAGE =
-  'kb incidents list [--source s] [--status s] [--severity s] [--component c] [--error-code c] [--from t] [--to t] [--text q] [--limit n] [--offset n] | show <id>';
+  'kb incidents list [--source s] [--status s] [--severity s] [--component c] [--error-code c] [--from t] [--to t] [--text q] [--limit n] [--offset n] | show <id|ticket>';
 
 function incidentRows(incidents: readonly Incident[]): string {
   if (incidents.length === 0) return 'No incidents.';
@@ -56,6 +67,31 @@ function queryOf(ctx: PluginCommandContext): IncidentQuery {
   };
 }
 
+/**
+ * An incident by the store's id (`inc_…`) or by its ticket number in any source (INC0010001, PAY-123); a
+ * ticket number two sources share is refused, naming them, so the operator picks with the id.
+ */
+async function incidentByIdOrTicket(api: PatternsApi, key: string): Promise<Incident> {
+  try {
+    return await api.getIncident(key);
+  } catch (error) {
+    if (!isStorageError(error, StorageErrorCode.NOT_FOUND)) throw error;
+    const found: Incident[] = [];
+    for (const source of INCIDENT_SOURCES) {
+      const incident = await api.findIncident(source, key);
+      if (incident) found.push(incident);
+    }
+    const [only] = found;
+    if (found.length === 1 && only) return only;
+    if (found.length === 0) throw new NotFoundError('incident (id or ticket number)', key);
+    throw new StorageError(
+      StorageErrorCode.CONFLICT,
+      `ticket '${key}' is in ${found.length} sources (${found.map((i) => `${i.source}: ${i.id}`).join(', ')}): show it by id`,
+      { details: { ticketId: key, ids: found.map((i) => i.id) } },
+    );
+  }
+}
+
 /** `kb incidents list|show`. */
 export const incidentsCommand: PluginCommand = {
   name: 'incidents',
@@ -63,7 +99,7 @@ export const incidentsCommand: PluginCommand = {
   usage: USAGE,
   details: [
     'list              incidents, oldest first, filtered by the options (100 unless --limit)',
-    'show <id>         one incident with its error codes (ids as `kb incidents list` and `kb patterns show` print them)',
+    'show <id|ticket>  one incident with its error codes, by id or by ticket number (INC0010001, PAY-123)',
     '--source s        manual | servicenow | jira | splunk',
     '--status s        open | resolved | closed',
     '--severity s      low | medium | high | critical',
@@ -98,7 +134,7 @@ export const incidentsCommand: PluginCommand = {
       const incidents = await api.listIncidents(query);
       ctx.out.emit({ incidents, total: incidents.length }, () => incidentRows(incidents));
     } else {
-      const incident = await api.getIncident(id!);
+      const incident = await incidentByIdOrTicket(api, id!);
       ctx.out.emit(incident, () => incidentText(incident));
     }
     return 0;

@@ -27,7 +27,10 @@ function patternRows(patterns: readonly Pattern[]): string {
   );
 }
 
-function patternText(p: PatternDetail): string {
+/** A pattern's incident as `kb patterns show` prints it: with the ticket the source system gave it. */
+type ShownIncident = PatternDetail['incidents'][number] & { source: string; ticketId: string };
+
+function patternText(p: Omit<PatternDetail, 'incidents'> & { incidents: ShownIncident[] }): string {
   return [
     `${p.id}  ${p.type}  ${p.status}  (${p.origin})`,
     p.description,
@@ -40,7 +43,9 @@ function patternText(p: PatternDetail): string {
       : []),
     '',
     `Incidents (${p.incidents.length}):`,
-    ...p.incidents.slice(0, 50).map((m) => `  ${m.incidentId}  ${m.correlationScore.toFixed(2)}`),
+    ...p.incidents
+      .slice(0, 50)
+      .map((m) => `  ${m.source} ${m.ticketId}  ${m.correlationScore.toFixed(2)}  (${m.incidentId})`),
     ...(p.incidents.length > 50 ? [`  … and ${p.incidents.length - 50} more (--json lists them all)`] : []),
   ].join('\n');
 }
@@ -106,7 +111,14 @@ export const patternsCommand: PluginCommand = {
       const patterns = await api.getPatterns(criteria);
       ctx.out.emit({ patterns, total: patterns.length }, () => patternRows(patterns));
     } else {
-      const pattern = await api.getPattern(id!);
+      const found = await api.getPattern(id!);
+      // Operators know incidents by ticket number (INC0010001, PAY-123), not by the store's ids.
+      const incidents: ShownIncident[] = [];
+      for (const m of found.incidents) {
+        const { source, ticketId } = await api.getIncident(m.incidentId);
+        incidents.push({ ...m, source, ticketId });
+      }
+      const pattern = { ...found, incidents };
       ctx.out.emit(pattern, () => patternText(pattern));
     }
     return 0;
