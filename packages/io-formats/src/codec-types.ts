@@ -69,6 +69,11 @@ export interface ReadOptions {
   readonly schema?: EntitySchema;
   readonly limits: InputLimits;
   readonly signal?: AbortSignal;
+  /**
+   * JSON and NDJSON without a schema: keep an array or object value as its JSON text (noted, see
+   * `nestedFieldsOf`) instead of refusing the input; the KB entry mapping takes a `tags` array from it.
+   */
+  readonly nestedAsJson?: boolean;
 }
 
 export interface WriteSummary {

@@ -77,8 +77,10 @@ export type {
   ImportOptions,
   ImportProgress,
   ImportResult,
+  RecordCounts,
   TableCounts,
 } from './import/import-types.js';
+export { RECOGNISED_FORMS } from './import/input-recognition.js';
 export { toBoolean, toNumber, toTimestamp } from './import/value-mapping.js';
 export type { ImportLimits } from './input-limits.js';
 export { DEFAULT_LIMITS, withLimits } from './input-limits.js';

@@ -27,22 +27,43 @@ export function recordToJson(
 }
 
 /**
+ * The keys of a record whose JSON values were arrays or objects, kept as their JSON text (`nestedAsJson`): the
+ * KB entry mapping accepts a `tags` list and refuses the others, record by record.
+ */
+const NESTED_FIELDS = new WeakMap<DataRecord, ReadonlySet<string>>();
+
+/** The fields of `record` that held a JSON array or object (see `jsonToRecord`'s `nestedAsJson`). */
+export function nestedFieldsOf(record: DataRecord): ReadonlySet<string> | undefined {
+  return NESTED_FIELDS.get(record);
+}
+
+/**
  * A JSON object read from a file as a record. With a schema every field is type-checked (timestamps parsed
  * from ISO strings with a zone, bytes from base64) and unknown keys are refused; without one, flat scalar values are kept as
- * they are for the import mapping to type.
+ * they are for the import mapping to type. Without a schema and with `nestedAsJson`, an array or object value
+ * is kept as its JSON text and its key noted (`nestedFieldsOf`) instead of refusing the whole input: KB entries
+ * carry their tags as an array.
  */
 export function jsonToRecord(
   format: FormatName,
   value: JsonValue,
   schema: EntitySchema | undefined,
   location: RecordLocation,
+  options: { readonly nestedAsJson?: boolean | undefined } = {},
 ): DataRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw formatError(format, FormatErrorReason.MALFORMED, 'a record must be a JSON object', { location });
   }
   const record: DataRecord = {};
   if (schema === undefined) {
+    let nested: Set<string> | undefined;
     for (const [key, item] of Object.entries(value)) {
+      if (item !== null && typeof item === 'object' && options.nestedAsJson === true) {
+        record[key] = JSON.stringify(item);
+        nested ??= new Set();
+        nested.add(key);
+        continue;
+      }
       if (item !== null && typeof item === 'object') {
         throw formatError(
           format,
@@ -56,6 +77,7 @@ export function jsonToRecord(
       }
       record[key] = item;
     }
+    if (nested !== undefined) NESTED_FIELDS.set(record, nested);
     return record;
   }
   const names = fieldNames(schema);

@@ -2,16 +2,28 @@ import { resolve } from 'node:path';
 import { exportStore, type FormatName } from '@mainframe-kb/io-formats';
 import { UsageError } from '../cli-error.js';
 import { type Command, type CommandContext, stringList, stringOption } from '../command.js';
-import type { ProgressBar } from '../progress-bar.js';
+import { ProgressBar } from '../progress-bar.js';
 import { openStoreWithIo } from './io-store.js';
 
 const USAGE =
   'kb export --format json|ndjson|csv|xml|parquet|avro|orc --out F [--entities kb,incidents,patterns,code,templates,analytics] | kb export --target NAME --out F [--option key=value]…';
 const FORMATS: readonly FormatName[] = ['json', 'ndjson', 'csv', 'xml', 'parquet', 'avro', 'orc'];
 
-function describe(result: { file: string; records: Record<string, number>; bytes: number }, kind: string) {
+/**
+ * The export in words: records per entity (entries, incidents …: what the user exported), then the table rows
+ * they span as detail.
+ */
+function describe(
+  result: { file: string; records: Record<string, number>; tables?: Record<string, number>; bytes: number },
+  kind: string,
+) {
   const counts = Object.entries(result.records).map(([entity, n]) => `${entity} ${n}`);
-  return `Exported ${counts.join(', ') || 'nothing'} to ${result.file} (${kind}, ${result.bytes} bytes)`;
+  const tables = Object.values(result.tables ?? {});
+  const rows =
+    tables.length === 0
+      ? ''
+      : `; ${tables.reduce((a, b) => a + b, 0)} rows in ${tables.length} table${tables.length === 1 ? '' : 's'}`;
+  return `Exported ${counts.join(', ') || 'nothing'} to ${result.file} (${kind}, ${result.bytes} bytes${rows})`;
 }
 
 /** `--option key=value`, repeated: the exporter's options, as strings. */
@@ -97,11 +109,13 @@ export const exportCommand: Command = {
         out: resolve(ctx.io.cwd, out),
         entities,
         onProgress: (p) => {
-          bar ??= ctx.out.progress('Exporting', p.total);
+          // On stderr, like every progress of a command whose output may be piped.
+          bar ??= new ProgressBar(ctx.out.decorated ? ctx.io.stderr : null, 'Exporting rows', p.total);
           bar.update(p.done);
         },
       });
       bar?.finish();
+      // CLI.md: records per entity (what the user exported); the text adds the table rows as detail.
       ctx.out.emit({ file: result.file, format: result.format, records: result.records }, () =>
         describe(result, result.format),
       );

@@ -26,6 +26,7 @@ import {
   toEntitySchema,
 } from '../envelope/versioned-export.js';
 import { checkValue } from '../field-values.js';
+import { recordTables } from '../import/record-counts.js';
 import { ContentHasher } from '../integrity/content-hasher.js';
 import { fileSink } from '../io/byte-sink.js';
 import { hashingSink } from '../io/hashing-sink.js';
@@ -162,9 +163,10 @@ export async function exportWith(
             );
           }
         }
+        // What the user exported, per entity: the rows of its first table (entries, incidents, templates …);
+        // the rows of its other tables (tags, feedback, versions) are detail, in `tables`.
         const records: Record<string, number> = {};
-        for (const table of tables)
-          records[table.entity] = (records[table.entity] ?? 0) + (perTable[table.name] ?? 0);
+        for (const [entity, table] of recordTables(tables)) records[entity] = perTable[table] ?? 0;
         return {
           file: options.out,
           format: codec.format,

@@ -44,8 +44,12 @@ export interface FormatExportResult {
   readonly file: string;
   readonly format: FormatName;
   readonly layout: 'envelope' | 'directory';
-  /** Records per entity. */
+  /**
+   * Records per entity: what the user exported (KB entries for `kb`, incidents, templates …), the rows of the
+   * entity's first table. An entity's other rows (an entry's tags, a template's versions) are in `tables`.
+   */
   readonly records: Record<string, number>;
+  /** Rows per table. */
   readonly tables: Record<string, number>;
   readonly bytes: number;
   readonly target?: undefined;

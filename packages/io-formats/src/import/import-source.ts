@@ -7,6 +7,7 @@ import type {
   EntitySchema,
   FieldType,
   FormatName,
+  ReadItem,
   RecordLocation,
 } from '../codec-types.js';
 import { upgradeSeedRecord } from '../envelope/envelope-upgrades.js';
@@ -20,15 +21,18 @@ import {
   type TransformationStep,
   toEntitySchema,
 } from '../envelope/versioned-export.js';
-import { FormatErrorReason, formatError } from '../errors/format-error.js';
+import { FormatErrorReason, formatError, reasonOf } from '../errors/format-error.js';
 import type { ImportLimits } from '../input-limits.js';
 import { verifyDirectory, verifyEnvelope } from '../integrity/export-verification.js';
 import type { ExportCheck } from '../integrity/integrity-types.js';
 import { fileSource, streamHead } from '../io/byte-source.js';
 import { combinedSha256, fileSha256 } from '../io/file-digest.js';
 import { gunzipSource, isGzip } from '../io/gunzip.js';
+import { firstSignificantByte } from '../json/json-codec.js';
 import { JsonStreamParser, type JsonValue } from '../json/json-stream-parser.js';
 import { jsonToRecord } from '../record-shape.js';
+import { readEntryJson } from './entry-json-reader.js';
+import { type Recognition, recognise, type SourceSystem } from './input-recognition.js';
 import { kbFieldOf } from './kb-entry-mapping.js';
 
 /** Entities whose tables the store keeps for itself: exported for the record, never imported. */
@@ -44,11 +48,30 @@ export interface RawItem {
   readonly location: RecordLocation;
   /** A domain importer's row that is inserted when absent and otherwise left alone (DomainRecord.ensure). */
   readonly ensure?: boolean;
+  /** Rows: `exact` from an export (the default), `source` from a domain importer (see RowMode). */
+  readonly mode?: 'exact' | 'source';
+}
+
+/** Bytes of the input file read so far, against its size: progress for inputs of unknown record count. */
+export interface ByteProgress {
+  read(): number;
+  readonly total: number;
 }
 
 export interface OpenedInput {
   readonly layout: 'envelope' | 'directory' | 'records';
   readonly format: FormatName | 'envelope';
+  /** What the input was taken for, in words (ImportResult.input). */
+  readonly description: string;
+  /**
+   * Set when the file is a source system's export (ServiceNow, Jira, Splunk) that nobody named: the import
+   * hands it to that source's importer instead of reading `items()`.
+   */
+  readonly recognisedSource?: SourceSystem | undefined;
+  /** With `recognisedSource`: the syntax of the export (JSON, NDJSON or CSV). */
+  readonly recognisedFormat?: 'json' | 'ndjson' | 'csv' | undefined;
+  /** Bytes read so far, for a file read as a stream. */
+  readonly bytes?: ByteProgress | undefined;
   /** Records the input announces (manifest counts), when it does. */
   readonly total: number | undefined;
   /** Filled as the input is read: upgrade steps applied. */
@@ -74,8 +97,22 @@ const HEAD_BYTES = 4096;
 export async function openFile(
   path: string,
   limits: ImportLimits,
-): Promise<{ source: ByteSource; head: Uint8Array }> {
-  let source = await fileSource(path);
+): Promise<{ source: ByteSource; head: Uint8Array; bytes: ByteProgress }> {
+  const file = await fileSource(path);
+  // Counted as the stream reads the file, before decompression: the head read below is not progress.
+  let consumed = 0;
+  const bytes: ByteProgress = { read: () => consumed, total: file.size };
+  let source: ByteSource = {
+    size: file.size,
+    read: (offset, length) => file.read(offset, length),
+    async *stream() {
+      consumed = 0;
+      for await (const chunk of file.stream()) {
+        consumed += chunk.length;
+        yield chunk;
+      }
+    },
+  };
   let head = await source.read(0, HEAD_BYTES);
   if (isGzip(head)) {
     source = gunzipSource(source, limits);
@@ -88,12 +125,15 @@ export async function openFile(
       );
     }
   }
-  return { source, head };
+  return { source, head, bytes };
 }
 
 /**
  * Opens what an import reads: a directory export (its manifest), an export envelope, or a plain file of
- * records in any registered format. The format comes from the content; a format the caller names must agree.
+ * records. The format comes from the content; a format the caller names must agree. A plain file is
+ * recognised by its shape too (see `recognise`): KB entries, or a source system's export
+ * (`recognisedSource`), which the caller hands to that source's importer. A named format is the syntax only:
+ * a file whose shape is not recognised is then read as plain records of that format instead of refused.
  */
 export async function openInput(
   path: string,
@@ -105,38 +145,112 @@ export async function openInput(
 ): Promise<OpenedInput> {
   const info = await stat(path);
   if (info.isDirectory()) return openDirectory(path, asserted, codecs, limits, skipped);
-  const { source, head } = await openFile(path, limits);
+  const { source, head, bytes } = await openFile(path, limits);
   const fingerprint = () => fileSha256(path);
   if (sniffEnvelope(head) && (asserted === undefined || asserted === 'json')) {
     const verify = async () =>
       verifyEnvelope(path, (await openFile(path, limits)).source, limits.maxRecordBytes);
-    return openEnvelope(source, limits, fingerprint, verify, skipped);
+    return openEnvelope(source, limits, fingerprint, verify, skipped, bytes);
   }
-  const codec = asserted === undefined ? codecs.detect(head) : codecs.get(asserted);
-  if (codec === undefined || !codec.sniff(head)) {
-    throw formatError(
-      asserted ?? 'json',
-      FormatErrorReason.UNKNOWN_FORMAT,
-      asserted === undefined
-        ? `cannot tell the format of ${basename(path)} from its content (supported: ${codecs.formats().join(', ')})`
-        : `the content of ${basename(path)} is not ${asserted}`,
-    );
+  const recognition = await recogniseAs(path, source, head, asserted, codecs, limits);
+  const plain = { layout: 'records', total: undefined, transformationLog: [], ignored: new Set<string>() };
+  if (recognition.kind === 'source') {
+    return {
+      ...plain,
+      layout: 'records',
+      format: recognition.format,
+      description: recognition.description,
+      recognisedSource: recognition.source,
+      recognisedFormat: recognition.format,
+      fingerprint,
+      items() {
+        throw new Error(`${basename(path)} is a ${recognition.source} export: its importer reads it`);
+      },
+    };
   }
-  return {
+  const entries = (format: FormatName, read: () => AsyncIterable<ReadItem>): OpenedInput => ({
+    ...plain,
     layout: 'records',
-    format: codec.format,
-    total: undefined,
-    transformationLog: [],
-    ignored: new Set(),
+    format,
+    description: recognition.description,
+    bytes,
     fingerprint,
     async *items() {
       const checked = new Set<string>();
-      for await (const item of codec.read(source, { limits })) {
-        assertDistinctFields(item.record, checked, codec.format, item.location);
+      for await (const item of read()) {
+        assertDistinctFields(item.record, checked, format, item.location);
         yield { kind: 'entry', table: 'kb_entries', record: item.record, location: item.location };
       }
     },
-  };
+  });
+  if (recognition.kind === 'json-entries') {
+    return entries('json', () => readEntryJson(source, recognition.shape, limits));
+  }
+  if (recognition.kind === 'ndjson-entries') {
+    return entries('ndjson', () => codecs.get('ndjson').read(source, { limits, nestedAsJson: true }));
+  }
+  const codec = codecs.get(recognition.format);
+  return entries(codec.format, () => codec.read(source, { limits }));
+}
+
+/**
+ * What a plain file is taken for. Its content decides; a format the caller names must agree with the content's
+ * syntax (a one-line JSON object is JSON as well as NDJSON), and makes a file whose records mean nothing
+ * recognisable plain records of that format, read as KB entries, rather than refused.
+ */
+async function recogniseAs(
+  path: string,
+  source: ByteSource,
+  head: Uint8Array,
+  asserted: FormatName | undefined,
+  codecs: CodecRegistry,
+  limits: ImportLimits,
+): Promise<Recognition> {
+  const name = basename(path);
+  let recognition: Recognition;
+  try {
+    recognition = await recognise(source, head, codecs, limits, name);
+  } catch (error) {
+    if (asserted === undefined || reasonOf(error) !== FormatErrorReason.UNKNOWN_FORMAT) throw error;
+    const first = firstSignificantByte(head);
+    if (asserted !== 'json' && asserted !== 'ndjson' && !codecs.get(asserted).sniff(head)) {
+      throw formatError(
+        asserted,
+        FormatErrorReason.UNKNOWN_FORMAT,
+        `the content of ${name} is not ${asserted}`,
+      );
+    }
+    recognition =
+      asserted === 'json'
+        ? {
+            kind: 'json-entries',
+            shape: first === 0x5b ? 'array' : 'object',
+            description: 'KB entries (JSON)',
+          }
+        : asserted === 'ndjson'
+          ? { kind: 'ndjson-entries', description: 'KB entries (NDJSON)' }
+          : {
+              kind: 'records',
+              format: asserted,
+              description: `KB entries (${asserted.toUpperCase()} records)`,
+            };
+  }
+  if (asserted === undefined) return recognition;
+  const syntax =
+    recognition.kind === 'json-entries'
+      ? 'json'
+      : recognition.kind === 'ndjson-entries'
+        ? 'ndjson'
+        : recognition.format;
+  if (syntax === asserted) return recognition;
+  // A one-line object is a JSON document too.
+  if (recognition.kind === 'ndjson-entries' && asserted === 'json') {
+    return { kind: 'json-entries', shape: 'object', description: 'a KB entry (one JSON object)' };
+  }
+  if (recognition.kind === 'source' && syntax !== 'csv' && (asserted === 'json' || asserted === 'ndjson')) {
+    return recognition;
+  }
+  throw formatError(asserted, FormatErrorReason.UNKNOWN_FORMAT, `the content of ${name} is not ${asserted}`);
 }
 
 /**
@@ -179,12 +293,15 @@ function openEnvelope(
   fingerprint: () => Promise<string>,
   verify: () => Promise<ExportCheck>,
   skipped: ReadonlySet<string>,
+  bytes: ByteProgress,
 ): OpenedInput {
   const transformationLog: TransformationStep[] = [];
   const ignored = new Set<string>();
   return {
     layout: 'envelope',
     format: 'envelope',
+    description: 'an export envelope (kb export --format json)',
+    bytes,
     total: undefined,
     transformationLog,
     ignored,
@@ -413,6 +530,7 @@ async function openDirectory(
   return {
     layout: 'directory',
     format: files[0]?.format ?? asserted ?? 'json',
+    description: `an export directory (kb export --format ${files[0]?.format ?? asserted ?? 'json'})`,
     total,
     transformationLog: [],
     ignored,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { StorageError, StorageErrorCode } from '@mainframe-kb/storage-core';
+import { StorageError, StorageErrorCode, type TableContribution } from '@mainframe-kb/storage-core';
 import { z } from 'zod';
 import type { CodecRegistry } from '../codec-registry.js';
 import type { FormatName } from '../codec-types.js';
@@ -15,11 +15,19 @@ import {
   loadCheckpoint,
   refuseLegacyCheckpointFile,
 } from './checkpoint-repository.js';
-import { openDomainSource } from './domain-source.js';
+import { openDomainSource, RecordsRejected } from './domain-source.js';
 import { ImportSession } from './import-session.js';
 import { type OpenedInput, openInput, STORE_MANAGED_ENTITIES } from './import-source.js';
-import type { ImportOptions, ImportResult, TableCounts } from './import-types.js';
+import type {
+  ConflictPolicy,
+  ImportIssue,
+  ImportOptions,
+  ImportResult,
+  RecordCounts,
+  TableCounts,
+} from './import-types.js';
 import { type PreparedItem, prepareItem, recordNumberer } from './item-preparer.js';
+import { emptyCounts, exportRecords, totalCounts } from './record-counts.js';
 
 const importOptionsSchema = z.strictObject({
   input: z.string().min(1),
@@ -47,7 +55,7 @@ const importOptionsSchema = z.strictObject({
 
 /** Reports records read, every 500 and at the end. */
 interface Progress {
-  step(table: string): void;
+  step(table: string, ordinal: number): void;
   end(): void;
 }
 
@@ -91,26 +99,43 @@ export async function importWith(
   if (typeof options.checkpoint === 'string') await refuseLegacyCheckpointFile(resolve(options.checkpoint));
   const limits = withLimits(options.limits);
   const input = resolve(options.input);
-  const opened: OpenedInput =
+  let opened: OpenedInput =
     options.source === undefined
       ? await openInput(input, options.format as FormatName | undefined, codecs, limits)
       : await openDomainSource(access, codecs, input, options.source, options.sourceOptions ?? {}, limits);
+  // A source system's export that nobody named goes to that source's importer, as if it had been named.
+  const source = options.source ?? opened.recognisedSource;
+  if (options.source === undefined && opened.recognisedSource !== undefined) {
+    opened = await openDomainSource(
+      access,
+      codecs,
+      input,
+      opened.recognisedSource,
+      options.sourceOptions ?? {},
+      limits,
+      { description: opened.description, format: opened.recognisedFormat ?? 'json' },
+    );
+  }
   // A domain importer may also write its plugin's derived tables (its own index rows, e.g. incident
   // error codes); a file of this package's formats holds content tables only. Never this package's own.
   const tables = access
     .tables()
     .filter(
       (t) =>
-        (options.source !== undefined || !t.derived) &&
+        (source !== undefined || !t.derived) &&
         !STORE_MANAGED_ENTITIES.has(t.entity) &&
         !Object.hasOwn(IO_FORMATS_TABLES, t.name),
     );
   const infos = await describeTables(access.db, tables);
+  // A source system is the system of record: importing its export again brings the store up to date.
+  const policy: ConflictPolicy = options.onConflict ?? (source === undefined ? 'fail' : 'update');
   const session = new ImportSession(
     infos,
-    options.onConflict ?? 'fail',
+    policy,
     {
       skippedEntries: new Set(),
+      outcomes: new Map(),
+      derivedOf: derivedTablesOf(tables, infos),
       searchIndex: access.dialect.searchIndex,
       singleTransaction: options.batchSize === undefined || (options.dryRun ?? false),
       keepGoing: options.batchSize !== undefined,
@@ -120,27 +145,62 @@ export async function importWith(
   );
   const dryRun = options.dryRun ?? false;
   let read = 0;
+  const report = (table: string) =>
+    options.onProgress?.({
+      phase: 'import',
+      done: read,
+      total: opened.total,
+      table,
+      ...(opened.bytes === undefined
+        ? {}
+        : { bytesRead: opened.bytes.read(), bytesTotal: opened.bytes.total }),
+    });
   const progress: Progress = {
-    step(table) {
-      read += 1;
-      if (read % 500 === 0) options.onProgress?.({ phase: 'import', done: read, total: opened.total, table });
+    step(table, ordinal) {
+      if (ordinal === read) return;
+      read = ordinal;
+      if (read % 500 === 0) report(table);
     },
-    end: () => options.onProgress?.({ phase: 'import', done: read, total: opened.total, table: '' }),
+    end: () => report(''),
   };
-  const result = (committed: boolean, resumedAfter = 0): ImportResult => {
-    const counts = session.tableCounts();
-    const sum = (k: keyof TableCounts) => Object.values(counts).reduce((n, c) => n + c[k], 0);
+  const layout = source === undefined ? opened.layout : 'source';
+  const result = (
+    committed: boolean,
+    resumedAfter = 0,
+    rejected: readonly ImportIssue[] = [],
+  ): ImportResult => {
+    const rows = session.rowCounts();
+    const tableCounts = session.tableCounts();
+    const sum = (k: keyof TableCounts) => Object.values(tableCounts).reduce((n, c) => n + c[k], 0);
+    const entities =
+      layout === 'envelope' || layout === 'directory' ? exportRecords(tables, rows) : session.recordCounts();
+    for (const issue of rejected) {
+      const entity = infos.get(issue.table)?.schema.entity ?? issue.table;
+      entities[entity] ??= emptyCounts();
+      (entities[entity] as RecordCounts).rejected += 1;
+    }
+    const records = totalCounts(entities);
+    // Every rejected record, those of tables that are no entity's records (an export's kb_tags rows) too.
+    records.rejected = session.rejectedRecords + rejected.length;
     return {
       format: opened.format,
-      layout: options.source === undefined ? opened.layout : 'source',
+      layout,
+      input: opened.description,
+      ...(source === undefined ? {} : { source }),
       dryRun,
       committed,
+      records,
+      entities,
+      rows,
       inserted: sum('inserted'),
       updated: sum('updated'),
       skipped: sum('skipped'),
-      rejected: session.rejectedRecords,
-      tables: counts,
-      errors: session.errors,
+      rejected: session.rejectedRecords + rejected.length,
+      tables: tableCounts,
+      errors: [
+        ...session.errors,
+        ...rejected.slice(0, Math.max(0, (options.maxErrors ?? 1_000) - session.errors.length)),
+      ],
       transformationLog: opened.transformationLog,
       ignored: [...opened.ignored],
       resumedAfter,
@@ -148,11 +208,39 @@ export async function importWith(
     };
   };
 
-  options.onProgress?.({ phase: 'import', done: 0, total: opened.total, table: '' });
-  if (options.batchSize === undefined || dryRun) {
-    return importAtOnce(access, opened, infos, session, options, result, progress);
+  report('');
+  try {
+    if (options.batchSize === undefined || dryRun) {
+      return await importAtOnce(access, opened, infos, session, options, result, progress);
+    }
+    return await importInBatches(access, opened, infos, session, options, input, source, result, progress);
+  } catch (error) {
+    // A domain importer refused records by name: reported like any rejected record, when nothing was written
+    // (all or nothing; or batches, none of which had committed a change before the importer refused).
+    const written = options.batchSize !== undefined && !dryRun && session.writes > 0;
+    if (error instanceof RecordsRejected && !written) return result(false, 0, error.rejected);
+    throw error;
   }
-  return importInBatches(access, opened, infos, session, options, input, result, progress);
+}
+
+/**
+ * The derived tables of each table's entity (an incident's error codes, a source file's symbols), for the
+ * tables with a one-column key that their first key column refers to.
+ */
+function derivedTablesOf(
+  tables: readonly TableContribution[],
+  infos: ReadonlyMap<string, TableInfo>,
+): Map<string, TableInfo[]> {
+  const out = new Map<string, TableInfo[]>();
+  for (const parent of tables) {
+    if (parent.derived || parent.primaryKey.length !== 1) continue;
+    const derived = tables
+      .filter((t) => t.derived && t.entity === parent.entity && t.name !== parent.name)
+      .map((t) => infos.get(t.name))
+      .filter((t): t is TableInfo => t !== undefined);
+    if (derived.length > 0) out.set(parent.name, derived);
+  }
+  return out;
 }
 
 async function importAtOnce(
@@ -169,18 +257,21 @@ async function importAtOnce(
     return await access.write('io-formats.import', async (scope) => {
       const next = recordNumberer();
       for await (const raw of opened.items()) {
-        const item = prepareItem(infos, raw, next(raw));
+        const ordinal = next(raw);
+        const item = prepareItem(infos, raw, ordinal);
         const flushing = session.accept(item, scope);
         if (flushing !== undefined) await flushing;
-        progress.step(raw.table);
+        progress.step(raw.table, ordinal);
       }
       await session.flush(scope);
       const outcome = result(!dryRun && session.rejectedRecords === 0);
       if (!outcome.committed) throw new RollBack(outcome);
+      progress.end();
+      // An import that changes nothing (the same export again) writes nothing: no audit row either.
+      if (session.writes === 0) return outcome;
       // Rows keep their keys (kb_entries.seq, search_history.id): move key generators past them.
       await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
       scope.audit({ action: 'import', entity: 'io-formats', entityId: null, detail: summary(outcome) });
-      progress.end();
       return outcome;
     });
   } catch (error) {
@@ -196,6 +287,7 @@ async function importInBatches(
   session: ImportSession,
   options: ImportOptions,
   input: string,
+  source: string | undefined,
   result: (committed: boolean, resumedAfter?: number) => ImportResult,
   progress: Progress,
 ): Promise<ImportResult> {
@@ -203,7 +295,7 @@ async function importInBatches(
   const checkpoint: Checkpoint | undefined = checkpointed(options)
     ? await loadCheckpoint(
         access.db,
-        checkpointKey(await opened.fingerprint(), options.source, options.sourceOptions),
+        checkpointKey(await opened.fingerprint(), source, options.sourceOptions),
         input,
       )
     : undefined;
@@ -220,18 +312,21 @@ async function importInBatches(
         const flushing = session.accept(item, scope);
         if (flushing !== undefined) await flushing;
       }
+      const before = session.writes;
       await session.flush(scope);
       await access.dialect.afterBulkLoad(scope.trx, session.writtenTables());
       // In the batch's own transaction: after a crash at any point the checkpoint names what is committed.
       if (checkpoint !== undefined) await advanceCheckpoint(scope.trx, checkpoint, through, scope.now);
-      scope.audit({ action: 'import-batch', entity: 'io-formats', entityId: null, detail: { through } });
+      // A batch that changed nothing (records unchanged or skipped) leaves no audit row.
+      if (session.writes > before)
+        scope.audit({ action: 'import-batch', entity: 'io-formats', entityId: null, detail: { through } });
     });
     if (checkpoint !== undefined) checkpointCommitted(checkpoint, through);
   };
   const next = recordNumberer();
   for await (const raw of opened.items()) {
     const n = next(raw);
-    progress.step(raw.table);
+    progress.step(raw.table, n);
     // Records a rerun resumes after are counted, not validated again.
     if (n <= resumeAfter) continue;
     if (batch.length >= batchSize && batch.at(-1)?.ordinal !== n) await commit();
@@ -249,8 +344,10 @@ function checkpointed(options: ImportOptions): boolean {
 function summary(result: ImportResult): Record<string, unknown> {
   return {
     format: result.format,
+    ...(result.source === undefined ? {} : { source: result.source }),
     inserted: result.inserted,
     updated: result.updated,
     skipped: result.skipped,
+    records: result.records,
   };
 }

@@ -3,8 +3,9 @@ import { entryInputSchema, type ValidEntryInput } from '@mainframe-kb/storage-co
 import type { FieldValue, RecordLocation } from '../codec-types.js';
 import type { TableInfo } from '../export/table-schema.js';
 import type { RawItem } from './import-source.js';
-import { mapKbRecord } from './kb-entry-mapping.js';
+import { kbFieldOf, mapKbRecord } from './kb-entry-mapping.js';
 import { type RowIssue, validateRow } from './row-validator.js';
+import type { RowMode } from './table-writer.js';
 
 /** A validated table row, ready for its table's writer. */
 export interface PreparedRow {
@@ -14,6 +15,10 @@ export interface PreparedRow {
   readonly location: RecordLocation;
   readonly row: Record<string, FieldValue>;
   readonly ensure: boolean;
+  /** `exact` for an export's row, `source` for a domain importer's (see RowMode). */
+  readonly mode: RowMode;
+  /** `source` rows: the columns the importer gave. */
+  readonly given: ReadonlySet<string> | undefined;
 }
 
 /** A KB entry from a plain record, validated, with its id decided (the record's or a new one). */
@@ -54,14 +59,19 @@ export function prepareItem(
 ): PreparedItem {
   const { location } = item;
   if (item.kind === 'entry') {
-    const { input, ignored } = mapKbRecord(item.record);
+    const mapped = mapKbRecord(item.record);
+    const { input, ignored } = mapped;
     // Core's own entry rules: an import cannot store what the API would refuse.
     const parsed = entryInputSchema.safeParse(input);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({
-        field: i.path.map(String).join('.'),
-        message: i.message,
-      }));
+    if (!parsed.success || mapped.issues.length > 0) {
+      // A field already refused by the mapping is not reported again as missing.
+      const refused = new Set(mapped.issues.map((i) => kbFieldOf(i.field)));
+      const issues = [
+        ...mapped.issues,
+        ...(parsed.success ? [] : parsed.error.issues)
+          .map((i) => ({ field: i.path.map(String).join('.'), message: i.message }))
+          .filter((i) => !refused.has(i.field)),
+      ];
       return { kind: 'rejected', table: 'kb_entries', ordinal, location, issues, counted: true, ignored };
     }
     const entry = { ...parsed.data, id: parsed.data.id ?? randomUUID() };
@@ -77,7 +87,17 @@ export function prepareItem(
   if (issues.length > 0) {
     return { kind: 'rejected', table: item.table, ordinal, location, issues, counted: true, ignored: NONE };
   }
-  return { kind: 'row', table: item.table, ordinal, location, row, ensure: item.ensure === true };
+  const mode = item.mode ?? 'exact';
+  return {
+    kind: 'row',
+    table: item.table,
+    ordinal,
+    location,
+    row,
+    ensure: item.ensure === true,
+    mode,
+    given: mode === 'source' ? new Set(Object.keys(item.record)) : undefined,
+  };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type KBEntry, SEVERITIES, type Severity, type ValidEntryInput } from '@mainframe-kb/storage-core';
 import type { DataRecord, FieldValue } from '../codec-types.js';
+import { nestedFieldsOf } from '../record-shape.js';
 
 /**
  * Column names a spreadsheet or another tool uses for the KB entry fields, compared without case, spaces,
@@ -63,16 +64,36 @@ export interface MappedEntry {
   readonly input: Record<string, unknown>;
   /** Columns that mean no KB field; reported, not imported. */
   readonly ignored: readonly string[];
+  /** Values no KB field can take (a list or an object where text is meant); the record is rejected. */
+  readonly issues: readonly { readonly field: string; readonly message: string }[];
 }
 
-/** A flat record from a file (strings mostly) as a KB entry input, by column name or alias. */
+/**
+ * A record from a file (strings mostly) as a KB entry input, by column name or alias. A JSON record may give
+ * `tags` as an array of strings (the shape `kb add --file` takes); any other list or object is refused.
+ */
 export function mapKbRecord(record: DataRecord): MappedEntry {
   const input: Record<string, unknown> = {};
   const ignored: string[] = [];
+  const issues: { field: string; message: string }[] = [];
+  const nested = nestedFieldsOf(record);
   for (const [column, value] of Object.entries(record)) {
     const field = kbFieldOf(column);
     if (field === undefined) {
       ignored.push(column);
+      continue;
+    }
+    if (nested?.has(column)) {
+      const list = field === 'tags' ? stringList(String(value)) : undefined;
+      if (list === undefined) {
+        issues.push({
+          field: column,
+          message:
+            field === 'tags'
+              ? 'must be a list of strings (or one string of tags separated by commas)'
+              : 'must be text, not a list or an object (only tags may be a list)',
+        });
+      } else input.tags = list;
       continue;
     }
     // Bytes (a binary column of a columnar file) are no KB text: left as they are for the entry rules to refuse.
@@ -84,7 +105,15 @@ export function mapKbRecord(record: DataRecord): MappedEntry {
       input[field] =
         typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : String(value);
   }
-  return { input, ignored };
+  return { input, ignored, issues };
+}
+
+/** A JSON array of strings, given as its text; undefined for anything else. */
+function stringList(json: string): string[] | undefined {
+  const parsed: unknown = JSON.parse(json);
+  return Array.isArray(parsed) && parsed.every((t) => typeof t === 'string')
+    ? (parsed as string[])
+    : undefined;
 }
 
 /** The kb_entries row of a new entry made from an import record. */

@@ -8,7 +8,8 @@ import { integrityError } from '../integrity/integrity-error.js';
 import { checkRestoredContent } from '../integrity/restored-content.js';
 import type { StoreAccess } from '../plugin/store-access.js';
 import { openInput, RESTORE_SKIPPED_ENTITIES } from './import-source.js';
-import type { ImportIssue, ImportOptions, ImportResult, TableCounts } from './import-types.js';
+import type { ImportIssue, ImportOptions, ImportResult, RecordCounts, TableCounts } from './import-types.js';
+import { exportRecords, totalCounts } from './record-counts.js';
 import { validateRow } from './row-validator.js';
 
 const BATCH = 1_000;
@@ -83,7 +84,13 @@ export async function restoreWith(
         tableCounts.rejected += 1;
         for (const issue of issues) {
           if (errors.length < maxErrors)
-            errors.push({ record: ordinal, table: item.table, location: item.location, ...issue });
+            errors.push({
+              record: ordinal,
+              table: item.table,
+              location: item.location,
+              ...issue,
+              reason: 'invalid',
+            });
         }
         continue;
       }
@@ -120,11 +127,18 @@ export async function restoreWith(
     if (!(error instanceof Refused) && !(cause instanceof Refused)) throw error;
   }
   const sum = (k: keyof TableCounts) => Object.values(counts).reduce((n, c) => n + c[k], 0);
+  const rows: Record<string, RecordCounts> = {};
+  for (const [table, c] of Object.entries(counts)) rows[table] = { ...c, unchanged: 0 };
+  const entities = exportRecords(tables, rows);
   return {
     format: opened.format,
     layout: opened.layout,
+    input: opened.description,
     dryRun,
     committed,
+    records: { ...totalCounts(entities), rejected },
+    entities,
+    rows,
     inserted: sum('inserted'),
     updated: 0,
     skipped: 0,

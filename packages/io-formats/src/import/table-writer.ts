@@ -7,21 +7,48 @@ import {
 } from '@mainframe-kb/storage-core';
 import { CompiledQuery, type Transaction } from 'kysely';
 import type { FieldValue, RecordLocation } from '../codec-types.js';
-import type { TableInfo } from '../export/table-schema.js';
-import type { ConflictPolicy, ImportIssue, TableCounts } from './import-types.js';
+import type { ColumnInfo, TableInfo } from '../export/table-schema.js';
+import type { ConflictPolicy, ImportIssue, RecordCounts, TableCounts } from './import-types.js';
 import { rowToKbEntry } from './kb-entry-mapping.js';
+
+/**
+ * How a row is compared with the stored row of its key, and how it updates it:
+ * - `exact`: a row of an export, written as it is; equal when every column is.
+ * - `entry`: a KB entry made from a plain record: it carries the entry's text; the stored entry's history,
+ *   counters and creation stay, and it is equal when the text, category, severity and tags are.
+ * - `source`: a row a domain importer made from a source system's record: it updates the columns it gives
+ *   (the others, such as a KB link made in the store, stay), keeps the stored `imported_at`, and is equal when
+ *   every column it gives but the write times (`imported_at`, `updated_at`) is.
+ */
+export type RowMode = 'exact' | 'entry' | 'source';
+
+/** What became of an input record (the outcome of its first row, which its other rows follow). */
+export type RecordOutcome = 'inserted' | 'updated' | 'unchanged' | 'skipped' | 'rejected';
 
 export interface PendingRow {
   readonly row: Record<string, FieldValue>;
   readonly ordinal: number;
   readonly location: RecordLocation;
-  /** A new entry made from a plain record: on update it keeps the stored entry's history and counters. */
-  readonly partial: boolean;
-  /** Made from another row (kb_tags of a plain entry): written, never counted. */
+  readonly mode: RowMode;
+  /** `source` rows: the columns the importer gave; the others keep their stored values on update. */
+  readonly given?: ReadonlySet<string> | undefined;
+  /** Made from another row (kb_tags of a plain entry): a repeat is dropped rather than refused. */
   readonly derived: boolean;
+  /**
+   * A later row of an input record whose first row (its head) is in an earlier table: written when the head
+   * is inserted or updated, left alone when the head is unchanged, skipped or rejected.
+   */
+  readonly follower?: boolean;
   /** Inserted when no row has its key, else left alone whatever the policy (DomainRecord.ensure). */
   readonly ensure?: boolean;
 }
+
+/** Columns of a source row that say when it was written, not what it holds: never compared. */
+const WRITE_TIME_COLUMNS: ReadonlySet<string> = new Set(['imported_at', 'updated_at']);
+/** Of those, the one an update keeps: when the record was first imported. */
+const FIRST_WRITE_COLUMN = 'imported_at';
+/** The columns of kb_entries that a plain record carries: the entry's content. */
+const ENTRY_CONTENT_COLUMNS = ['title', 'problem', 'solution', 'category', 'severity', 'tags'] as const;
 
 /** A queued row with its key, computed once (JSON.stringify) and used for the batch set and the lookup. */
 interface QueuedRow extends PendingRow {
@@ -36,6 +63,17 @@ const LOOKUP_CHUNK = 500;
 export interface WriterShared {
   /** kb_entries ids the conflict policy skipped: their kb_tags rows are skipped with them. */
   readonly skippedEntries: Set<string>;
+  /**
+   * The outcome of each input record of the current flush, set by its head row (or by a rejection before it
+   * reached a writer), read by its followers; cleared after each flush, which always ends on a record's edge.
+   */
+  readonly outcomes: Map<number, { readonly table: string; readonly outcome: RecordOutcome }>;
+  /**
+   * Derived tables (indexes of other rows, e.g. an incident's error codes) of each table's entity, keyed by the
+   * parent's id in their first key column: a `source` row that updates its parent replaces them, with the rows
+   * its record brings.
+   */
+  readonly derivedOf: ReadonlyMap<string, readonly TableInfo[]>;
   readonly searchIndex: SearchIndex;
   /**
    * The whole import runs in one write transaction: a table empty at its first flush holds only rows this
@@ -55,7 +93,13 @@ export interface WriterShared {
  * full-text index, and an updated entry's tags are replaced by the imported ones.
  */
 export class TableWriter {
-  readonly counts: TableCounts = { inserted: 0, updated: 0, skipped: 0, rejected: 0 };
+  /** Every row of the table, by what became of it. */
+  readonly counts: RecordCounts = { inserted: 0, updated: 0, unchanged: 0, skipped: 0, rejected: 0 };
+  /**
+   * The counts of earlier releases (`ImportResult.tables`): the rows the pipeline makes from another row (a
+   * plain entry's tags) left out, and no `unchanged`.
+   */
+  readonly legacy: TableCounts = { inserted: 0, updated: 0, skipped: 0, rejected: 0 };
   readonly #pending: QueuedRow[] = [];
   /** Keys queued since the last flush; earlier ones are found in the table (see `flush`). */
   readonly #batchKeys = new Set<string>();
@@ -74,6 +118,12 @@ export class TableWriter {
     return this.info.schema.table;
   }
 
+  /** Counts one row; a row made from another (a plain entry's tag) only in `counts`. */
+  count(row: Pick<PendingRow, 'derived'>, outcome: keyof RecordCounts): void {
+    this.counts[outcome] += 1;
+    if (!row.derived && outcome !== 'unchanged') this.legacy[outcome] += 1;
+  }
+
   get size(): number {
     return this.#pending.length;
   }
@@ -81,6 +131,18 @@ export class TableWriter {
   /** The key as a reader sees it, for messages: `["E1"]`, `["E1","tag"]`. */
   describeKey(row: Readonly<Record<string, FieldValue>>): string {
     return JSON.stringify(this.info.schema.primaryKey.map((k) => row[k] ?? null));
+  }
+
+  /**
+   * The key a person knows the record by, for conflict summaries: a source system's ticket number when the row
+   * has one (`INC0010001` rather than the store's id derived from it), else the key.
+   */
+  labelKey(row: Readonly<Record<string, FieldValue>>): string {
+    const ticket = row.ticket_id;
+    if (typeof ticket === 'string' && ticket !== '') return ticket;
+    const key = this.info.schema.primaryKey;
+    if (key.length === 1) return String(row[key[0] as string] ?? null);
+    return this.describeKey(row);
   }
 
   /**
@@ -97,19 +159,20 @@ export class TableWriter {
   add(pending: PendingRow, table: string): ImportIssue | undefined {
     const key = this.keyOf(pending.row);
     if (this.#batchKeys.has(key)) {
-      if (pending.derived) return undefined;
-      this.counts.rejected += 1;
+      if (pending.derived || pending.follower) return undefined;
+      this.count(pending, 'rejected');
       return {
         record: pending.ordinal,
         table,
         location: pending.location,
         field: this.info.schema.primaryKey.join(','),
         message: `the input holds the key ${this.describeKey(pending.row)} twice`,
+        reason: 'duplicate',
+        key: this.labelKey(pending.row),
       };
     }
     this.#batchKeys.add(key);
-    const { row, ordinal, location, partial, derived, ensure } = pending;
-    this.#pending.push({ row, ordinal, location, partial, derived, ...(ensure ? { ensure } : {}), key });
+    this.#pending.push({ ...pending, key });
     return undefined;
   }
 
@@ -120,7 +183,22 @@ export class TableWriter {
     if (rows.length === 0) return [];
     const issues: ImportIssue[] = [];
     const isEntries = this.table === 'kb_entries';
-    const live = this.table === 'kb_tags' ? rows.filter((r) => !this.#skippedTag(r)) : rows;
+    const outcomes = this.shared.outcomes;
+    // Rows that follow their record's head: left alone with it, or written again after it was replaced.
+    const live: QueuedRow[] = [];
+    const replacing: QueuedRow[] = [];
+    for (const r of rows) {
+      if (this.table === 'kb_tags' && !r.follower && this.#skippedTag(r)) continue;
+      const fate = r.follower ? outcomes.get(r.ordinal)?.outcome : undefined;
+      if (fate === undefined || fate === 'inserted') live.push(r);
+      else if (fate === 'updated') {
+        // The head's update removed the rows of this table it owned (an entry's tags, an incident's codes).
+        if (this.#replacedWithHead()) replacing.push(r);
+        else live.push(r);
+      } else if (fate === 'unchanged') this.count(r, 'unchanged');
+      else if (fate === 'skipped') this.count(r, 'skipped');
+      // A rejected head's rows are neither written nor counted: the record is rejected as a whole.
+    }
     if (this.#emptyAtStart === undefined) {
       const any = await trx
         .selectFrom(this.table)
@@ -133,46 +211,65 @@ export class TableWriter {
     // found in the table instead. In a dry run, or once a record was rejected, nothing is written, so such
     // a repeat is then only caught when the import is run for real.
     const ownRows = this.#emptyAtStart && this.shared.singleTransaction;
-    const existing = await this.#lookup(trx, live, isEntries && this.policy === 'update' && !ownRows);
-    const inserts: QueuedRow[] = [];
+    // The whole stored row is read when it may be compared (update) or keeps part of itself (a plain entry).
+    const existing = await this.#lookup(trx, live, this.policy === 'update' && !ownRows);
+    const inserts: QueuedRow[] = [...replacing];
     const updates: { pending: PendingRow; before: Record<string, unknown> }[] = [];
     for (const pending of live) {
+      const head = !pending.follower && !pending.ensure;
       const before = existing.size === 0 ? undefined : existing.get(pending.key);
+      const settle = (outcome: RecordOutcome) => {
+        if (head) outcomes.set(pending.ordinal, { table: this.table, outcome });
+      };
       if (before === undefined) {
         inserts.push(pending);
+        settle('inserted');
         continue;
       }
       if (pending.ensure) continue;
       if (ownRows) {
-        if (pending.derived) continue;
-        this.counts.rejected += 1;
+        if (pending.derived || pending.follower) continue;
+        this.count(pending, 'rejected');
+        settle('rejected');
         issues.push({
           record: pending.ordinal,
           table: this.table,
           location: pending.location,
           field: this.info.schema.primaryKey.join(','),
           message: `the input holds the key ${this.describeKey(pending.row)} twice`,
+          reason: 'duplicate',
+          key: this.labelKey(pending.row),
         });
       } else if (this.policy === 'skip') {
-        if (!pending.derived) this.counts.skipped += 1;
+        this.count(pending, 'skipped');
+        settle('skipped');
         if (isEntries) this.shared.skippedEntries.add(String(pending.row.id));
       } else if (this.policy === 'fail') {
-        if (!pending.derived) this.counts.rejected += 1;
+        this.count(pending, 'rejected');
+        settle('rejected');
         // The stored entry stays as it is, and so do its tags: the rejected record's tags are not applied.
         if (isEntries) this.shared.skippedEntries.add(String(pending.row.id));
+        // Rows that follow a refused head are refused with it, not one conflict each.
+        if (pending.follower || pending.derived) continue;
         issues.push({
           record: pending.ordinal,
           table: this.table,
           location: pending.location,
           field: this.info.schema.primaryKey.join(','),
           message: `a row with the key ${this.describeKey(pending.row)} already exists (conflict policy: fail)`,
+          reason: 'conflict',
+          key: this.labelKey(pending.row),
         });
+      } else if (this.#same(pending, before)) {
+        this.count(pending, 'unchanged');
+        settle('unchanged');
       } else {
         updates.push({ pending, before });
+        settle('updated');
       }
     }
-    for (const r of inserts) if (!r.derived) this.counts.inserted += 1;
-    for (const u of updates) if (!u.pending.derived) this.counts.updated += 1;
+    for (const r of inserts) this.count(r, 'inserted');
+    for (const u of updates) this.count(u.pending, 'updated');
     if (!write || (issues.length > 0 && !this.shared.keepGoing)) return issues;
     // Sequence columns outside the key (kb_entries.seq) are restored exactly into an empty table and
     // assigned by the database when merging into a table that has rows.
@@ -197,9 +294,37 @@ export class TableWriter {
     return issues;
   }
 
+  /** Whether an updated head removed this table's rows of its record (so they are all inserted again). */
+  #replacedWithHead(): boolean {
+    if (this.table === 'kb_tags') return true;
+    for (const derived of this.shared.derivedOf.values()) {
+      if (derived.some((d) => d.schema.table === this.table)) return true;
+    }
+    return false;
+  }
+
+  /** Whether `pending` holds what `before` (the stored row of its key) holds, as its mode compares rows. */
+  #same(pending: PendingRow, before: Readonly<Record<string, unknown>>): boolean {
+    const key = this.info.schema.primaryKey;
+    const auto = this.#autoColumns();
+    for (const column of this.info.columns) {
+      const name = column.name;
+      if (key.includes(name) || auto.has(name)) continue;
+      if (pending.mode === 'entry') {
+        const content = (ENTRY_CONTENT_COLUMNS as readonly string[]).includes(name);
+        // The author counts when the record names one; the rest is the store's own (history, counters).
+        if (!content && !(name === 'created_by' && pending.row.created_by !== null)) continue;
+      } else if (pending.mode === 'source') {
+        if (WRITE_TIME_COLUMNS.has(name) || !pending.given?.has(name)) continue;
+      }
+      if (!sameValue(column, pending.row[name] ?? null, before[name])) return false;
+    }
+    return true;
+  }
+
   #skippedTag(pending: PendingRow): boolean {
     if (!this.shared.skippedEntries.has(String(pending.row.entry_id))) return false;
-    if (!pending.derived) this.counts.skipped += 1;
+    this.count(pending, 'skipped');
     return true;
   }
 
@@ -266,7 +391,7 @@ export class TableWriter {
     const drop = this.#autoColumns();
     const set: Record<string, unknown> = {};
     let row = pending.row;
-    if (pending.partial && this.table === 'kb_entries') {
+    if (pending.mode === 'entry' && this.table === 'kb_entries') {
       // A plain record changes the entry's text; its history, counters and creation stay the store's.
       row = {
         ...row,
@@ -281,11 +406,28 @@ export class TableWriter {
     }
     for (const column of this.info.columns) {
       if (key.includes(column.name) || drop.has(column.name)) continue;
+      // A source row changes what it gives; the first import's time and what the store added stay.
+      if (
+        pending.mode === 'source' &&
+        (column.name === FIRST_WRITE_COLUMN || !pending.given?.has(column.name))
+      )
+        continue;
       set[column.name] = bindable(row[column.name] ?? null);
     }
     let query = trx.updateTable(this.table).set(set);
     for (const column of key) query = query.where(column, '=', row[column] as never);
     await query.execute();
+    if (pending.mode === 'source' && key.length === 1) {
+      // Its derived rows (an incident's error codes) come again with the record: the stale ones go first.
+      const id = row[key[0] as string];
+      for (const derived of this.shared.derivedOf.get(this.table) ?? []) {
+        const parent = derived.schema.primaryKey[0] as string;
+        await trx
+          .deleteFrom(derived.schema.table)
+          .where(parent, '=', id as never)
+          .execute();
+      }
+    }
     if (this.table === 'kb_entries') {
       // The imported entry's tags replace the stored ones: its kb_tags rows follow in this import.
       await trx
@@ -314,6 +456,32 @@ function sortBySequence(rows: QueuedRow[], sequence: ReadonlySet<string>): void 
 
 function normalise(value: unknown): unknown {
   return typeof value === 'bigint' ? Number(value) : value;
+}
+
+/**
+ * Whether a row's value (as the import binds it) equals what the database returned for the column, across
+ * dialects: numbers that come back as bigint or text (PostgreSQL's int8, MySQL's BIGINT), booleans as 0/1 or
+ * true/false, native timestamps as Dates, bytes as Buffers.
+ */
+function sameValue(column: ColumnInfo, value: FieldValue, stored: unknown): boolean {
+  const bound = bindable(value);
+  if (bound === null || stored === null || stored === undefined) return bound === null && stored == null;
+  switch (column.type) {
+    case 'integer':
+    case 'double':
+    case 'boolean':
+      return Number(bound) === Number(typeof stored === 'boolean' ? (stored ? 1 : 0) : stored);
+    case 'binary':
+      return (
+        bound instanceof Uint8Array &&
+        stored instanceof Uint8Array &&
+        Buffer.compare(Buffer.from(bound), Buffer.from(stored)) === 0
+      );
+    case 'timestamp':
+      return String(bound) === (stored instanceof Date ? stored.toISOString() : String(stored));
+    default:
+      return String(bound) === String(stored);
+  }
 }
 
 /**

@@ -81,7 +81,7 @@ async function* readJsonArray(source: ByteSource, options: ReadOptions): AsyncGe
         );
       }
       const location = { pointer: pointerOf(path), row: records };
-      queue.push({ record: jsonToRecord('json', value, options.schema, location), location });
+      queue.push({ record: jsonToRecord('json', value, options.schema, location, options), location });
     },
   });
   for await (const text of decodeUtf8(source.stream(), 'json')) {

@@ -81,7 +81,7 @@ async function* readLines(source: ByteSource, options: ReadOptions): AsyncGenera
     const location = { line };
     const canonical = canonicalFlatObject(body);
     if (canonical !== undefined) {
-      return { record: jsonToRecord('ndjson', canonical, options.schema, location), location };
+      return { record: jsonToRecord('ndjson', canonical, options.schema, location, options), location };
     }
     let value: JsonValue | undefined;
     const parser = new JsonStreamParser({
@@ -98,7 +98,10 @@ async function* readLines(source: ByteSource, options: ReadOptions): AsyncGenera
     } catch (error) {
       throw relocate(error, location);
     }
-    return { record: jsonToRecord('ndjson', value as JsonValue, options.schema, location), location };
+    return {
+      record: jsonToRecord('ndjson', value as JsonValue, options.schema, location, options),
+      location,
+    };
   };
   for await (const chunk of source.stream()) {
     options.signal?.throwIfAborted();

@@ -95,8 +95,14 @@ export function importService(
       );
       const fresh: IncidentRow[] = [];
       const changed: { row: IncidentRow; previous: IncidentRow }[] = [];
-      for (const { row, record, location } of planned) {
-        const previous = existing.get(row.id);
+      for (const item of planned) {
+        const { record, location } = item;
+        const previous = existing.get(item.row.id);
+        // Source systems know nothing of KB links: a link made in the store stays when the ticket comes again.
+        const row =
+          previous && item.row.kb_entry_id === null
+            ? { ...item.row, kb_entry_id: previous.kb_entry_id }
+            : item.row;
         if (!previous) fresh.push(row);
         else if (sameContent(row, previous)) result.unchanged++;
         else if (opts.onConflict === 'skip') result.skipped++;
