@@ -70,7 +70,8 @@ describe('progress bar', () => {
     try {
       const tty = await fresh.run(['--db', 'tty.db', 'init', '--sample'], { isTTY: true });
       expect(tty.code).toBe(0);
-      expect(tty.stdout).toMatch(/\rLoading sample KB \[#+\] 100% \d+\/\d+/);
+      expect(tty.stderr).toMatch(/\rLoading sample KB \[#+\] 100% \d+\/\d+/);
+      expect(tty.stdout).not.toContain('\r');
 
       for (const [args, isTTY] of [
         [['--json', '--db', 'j.db', 'init', '--sample'], true],
@@ -79,8 +80,8 @@ describe('progress bar', () => {
       ] as const) {
         const result = await fresh.run(args, { isTTY });
         expect(result.code).toBe(0);
-        expect(result.stdout).not.toContain('\r');
-        expect(result.stdout).not.toContain('[#');
+        expect(result.stdout + result.stderr).not.toContain('\r');
+        expect(result.stdout + result.stderr).not.toContain('[#');
       }
     } finally {
       fresh.remove();

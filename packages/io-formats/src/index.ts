@@ -67,6 +67,7 @@ export type {
   ExportResult,
   FormatExportOptions,
   FormatExportResult,
+  SeedExportOptions,
   TargetExportOptions,
   TargetExportResult,
 } from './export/export-types.js';
@@ -90,7 +91,7 @@ export { fileSink, memorySink } from './io/byte-sink.js';
 export { bytesSource, fileSource } from './io/byte-source.js';
 export { jsonCodec } from './json/json-codec.js';
 export { ndjsonCodec } from './json/ndjson-codec.js';
-export type { IoFormatsApi, IoFormatsPluginOptions } from './plugin/io-formats-plugin.js';
+export type { ImportFunction, IoFormatsApi, IoFormatsPluginOptions } from './plugin/io-formats-plugin.js';
 export { default, exportStore, importStore, ioFormatsPlugin, plugin } from './plugin/io-formats-plugin.js';
 export { IO_FORMATS_VERSION } from './version.js';
 export { xmlCodec } from './xml/xml-codec.js';

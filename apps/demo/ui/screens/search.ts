@@ -141,7 +141,15 @@ function showResults(
     );
   }
   if (offered.length > 0) {
-    out.append(h('p', { class: 'corrections' }, 'Did you mean ', fixes(offered), '? Showing results for what you typed.'));
+    out.append(
+      h(
+        'p',
+        { class: 'corrections' },
+        'Did you mean ',
+        fixes(offered),
+        '? Showing results for what you typed.',
+      ),
+    );
   }
   const facetList = (name: 'category' | 'severity' | 'tags', title: string) => {
     const items = r.facets[name].slice(0, 10);

@@ -218,7 +218,10 @@ declare module '@mainframe-kb/storage-core' {
   interface PluginMethods {
     /** The seed interface's backup: `create` of the backup plugin, throwing when no destination took it. */
     backup(options?: BackupCreateOptions): Promise<BackupRunResult>;
-    /** The seed interface's restore: `restore` of the backup plugin. */
-    restore(id: string, options?: BackupRestoreOptions): Promise<RestoreResult>;
+    /**
+     * The seed interface's `restore(backupPath, options)`: `restore` of the backup plugin, given a backup id
+     * or an absolute path `<repository folder>/<id>` (which names the destination too).
+     */
+    restore(backupPath: string, options?: BackupRestoreOptions): Promise<RestoreResult>;
   }
 }

@@ -1,7 +1,8 @@
+import { basename, dirname, isAbsolute, sep } from 'node:path';
 import { definePlugin } from '@mainframe-kb/storage-core';
 import { backupCommand } from '../commands/backup-command.js';
 import { restoreCommand } from '../commands/restore-command.js';
-import type { BackupApi } from './backup-api.js';
+import type { BackupApi, BackupRestoreOptions } from './backup-api.js';
 import { type BackupPluginOptions, backupOptionsSchema } from './backup-options.js';
 import {
   BACKUP_PERMISSIONS,
@@ -34,7 +35,7 @@ export const backupPlugin = definePlugin<'backup', BackupApi, BackupDatabase, Ba
       api: service.api(),
       methods: {
         backup: (options = {}) => service.backup(options),
-        restore: (id, options = {}) => service.restore(id, options),
+        restore: (backup, options = {}) => service.restore(...backupAt(backup, options)),
       },
       permissions: BACKUP_PERMISSIONS,
       contributes: {
@@ -45,3 +46,15 @@ export const backupPlugin = definePlugin<'backup', BackupApi, BackupDatabase, Ba
     };
   },
 });
+
+/**
+ * The seed interface's `restore(backupPath, options)`: a backup id (in the call's or the configured
+ * destination), or a path `<repository folder>/<id>`, which names the destination too. A destination given
+ * in `options` wins over the path's folder.
+ */
+function backupAt(backup: string, options: BackupRestoreOptions): [string, BackupRestoreOptions] {
+  if (typeof backup !== 'string' || !(backup.includes(sep) || backup.includes('/')) || !isAbsolute(backup)) {
+    return [backup, options];
+  }
+  return [basename(backup), { destination: dirname(backup), ...options }];
+}

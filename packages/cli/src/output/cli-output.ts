@@ -67,9 +67,12 @@ export class CliOutput implements CommandOutput {
     if (!this.mode.json && !this.mode.quiet) this.io.stderr.write(`kb: ${text}\n`);
   }
 
-  /** A progress bar on a terminal; otherwise one that draws nothing, so callers need no branches. */
+  /**
+   * A progress bar on a terminal, drawn on stderr so stdout keeps only the answer; otherwise one that draws
+   * nothing, so callers need no branches.
+   */
   progress(label: string, total: number | undefined): ProgressBar {
-    return new ProgressBar(this.decorated ? this.io.stdout : null, label, total);
+    return new ProgressBar(this.decorated ? this.io.stderr : null, label, total);
   }
 
   /**

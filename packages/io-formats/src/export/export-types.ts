@@ -68,6 +68,11 @@ export interface TargetExportResult {
   readonly format?: undefined;
 }
 
+/** The seed form's options: a format export's, `out` optional (see ExportFunction). */
+export type SeedExportOptions = Omit<FormatExportOptions, 'format' | 'out' | 'target'> & {
+  readonly out?: string | undefined;
+};
+
 /** A format export's result, or a target export's: `result.target !== undefined` tells them apart. */
 export type ExportResult = FormatExportResult | TargetExportResult;
 
@@ -76,6 +81,12 @@ export type ExportResult = FormatExportResult | TargetExportResult;
  * format export's result for a `format`, a target export's for a `target`.
  */
 export interface ExportFunction {
+  /**
+   * The seed interface's `export(format, options)`: with `options.out`, writes there and returns the path;
+   * without, returns the export itself as text (JSON, NDJSON and XML, which are one document). A format that
+   * writes one file per table (CSV, the columnar ones) needs `out`.
+   */
+  (format: FormatName, options?: SeedExportOptions): Promise<string>;
   (options: FormatExportOptions): Promise<FormatExportResult>;
   (options: TargetExportOptions): Promise<TargetExportResult>;
   (options: ExportOptions): Promise<ExportResult>;

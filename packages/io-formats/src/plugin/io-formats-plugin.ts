@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   definePlugin,
   type PluginContext,
@@ -9,6 +12,7 @@ import {
 } from '@mainframe-kb/storage-core';
 import { z } from 'zod';
 import { CodecRegistry, createDefaultRegistry } from '../codec-registry.js';
+import type { FormatName } from '../codec-types.js';
 import { exportWith } from '../export/export-store.js';
 import { exportTargetWith } from '../export/export-target.js';
 import type {
@@ -17,6 +21,7 @@ import type {
   ExportResult,
   FormatExportOptions,
   FormatExportResult,
+  SeedExportOptions,
   TargetExportOptions,
   TargetExportResult,
 } from '../export/export-types.js';
@@ -40,8 +45,21 @@ declare module '@mainframe-kb/storage-core' {
      */
     export: ExportFunction;
     /** Imports a file or an export into the store (see `ImportOptions`); needs the admin role. */
-    import(options: ImportOptions): Promise<ImportResult>;
+    import: ImportFunction;
   }
+}
+
+/**
+ * `storage.import` and `storage.plugin(ioFormatsPlugin).import`: a file or an export (`ImportOptions`), or the
+ * seed interface's `import(data, format, options)`, where `data` is the text itself (JSON, NDJSON, CSV, XML).
+ */
+export interface ImportFunction {
+  (options: ImportOptions): Promise<ImportResult>;
+  (
+    data: string,
+    format: FormatName,
+    options?: Omit<ImportOptions, 'input' | 'format'>,
+  ): Promise<ImportResult>;
 }
 
 const EXPORT = 'io-formats.export';
@@ -64,7 +82,7 @@ export interface IoFormatsApi {
   readonly codecs: CodecRegistry;
   /** A format export of the store's tables, or a target export by a plugin's exporter. */
   readonly export: ExportFunction;
-  import(options: ImportOptions): Promise<ImportResult>;
+  readonly import: ImportFunction;
 }
 
 /**
@@ -110,10 +128,15 @@ export default ioFormatsPlugin;
  * database only through these role-checked operations. The role is checked before any file is touched.
  */
 function ioFormatsApi(access: StoreAccess, codecs: CodecRegistry): IoFormatsApi {
+  function exportAny(format: FormatName, options?: SeedExportOptions): Promise<string>;
   function exportAny(options: FormatExportOptions): Promise<FormatExportResult>;
   function exportAny(options: TargetExportOptions): Promise<TargetExportResult>;
   function exportAny(options: ExportOptions): Promise<ExportResult>;
-  async function exportAny(options: ExportOptions): Promise<ExportResult> {
+  async function exportAny(
+    options: ExportOptions | FormatName,
+    seed?: SeedExportOptions,
+  ): Promise<ExportResult | string> {
+    if (typeof options === 'string') return seedExport(options, seed ?? {});
     access.authorize(EXPORT);
     requireOptions(options, 'export');
     if (options.target === undefined) {
@@ -130,26 +153,80 @@ function ioFormatsApi(access: StoreAccess, codecs: CodecRegistry): IoFormatsApi 
     }
     return exportTargetWith(access, options);
   }
-  return {
-    codecs,
-    export: exportAny,
-    async import(options) {
-      access.authorize(IMPORT);
-      requireOptions(options, 'import');
-      if (options.restore) return restoreWith(access, codecs, options);
-      const result = await importWith(access, codecs, options);
-      if (result.committed && (result.inserted > 0 || result.updated > 0)) {
-        access.emit('import:completed', {
-          format: result.format,
-          inserted: result.inserted,
-          updated: result.updated,
-          skipped: result.skipped,
-        });
+  /** `export(format, options)`: the path written, or the one-document export as text. */
+  async function seedExport(format: FormatName, options: SeedExportOptions): Promise<string> {
+    if (options.out !== undefined) return (await exportAny({ ...options, format, out: options.out })).file;
+    const dir = await mkdtemp(join(tmpdir(), 'kb-export-'));
+    try {
+      const result = await exportAny({ ...options, format, out: join(dir, `export.${format}`) });
+      if (result.layout !== 'envelope') {
+        const message = `export('${format}') writes one file per table: give options.out, and the result is its path`;
+        throw new ValidationError(message, [{ path: 'options.out', message }]);
       }
-      return result;
-    },
-  };
+      return await readFile(result.file, 'utf8');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** `import(data, format, options)`: the text is written to a private temporary file and imported from it. */
+  async function seedImport(
+    data: string,
+    format: FormatName,
+    options: Omit<ImportOptions, 'input' | 'format'>,
+  ): Promise<ImportResult> {
+    if (!TEXT_FORMATS.includes(format)) {
+      const message = `import(data, '${String(format)}') takes text (${TEXT_FORMATS.join(', ')}); import a file with import({ input, format })`;
+      throw new ValidationError(message, [{ path: 'format', message }]);
+    }
+    access.authorize(IMPORT);
+    const dir = await mkdtemp(join(tmpdir(), 'kb-import-'));
+    try {
+      const input = join(dir, `data.${format}`);
+      await writeFile(input, data, { encoding: 'utf8', mode: 0o600 });
+      return await importAny({ ...options, input, format });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function importAny(options: ImportOptions): Promise<ImportResult> {
+    access.authorize(IMPORT);
+    requireOptions(options, 'import');
+    if (options.restore) return restoreWith(access, codecs, options);
+    const result = await importWith(access, codecs, options);
+    if (result.committed && (result.inserted > 0 || result.updated > 0)) {
+      access.emit('import:completed', {
+        format: result.format,
+        inserted: result.inserted,
+        updated: result.updated,
+        skipped: result.skipped,
+      });
+    }
+    return result;
+  }
+
+  function importOf(options: ImportOptions): Promise<ImportResult>;
+  function importOf(
+    data: string,
+    format: FormatName,
+    options?: Omit<ImportOptions, 'input' | 'format'>,
+  ): Promise<ImportResult>;
+  function importOf(
+    options: ImportOptions | string,
+    format?: FormatName,
+    seed?: Omit<ImportOptions, 'input' | 'format'>,
+  ): Promise<ImportResult> {
+    return typeof options === 'string'
+      ? seedImport(options, format as FormatName, seed ?? {})
+      : importAny(options);
+  }
+
+  return { codecs, export: exportAny, import: importOf };
 }
+
+/** The formats the seed's `import(data, format)` takes as text. */
+const TEXT_FORMATS: readonly FormatName[] = ['json', 'ndjson', 'csv', 'xml'];
 
 function requireOptions(value: unknown, method: 'export' | 'import'): void {
   if (value === null || typeof value !== 'object') {
