@@ -147,7 +147,9 @@ describe('search', () => {
     expect(r.status).toBe(200);
     expect(r.body.results[0].entry.title).toBe(sampleEntry.title);
     expect(r.body.results[0].snippet).toContain('<mark>');
-    expect(r.body.corrections).toEqual([{ from: 'decmal', to: 'decimal' }]);
+    expect(r.body.corrections).toEqual([
+      { from: 'decmal', to: 'decimal', confidence: expect.any(Number), applied: true },
+    ]);
     expect(r.body.facets.category).toEqual([{ value: 'COBOL', count: 1 }]);
     const filtered = await f.json('viewer', 'GET', '/api/search?q=category:vsam');
     expect(filtered.body.results.map((x: { entry: { category: string } }) => x.entry.category)).toEqual([

@@ -28,6 +28,11 @@ beforeEach(() => {
   // #endregion
   writeFileSync(join(cwd, 'kb.config.json'), JSON.stringify(config));
 });
+// Only kb init creates a store: every other command on one that does not exist exits 4.
+beforeEach(async () => {
+  const init = await kb('init');
+  expect(init.code, init.stderr).toBe(0);
+});
 afterEach(() => rmSync(cwd, { recursive: true, force: true }));
 
 async function kb(...args: string[]) {

@@ -76,6 +76,8 @@ describe.skipIf(!haveContract)('CLI.md against the kb binary', () => {
     const missing: string[] = [];
     const listed = kb(['help']);
     expect(listed.code).toBe(0);
+    // A placeholder (a command recognised only to say it is not in this release) is not the command.
+    expect(listed.stdout).not.toMatch(/not (in|part of) this release/);
     for (const [name, subs] of commands) {
       if (!new RegExp(`^ {2}${name} `, 'm').test(listed.stdout)) missing.push(`kb ${name}: not in kb help`);
       if (subs.size === 0) continue;
@@ -86,9 +88,11 @@ describe.skipIf(!haveContract)('CLI.md against the kb binary', () => {
       }
       if (/not in this release|not part of this release/.test(help.stdout))
         missing.push(`kb ${name} is a placeholder`);
+      // The subcommands are alternatives of the usage line (`usage: kb backup create … | list | …`).
+      const usage = help.stdout.split('\n')[0] ?? '';
       for (const sub of subs) {
-        if (!new RegExp(`\\b${sub}\\b`).test(help.stdout))
-          missing.push(`kb ${name} ${sub}: not in kb help ${name}`);
+        if (!new RegExp(`(kb ${name} |\\| )${sub}\\b`).test(usage))
+          missing.push(`kb ${name} ${sub}: not in its usage line`);
       }
     }
     expect(missing).toEqual([]);

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
 import { validateActor } from './audit/actor.js';
 import type { Actor } from './audit/audit-trail.js';
 import { openAuditTrail } from './audit/open-audit-trail.js';
@@ -17,7 +18,7 @@ import {
   usageIndexMigration,
 } from './kb/kb-migrations.js';
 import type { MigrationHold } from './migration/migration-ledger.js';
-import { readLedger } from './migration/migration-ledger.js';
+import { LEDGER_TABLE, ledgerExists } from './migration/migration-ledger.js';
 import { MigrationRegistry } from './migration/migration-registry.js';
 import type { MigrationNamespace } from './migration/migration-types.js';
 import type { ResolvedPlugin } from './plugin/plugin-host.js';
@@ -66,18 +67,18 @@ export async function createStorage(
 ): Promise<Storage> {
   const parsed = parseStorageConfig(config);
   const plugins = await resolvePlugins(parsed, options.plugins ?? [], options.importPlugin);
+  checkMvpVersion(parsed.mvp.version, plugins);
   const { database } = parsed;
+  // A store is a database with the migration ledger: a SQLite file is looked into read-only, so another
+  // application's database (or an empty file) is neither migrated nor switched to WAL.
   if (options.mustExist && database.type === 'sqlite' && database.path !== ':memory:') {
-    if (!existsSync(database.path)) throw missingStore(database.path);
+    if (!sqliteHoldsLedger(database.path)) throw missingStore(database.path);
   }
   const dialect = await openDialect(parsed);
   let running: Storage | undefined;
   try {
-    if (options.mustExist && database.type !== 'sqlite') {
-      const ledger = await readLedger(dialect.db);
-      if (!ledger.some((row) => row.namespace === 'core' && row.status === 'applied')) {
-        throw missingStore(database.url ? redactUrl(database.url) : (database.database ?? database.type));
-      }
+    if (options.mustExist && database.type !== 'sqlite' && !(await ledgerExists(dialect.db))) {
+      throw missingStore(database.url ? redactUrl(database.url) : (database.database ?? database.type));
     }
     const namespaces: MigrationNamespace[] = [
       {
@@ -110,13 +111,18 @@ export async function createStorage(
     const requested = options.migrate ?? 'auto';
     // A read-only store cannot migrate: it opens only when nothing is pending, and otherwise names what is.
     const mode = requested === 'auto' && dialect.fileState?.().readOnly ? 'verify' : requested;
+    const holds = mode === 'none' ? [] : await migrations.holds();
+    refuseHeldCore(holds, mode);
     if (mode === 'auto') {
-      // A namespace a rollback holds stays where it is until an explicit up (kb migrate up).
+      // A namespace a rollback holds (and what depends on it) stays where it is until kb migrate up.
       const result = await migrations.up({ respectHolds: true });
       if (result.error) throw result.error;
     } else if (mode === 'verify') {
       const status = await migrations.status();
-      const pending = status.namespaces.flatMap((n) => n.pending.map((m) => `${n.namespace}:${m.id}`));
+      const heldBack = new Set(migrations.heldClosure(holds));
+      const pending = status.namespaces
+        .filter((n) => !heldBack.has(n.namespace))
+        .flatMap((n) => n.pending.map((m) => `${n.namespace}:${m.id}`));
       if (pending.length > 0) {
         throw new StorageError(
           StorageErrorCode.MIGRATION_PENDING,
@@ -126,18 +132,10 @@ export async function createStorage(
       }
     }
     const { started, held } =
-      mode === 'none' ? { started: plugins, held: new Map() } : await heldBack(plugins, migrations, mode);
+      mode === 'none' ? { started: plugins, held: new Map() } : heldBack(plugins, holds);
     storage = new Storage(parsed, dialect, migrations, actor, audit);
     await storage.start(started, mode !== 'none', held);
     running = storage;
-    const version = parsed.mvp.version;
-    if (mode !== 'none' && version !== undefined && Number(version) !== storage.mvpLevel) {
-      const enabled = storage.plugins.map((p) => `${p.id} (MVP${p.mvp})`).join(', ') || 'none';
-      throw new ConfigError(
-        `config.mvp.version is ${version}, but the enabled extensions make this store MVP${storage.mvpLevel} (${enabled}): enable the extensions of MVP${version} or change mvp.version`,
-        [{ path: 'mvp.version', message: `the store is at MVP${storage.mvpLevel}` }],
-      );
-    }
     return storage;
   } catch (error) {
     // A store whose plugins started is closed as a whole (plugins stopped, then the dialect).
@@ -147,30 +145,65 @@ export async function createStorage(
 }
 
 /**
- * The plugins to start, without those whose migrations a rollback holds (and those depending on them): their
- * tables are not all there. Calls to them say why. Core held back cannot serve at all: that is refused.
+ * `config.mvp.version`, when set, must be the level the enabled extensions make (the highest MVP among them,
+ * 1 with none); checked before anything is opened or migrated.
  */
-async function heldBack(
+function checkMvpVersion(version: string | undefined, plugins: readonly ResolvedPlugin[]): void {
+  if (version === undefined) return;
+  const level = Math.max(1, ...plugins.map((p) => p.definition.mvp));
+  if (Number(version) === level) return;
+  const enabled = plugins.map((p) => `${p.definition.id} (MVP${p.definition.mvp})`).join(', ') || 'none';
+  throw new ConfigError(
+    `config.mvp.version is ${version}, but the enabled extensions make this store MVP${level} (${enabled}): enable the extensions of MVP${version} or change mvp.version`,
+    [{ path: 'mvp.version', message: `the enabled extensions make MVP${level}` }],
+  );
+}
+
+/** Whether a SQLite file holds the migration ledger; read-only, so nothing in the file changes. */
+function sqliteHoldsLedger(path: string): boolean {
+  if (!existsSync(path)) return false;
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    return (
+      db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(LEDGER_TABLE) !==
+      undefined
+    );
+  } catch {
+    // Not a database (or not readable as one): not a store either; opening it says why if asked to create.
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
+const heldReason = (h: MigrationHold) =>
+  `its migrations were rolled back to ${h.to} on ${h.since} (migrate down); migrate up applies them again`;
+
+/** Core rolled back on purpose serves nothing: refused before anything else is migrated. */
+function refuseHeldCore(holds: readonly MigrationHold[], mode: 'auto' | 'verify' | 'none'): void {
+  const core = holds.find((h) => h.namespace === 'core');
+  if (!core) return;
+  throw new StorageError(
+    StorageErrorCode.MIGRATION_PENDING,
+    `the store cannot open (${mode}): core ${heldReason(core)}`,
+    {
+      details: { held: holds },
+    },
+  );
+}
+
+/**
+ * The plugins to start, without those whose migrations a rollback holds (and those depending on them): their
+ * tables are not all there. Calls to them say why.
+ */
+function heldBack(
   plugins: readonly ResolvedPlugin[],
-  migrations: MigrationRegistry,
-  mode: 'auto' | 'verify',
-): Promise<{ started: readonly ResolvedPlugin[]; held: Map<string, string> }> {
-  const holds = await migrations.holds();
+  holds: readonly MigrationHold[],
+): { started: readonly ResolvedPlugin[]; held: Map<string, string> } {
   const held = new Map<string, string>();
   if (holds.length === 0) return { started: plugins, held };
-  const why = (h: MigrationHold) =>
-    `its migrations were rolled back to ${h.to} on ${h.since} (migrate down); migrate up applies them again`;
-  const core = holds.find((h) => h.namespace === 'core');
-  if (core) {
-    throw new StorageError(
-      StorageErrorCode.MIGRATION_PENDING,
-      `the store cannot open (${mode}): core ${why(core)}`,
-      {
-        details: { held: holds },
-      },
-    );
-  }
-  for (const h of holds) held.set(h.namespace, why(h));
+  for (const h of holds) held.set(h.namespace, heldReason(h));
   // A plugin that depends on one held back cannot start either.
   let changed = true;
   while (changed) {

@@ -181,6 +181,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
   readonly #writer: WriteExecutor;
   readonly #kb: KbRepository;
   readonly #history: SearchHistoryWriter;
+  #held: ReadonlyMap<string, string> = new Map();
   readonly #cache: LruCache<SearchResponse>;
   readonly #plugins: PluginRuntime;
   readonly #kbService: KnowledgeBase;
@@ -346,6 +347,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
       throw new StorageError(StorageErrorCode.FORBIDDEN, 'the store has started its plugins already');
     }
     this.#started = true;
+    this.#held = held;
     await this.#plugins.start(plugins, checkDatabase, held);
     for (const name of this.#plugins.addedMethods()) this.#defineFlatMethod(name);
   }
@@ -558,6 +560,26 @@ export class Storage extends EventEmitter<StorageEventMap> {
 
   // ─── Plugins ─────────────────────────────────────────────────────────────────────────────────────
 
+  /**
+   * Enabled extensions left out because a rollback (`migrateDown`) holds their migrations, with why. While
+   * any is held, whole-store copies and logical exports are refused: the held extension's rows would be
+   * missing from them.
+   */
+  get migrationHolds(): { readonly extension: string; readonly reason: string }[] {
+    return [...this.#held].map(([extension, reason]) => ({ extension, reason }));
+  }
+
+  /** Throws MIGRATION_PENDING while an extension is held back by a rollback (see `migrationHolds`). */
+  refuseWhileHeld(operation: string): void {
+    const [first] = this.migrationHolds;
+    if (!first) return;
+    throw new StorageError(
+      StorageErrorCode.MIGRATION_PENDING,
+      `${operation} is refused while '${first.extension}' is held back: ${first.reason}; its rows would be missing`,
+      { details: { held: this.migrationHolds } },
+    );
+  }
+
   /** The enabled plugins. */
   get plugins(): PluginInfo[] {
     return this.#plugins.info();
@@ -596,6 +618,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
    * one snapshot: the raw material of copies and logical backups. Needs the admin role.
    */
   async *exportTables(options: ExportTablesOptions = {}): AsyncGenerator<TableBatch> {
+    this.refuseWhileHeld('exportTables()');
     this.#assertOpen();
     this.#access.check(this.actor, 'storage.export');
     await this.#history.flush();

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  copyStore,
   createStorage,
   definePlugin,
   type Migration,
@@ -59,6 +61,26 @@ describe('createStorage({ mustExist })', () => {
     expect(existsSync(join(dir, 'missing.db'))).toBe(false);
     await (await createStorage(config)).close();
     await (await createStorage(config, { mustExist: true })).close();
+  });
+
+  it('refuses an empty file or another application’s database, changing no byte of it', async () => {
+    const empty = join(dir, 'empty.db');
+    writeFileSync(empty, '');
+    const other = join(dir, 'other-app.sqlite');
+    const foreign = new BetterSqlite3(other);
+    foreign.exec(
+      'create table orders (id integer primary key, total real); insert into orders values (1, 9.5)',
+    );
+    foreign.close();
+    const before = readFileSync(other);
+    for (const path of [empty, other]) {
+      await expect(createStorage({ database: { path } }, { mustExist: true })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+    }
+    expect(readFileSync(empty).length).toBe(0);
+    expect(readFileSync(other).equals(before)).toBe(true);
+    expect(existsSync(`${other}-wal`)).toBe(false);
   });
 });
 
@@ -136,6 +158,44 @@ describe('one MVP level', () => {
       code: 'CONFIG_INVALID',
       message: expect.stringMatching(/mvp.version is 3, but the enabled extensions make this store MVP2/),
     });
+    // Checked before anything is opened: a mismatched config creates no store.
+    await expect(
+      createStorage({ ...db('new.db'), mvp: { version: '4' } }, { plugins }),
+    ).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
+    expect(existsSync(join(dir, 'new.db'))).toBe(false);
+  });
+
+  it('holds a rolled-back extension back: its calls say why, copies and exports are refused', async () => {
+    const plugins = [levelPlugin('two', 2)];
+    const first = await createStorage(db(), { plugins });
+    expect((await first.migrateDown({ to: 'two:' })).error).toBeUndefined();
+    await first.close();
+    const storage = await createStorage(db(), { plugins });
+    try {
+      expect(storage.migrationHolds.map((h) => h.extension)).toEqual(['two']);
+      expect(() => storage.plugin('two')).toThrow(/rolled back to two: .*migrate up/);
+      expect(storage.mvpLevel).toBe(1);
+      await expect(drain(storage.exportTables())).rejects.toMatchObject({ code: 'MIGRATION_PENDING' });
+      const target = await createStorage(db('target.db'), { plugins });
+      try {
+        await expect(copyStore(storage, target)).rejects.toMatchObject({ code: 'MIGRATION_PENDING' });
+      } finally {
+        await target.close();
+      }
+      // The explicit up releases it; the next open starts the extension again.
+      expect((await storage.migrateUp()).error).toBeUndefined();
+    } finally {
+      await storage.close();
+    }
+    const again = await createStorage(db(), { plugins });
+    try {
+      expect(again.migrationHolds).toEqual([]);
+      expect(again.mvpLevel).toBe(2);
+    } finally {
+      await again.close();
+    }
   });
 });
 
@@ -193,3 +253,9 @@ describe('config options are honoured or refused', () => {
     }
   });
 });
+
+async function drain(batches: AsyncIterable<unknown>): Promise<void> {
+  for await (const _ of batches) {
+    // read to the end
+  }
+}

@@ -332,6 +332,9 @@ export class BackupManager {
         `a physical backup needs a SQLite file; this store is ${this.#source.dialect.name} at ${this.#source.dialect.location}: use kind 'logical'`,
       );
     }
+    // A physical backup is the whole file, held-back tables included; a logical one reads the started
+    // extensions' tables only, so it would miss a held extension's rows.
+    if (kind === 'logical') this.storage.refuseWhileHeld('a logical backup');
     const destinations = this.#requireDestinations();
     await this.sweepLeftovers();
     const timestamp = new Date();

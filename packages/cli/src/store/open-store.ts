@@ -54,7 +54,13 @@ export async function openStore(settings: StoreSettings, options: OpenStoreOptio
       error.code === StorageErrorCode.NOT_FOUND &&
       (error.details as { entity?: string } | undefined)?.entity === 'store';
     if (missingStore && options.missing === 'memory') {
-      const config = { ...settings.config, database: { type: 'sqlite' as const, path: MEMORY_PATH } };
+      // The same extensions and backup settings; no audit key or checkpoint file (there is no store to key).
+      const { audit } = settings.config;
+      const config = {
+        ...settings.config,
+        database: { type: 'sqlite' as const, path: MEMORY_PATH },
+        audit: audit?.keyEnv === undefined ? {} : { keyEnv: audit.keyEnv },
+      };
       const target = { type: 'sqlite' as const, path: MEMORY_PATH };
       return openWith({ ...settings, config, target }, { ...options, missing: 'create' });
     }

@@ -83,8 +83,8 @@ export type ExportResult = FormatExportResult | TargetExportResult;
 export interface ExportFunction {
   /**
    * The seed interface's `export(format, options)`: with `options.out`, writes there and returns the path;
-   * without, returns the export itself as text (JSON, NDJSON and XML, which are one document). A format that
-   * writes one file per table (CSV, the columnar ones) needs `out`.
+   * without, returns the export itself as text: JSON only, the one format that is one document; the others
+   * write a file per table and need `out`.
    */
   (format: FormatName, options?: SeedExportOptions): Promise<string>;
   (options: FormatExportOptions): Promise<FormatExportResult>;

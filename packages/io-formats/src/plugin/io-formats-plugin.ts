@@ -140,6 +140,7 @@ function ioFormatsApi(access: StoreAccess, codecs: CodecRegistry): IoFormatsApi 
     access.authorize(EXPORT);
     requireOptions(options, 'export');
     if (options.target === undefined) {
+      access.refuseWhileHeld('an export');
       // Core buffers search history and writes it in the background: flushed first, so the snapshot holds
       // every search made before the export.
       await access.flushSearchHistory();
@@ -156,13 +157,15 @@ function ioFormatsApi(access: StoreAccess, codecs: CodecRegistry): IoFormatsApi 
   /** `export(format, options)`: the path written, or the one-document export as text. */
   async function seedExport(format: FormatName, options: SeedExportOptions): Promise<string> {
     if (options.out !== undefined) return (await exportAny({ ...options, format, out: options.out })).file;
+    // One document only: JSON (the envelope). The others write a file per table, so they need `out`.
+    if (format !== 'json') {
+      const message = `export('${String(format)}') writes one file per table: give options.out, and the result is its path`;
+      throw new ValidationError(message, [{ path: 'options.out', message }]);
+    }
+    access.authorize(EXPORT);
     const dir = await mkdtemp(join(tmpdir(), 'kb-export-'));
     try {
-      const result = await exportAny({ ...options, format, out: join(dir, `export.${format}`) });
-      if (result.layout !== 'envelope') {
-        const message = `export('${format}') writes one file per table: give options.out, and the result is its path`;
-        throw new ValidationError(message, [{ path: 'options.out', message }]);
-      }
+      const result = await exportAny({ ...options, format, out: join(dir, 'export.json') });
       return await readFile(result.file, 'utf8');
     } finally {
       await rm(dir, { recursive: true, force: true });

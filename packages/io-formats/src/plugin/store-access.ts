@@ -38,6 +38,8 @@ export interface StoreAccess {
   ): Promise<ImportTablesResult>;
   /** Writes the searches core buffers, so that a snapshot holds every search made before it. */
   flushSearchHistory(): Promise<void>;
+  /** Throws while a rollback holds an extension back (its rows would be missing from an export). */
+  refuseWhileHeld(operation: string): void;
 }
 
 export function storeAccessOf(ctx: PluginContext): StoreAccess {
@@ -54,5 +56,6 @@ export function storeAccessOf(ctx: PluginContext): StoreAccess {
     emit: (event, payload) => ctx.emit(event, payload),
     importTables: (batches, options) => ctx.storage().importTables(batches, options),
     flushSearchHistory: () => ctx.storage().flushSearchHistory(),
+    refuseWhileHeld: (operation) => ctx.storage().refuseWhileHeld(operation),
   };
 }

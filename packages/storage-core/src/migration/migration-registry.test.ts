@@ -574,6 +574,30 @@ describe('down', () => {
     expect(tables(adapter)).toContain('q');
   });
 
+  it('keeps the hold through a partial up, and holds what depends on a held namespace', async () => {
+    const adapter = open();
+    const registry = new MigrationRegistry(adapter, [
+      core(table('0001', 'a')),
+      plugin('patterns', table('0001', 'p'), table('0002', 'q'), table('0003', 'r')),
+      { namespace: 'child', dependsOn: ['patterns'], migrations: [table('0001', 'c')] },
+    ]);
+    await registry.up({ to: 'core:0001' });
+    await registry.up({ to: 'patterns:0003' });
+    expect((await registry.down({ to: 'patterns:0001' })).error).toBeUndefined();
+    expect(registry.heldClosure(await registry.holds()).sort()).toEqual(['child', 'patterns']);
+    // Opening leaves the held namespace and the one depending on it alone.
+    expect((await registry.up({ respectHolds: true })).results).toEqual([]);
+    expect(tables(adapter)).not.toContain('c');
+    // An explicit up that stops short of the end keeps the hold: the next open must not finish the job.
+    await registry.up({ to: 'patterns:0002' });
+    expect((await registry.holds()).map((h) => h.namespace)).toEqual(['patterns']);
+    expect((await registry.up({ respectHolds: true })).results).toEqual([]);
+    expect(tables(adapter)).not.toContain('r');
+    await registry.up();
+    expect(await registry.holds()).toEqual([]);
+    expect(tables(adapter)).toEqual(expect.arrayContaining(['c', 'r']));
+  });
+
   it("rolls a whole namespace back with 'namespace:'", async () => {
     const adapter = open();
     const registry = new MigrationRegistry(adapter, [

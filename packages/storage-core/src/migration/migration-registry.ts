@@ -181,6 +181,16 @@ export class MigrationRegistry {
     return (await this.#check()).holds.slice();
   }
 
+  /** The held namespaces and every registered namespace that depends on one: what opening leaves alone. */
+  heldClosure(holds: readonly MigrationHold[]): string[] {
+    const out = new Set<string>();
+    for (const { namespace } of holds) {
+      if (!this.namespaces.includes(namespace)) continue;
+      for (const ns of dependentClosure(this.#ordered, namespace)) out.add(ns);
+    }
+    return [...out];
+  }
+
   /** What `up` (or `down`) would run, with the SQL of each step. Writes nothing, takes no lock. */
   async plan(options: PlanOptions = {}): Promise<MigrationPlan> {
     const direction = options.direction ?? 'up';
@@ -236,7 +246,7 @@ export class MigrationRegistry {
       const pick = this.#upSteps(options.to);
       if (options.respectHolds) {
         return this.#run('up', (rows, holds) => {
-          const held = new Set(holds.map((h) => h.namespace));
+          const held = new Set(this.heldClosure(holds));
           return pick(rows, holds).filter((m) => !held.has(m.namespace));
         });
       }
@@ -477,8 +487,9 @@ export class MigrationRegistry {
     const { rows, problems, holds } = await this.#check();
     if (problems.length > 0) return { results: [], error: driftError(problems) };
     const steps = pick(rows, holds);
+    const change = holdChange?.(steps);
     if (steps.length === 0) {
-      await this.#changeHolds(holdChange?.(steps), holds);
+      await this.#changeHolds({ ...change, release: await this.#upToDate(change?.release) }, holds);
       return { results: [] };
     }
     this.#refuseIrreversible(direction, steps);
@@ -493,6 +504,10 @@ export class MigrationRegistry {
       this.#progress({ phase: 'snapshot', direction, index: 0, total });
       snapshot = await this.#adapter.snapshot();
     }
+    // A rollback is held before its first step (after the snapshot, which a failure restores): a crash or a
+    // failure half-way never lets the next open migrate the reverted steps up again. Undone below if the
+    // run reverted nothing in the end.
+    if (change?.hold) await this.#changeHolds({ hold: change.hold }, holds);
 
     const results: MigrationStepResult[] = [];
     let failure: StorageError | undefined;
@@ -521,9 +536,40 @@ export class MigrationRegistry {
       }
     }
     const outcome = await this.#finish(direction, results, failure, snapshot);
-    // Still under the lock: no open elsewhere can migrate a rolled-back namespace up before it is held.
-    if (!outcome.error) await this.#changeHolds(holdChange?.(steps), holds);
+    // Still under the lock. An up releases the holds of the namespaces it brought fully up to date; a down
+    // that reverted nothing in the end (its snapshot restored, its first step failed) puts the holds back.
+    if (direction === 'up' && !outcome.error) {
+      await this.#changeHolds({ release: await this.#upToDate(change?.release) }, holds);
+    } else if (
+      direction === 'down' &&
+      change?.hold &&
+      !outcome.results.some((r) => r.status === 'reverted')
+    ) {
+      await this.#restoreHolds(
+        change.hold.map((h) => h.namespace),
+        holds,
+      );
+    }
     return outcome;
+  }
+
+  /** Those of `namespaces` with nothing pending now. */
+  async #upToDate(namespaces: readonly string[] | undefined): Promise<string[]> {
+    if (!namespaces || namespaces.length === 0) return [];
+    const { rows } = await this.#check();
+    const applied = new Set(
+      rows.filter((r) => r.status === 'applied').map((r) => migrationKey(r.namespace, r.id)),
+    );
+    const pending = new Set(this.#declared.filter((m) => !applied.has(m.key)).map((m) => m.namespace));
+    return namespaces.filter((ns) => !pending.has(ns));
+  }
+
+  /** Puts the holds of `namespaces` back as they were in `before` (a snapshot restore may have done so). */
+  async #restoreHolds(namespaces: readonly string[], before: readonly MigrationHold[]): Promise<void> {
+    const now = new Set((await this.#check()).holds.map((h) => h.namespace));
+    const previous = before.filter((h) => namespaces.includes(h.namespace));
+    const added = namespaces.filter((ns) => now.has(ns) && !previous.some((h) => h.namespace === ns));
+    await this.#changeHolds({ hold: previous, release: added }, (await this.#check()).holds);
   }
 
   async #changeHolds(

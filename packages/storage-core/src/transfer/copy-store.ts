@@ -98,6 +98,9 @@ export async function copyStore(
   to: Storage,
   options: CopyStoreOptions = {},
 ): Promise<CopyStoreResult> {
+  // A store with an extension held back by a rollback would copy without that extension's rows.
+  from.refuseWhileHeld('a copy');
+  to.refuseWhileHeld('a copy');
   const discard = dialectOf(to).discardNewStore?.bind(dialectOf(to));
   if (options.newTarget && !discard) {
     const message = `newTarget: ${to.location} is not a server store; build a new SQLite store under scratchPath() and moveSqliteStore() it into place`;

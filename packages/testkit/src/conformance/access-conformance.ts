@@ -142,6 +142,8 @@ const NOT_OPERATIONS: Readonly<Record<string, string>> = {
   metrics: 'in-process counters and timings; getMetrics() is the checked read',
   dialectName: 'a constant of the open store',
   mvpLevel: 'the highest MVP among the started extensions, a constant of the open store',
+  migrationHolds: 'which extensions a rollback holds back, and why; no rows',
+  refuseWhileHeld: 'throws while an extension is held back; reads nothing',
   location: 'where the data lives, without a password',
   plugins: 'names and versions of the enabled plugins',
   plugin: "a plugin's API: each of its operations is checked (plugin conformance)",
