@@ -78,6 +78,8 @@ export async function createStorage(
   let running: Storage | undefined;
   try {
     if (options.mustExist && database.type !== 'sqlite' && !(await ledgerExists(dialect.db))) {
+      // Opening may have created the schema or set the collation: a database with no store keeps neither.
+      await dialect.undoOpen?.();
       throw missingStore(database.url ? redactUrl(database.url) : (database.database ?? database.type));
     }
     const namespaces: MigrationNamespace[] = [

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   copyStore,
@@ -12,6 +14,7 @@ import {
   type PluginDefinition,
   type StorageConfigInput,
 } from '../src/index.js';
+import { testDatabases } from './support/test-databases.js';
 
 /**
  * The seed interface's lifecycle and the config options that used to be accepted and ignored: a store opens
@@ -83,6 +86,61 @@ describe('createStorage({ mustExist })', () => {
     expect(existsSync(`${other}-wal`)).toBe(false);
   });
 });
+
+describe.each(testDatabases())('createStorage({ mustExist }) on $name', ({ name, make, skipped }) => {
+  it.skipIf(!make)(`leaves a database with no store as it was${skipped ? ` (${skipped})` : ''}`, async () => {
+    const databases = make!();
+    try {
+      const database = await databases.create();
+      const schemaOrCollation = async () => {
+        if (name === 'postgresql') {
+          const client = new pg.Client({ connectionString: process.env.KB_TEST_PG_URL });
+          await client.connect();
+          try {
+            const { rows } = await client.query(
+              'select 1 from information_schema.schemata where schema_name = $1',
+              [(database as { schema: string }).schema],
+            );
+            return rows.length;
+          } finally {
+            await client.end();
+          }
+        }
+        if (name === 'mysql') {
+          const connection = await mysql.createConnection({ uri: (database as { url: string }).url });
+          try {
+            await connection.query('alter database character set utf8mb4 collate utf8mb4_general_ci');
+            const [rows] = await connection.query('select @@collation_database as c');
+            return (rows as { c: string }[])[0]?.c;
+          } finally {
+            await connection.end();
+          }
+        }
+        return existsSync((database as { path: string }).path);
+      };
+      const before = await schemaOrCollation();
+      await expect(createStorage({ database }, { mustExist: true })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      // PostgreSQL: the schema opening created is gone; MySQL: the collation is as it was; SQLite: no file.
+      expect(
+        await (name === 'mysql' ? mysqlCollation((database as { url: string }).url) : schemaOrCollation()),
+      ).toEqual(before);
+    } finally {
+      await databases.dropAll();
+    }
+  });
+});
+
+async function mysqlCollation(url: string): Promise<string | undefined> {
+  const connection = await mysql.createConnection({ uri: url });
+  try {
+    const [rows] = await connection.query('select @@collation_database as c');
+    return (rows as { c: string }[])[0]?.c;
+  } finally {
+    await connection.end();
+  }
+}
 
 describe('migrate(targetVersion) by MVP', () => {
   it("'MVP2' migrates core and the MVP2 extension, leaves MVP3's pending; 'MVP3' the rest", async () => {

@@ -157,6 +157,13 @@ export interface DialectAdapter {
    */
   discardNewStore?(): Promise<boolean>;
 
+  /**
+   * Undoes what opening did to a database that turned out to hold no store (`mustExist`), when nothing has
+   * been put in it since: drops the schema opening created (PostgreSQL) or gives back the collation it changed
+   * (MySQL). Never drops anything that was there before.
+   */
+  undoOpen?(): Promise<void>;
+
   /** Pool usage, where the dialect pools connections. */
   poolStatistics?(): PoolStatistics;
 

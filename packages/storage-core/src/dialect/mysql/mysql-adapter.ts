@@ -218,6 +218,18 @@ export class MysqlDialectAdapter implements DialectAdapter {
     return { objects };
   }
 
+  async undoOpen(): Promise<void> {
+    const before = this.#opened.collation;
+    if (!before) return;
+    const current = (await sql.raw<ObjectRow>(OBJECTS_QUERY).execute(this.db)).rows;
+    if (current.length > 0) return;
+    await sql
+      .raw(
+        `alter database ${quoteId(this.database)} character set ${before.charset} collate ${before.collation}`,
+      )
+      .execute(this.db);
+  }
+
   async discardNewStore(): Promise<boolean> {
     const current = (await sql.raw<ObjectRow>(OBJECTS_QUERY).execute(this.db)).rows;
     const created = current.filter((o) => !this.#opened.objects.has(o.k));

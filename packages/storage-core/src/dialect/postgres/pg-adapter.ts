@@ -473,6 +473,12 @@ export class PgDialectAdapter implements DialectAdapter {
     return collectSchemaTables((await query.execute(this.db)).rows);
   }
 
+  async undoOpen(): Promise<void> {
+    if (!this.#opened.createdSchema) return;
+    const left = await listSchemaObjects((text, values) => this.#pool.query(text, values), this.schema);
+    if (left.length === 0) await this.#pool.query(`drop schema if exists "${this.schema}"`);
+  }
+
   async discardNewStore(): Promise<boolean> {
     const created = (
       await listSchemaObjects((text, values) => this.#pool.query(text, values), this.schema)
