@@ -52,8 +52,8 @@ export interface SetupInput {
 
 /**
  * The config a store of the upgrade opens with: exactly `plugins` enabled (entries naming others are left
- * out, so core loads nothing more), and the search cache off, so the performance check times searches and
- * not the cache.
+ * out, so core loads nothing more), no `mvp.version` to assert, and the search cache off, so the performance
+ * check times searches and not the cache.
  */
 function configFor(base: StorageConfigInput, plugins: readonly PluginDefinition[]): StorageConfigInput {
   const ids = new Set(plugins.map((p) => p.id));
@@ -61,7 +61,13 @@ function configFor(base: StorageConfigInput, plugins: readonly PluginDefinition[
   const performance = base.performance ?? {};
   return {
     ...base,
-    mvp: { ...base.mvp, extensions: named.filter((e) => ids.has(e.id) && e.enabled !== false) },
+    // The level is the upgrade's to judge (a store below or above the config's mvp.version is what it
+    // reports), so these stores open without asserting one.
+    mvp: {
+      ...base.mvp,
+      version: undefined,
+      extensions: named.filter((e) => ids.has(e.id) && e.enabled !== false),
+    },
     performance: { ...performance, caching: { ...performance.caching, enabled: false } },
   };
 }
