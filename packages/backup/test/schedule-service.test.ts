@@ -337,8 +337,9 @@ describe('kb backup schedule run in its own process, stopped by a signal', () =>
     const lines = result.stderr.trim().split('\n');
     expect(lines[0]).toMatch(/^kb: \S+Z schedule started \(cron in UTC\): full every 1 s, next \S+Z$/);
     expect(lines.some((l) => /^kb: \S+Z SIGINT: stopping/.test(l))).toBe(true);
+    // A backup the signal caught running completes without its prune, so its line ends before '; pruned'.
     const done = lines.filter((l) =>
-      /^kb: \S+Z full backup \S+ done in \d+\.\d s on 1 destination\(s\); pruned 0$/.test(l),
+      /^kb: \S+Z full backup \S+ done in \d+\.\d s on 1 destination\(s\)(; pruned 0)?$/.test(l),
     );
     expect(done.length).toBeGreaterThanOrEqual(1);
     expect(lines.at(-1)).toMatch(
