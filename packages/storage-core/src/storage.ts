@@ -44,7 +44,7 @@ import type {
 } from './kb/kb-types.js';
 import { KnowledgeBase } from './kb/knowledge-base.js';
 import { SearchHistoryWriter } from './kb/search-history-writer.js';
-import type { LatencySummary } from './metrics/latency-histogram.js';
+import { type LatencySummary, percentile } from './metrics/latency-histogram.js';
 import { type CacheStats, MetricsRegistry } from './metrics/metrics-registry.js';
 import type { MigrationRegistry } from './migration/migration-registry.js';
 import type {
@@ -840,8 +840,7 @@ export class Storage extends EventEmitter<StorageEventMap> {
     await this.#history.flush();
     const rows = await this.#kb.searchHistory(this.#dialect.db, 10_000);
     const took = rows.map((r) => r.tookMs).sort((a, b) => a - b);
-    const at = (q: number) =>
-      took.length === 0 ? 0 : took[Math.min(took.length - 1, Math.ceil(q * took.length) - 1)]!;
+    const at = (q: number) => percentile(took, q);
     return {
       count: took.length,
       p50: at(0.5),

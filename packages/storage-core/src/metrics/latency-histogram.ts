@@ -14,6 +14,11 @@ export interface LatencySummary {
  * Latency samples of one operation in a fixed ring buffer: percentiles reflect the most recent `capacity`
  * operations, memory stays bounded however long the process runs.
  */
+/** The `q` quantile (nearest rank) of ascending `sorted` samples; 0 with none. */
+export function percentile(sorted: ArrayLike<number>, q: number): number {
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+}
+
 export class LatencyHistogram {
   readonly #samples: Float64Array;
   #next = 0;
@@ -44,8 +49,7 @@ export class LatencyHistogram {
 
   summary(): LatencySummary {
     const sorted = this.#samples.slice(0, this.#filled).sort();
-    const at = (q: number) =>
-      sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
+    const at = (q: number) => percentile(sorted, q);
     return {
       count: this.#count,
       errors: this.#errors,
