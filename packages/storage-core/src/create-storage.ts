@@ -94,6 +94,7 @@ export async function createStorage(
           usageIndexMigration,
           auditKeysMigration,
           auditAppendOnlyMigration,
+          ...(dialect.searchIndex.laterMigrations ?? []),
         ],
       },
       ...pluginNamespaces(plugins),

@@ -452,6 +452,7 @@ describe('migrate (seed interface)', () => {
       '0004_entries_usage_idx',
       '0005_audit_keys',
       '0006_audit_append_only',
+      'sqlite_fts5_0002_search_state',
     ]);
   });
 });

@@ -6,8 +6,33 @@ export interface StorageErrorOptions {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Marks errors of this class from any copy of this package: a program may hold two (the `kb` command is one
+ * bundled file, and a plugin it loads from the operator's project imports the package from there), and an
+ * error thrown by one must still be recognised by the other.
+ */
+const STORAGE_ERROR = Symbol.for('@mainframe-kb/storage-core:StorageError');
+
 /** The one error base of the store: a stable `code`, a message that says what to do, and the cause. */
 export class StorageError extends Error {
+  /**
+   * `instanceof StorageError` across copies of this package: the prototype chain as usual, else the mark every
+   * StorageError carries. Subclasses (`instanceof ValidationError`) keep the plain prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // `this` is the class asked about: a subclass inherits this method.
+    // biome-ignore lint/complexity/noThisInStatic: the class on the right of instanceof, not always this one
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    return (
+      // biome-ignore lint/complexity/noThisInStatic: only StorageError itself is recognised by the mark
+      this === StorageError &&
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[STORAGE_ERROR] === true
+    );
+  }
+
+  declare readonly [STORAGE_ERROR]: true;
   override readonly name: string = 'StorageError';
   readonly code: StorageErrorCode;
   readonly details: Record<string, unknown>;
@@ -75,3 +100,5 @@ export class PluginNotEnabledError extends StorageError {
 export function isStorageError(value: unknown, code?: StorageErrorCode): value is StorageError {
   return value instanceof StorageError && (code === undefined || value.code === code);
 }
+
+Object.defineProperty(StorageError.prototype, STORAGE_ERROR, { value: true });

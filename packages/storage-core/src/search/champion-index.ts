@@ -40,6 +40,22 @@ interface TermEntry {
   freq: number;
 }
 
+/**
+ * The lists as flat arrays, for saving and loading without a pass over the entries (search-state-codec.ts):
+ * per term its df, offered count and list size; the lists themselves concatenated in term order, best first.
+ */
+export interface ChampionIndexState {
+  listSize: number;
+  avgLength: number;
+  documents: number;
+  terms: string[];
+  df: Int32Array;
+  offered: Int32Array;
+  sizes: Int32Array;
+  seqs: Int32Array;
+  impacts: Float64Array;
+}
+
 const EMPTY_SEQS = new Int32Array(0);
 const EMPTY_IMPACTS = new Float64Array(0);
 
@@ -60,6 +76,78 @@ export class ChampionIndex {
     this.listSize = listSize;
     this.#weights = weights;
     this.#avgLength = avgLength > 0 ? avgLength : 1;
+  }
+
+  /**
+   * An index from saved state. The lists are views into the state's arrays (no copy); a list that grows later
+   * gets arrays of its own. Throws when the arrays do not fit together.
+   */
+  static fromState(state: ChampionIndexState, weights: readonly number[]): ChampionIndex {
+    const index = new ChampionIndex(state.listSize, weights, state.avgLength);
+    const n = state.terms.length;
+    if (state.df.length !== n || state.offered.length !== n || state.sizes.length !== n) {
+      throw new Error('champion state: per-term arrays differ in length');
+    }
+    if (state.seqs.length !== state.impacts.length) throw new Error('champion state: lists differ in length');
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const size = state.sizes[i]!;
+      if (size < 0 || size > state.listSize || at + size > state.seqs.length) {
+        throw new Error('champion state: a list overruns the saved lists');
+      }
+      index.#terms.set(state.terms[i]!, {
+        df: state.df[i]!,
+        seqs: state.seqs.subarray(at, at + size),
+        impacts: state.impacts.subarray(at, at + size),
+        size,
+        offered: state.offered[i]!,
+        lastSeq: -1,
+        freq: 0,
+      });
+      at += size;
+    }
+    if (at !== state.seqs.length || index.#terms.size !== n)
+      throw new Error('champion state: lists do not add up');
+    index.#documents = state.documents;
+    index.#sorted = true;
+    return index;
+  }
+
+  /** The lists as flat arrays (after `finalize`). */
+  toState(): ChampionIndexState {
+    this.finalize();
+    const n = this.#terms.size;
+    const terms: string[] = new Array(n);
+    const df = new Int32Array(n);
+    const offered = new Int32Array(n);
+    const sizes = new Int32Array(n);
+    let total = 0;
+    for (const entry of this.#terms.values()) total += entry.size;
+    const seqs = new Int32Array(total);
+    const impacts = new Float64Array(total);
+    let i = 0;
+    let at = 0;
+    for (const [term, entry] of this.#terms) {
+      terms[i] = term;
+      df[i] = entry.df;
+      offered[i] = entry.offered;
+      sizes[i] = entry.size;
+      seqs.set(entry.seqs.subarray(0, entry.size), at);
+      impacts.set(entry.impacts.subarray(0, entry.size), at);
+      at += entry.size;
+      i++;
+    }
+    return {
+      listSize: this.listSize,
+      avgLength: this.#avgLength,
+      documents: this.#documents,
+      terms,
+      df,
+      offered,
+      sizes,
+      seqs,
+      impacts,
+    };
   }
 
   /** Entries fed in so far. */

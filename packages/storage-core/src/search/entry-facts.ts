@@ -11,22 +11,108 @@ import type { ResolvedFilters } from './search-filters.js';
  * Usage and feedback counters are deliberately absent — they change without the index being told, so
  * ranking reads them from the table for the few entries that can reach a page.
  */
+/** The facts as flat arrays, for saving and loading (search-state-codec.ts). Indexed by entry key. */
+export interface EntryFactsState {
+  categories: string[];
+  tagNames: string[];
+  count: number;
+  /** -1 where no entry is held. */
+  category: Int32Array;
+  severity: Uint8Array;
+  archived: Uint8Array;
+  tagStart: Int32Array;
+  tagCount: Uint8Array;
+  tagPool: Int32Array;
+}
+
 export class EntryFacts {
   readonly #categories: string[] = [];
   readonly #categoriesLower: string[] = [];
   readonly #categoryIds = new Map<string, number>();
   readonly #tagNames: string[] = [];
   readonly #tagIds = new Map<string, number>();
-  #category = new Int32Array(1024).fill(-1);
-  #severity = new Uint8Array(1024);
-  #archived = new Uint8Array(1024);
-  #tagStart = new Int32Array(1024);
-  #tagCount = new Uint8Array(1024);
-  #tagPool = new Int32Array(4096);
+  #category: Int32Array = new Int32Array(1024).fill(-1);
+  #severity: Uint8Array = new Uint8Array(1024);
+  #archived: Uint8Array = new Uint8Array(1024);
+  #tagStart: Int32Array = new Int32Array(1024);
+  #tagCount: Uint8Array = new Uint8Array(1024);
+  #tagPool: Int32Array = new Int32Array(4096);
   #tagUsed = 0;
   #count = 0;
 
   static readonly SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+  /** Facts from saved state (arrays are used, not copied). Throws when the arrays do not fit together. */
+  static fromState(state: EntryFactsState): EntryFacts {
+    const n = state.category.length;
+    const lengths = [
+      state.severity.length,
+      state.archived.length,
+      state.tagStart.length,
+      state.tagCount.length,
+    ];
+    if (lengths.some((l) => l !== n)) throw new Error('entry facts state: per-entry arrays differ in length');
+    let count = 0;
+    for (let seq = 0; seq < n; seq++) {
+      const c = state.category[seq]!;
+      if (c === -1) continue;
+      count++;
+      if (c < 0 || c >= state.categories.length || state.severity[seq]! >= EntryFacts.SEVERITIES.length) {
+        throw new Error(`entry facts state: entry ${seq} has an unknown category or severity`);
+      }
+      const start = state.tagStart[seq]!;
+      const end = start + state.tagCount[seq]!;
+      if (start < 0 || end > state.tagPool.length)
+        throw new Error(`entry facts state: entry ${seq}'s tags overrun`);
+      for (let i = start; i < end; i++) {
+        const t = state.tagPool[i]!;
+        if (t < 0 || t >= state.tagNames.length)
+          throw new Error(`entry facts state: entry ${seq} has an unknown tag`);
+      }
+    }
+    if (count !== state.count) throw new Error('entry facts state: the entry count does not match');
+    const facts = new EntryFacts();
+    state.categories.forEach((name, i) => {
+      facts.#categories.push(name);
+      facts.#categoriesLower.push(name.toLowerCase());
+      facts.#categoryIds.set(name, i);
+    });
+    state.tagNames.forEach((name, i) => {
+      facts.#tagNames.push(name);
+      facts.#tagIds.set(name, i);
+    });
+    if (facts.#categoryIds.size !== state.categories.length || facts.#tagIds.size !== state.tagNames.length) {
+      throw new Error('entry facts state: a category or tag is named twice');
+    }
+    if (n > 0) {
+      facts.#category = state.category;
+      facts.#severity = state.severity;
+      facts.#archived = state.archived;
+      facts.#tagStart = state.tagStart;
+      facts.#tagCount = state.tagCount;
+    }
+    facts.#tagPool = state.tagPool.length > 0 ? state.tagPool : new Int32Array(4096);
+    facts.#tagUsed = state.tagPool.length;
+    facts.#count = count;
+    return facts;
+  }
+
+  /** The facts as flat arrays, trimmed to the largest key held. */
+  toState(): EntryFactsState {
+    let n = this.#category.length;
+    while (n > 0 && this.#category[n - 1] === -1) n--;
+    return {
+      categories: [...this.#categories],
+      tagNames: [...this.#tagNames],
+      count: this.#count,
+      category: this.#category.slice(0, n),
+      severity: this.#severity.slice(0, n),
+      archived: this.#archived.slice(0, n),
+      tagStart: this.#tagStart.slice(0, n),
+      tagCount: this.#tagCount.slice(0, n),
+      tagPool: this.#tagPool.slice(0, this.#tagUsed),
+    };
+  }
 
   /** Entries held. */
   get size(): number {

@@ -11,6 +11,8 @@ import type { SearchOptions, SearchResponse } from './search-types.js';
 export interface SearchIndex {
   /** Schema of the index; appended to the core namespace after the knowledge-base tables. */
   readonly migrations: readonly Migration[];
+  /** Later schema of the index, appended to the core namespace after all of core's own migrations. */
+  readonly laterMigrations?: readonly Migration[];
   /**
    * Adds or replaces an entry in the index. `previous` is the stored row before an update. Usage and
    * feedback counters change without a call here: ranking reads them from kb_entries at query time.

@@ -54,7 +54,10 @@ async function logicalSchema(store: Storage): Promise<Map<string, string[]>> {
       { details: { dormant: status.dormant.map((d) => d.namespace) } },
     );
   }
-  const indexOwn = new Set(dialectOf(store).searchIndex.migrations.map((m) => m.id));
+  const { searchIndex } = dialectOf(store);
+  const indexOwn = new Set(
+    [...searchIndex.migrations, ...(searchIndex.laterMigrations ?? [])].map((m) => m.id),
+  );
   return new Map(
     status.namespaces.map((ns) => [
       ns.namespace,

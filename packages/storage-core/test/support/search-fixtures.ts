@@ -57,7 +57,7 @@ export async function openSearchStore(
   if (migrate) {
     await adapter.migrationTransaction(async (trx) => {
       await kbSchemaMigration.up(trx, ctx);
-      for (const m of index.migrations) await m.up(trx, ctx);
+      for (const m of [...index.migrations, ...(index.laterMigrations ?? [])]) await m.up(trx, ctx);
     });
   }
   return { adapter, index, close: () => adapter.close() };

@@ -50,3 +50,51 @@ export const fts5IndexMigration: Migration = {
     await sql`drop table kb_fts`.execute(db);
   },
 };
+
+/** Columns of kb_entries the search state is built from (search/champion-plan.ts `addEntry`). */
+const STATE_COLUMNS = 'title, problem, solution, tags, category, severity, archived';
+
+/**
+ * The saved search state (fts5-champion-cache.ts) and the log of entries changed since it was saved.
+ *
+ * The state is a cache: one row, replaced whole. The change log is written by triggers, unlike the index
+ * itself (see above), because it must also see what the store cannot: another program's UPDATE or DELETE, or
+ * an update that does not move `updated_at` forward (an older export imported over the entry). The triggers
+ * record only which entry changed, never its content, and only while a state is saved; a log entry costs a
+ * re-read of that entry when the state is next loaded, so a wrong or extra one is harmless. New entries need
+ * no log: their keys are above the largest the state has seen.
+ */
+export const searchStateMigration: Migration = {
+  id: 'sqlite_fts5_0002_search_state',
+  description:
+    'saved search state (champion lists, vocabulary, entry facts) and the log of entries changed since',
+  async up(db: Kysely<any>) {
+    await sql`create table kb_search_state (
+      id integer primary key check (id = 1),
+      format integer not null,
+      max_seq integer not null,
+      watermark text not null,
+      entries integer not null,
+      saved_at text not null,
+      state blob not null
+    )`.execute(db);
+    await sql`create table kb_search_changes (
+      id integer primary key autoincrement,
+      seq integer not null
+    )`.execute(db);
+    await sql
+      .raw(`create trigger kb_search_changes_update after update of ${STATE_COLUMNS} on kb_entries
+        when exists (select 1 from kb_search_state)
+        begin insert into kb_search_changes(seq) values (new.seq); end`)
+      .execute(db);
+    await sql`create trigger kb_search_changes_delete after delete on kb_entries
+        when exists (select 1 from kb_search_state)
+        begin insert into kb_search_changes(seq) values (old.seq); end`.execute(db);
+  },
+  async down(db: Kysely<any>) {
+    await sql`drop trigger kb_search_changes_delete`.execute(db);
+    await sql`drop trigger kb_search_changes_update`.execute(db);
+    await sql`drop table kb_search_changes`.execute(db);
+    await sql`drop table kb_search_state`.execute(db);
+  },
+};

@@ -41,7 +41,13 @@ import { hasDigit, tokenize } from '../../search/tokenizer.js';
 import type { IntegrityReport, MaintenanceStep } from '../dialect-adapter.js';
 import { Fts5ChampionCache } from './fts5-champion-cache.js';
 import { fts5String, matchExpression, negatedExpression } from './fts5-match-expression.js';
-import { fts5IndexMigration, INDEXED_COLUMNS_SQL, KB_FTS_DDL, TAGS_TEXT_SQL } from './fts5-migrations.js';
+import {
+  fts5IndexMigration,
+  INDEXED_COLUMNS_SQL,
+  KB_FTS_DDL,
+  searchStateMigration,
+  TAGS_TEXT_SQL,
+} from './fts5-migrations.js';
 import { parseFts5Averages } from './fts5-statistics.js';
 import type { SqliteDialectAdapter } from './sqlite-adapter.js';
 
@@ -146,6 +152,7 @@ function columnsOf(row: Pick<EntryRow, 'title' | 'problem' | 'solution' | 'tags'
  */
 export class Fts5SearchIndex implements SearchIndex {
   readonly migrations = [fts5IndexMigration];
+  readonly laterMigrations = [searchStateMigration];
   readonly #adapter: SqliteDialectAdapter;
   readonly #weights: readonly number[];
   readonly #usageWeight: number;
@@ -168,6 +175,14 @@ export class Fts5SearchIndex implements SearchIndex {
       this.#weights,
       this.#tuning.listSize,
     );
+  }
+
+  /**
+   * Where the in-memory search state came from: 'loaded' from the state a process saved in the store,
+   * 'built' from kb_entries; undefined until a query or optimize() needed it. For tests and diagnostics.
+   */
+  get stateOrigin(): 'built' | 'loaded' | undefined {
+    return this.#champions.origin;
   }
 
   get #sqlite(): Database {
@@ -265,8 +280,22 @@ export class Fts5SearchIndex implements SearchIndex {
         `insert into kb_fts(rowid, title, problem, solution, tags, category) select seq, ${INDEXED_COLUMNS_SQL} from kb_entries`,
       )
       .execute(trx);
+    // The lists' impacts depend on the index's average lengths: a saved state is rebuilt too.
+    const saved = await sql<{ n: number }>`select count(*) as n from sqlite_master
+      where type = 'table' and name = 'kb_search_state'`.execute(trx);
+    if (Number(saved.rows[0]?.n) === 1) await sql`delete from kb_search_state`.execute(trx);
     this.#statements.clear();
     this.#champions.markStale();
+  }
+
+  /** Saves the search state when a build (or much catching up) made it worth it; never fails a search. */
+  async #saveState(): Promise<void> {
+    if (this.#adapter.inMemory || this.#adapter.fileState().readOnly) return;
+    await this.#champions.saveIfDue((save) =>
+      this.#adapter.writeTransactionIfFree(async () => {
+        save();
+      }),
+    );
   }
 
   #touch(seq: number): void {
@@ -292,13 +321,15 @@ export class Fts5SearchIndex implements SearchIndex {
       });
       return undefined;
     });
-    await step('search champion lists', async () =>
-      this.#adapter.readTransaction(async () => {
+    await step('search champion lists', async () => {
+      const built = await this.#adapter.readTransaction(async () => {
         this.#champions.markStale();
         const c = this.#champions.ensure();
         return `${c.index.terms} terms over ${c.index.documents} entries`;
-      }),
-    );
+      });
+      await this.#saveState();
+      return built;
+    });
     return steps;
   }
 
@@ -364,7 +395,7 @@ export class Fts5SearchIndex implements SearchIndex {
     if (opts.tags) parsed.filters.tags.push(...opts.tags);
     const filters = resolveFilters(parsed, opts.includeArchived);
     try {
-      return await this.#adapter.readTransaction(async () => {
+      const result = await this.#adapter.readTransaction(async () => {
         const corrections = (opts.correct ?? this.#typoCorrection) ? this.#correct(parsed) : [];
         const match = matchExpression(parsed);
         const matcher = new DocumentMatcher(parsed, this.#weights);
@@ -395,6 +426,8 @@ export class Fts5SearchIndex implements SearchIndex {
         if (plan.approximate) response.approximate = true;
         return response;
       });
+      await this.#saveState();
+      return result;
     } catch (error) {
       throw translateDatabaseError(error, 'search');
     }

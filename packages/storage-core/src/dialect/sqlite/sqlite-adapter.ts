@@ -141,6 +141,24 @@ export class SqliteDialectAdapter implements DialectAdapter {
     return this.db.transaction().setAccessMode('read write').execute(fn);
   }
 
+  /**
+   * A write transaction that gives up at once (SQLITE_BUSY) instead of waiting out the busy timeout when
+   * another connection holds the write lock: for writes that may be skipped, such as saving a cache.
+   */
+  async writeTransactionIfFree<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
+    this.#file?.refuseReadOnly();
+    return this.db.connection().execute(async (connection) => {
+      // Holding the connection, nothing else of this store runs with the changed timeout.
+      const timeout = this.sqlite.pragma('busy_timeout', { simple: true }) as number;
+      this.sqlite.pragma('busy_timeout = 0');
+      try {
+        return await connection.transaction().setAccessMode('read write').execute(fn);
+      } finally {
+        this.sqlite.pragma(`busy_timeout = ${Number(timeout)}`);
+      }
+    });
+  }
+
   readTransaction<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
     return this.db.transaction().setAccessMode('read only').execute(fn);
   }
@@ -186,6 +204,11 @@ export class SqliteDialectAdapter implements DialectAdapter {
       location: this.location,
       assertUnchanged: () => file?.assertUnchanged(),
     });
+  }
+
+  /** An in-memory database (`:memory:`): nothing outlives the connection. */
+  get inMemory(): boolean {
+    return this.#memory;
   }
 
   fileState(): DatabaseFileState {
