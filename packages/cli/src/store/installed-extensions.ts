@@ -27,15 +27,29 @@ export function pluginOf(mod: unknown): PluginDefinition | undefined {
 }
 
 /**
+ * The shipped extensions, each by a literal import: the release bundle (scripts/bundle.mjs) then holds them,
+ * and a config that names one gets the same copy as the CLI itself rather than a second one from disk.
+ */
+const SHIPPED: Readonly<Record<(typeof KNOWN_EXTENSION_PACKAGES)[number], () => Promise<unknown>>> = {
+  '@mainframe-kb/io-formats': () => import('@mainframe-kb/io-formats'),
+  '@mainframe-kb/plugin-patterns': () => import('@mainframe-kb/plugin-patterns'),
+  '@mainframe-kb/backup': () => import('@mainframe-kb/backup'),
+  '@mainframe-kb/plugin-code': () => import('@mainframe-kb/plugin-code'),
+  '@mainframe-kb/plugin-templates': () => import('@mainframe-kb/plugin-templates'),
+  '@mainframe-kb/plugin-analytics': () => import('@mainframe-kb/plugin-analytics'),
+};
+
+/** Imports a package from the CLI's own context: a shipped extension, else whatever resolves from here. */
+export const importFromCli = (specifier: string): Promise<unknown> =>
+  Object.hasOwn(SHIPPED, specifier) ? SHIPPED[specifier as keyof typeof SHIPPED]() : import(specifier);
+
+/**
  * Imports a package from the CLI's own context (where the plugins it ships with are installed), else from the
  * run's working directory (where the operator's project installed a plugin its config names).
  */
 export function cliImporter(cwd: string): PluginImporter {
-  return withDirectoryFallback((specifier) => import(specifier), cwd);
+  return withDirectoryFallback(importFromCli, cwd);
 }
-
-/** Imports a package from the CLI's own context. */
-export const importFromCli = (specifier: string): Promise<unknown> => import(specifier);
 
 /**
  * Every extension package installed next to the CLI, loaded: CLI.md's "without a config, every installed
