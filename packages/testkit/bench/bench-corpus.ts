@@ -3,14 +3,82 @@ import {
   type CreateStorageOptions,
   copyStore,
   createStorage,
+  type KBEntryInput,
   type Storage,
   type StorageConfigInput,
 } from '@mainframe-kb/storage-core';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { chunked, generateCorpus } from '../src/corpus/corpus-generator.js';
+import {
+  type CorpusProfile,
+  chunked,
+  generateCorpus,
+  SKEWED_FILLER_TERMS,
+} from '../src/corpus/corpus-generator.js';
+import { type BenchmarkQuery, generateQueries, skewedQueryOptions } from '../src/corpus/query-generator.js';
 
 export const BENCH_SEED = 20261128;
 const ADMIN = { actor: { id: 'bench', role: 'admin' as const } };
+
+/** Which benchmark corpus: `testkit` (the default, as always) or `skewed` (filler words in > 90% of entries). */
+export type BenchCorpus = CorpusProfile;
+
+/** The `--corpus` argument, checked. */
+export function benchCorpus(value: string): BenchCorpus {
+  if (value !== 'testkit' && value !== 'skewed') {
+    throw new Error(`--corpus must be testkit or skewed, got ${value}`);
+  }
+  return value;
+}
+
+/** The entries of a benchmark corpus, generated lazily (fixed seed). */
+export function benchEntries(entries: number, corpus: BenchCorpus = 'testkit'): Iterable<KBEntryInput> {
+  return generateCorpus({ count: entries, seed: BENCH_SEED, profile: corpus });
+}
+
+/** The benchmark's queries over a corpus: the skewed corpus adds common-word queries and filler typos. */
+export function benchQueries(
+  entries: number,
+  count: number,
+  corpus: BenchCorpus = 'testkit',
+): BenchmarkQuery[] {
+  return generateQueries({
+    corpus: benchEntries(entries, corpus),
+    count,
+    seed: BENCH_SEED,
+    ...(corpus === 'skewed' ? skewedQueryOptions() : {}),
+  });
+}
+
+/**
+ * The groups a query's timings are reported under: its kind, and for a misspelt filler word of the skewed
+ * corpus also `typo-filler` (the subset that corrects to a word in nearly every entry).
+ */
+export function timingGroups(q: BenchmarkQuery): string[] {
+  return q.kind === 'typo' && SKEWED_FILLER_TERMS.includes(q.intended.toLowerCase())
+    ? [q.kind, 'typo-filler']
+    : [q.kind];
+}
+
+/** `''` for the testkit corpus (so its cached files and schemas keep their names), else `<corpus>-`. */
+function tag(corpus: BenchCorpus, separator: string): string {
+  return corpus === 'testkit' ? '' : `${corpus}${separator}`;
+}
+
+/** Where a corpus's SQLite file lives: `/tmp/kb-bench-100000.db`, `/tmp/kb-bench-skewed-100000.db`. */
+export function corpusSqlitePath(entries: number, corpus: BenchCorpus = 'testkit'): string {
+  return `/tmp/kb-bench-${tag(corpus, '-')}${entries}.db`;
+}
+
+/** A corpus's PostgreSQL schema or MySQL database: `kb_bench_100000`, `kb_bench_skewed_100000`. */
+export function corpusSchemaName(entries: number, corpus: BenchCorpus = 'testkit'): string {
+  return `kb_bench_${tag(corpus, '_')}${entries}`;
+}
+
+/** The suffix of a results file: `100000`, `skewed-100000`. */
+export function resultsSuffix(entries: number, corpus: BenchCorpus = 'testkit'): string {
+  return `${tag(corpus, '-')}${entries}`;
+}
 
 /**
  * The SQLite store of the benchmark corpus (`entries` synthetic entries, fixed seed), built once and reused
@@ -19,19 +87,21 @@ const ADMIN = { actor: { id: 'bench', role: 'admin' as const } };
 export async function openCorpusSqlite(
   entries: number,
   extra: Omit<StorageConfigInput, 'database'> = {},
-  path = `/tmp/kb-bench-${entries}.db`,
+  path?: string | undefined,
+  corpus: BenchCorpus = 'testkit',
 ): Promise<{ storage: Storage; builtMs: number }> {
+  path ??= corpusSqlitePath(entries, corpus);
   const fresh = !existsSync(path);
   const storage = await createStorage({ ...extra, database: { path } }, ADMIN);
   let builtMs = 0;
   if (fresh || (await storage.countEntries()) !== entries) {
     if (!fresh) throw new Error(`${path} holds another corpus; remove it`);
     const start = performance.now();
-    for (const batch of chunked(generateCorpus({ count: entries, seed: BENCH_SEED }), 5_000)) {
+    for (const batch of chunked(benchEntries(entries, corpus), 5_000)) {
       await storage.createEntries(batch);
     }
     builtMs = performance.now() - start;
-    console.log(`built ${entries} entries in SQLite in ${(builtMs / 1000).toFixed(1)} s`);
+    console.log(`built ${entries} ${corpus} entries in SQLite in ${(builtMs / 1000).toFixed(1)} s`);
   }
   return { storage, builtMs };
 }
@@ -43,32 +113,75 @@ export interface CorpusCopy {
 }
 
 /**
- * The corpus in a PostgreSQL schema of its own (`kb_bench_<entries>`), copied from the SQLite corpus with
- * copyStore (the tested upgrade path) when the schema is missing or holds other content.
+ * The corpus in a PostgreSQL schema of its own (`kb_bench_<entries>`, `kb_bench_skewed_<entries>`), copied
+ * from the SQLite corpus with copyStore (the tested upgrade path) when the schema is missing or holds other
+ * content.
  */
 export async function openCorpusPostgres(
   url: string,
   entries: number,
   extra: Omit<StorageConfigInput, 'database'> = {},
-  schema = `kb_bench_${entries}`,
+  schema?: string | undefined,
   /** Copy the corpus in again even when the schema already holds it (benchmarks that write). */
   refill = false,
   /** Plugins the store opens with, e.g. rawAccessPlugin for a benchmark's hand-written baseline queries. */
   plugins: CreateStorageOptions['plugins'] = [],
+  corpus: BenchCorpus = 'testkit',
 ): Promise<CorpusCopy> {
   const storage = await createStorage(
-    { ...extra, database: { type: 'postgresql', url, schema } },
+    { ...extra, database: { type: 'postgresql', url, schema: schema ?? corpusSchemaName(entries, corpus) } },
     { ...ADMIN, plugins },
   );
+  return fillFromSqlite(storage, entries, refill, corpus, 'PostgreSQL');
+}
+
+/**
+ * The corpus in a MySQL/MariaDB database of its own on the server `url` names (`kb_bench_<entries>`,
+ * `kb_bench_skewed_<entries>`, created utf8mb4 as the store's tests create theirs), copied from the SQLite
+ * corpus with copyStore when the database is missing or holds other content.
+ */
+export async function openCorpusMysql(
+  url: string,
+  entries: number,
+  extra: Omit<StorageConfigInput, 'database'> = {},
+  database?: string | undefined,
+  refill = false,
+  plugins: CreateStorageOptions['plugins'] = [],
+  corpus: BenchCorpus = 'testkit',
+): Promise<CorpusCopy & { url: string }> {
+  const name = database ?? corpusSchemaName(entries, corpus);
+  await mysqlExec(url, `create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
+  const target = mysqlDatabaseUrl(url, name);
+  const storage = await createStorage(
+    { ...extra, database: { type: 'mysql', url: target } },
+    { ...ADMIN, plugins },
+  );
+  return { ...(await fillFromSqlite(storage, entries, refill, corpus, 'MySQL')), url: target };
+}
+
+/** `url` with its database replaced by `database`. */
+export function mysqlDatabaseUrl(url: string, database: string): string {
+  const target = new URL(url);
+  target.pathname = `/${database}`;
+  return target.toString();
+}
+
+async function fillFromSqlite(
+  storage: Storage,
+  entries: number,
+  refill: boolean,
+  corpus: BenchCorpus,
+  server: string,
+): Promise<CorpusCopy> {
   if (!refill && (await storage.countEntries()) === entries) return { storage };
-  const { storage: source } = await openCorpusSqlite(entries);
+  const { storage: source } = await openCorpusSqlite(entries, {}, undefined, corpus);
   try {
     const start = performance.now();
     const result = await copyStore(source, storage, { replace: true, batchSize: 5_000 });
     const seconds = (performance.now() - start) / 1000;
     const rows = Object.values(result.rows).reduce((a, b) => a + b, 0);
     console.log(
-      `copied ${rows} rows SQLite → PostgreSQL in ${seconds.toFixed(1)} s (hash ${result.hash.hash.slice(0, 16)}…)`,
+      `copied ${rows} rows SQLite → ${server} in ${seconds.toFixed(1)} s (hash ${result.hash.hash.slice(0, 16)}…)`,
     );
     return { storage, copied: { seconds, rows, hash: result.hash.hash } };
   } finally {
@@ -77,11 +190,15 @@ export async function openCorpusPostgres(
 }
 
 /** A private copy of the SQLite corpus file, for benchmarks that write (the shared file must stay as built). */
-export async function copyCorpusSqlite(entries: number, to: string): Promise<void> {
-  const { storage } = await openCorpusSqlite(entries);
+export async function copyCorpusSqlite(
+  entries: number,
+  to: string,
+  corpus: BenchCorpus = 'testkit',
+): Promise<void> {
+  const { storage } = await openCorpusSqlite(entries, {}, undefined, corpus);
   await storage.close(); // checkpoints the WAL into the file
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${to}${suffix}`, { force: true });
-  copyFileSync(`/tmp/kb-bench-${entries}.db`, to);
+  copyFileSync(corpusSqlitePath(entries, corpus), to);
 }
 
 /** Runs one SQL statement on a fresh client (setup that the store's API does not offer, e.g. DROP SCHEMA). */
@@ -92,5 +209,15 @@ export async function pgExec(url: string, text: string): Promise<void> {
     await client.query(text);
   } finally {
     await client.end();
+  }
+}
+
+/** Runs statements on a fresh MySQL connection (setup the store's API does not offer, e.g. DROP DATABASE). */
+export async function mysqlExec(url: string, ...statements: string[]): Promise<void> {
+  const connection = await mysql.createConnection({ uri: url });
+  try {
+    for (const text of statements) await connection.query(text);
+  } finally {
+    await connection.end();
   }
 }

@@ -2,7 +2,12 @@
  * Search benchmark: `searchEntries` through the public API against a raw FTS5 query on the same file,
  * interleaved in one run, over a synthetic corpus and a fixed mix of queries.
  *
- *   pnpm bench:search [--entries 100000] [--queries 200] [--reps 5] [--db /tmp/kb-bench-100000.db]
+ *   pnpm bench:search [--corpus testkit|skewed] [--entries 100000] [--queries 200] [--reps 5]
+ *                     [--db /tmp/kb-bench-100000.db]
+ *
+ * `--corpus skewed` is the hostile corpus: a handful of filler words in over 90% of entries, codes on a steep
+ * Zipf curve, and a query mix with common-word queries and misspelt filler words (its own file,
+ * /tmp/kb-bench-skewed-<entries>.db, and results file, search-skewed-<entries>.json).
  *
  * The raw baseline is what a developer would write without this engine: a weighted-bm25 FTS5 table over the
  * same five columns (title highest), `ORDER BY rank LIMIT 10` with `snippet()`, each query token quoted.
@@ -11,18 +16,28 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStorage, type KBEntry } from '@mainframe-kb/storage-core';
-import { chunked, generateCorpus } from '../src/corpus/corpus-generator.js';
-import { type BenchmarkQuery, generateQueries, summarizeScores } from '../src/corpus/query-generator.js';
+import { chunked } from '../src/corpus/corpus-generator.js';
+import { type BenchmarkQuery, summarizeScores } from '../src/corpus/query-generator.js';
 import type { EntryText } from '../src/corpus/text-match.js';
 import { SeededRandom } from '../src/random/seeded-random.js';
 import { rawAccessPlugin, rawDialect } from '../src/raw-access/raw-access-plugin.js';
+import {
+  BENCH_SEED,
+  benchCorpus,
+  benchEntries,
+  benchQueries,
+  corpusSqlitePath,
+  resultsSuffix,
+  timingGroups,
+} from './bench-corpus.js';
 import { argValue, fmt, machine, percentiles, timed } from './bench-stats.js';
 
 const ENTRIES = Number(argValue('entries', '100000'));
 const QUERIES = Number(argValue('queries', '200'));
 const REPS = Number(argValue('reps', '5'));
-const SEED = 20261128;
-const DB = argValue('db', `/tmp/kb-bench-${ENTRIES}.db`);
+const SEED = BENCH_SEED;
+const CORPUS = benchCorpus(argValue('corpus', 'testkit'));
+const DB = argValue('db', corpusSqlitePath(ENTRIES, CORPUS));
 const WEIGHTS = [10, 4, 2, 6, 3]; // title, problem, solution, tags, category — the store's defaults
 
 /** The part of better-sqlite3's Database the baseline uses (testkit does not depend on the driver). */
@@ -46,7 +61,9 @@ function rawMatch(q: BenchmarkQuery): string {
 }
 
 async function main() {
-  console.log(`search benchmark: ${ENTRIES} entries, ${QUERIES} queries × ${REPS}, db ${DB}`);
+  console.log(
+    `search benchmark: ${CORPUS} corpus, ${ENTRIES} entries, ${QUERIES} queries × ${REPS}, db ${DB}`,
+  );
   const fresh = !existsSync(DB);
   const storage = await createStorage(
     { database: { path: DB }, performance: { caching: { enabled: false } } },
@@ -57,7 +74,7 @@ async function main() {
   if (fresh || (await storage.countEntries()) !== ENTRIES) {
     if (!fresh) throw new Error(`${DB} holds another corpus; remove it or pass --db`);
     const start = performance.now();
-    for (const batch of chunked(generateCorpus({ count: ENTRIES, seed: SEED }), 5_000)) {
+    for (const batch of chunked(benchEntries(ENTRIES, CORPUS), 5_000)) {
       await storage.createEntries(batch);
     }
     buildMs = performance.now() - start;
@@ -90,11 +107,7 @@ async function main() {
   );
   console.log(`first common-word query after open: ${fmt(firstQuery.wallMs)} ms`);
 
-  const queries = generateQueries({
-    corpus: generateCorpus({ count: ENTRIES, seed: SEED }),
-    count: QUERIES,
-    seed: SEED,
-  });
+  const queries = benchQueries(ENTRIES, QUERIES, CORPUS);
   const toText = (e: KBEntry): EntryText => e;
 
   // Quality: one pass each, outside the timed loop.
@@ -143,18 +156,21 @@ async function main() {
     samples.ours.cpu.push(a.cpuMs);
     samples.raw.wall.push(b.wallMs);
     samples.raw.cpu.push(b.cpuMs);
-    const kind = byKind[q.kind] ?? { ours: [], raw: [] };
-    byKind[q.kind] = kind;
-    kind.ours.push(a.wallMs);
-    kind.raw.push(b.wallMs);
+    for (const group of timingGroups(q)) {
+      const kind = byKind[group] ?? { ours: [], raw: [] };
+      byKind[group] = kind;
+      kind.ours.push(a.wallMs);
+      kind.raw.push(b.wallMs);
+    }
   }
   await storage.close();
 
   const result = {
     benchmark: 'search',
-    command: `pnpm bench:search --entries ${ENTRIES} --queries ${QUERIES} --reps ${REPS}`,
+    command: `pnpm bench:search --corpus ${CORPUS} --entries ${ENTRIES} --queries ${QUERIES} --reps ${REPS}`,
     date: new Date().toISOString(),
     machine: machine(),
+    corpus: CORPUS,
     entries: ENTRIES,
     queries: queries.length,
     timedOperations: ops.length,
@@ -190,14 +206,14 @@ async function main() {
   console.log('\nby query kind (wall p95 ms, ours / raw):');
   for (const [kind, v] of Object.entries(result.byKind)) {
     console.log(
-      `  ${kind.padEnd(8)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`,
+      `  ${kind.padEnd(11)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`,
     );
   }
   console.log(`\np95 ratio searchEntries / raw = ${ratio.toFixed(3)} (target ≤ 0.35)`);
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(
-    join(out, `search-${ENTRIES}.json`),
+    join(out, `search-${resultsSuffix(ENTRIES, CORPUS)}.json`),
     `${JSON.stringify({ ...result, p95Ratio: ratio }, null, 2)}\n`,
   );
 }

@@ -12,12 +12,16 @@ export { defineConformanceSuite } from './conformance/conformance-suite.js';
 export { HOSTILE_STRINGS } from './conformance/hostile-input-conformance.js';
 export type { PluginConformanceOptions, PluginRoundTrip } from './conformance/plugin-conformance.js';
 export { definePluginConformance, reachableHandles } from './conformance/plugin-conformance.js';
-export type { CorpusOptions, CorpusRecord } from './corpus/corpus-generator.js';
+export type { CorpusOptions, CorpusProfile, CorpusRecord } from './corpus/corpus-generator.js';
 export {
   chunked,
   generateCorpus,
   generateCorpusArray,
   generateCorpusRecords,
+  generateSkewedCorpus,
+  SKEWED_BOILERPLATE,
+  SKEWED_CODE_SKEW,
+  SKEWED_FILLER_TERMS,
 } from './corpus/corpus-generator.js';
 export type { CodeFamily, MainframeCode } from './corpus/mainframe-vocabulary.js';
 export {
@@ -29,6 +33,7 @@ export {
 export type {
   BenchmarkQuery,
   CodeQuery,
+  CommonQuery,
   PhraseQuery,
   PrefixQuery,
   QueryMix,
@@ -41,7 +46,11 @@ export {
   DEFAULT_QUERY_MIX,
   generateQueries,
   misspellings,
+  SKEWED_COMMON_QUERIES,
+  SKEWED_QUERY_MIX,
+  SKEWED_TYPO_TARGETS,
   scoreQuery,
+  skewedQueryOptions,
   summarizeScores,
 } from './corpus/query-generator.js';
 export type { EntryText } from './corpus/text-match.js';

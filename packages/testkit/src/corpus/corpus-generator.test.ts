@@ -1,7 +1,17 @@
+import type { KBEntryInput } from '@mainframe-kb/storage-core';
 import { describe, expect, it } from 'vitest';
-import { chunked, generateCorpus, generateCorpusArray, generateCorpusRecords } from './corpus-generator.js';
+import {
+  chunked,
+  generateCorpus,
+  generateCorpusArray,
+  generateCorpusRecords,
+  generateSkewedCorpus,
+  SKEWED_BOILERPLATE,
+  SKEWED_CODE_SKEW,
+  SKEWED_FILLER_TERMS,
+} from './corpus-generator.js';
 import { MAINFRAME_CODES } from './mainframe-vocabulary.js';
-import { entryContains } from './text-match.js';
+import { containsTokenSequence, entryContains, tokenize } from './text-match.js';
 
 describe('generateCorpus', () => {
   it('is deterministic: same seed same entries, other seed other entries, and re-iterable', () => {
@@ -111,5 +121,97 @@ describe('generateCorpus', () => {
     for (const code of MAINFRAME_CODES)
       for (const companion of code.companions ?? []) expect(known).toContain(companion);
     expect(known.size).toBe(MAINFRAME_CODES.length);
+  });
+});
+
+/** Main-code counts of the fresh (not near-duplicate) entries, most frequent first. */
+function mainCodeCounts(profile: 'testkit' | 'skewed', count: number, seed: string): number[] {
+  const counts = new Map<string, number>();
+  for (const record of generateCorpusRecords({ count, seed, profile })) {
+    if (record.duplicateOf !== undefined) continue;
+    counts.set(record.codes[0]!, (counts.get(record.codes[0]!) ?? 0) + 1);
+  }
+  return [...counts.values()].sort((a, b) => b - a);
+}
+
+/** Least-squares slope of log(count) against log(rank) over the first `ranks` ranks: -s for Zipf(s). */
+function zipfSlope(sorted: readonly number[], ranks: number): number {
+  const xs = sorted.slice(0, ranks).map((_, i) => Math.log(i + 1));
+  const ys = sorted.slice(0, ranks).map((c) => Math.log(c));
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return num / den;
+}
+
+describe('generateCorpus, skewed profile', () => {
+  const skewed = generateCorpusArray({ count: 3_000, seed: 'skewed', profile: 'skewed' });
+  const share = (entries: readonly KBEntryInput[], word: string) =>
+    entries.filter((e) => entryContains(e, word)).length / entries.length;
+
+  it('puts every filler term in more than 90% of entries, unlike the testkit corpus', () => {
+    expect(SKEWED_FILLER_TERMS.length).toBeGreaterThanOrEqual(5);
+    expect(SKEWED_FILLER_TERMS.length).toBeLessThanOrEqual(8);
+    for (const word of SKEWED_FILLER_TERMS) expect(share(skewed, word), word).toBeGreaterThan(0.9);
+    // The property is the profile's doing: in the testkit corpus most of these words are far rarer.
+    const testkit = generateCorpusArray({ count: 3_000, seed: 'skewed' });
+    const rare = SKEWED_FILLER_TERMS.filter((word) => share(testkit, word) < 0.9);
+    expect(rare.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('writes every filler term in each boilerplate sentence, and nothing that looks like a code', () => {
+    for (const sentence of SKEWED_BOILERPLATE) {
+      const tokens = tokenize(sentence);
+      for (const word of SKEWED_FILLER_TERMS)
+        expect(containsTokenSequence(tokens, [word]), `${word} in ${sentence}`).toBe(true);
+    }
+  });
+
+  it('draws codes on a steeper Zipf curve than the testkit corpus', () => {
+    const steep = mainCodeCounts('skewed', 20_000, 'zipf');
+    const flat = mainCodeCounts('testkit', 20_000, 'zipf');
+    const total = steep.reduce((a, b) => a + b, 0);
+    // Zipf(1.5) over the 64 codes gives the top code ~42% of entries, Zipf(1) ~21%.
+    expect(steep[0]! / total).toBeGreaterThan(0.35);
+    expect(steep[0]! / total).toBeLessThan(0.5);
+    const slope = zipfSlope(steep, 16);
+    expect(slope).toBeGreaterThan(-SKEWED_CODE_SKEW - 0.25);
+    expect(slope).toBeLessThan(-SKEWED_CODE_SKEW + 0.25);
+    expect(zipfSlope(flat, 16)).toBeGreaterThan(slope + 0.3);
+    // The tail is still there: rare codes are what make code queries on this corpus hard.
+    expect(steep.length).toBeGreaterThan(MAINFRAME_CODES.length * 0.75);
+  });
+
+  it('keeps the entries realistic: one or two codes, exactly those in the text, valid fields', () => {
+    for (const record of generateCorpusRecords({ count: 2_000, seed: 'skewed-valid', profile: 'skewed' })) {
+      const present = MAINFRAME_CODES.map((c) => c.code).filter((code) => entryContains(record.input, code));
+      expect(present.sort(), record.input.title).toEqual([...record.codes].sort());
+      expect(record.input.title.length).toBeLessThanOrEqual(255);
+      expect(record.input.solution).toMatch(/^1\. /);
+      const numbers = record.input.solution.split('\n').map((line) => Number(line.split('.')[0]));
+      expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+      // The code-naming sentence stays first: the boilerplate comes after it.
+      expect(record.input.problem.split(/(?<=\.) /)[0]).toContain(record.codes[0]!);
+    }
+  });
+
+  it('is deterministic, leaves the testkit profile as it was, and validates the profile', () => {
+    expect(generateCorpusArray({ count: 300, seed: 42, profile: 'skewed' })).toEqual(
+      Array.from(generateSkewedCorpus({ count: 300, seed: 42 })),
+    );
+    expect(generateCorpusArray({ count: 300, seed: 42, profile: 'testkit' })).toEqual(
+      generateCorpusArray({ count: 300, seed: 42 }),
+    );
+    expect(generateCorpusArray({ count: 300, seed: 42, profile: 'skewed' })).not.toEqual(
+      generateCorpusArray({ count: 300, seed: 42 }),
+    );
+    expect(() => generateCorpusArray({ count: 1, seed: 1, profile: 'other' as 'skewed' })).toThrow(
+      RangeError,
+    );
   });
 });

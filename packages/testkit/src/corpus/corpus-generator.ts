@@ -22,9 +22,37 @@ export interface CorpusOptions {
   duplicateRate?: number | undefined;
   /** Share of entries that mention a second code besides their main one (default 0.4). */
   secondCodeRate?: number | undefined;
-  /** Zipf exponent of code popularity (default 1: the top code is in ~20% of entries). */
+  /**
+   * Zipf exponent of code popularity (default 1: the top code is in ~20% of entries; 1.5 for the skewed
+   * profile: the top code is in ~40%).
+   */
   codeSkew?: number | undefined;
+  /**
+   * `testkit` (default): the benchmark corpus as it always was. `skewed`: the hostile one — the same kinds of
+   * entries, but a handful of support words (SKEWED_FILLER_TERMS) in over 90% of entries and a steeper code
+   * skew, so the words a user types most often match almost every entry.
+   */
+  profile?: CorpusProfile | undefined;
 }
+
+export type CorpusProfile = 'testkit' | 'skewed';
+
+/**
+ * The filler words of the skewed profile: a support desk's boilerplate, each in over 90% of its entries
+ * (`the` is a stopword to most engines; the others are not).
+ */
+export const SKEWED_FILLER_TERMS: readonly string[] = [
+  'the',
+  'job',
+  'error',
+  'failed',
+  'system',
+  'check',
+  'support',
+];
+
+/** The skewed profile's default Zipf exponent of code popularity. */
+export const SKEWED_CODE_SKEW = 1.5;
 
 /** A generated entry with what the generator put in it, for tests and relevance bookkeeping. */
 export interface CorpusRecord {
@@ -71,6 +99,27 @@ const FILLERS = [
   'The same data set is used by other jobs without errors.',
   'The on-call analyst was paged because the batch job is on the critical path.',
   'Downstream jobs are held until the failing step completes.',
+];
+
+/**
+ * Ticket boilerplate of the skewed profile; each sentence holds every SKEWED_FILLER_TERMS word (a test checks),
+ * so an entry that gets one has them all.
+ */
+export const SKEWED_BOILERPLATE: readonly string[] = [
+  'Check the system log: the job failed with an error, so support was called.',
+  'Support ticket: the job failed on the production system with an error; check the run book.',
+  'The error was raised by the system and the job failed; support asked us to check the job output.',
+  'System error alert: job failed, support to check the console and the spool of the job.',
+  'Support note: check the system messages, the job failed and the error repeats on rerun.',
+  'The monitoring system raised an error because the job failed; support will check it.',
+  'Failed job reported to support; check the system error queue for the same error.',
+];
+
+/** Solution steps of the skewed profile, every one with all the filler words too. */
+const SKEWED_STEPS: readonly string[] = [
+  'Check the system error log and tell support which job failed',
+  'If the job failed again, support must check the system error queue',
+  'Support to check the system for the same error before the job is released (failed runs stay held)',
 ];
 
 interface Pools {
@@ -211,6 +260,25 @@ function freshRecord(r: SeededRandom, pools: Pools, index: number, options: Reso
   return { index, input, codes: second ? [main.code, second.code] : [main.code] };
 }
 
+/**
+ * Adds the skewed profile's boilerplate from its own random stream (so the entry's own draws stay as they
+ * were): a ticket sentence after the problem's first sentence (the one that names the code) in 85% of
+ * entries, a solution step in 85%. Either one carries every filler word, so each word is in ~98% of entries.
+ */
+function addBoilerplate(s: SeededRandom, record: CorpusRecord): void {
+  const input = record.input;
+  if (s.chance(0.85)) {
+    const sentences = input.problem.split(/(?<=\.) /);
+    sentences.splice(1, 0, s.pick(SKEWED_BOILERPLATE));
+    input.problem = sentences.join(' ');
+  }
+  if (s.chance(0.85)) {
+    const steps = input.solution.split('\n').map((line) => line.replace(/^\d+\. /, ''));
+    steps.splice(s.int(0, steps.length), 0, s.pick(SKEWED_STEPS));
+    input.solution = steps.map((step, i) => `${i + 1}. ${step}`).join('\n');
+  }
+}
+
 /** Restates a recent entry the way a second analyst would: same codes, same fix, a few words changed. */
 function nearDuplicate(r: SeededRandom, original: CorpusRecord, index: number): CorpusRecord {
   const src = original.input;
@@ -244,6 +312,7 @@ interface ResolvedOptions {
   duplicateRate: number;
   secondCodeRate: number;
   codeSkew: number;
+  profile: CorpusProfile;
 }
 
 function resolve(options: CorpusOptions): ResolvedOptions {
@@ -251,6 +320,9 @@ function resolve(options: CorpusOptions): ResolvedOptions {
   if (!Number.isInteger(count) || count < 0 || count > MAX_COUNT) {
     throw new RangeError(`count must be an integer from 0 to ${MAX_COUNT}, got ${count}`);
   }
+  const profile = options.profile ?? 'testkit';
+  if (profile !== 'testkit' && profile !== 'skewed')
+    throw new RangeError(`unknown corpus profile ${profile}`);
   const rate = (name: string, value: number | undefined, fallback: number): number => {
     const v = value ?? fallback;
     if (!(v >= 0 && v <= 1)) throw new RangeError(`${name} must be between 0 and 1, got ${v}`);
@@ -262,7 +334,8 @@ function resolve(options: CorpusOptions): ResolvedOptions {
     idPrefix: options.idPrefix,
     duplicateRate: rate('duplicateRate', options.duplicateRate, 0.05),
     secondCodeRate: rate('secondCodeRate', options.secondCodeRate, 0.4),
-    codeSkew: options.codeSkew ?? 1,
+    codeSkew: options.codeSkew ?? (profile === 'skewed' ? SKEWED_CODE_SKEW : 1),
+    profile,
   };
 }
 
@@ -276,12 +349,16 @@ export function generateCorpusRecords(options: CorpusOptions): Iterable<CorpusRe
     *[Symbol.iterator]() {
       const pools = buildPools(resolved.seed, resolved.codeSkew);
       const r = new SeededRandom(resolved.seed).fork('entries');
+      const skew = resolved.profile === 'skewed' ? new SeededRandom(resolved.seed).fork('boilerplate') : null;
       const recent: CorpusRecord[] = [];
       for (let index = 0; index < resolved.count; index++) {
-        const record =
-          recent.length > 0 && r.chance(resolved.duplicateRate)
-            ? nearDuplicate(r, r.pick(recent), index)
-            : freshRecord(r, pools, index, resolved);
+        let record: CorpusRecord;
+        if (recent.length > 0 && r.chance(resolved.duplicateRate)) {
+          record = nearDuplicate(r, r.pick(recent), index);
+        } else {
+          record = freshRecord(r, pools, index, resolved);
+          if (skew) addBoilerplate(skew, record);
+        }
         if (resolved.idPrefix !== undefined) record.input.id = `${resolved.idPrefix}${index}`;
         if (recent.length < RECENT) recent.push(record);
         else recent[index % RECENT] = record;
@@ -299,6 +376,14 @@ export function generateCorpus(options: CorpusOptions): Iterable<KBEntryInput> {
       for (const record of records) yield record.input;
     },
   };
+}
+
+/**
+ * The hostile corpus: `generateCorpus` with the skewed profile (a handful of filler words in over 90% of
+ * entries, codes on a steeper Zipf curve).
+ */
+export function generateSkewedCorpus(options: Omit<CorpusOptions, 'profile'>): Iterable<KBEntryInput> {
+  return generateCorpus({ ...options, profile: 'skewed' });
 }
 
 /** The same corpus as an array, for sizes that fit in memory comfortably. */

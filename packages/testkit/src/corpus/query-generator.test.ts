@@ -1,11 +1,13 @@
 import type { KBEntryInput } from '@mainframe-kb/storage-core';
 import { describe, expect, it } from 'vitest';
-import { generateCorpus, generateCorpusArray } from './corpus-generator.js';
+import { generateCorpus, generateCorpusArray, SKEWED_FILLER_TERMS } from './corpus-generator.js';
 import {
   type BenchmarkQuery,
   generateQueries,
   misspellings,
+  SKEWED_COMMON_QUERIES,
   scoreQuery,
+  skewedQueryOptions,
   summarizeScores,
 } from './query-generator.js';
 import { entryContains, tokenize } from './text-match.js';
@@ -96,6 +98,51 @@ describe('generateQueries', () => {
     expect(codes).toEqual(new Set(['S0C7', 'VSAM status 35']));
     const vsam = q.find((x) => x.kind === 'code' && x.code === 'VSAM status 35') as { relevantCount: number };
     expect(vsam.relevantCount).toBe(2);
+  });
+});
+
+describe('generateQueries on the skewed corpus', () => {
+  const skewed = generateCorpusArray({ count: 3_000, seed: 'queries', profile: 'skewed' });
+  const asked = generateQueries({ corpus: skewed, seed: 'queries', ...skewedQueryOptions() });
+
+  it('adds common-word queries to the mix, made only of filler words, counted as a scan counts them', () => {
+    const kinds: Record<string, number> = {};
+    for (const q of asked) kinds[q.kind] = (kinds[q.kind] ?? 0) + 1;
+    expect(kinds).toEqual({ code: 60, phrase: 30, prefix: 20, typo: 50, common: 40 });
+    const commons = asked.filter((q) => q.kind === 'common');
+    // Every phrase of the pool is asked before any is repeated.
+    expect(new Set(commons.map((q) => q.query)).size).toBe(SKEWED_COMMON_QUERIES.length);
+    for (const q of commons) {
+      expect(
+        q.terms.every((t) => SKEWED_FILLER_TERMS.includes(t)),
+        q.query,
+      ).toBe(true);
+      for (const [i, t] of q.terms.entries()) {
+        const brute = skewed.filter((e) => entryContains(e, t)).length;
+        expect(q.termCounts[i], t).toBe(brute);
+        expect(brute / skewed.length, t).toBeGreaterThan(0.9);
+      }
+    }
+    expect(generateQueries({ corpus: skewed, seed: 'queries', ...skewedQueryOptions() })).toEqual(asked);
+  });
+
+  it('misspells filler words too, and every typo is still no word of the corpus', () => {
+    const typos = asked.filter((q) => q.kind === 'typo');
+    const filler = typos.filter((q) => SKEWED_FILLER_TERMS.includes(q.intended));
+    expect(filler.length).toBeGreaterThanOrEqual(5);
+    for (const q of typos)
+      expect(
+        skewed.some((e) => entryContains(e, q.query)),
+        q.query,
+      ).toBe(false);
+    // Misspelt filler words have nearly every entry to find: recall is over a full first page.
+    for (const q of filler) expect(q.relevantCount).toBeGreaterThan(2_700);
+  });
+
+  it('leaves the default mix without common-word queries even when a pool is given', () => {
+    const plain = generateQueries({ corpus, seed: 'queries', commonQueries: SKEWED_COMMON_QUERIES });
+    expect(plain).toEqual(queries);
+    expect(scoreQuery(asked.find((q) => q.kind === 'common')!, [])).toBeNull();
   });
 });
 

@@ -1,4 +1,5 @@
 import { type Seed, SeededRandom } from '../random/seeded-random.js';
+import { SKEWED_FILLER_TERMS } from './corpus-generator.js';
 import { COMMON_PHRASES, COMMON_PREFIXES, MAINFRAME_CODES, TYPO_TARGETS } from './mainframe-vocabulary.js';
 import { containsTokenSequence, type EntryText, entryText, tokenize } from './text-match.js';
 
@@ -43,17 +44,69 @@ export interface TypoQuery {
   relevantCount: number;
 }
 
-export type BenchmarkQuery = CodeQuery | PhraseQuery | PrefixQuery | TypoQuery;
+/**
+ * Only words that are in (nearly) every entry, typed unquoted: `job failed`, `system error`. The hostile case
+ * of the skewed corpus, where every candidate ranking must look at almost the whole corpus.
+ */
+export interface CommonQuery {
+  kind: 'common';
+  query: string;
+  /** The words of the query, lower case. */
+  terms: string[];
+  /** Entries containing each word (same order as `terms`). */
+  termCounts: number[];
+}
+
+export type BenchmarkQuery = CodeQuery | PhraseQuery | PrefixQuery | TypoQuery | CommonQuery;
 
 export interface QueryMix {
   code: number;
   phrase: number;
   prefix: number;
   typo: number;
+  /** Common-word queries (from `QueryOptions.commonQueries`); none when absent. */
+  common?: number | undefined;
 }
 
 /** Shares of each kind in a generated set; fixed so two runs of a benchmark ask the same kind of questions. */
 export const DEFAULT_QUERY_MIX: QueryMix = { code: 0.35, phrase: 0.2, prefix: 0.15, typo: 0.3 };
+
+/** The skewed corpus's mix: a fifth of the queries are nothing but its filler words. */
+export const SKEWED_QUERY_MIX: QueryMix = { code: 0.3, phrase: 0.15, prefix: 0.1, typo: 0.25, common: 0.2 };
+
+/** What users of a support desk type when they only know "the job failed": every word a filler word. */
+export const SKEWED_COMMON_QUERIES: readonly string[] = [
+  'error',
+  'job failed',
+  'system error',
+  'failed',
+  'check the job',
+  'the job failed',
+  'support',
+  'job error',
+  'check system error',
+  'failed job support',
+  'system check failed',
+  'job',
+  'check the system error',
+  'error job failed system',
+  'support check',
+  'the error',
+];
+
+/**
+ * Misspelling targets for the skewed corpus: its filler words of five letters or more first (a misspelt
+ * filler word corrects to a word in nearly every entry), then the usual ones.
+ */
+export const SKEWED_TYPO_TARGETS: readonly string[] = [
+  ...SKEWED_FILLER_TERMS.filter((w) => w.length >= 5),
+  ...TYPO_TARGETS,
+];
+
+/** The options `generateQueries` takes for the skewed corpus (besides corpus, count and seed). */
+export function skewedQueryOptions(): Pick<QueryOptions, 'mix' | 'commonQueries' | 'typoTargets'> {
+  return { mix: SKEWED_QUERY_MIX, commonQueries: SKEWED_COMMON_QUERIES, typoTargets: SKEWED_TYPO_TARGETS };
+}
 
 export interface QueryOptions {
   /** The corpus the queries will run against; scanned once (lazily) to count relevant entries. */
@@ -62,6 +115,10 @@ export interface QueryOptions {
   count?: number | undefined;
   seed: Seed;
   mix?: QueryMix | undefined;
+  /** The pool of common-word queries (asked when the mix has a `common` share); only words the corpus has. */
+  commonQueries?: readonly string[] | undefined;
+  /** Words to misspell (default TYPO_TARGETS), in the order the typos rotate through them. */
+  typoTargets?: readonly string[] | undefined;
 }
 
 /** Typos of these are always included when the corpus has the word: they are the project's named examples. */
@@ -312,13 +369,14 @@ class CorpusCounter {
   }
 }
 
-function allocate(count: number, mix: QueryMix): QueryMix {
-  const total = mix.code + mix.phrase + mix.prefix + mix.typo;
+function allocate(count: number, mix: QueryMix): Required<QueryMix> {
+  const total = mix.code + mix.phrase + mix.prefix + mix.typo + (mix.common ?? 0);
   if (!(total > 0)) throw new RangeError('query mix shares must add up to more than zero');
   const phrase = Math.round((count * mix.phrase) / total);
   const prefix = Math.round((count * mix.prefix) / total);
   const typo = Math.round((count * mix.typo) / total);
-  return { code: Math.max(0, count - phrase - prefix - typo), phrase, prefix, typo };
+  const common = Math.round((count * (mix.common ?? 0)) / total);
+  return { code: Math.max(0, count - phrase - prefix - typo - common), phrase, prefix, typo, common };
 }
 
 /**
@@ -354,13 +412,16 @@ export function generateQueries(options: QueryOptions): BenchmarkQuery[] {
   const r = new SeededRandom(options.seed).fork('queries');
   const plan = allocate(count, options.mix ?? DEFAULT_QUERY_MIX);
 
+  const typoTargets = options.typoTargets ?? TYPO_TARGETS;
+  const commonPool = plan.common > 0 ? (options.commonQueries ?? []) : [];
   const typoCandidates = new Map<string, { typo: string; edit: TypoEdit }[]>();
-  for (const word of TYPO_TARGETS) typoCandidates.set(word, misspellings(word));
+  for (const word of typoTargets) typoCandidates.set(word, misspellings(word));
   const sequences = [
     ...MAINFRAME_CODES.map((c) => c.code),
     ...COMMON_PHRASES,
-    ...TYPO_TARGETS,
+    ...typoTargets,
     ...[...typoCandidates.values()].flat().map((t) => t.typo),
+    ...commonPool.flatMap((q) => tokenize(q)),
   ];
   const counter = new CorpusCounter(sequences, COMMON_PREFIXES);
   counter.scan(options.corpus);
@@ -407,7 +468,7 @@ export function generateQueries(options: QueryOptions): BenchmarkQuery[] {
   // A misspelling that is itself a word of the corpus is a correct query for another word, not a typo.
   const isTypo = (t: string) => counter.count(t) === 0;
   const typoPool: { intended: string; typo: string; edit: TypoEdit }[] = [];
-  const present = TYPO_TARGETS.filter((w) => counter.count(w) > 0);
+  const present = typoTargets.filter((w) => counter.count(w) > 0);
   for (const c of CANONICAL_TYPOS) if (counter.count(c.intended) > 0 && isTypo(c.typo)) typoPool.push(c);
   const typoQueries: TypoQuery[] = typoPool.slice(0, plan.typo).map((t) => ({
     kind: 'typo',
@@ -449,7 +510,20 @@ export function generateQueries(options: QueryOptions): BenchmarkQuery[] {
     });
   }
 
-  return r.shuffle<BenchmarkQuery>([...codeQueries, ...phraseQueries, ...prefixQueries, ...typoQueries]);
+  // Drawn last, so a mix without common queries gets exactly the queries it always got.
+  const commons = commonPool.filter((q) => tokenize(q).every((t) => counter.count(t) > 0));
+  const commonQueries = fill(r, commons, plan.common, (query): CommonQuery => {
+    const terms = tokenize(query);
+    return { kind: 'common', query, terms, termCounts: terms.map((t) => counter.count(t)) };
+  });
+
+  return r.shuffle<BenchmarkQuery>([
+    ...codeQueries,
+    ...phraseQueries,
+    ...prefixQueries,
+    ...typoQueries,
+    ...commonQueries,
+  ]);
 }
 
 /**
@@ -464,7 +538,7 @@ export function generateQueries(options: QueryOptions): BenchmarkQuery[] {
  *   engine without correction scores 0 (no entry contains the typo, by construction); one that corrects
  *   the word to the intended one scores 1.
  *
- * Phrase and prefix queries measure speed only and score `null`.
+ * Phrase, prefix and common-word queries measure speed only and score `null`.
  */
 export function scoreQuery(query: BenchmarkQuery, results: readonly EntryText[]): number | null {
   if (query.kind !== 'code' && query.kind !== 'typo') return null;
