@@ -38,6 +38,12 @@ interface TermEntry {
   // Per-document accumulation during a scan.
   lastSeq: number;
   freq: number;
+  /**
+   * A list loaded from saved state and not touched since: it is `size` items of the index's shared arrays
+   * from this offset (`seqs`/`impacts` are empty until `own` makes views of them); -1 otherwise. Making a
+   * hundred thousand pairs of typed-array views at load cost more than the rest of loading.
+   */
+  start: number;
 }
 
 /**
@@ -67,6 +73,9 @@ export class ChampionIndex {
   #sorted = false;
   #sortedTerms: string[] | undefined;
   #documents = 0;
+  /** The lists of a loaded state, which its entries point into (see TermEntry.start). */
+  #sharedSeqs: Int32Array = EMPTY_SEQS;
+  #sharedImpacts: Float64Array = EMPTY_IMPACTS;
 
   /**
    * `weights`: per-column weights (as for BM25); `avgLength`: average entry length in tokens, as the index
@@ -97,12 +106,13 @@ export class ChampionIndex {
       }
       index.#terms.set(state.terms[i]!, {
         df: state.df[i]!,
-        seqs: state.seqs.subarray(at, at + size),
-        impacts: state.impacts.subarray(at, at + size),
+        seqs: EMPTY_SEQS,
+        impacts: EMPTY_IMPACTS,
         size,
         offered: state.offered[i]!,
         lastSeq: -1,
         freq: 0,
+        start: at,
       });
       at += size;
     }
@@ -110,7 +120,19 @@ export class ChampionIndex {
       throw new Error('champion state: lists do not add up');
     index.#documents = state.documents;
     index.#sorted = true;
+    index.#sharedSeqs = state.seqs;
+    index.#sharedImpacts = state.impacts;
     return index;
+  }
+
+  /** The entry's list as arrays of its own (views of the shared ones, for a list loaded from state). */
+  #own(entry: TermEntry): TermEntry {
+    if (entry.start >= 0) {
+      entry.seqs = this.#sharedSeqs.subarray(entry.start, entry.start + entry.size);
+      entry.impacts = this.#sharedImpacts.subarray(entry.start, entry.start + entry.size);
+      entry.start = -1;
+    }
+    return entry;
   }
 
   /** The lists as flat arrays (after `finalize`). */
@@ -128,6 +150,7 @@ export class ChampionIndex {
     let i = 0;
     let at = 0;
     for (const [term, entry] of this.#terms) {
+      this.#own(entry);
       terms[i] = term;
       df[i] = entry.df;
       offered[i] = entry.offered;
@@ -181,6 +204,7 @@ export class ChampionIndex {
             offered: 0,
             lastSeq: -1,
             freq: 0,
+            start: -1,
           };
           this.#terms.set(term, entry);
           this.#sortedTerms = undefined;
@@ -231,8 +255,9 @@ export class ChampionIndex {
   }
 
   list(term: string): ChampionList | undefined {
-    const entry = this.#terms.get(term);
-    if (!entry || entry.size === 0) return undefined;
+    const found = this.#terms.get(term);
+    if (!found || found.size === 0) return undefined;
+    const entry = this.#own(found);
     return {
       seqs: entry.seqs.subarray(0, entry.size),
       impacts: entry.impacts.subarray(0, entry.size),
@@ -288,6 +313,7 @@ export class ChampionIndex {
 
   /** Bulk phase: a min-heap of the best `listSize` impacts. */
   #offerHeap(entry: TermEntry, seq: number, impact: number): void {
+    this.#own(entry);
     const { listSize } = this;
     if (entry.size < listSize) {
       if (entry.size === entry.seqs.length) this.#grow(entry);
@@ -322,6 +348,7 @@ export class ChampionIndex {
 
   /** After the build: replaces the entry's previous impact (if listed) and keeps the list ordered. */
   #insertSorted(entry: TermEntry, seq: number, impact: number): void {
+    this.#own(entry);
     for (let i = 0; i < entry.size; i++) {
       if (entry.seqs[i] === seq) {
         entry.seqs.copyWithin(i, i + 1, entry.size);
