@@ -236,3 +236,24 @@ describe('applyCorrection', () => {
     expect(corrections).toEqual([]);
   });
 });
+
+describe('SpellCorrector.deferred', () => {
+  it('reads its vocabulary on the first lookup, as the source has it then', () => {
+    const vocabulary = new Map<string, number>([['abend', 40]]);
+    let reads = 0;
+    const corrector = SpellCorrector.deferred(() => {
+      reads++;
+      return vocabulary.entries();
+    });
+    // Terms the source will hold anyway: not counted twice.
+    corrector.add('abend', 1);
+    vocabulary.set('dataset', 12);
+    expect(reads).toBe(0);
+    expect(corrector.best('abnd')?.term).toBe('abend');
+    expect(corrector.df('abend')).toBe(40);
+    expect(corrector.best('datset')?.term).toBe('dataset');
+    expect(reads).toBe(1);
+    corrector.add('dataset', 1);
+    expect(corrector.df('dataset')).toBe(13);
+  });
+});

@@ -229,14 +229,36 @@ export function isCorrectable(word: string): boolean {
 
 export class SpellCorrector {
   readonly #buckets = new Map<number, Bucket>();
+  /** The vocabulary still to read (`deferred`): read on the first lookup. */
+  #source: (() => Iterable<readonly [string, number]>) | undefined;
 
   /** `vocabulary`: index terms with the number of entries holding each. */
   constructor(vocabulary: Iterable<readonly [string, number]> = []) {
     for (const [term, df] of vocabulary) this.add(term, df);
   }
 
+  /**
+   * A corrector that reads its vocabulary from `source` on the first lookup, not now: most searches never
+   * correct a word, and a loaded store's vocabulary costs tens of milliseconds to bucket. `source` must give
+   * the vocabulary as it is at that moment (a live view such as ChampionIndex.vocabulary): `add` is a no-op
+   * until then, as the source will hold the term.
+   */
+  static deferred(source: () => Iterable<readonly [string, number]>): SpellCorrector {
+    const corrector = new SpellCorrector();
+    corrector.#source = source;
+    return corrector;
+  }
+
+  #ready(): void {
+    const source = this.#source;
+    if (source === undefined) return;
+    this.#source = undefined;
+    for (const [term, df] of source()) this.add(term, df);
+  }
+
   /** Adds `df` to a term's count (adding the term when it is new); terms with digits are ignored. */
   add(term: string, df: number): void {
+    if (this.#source !== undefined) return;
     if (term.length < MIN_CORRECTABLE_LENGTH || hasDigit(term)) return;
     let bucket = this.#buckets.get(term.length);
     if (!bucket) {
@@ -256,6 +278,7 @@ export class SpellCorrector {
 
   /** Entries holding `term` as far as this vocabulary knows (0 when unknown or a code). */
   df(term: string): number {
+    this.#ready();
     const bucket = this.#buckets.get(term.length);
     const at = bucket?.index.get(term);
     return at === undefined ? 0 : bucket!.dfs[at]!;
@@ -264,6 +287,7 @@ export class SpellCorrector {
   /** Vocabulary words within the edit budget of `word`, best first. */
   candidates(word: string): CorrectionCandidate[] {
     if (word.length < MIN_CORRECTABLE_LENGTH || hasDigit(word)) return [];
+    this.#ready();
     const edits = maxEdits(word.length);
     const limit = edits * 1.0;
     const mask = charMask(word);

@@ -178,7 +178,7 @@ export class Fts5ChampionCache {
     }
     if (decoded.reason !== undefined) return undefined;
     const { index, facts, touched } = decoded;
-    const champions = { index, facts, touched, corrector: new SpellCorrector(index.vocabulary()) };
+    const champions = { index, facts, touched, corrector: SpellCorrector.deferred(() => index.vocabulary()) };
     // Since the save, the triggers logged every update and deletion (whoever made it, whatever its updated_at)
     // and new entries have larger keys: the log and the keys are the whole catch-up, no watermark scan.
     const logged = this.#prepare('select id, seq from kb_search_changes order by id').raw().all() as [
