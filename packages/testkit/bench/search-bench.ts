@@ -209,7 +209,7 @@ async function main() {
       `  ${kind.padEnd(11)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`,
     );
   }
-  console.log(`\np95 ratio searchEntries / raw = ${ratio.toFixed(3)} (target ≤ 0.35)`);
+  console.log(`\np95 ratio searchEntries / raw = ${ratio.toFixed(3)} (target ≤ 0.25)`);
   const out = join(here, 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { matchExpression } from '../dialect/sqlite/fts5-match-expression.js';
 import { ValidationError } from '../errors/storage-error.js';
-import { CODE_WORDS, parseQuery } from './query-parser.js';
+import { abendCodeOf, CODE_WORDS, parseQuery } from './query-parser.js';
 import { type ParsedQuery, renderQuery } from './query-types.js';
 
 const atoms = (q: ParsedQuery) =>
@@ -258,5 +258,38 @@ describe('parseQuery', () => {
         { numRuns: 2000, seed: 16 },
       );
     });
+  });
+});
+
+describe('abend codes written loosely', () => {
+  it.each([
+    ['0c7', 's0c7'],
+    ['oc7', 's0c7'],
+    ['soc7', 's0c7'],
+    ['soc4', 's0c4'],
+    ['b37', 'sb37'],
+    ['so13', 's013'],
+    ['s0c7', undefined],
+    ['s806', undefined],
+    ['013', undefined],
+    ['4038', undefined],
+    ['soda', undefined],
+    ['fed', undefined],
+    ['abc', undefined],
+    ['db2', undefined],
+    ['80a', 's80a'],
+    ['a14', 'sa14'],
+    ['u4038', undefined],
+  ])('%s means %s', (term, code) => {
+    expect(abendCodeOf(term)).toBe(code);
+  });
+
+  it('searches the word and the code, either one, and counts only what was typed', () => {
+    const parsed = parseQuery('SOC7 packed');
+    expect(renderQuery(parsed)).toBe('(soc7 OR s0c7) packed');
+    expect(renderQuery(parseQuery('abend -SOC7'))).toBe('abend -(soc7 OR s0c7)');
+    expect(renderQuery(parseQuery('DB2 0C7'))).toBe('db2 (0c7 OR s0c7)');
+    // 32 typed terms are allowed even when each brings its code along.
+    expect(() => parseQuery(Array.from({ length: 32 }, () => '0C7').join(' '))).not.toThrow();
   });
 });

@@ -196,6 +196,27 @@ export const CODE_WORDS: ReadonlySet<string> = new Set([
   'resp2',
 ]);
 
+/**
+ * The system abend code a word most likely means when it is written without its `S` or with a letter O for
+ * the zero: `0C7`, `OC7`, `SOC7` → `s0c7`; `B37` → `sb37`. System abend codes are `S` and three hex digits,
+ * and analysts drop the `S` or type `O` for `0` all the time; the index holds the code as one term, so
+ * neither form would find it. Only a word with a digit of its own qualifies (`soda`, `fed` and `013` do
+ * not: a bare number is not known to be an abend), and the word itself is still searched too.
+ */
+export function abendCodeOf(term: string): string | undefined {
+  const m = /^(s?)([0-9a-fo]{3})$/.exec(term);
+  if (!m) return undefined;
+  const [, s, body] = m as unknown as [string, string, string];
+  const hex = body.replaceAll('o', '0');
+  if (!/[0-9]/.test(body)) return undefined;
+  // Without the S, only the shapes abend codes have and words rarely do: a digit first with a letter or an O
+  // somewhere (0C7, OC7, 80A), or a letter and two digits (B37, D37, A14). Not DB2, not 013.
+  if (s === '' && !((/^[0-9]/.test(hex) && /[a-fo]/.test(body)) || /^[a-f][0-9]{2}$/.test(hex)))
+    return undefined;
+  const code = `s${hex}`;
+  return code === term ? undefined : code;
+}
+
 function isBareNumber(l: Extract<Lexeme, { kind: 'word' }>, terms: string[]): boolean {
   return !l.star && terms.length === 1 && /^\d+$/.test(terms[0]!) && /^[-+]?\d/.test(l.text);
 }
@@ -213,6 +234,8 @@ export function parseQuery(input: unknown): ParsedQuery {
   let filters = 0;
   let pendingOr = false;
   let bindable: QueryAtom | undefined;
+  /** Terms the parser added (abend codes written loosely): not the user's, so not counted against the limit. */
+  let alternatives = 0;
   for (const l of lexemes) {
     if (l.kind === 'filter') {
       if (++filters > QUERY_LIMITS.maxFilters) {
@@ -245,16 +268,22 @@ export function parseQuery(input: unknown): ParsedQuery {
       );
     }
     const atom: QueryAtom = { raw: l.text, terms, prefix: l.star, quoted: l.kind === 'phrase' };
+    // A word that is an abend code written loosely also looks for the code itself: `0C7` OR `s0c7`.
+    const code = l.kind === 'word' && !l.star && terms.length === 1 ? abendCodeOf(terms[0]!) : undefined;
+    const atoms =
+      code === undefined ? [atom] : [atom, { raw: l.text, terms: [code], prefix: false, quoted: false }];
+    if (code !== undefined) alternatives++;
     const last = parsed.clauses[parsed.clauses.length - 1];
-    if (pendingOr && last && !last.negated && !l.negated) last.atoms.push(atom);
-    else parsed.clauses.push({ atoms: [atom], negated: l.negated } satisfies QueryClause);
+    if (pendingOr && last && !last.negated && !l.negated) last.atoms.push(...atoms);
+    else parsed.clauses.push({ atoms, negated: l.negated } satisfies QueryClause);
     pendingOr = false;
     bindable =
       l.kind === 'word' && !l.star && !l.negated && CODE_WORDS.has(terms[terms.length - 1]!)
         ? atom
         : undefined;
   }
-  const termCount = parsed.clauses.reduce((n, c) => n + c.atoms.reduce((m, a) => m + a.terms.length, 0), 0);
+  const termCount =
+    parsed.clauses.reduce((n, c) => n + c.atoms.reduce((m, a) => m + a.terms.length, 0), 0) - alternatives;
   if (termCount > QUERY_LIMITS.maxTerms) {
     throw invalid(`the query has ${termCount} search terms; at most ${QUERY_LIMITS.maxTerms} are allowed`);
   }
