@@ -151,8 +151,10 @@ export class TableWriter {
    */
   keyOf(row: Readonly<Record<string, FieldValue>>): string {
     const key = this.info.schema.primaryKey;
-    if (key.length === 1) return JSON.stringify(row[key[0] as string] ?? null);
-    return JSON.stringify(key.map((k) => row[k] ?? null));
+    let out = JSON.stringify(row[key[0] as string] ?? null);
+    // A composite key: its values as in a JSON array, without the brackets (no array per row).
+    for (let i = 1; i < key.length; i++) out += `,${JSON.stringify(row[key[i] as string] ?? null)}`;
+    return out;
   }
 
   /** Queues a row; returns an issue when the input already had a row with this key. */
@@ -172,7 +174,18 @@ export class TableWriter {
       };
     }
     this.#batchKeys.add(key);
-    this.#pending.push({ ...pending, key });
+    // Spelled out: a spread copies generically, and this runs for every row.
+    this.#pending.push({
+      row: pending.row,
+      ordinal: pending.ordinal,
+      location: pending.location,
+      mode: pending.mode,
+      given: pending.given,
+      derived: pending.derived,
+      follower: pending.follower,
+      ensure: pending.ensure,
+      key,
+    });
     return undefined;
   }
 
@@ -187,8 +200,9 @@ export class TableWriter {
     // Rows that follow their record's head: left alone with it, or written again after it was replaced.
     const live: QueuedRow[] = [];
     const replacing: QueuedRow[] = [];
+    const skippable = this.table === 'kb_tags' && this.shared.skippedEntries.size > 0;
     for (const r of rows) {
-      if (this.table === 'kb_tags' && !r.follower && this.#skippedTag(r)) continue;
+      if (skippable && !r.follower && this.#skippedTag(r)) continue;
       const fate = r.follower ? outcomes.get(r.ordinal)?.outcome : undefined;
       if (fate === undefined || fate === 'inserted') live.push(r);
       else if (fate === 'updated') {
@@ -215,22 +229,20 @@ export class TableWriter {
     const existing = await this.#lookup(trx, live, this.policy === 'update' && !ownRows);
     const inserts: QueuedRow[] = [...replacing];
     const updates: { pending: PendingRow; before: Record<string, unknown> }[] = [];
+    const table = this.table;
     for (const pending of live) {
       const head = !pending.follower && !pending.ensure;
       const before = existing.size === 0 ? undefined : existing.get(pending.key);
-      const settle = (outcome: RecordOutcome) => {
-        if (head) outcomes.set(pending.ordinal, { table: this.table, outcome });
-      };
       if (before === undefined) {
         inserts.push(pending);
-        settle('inserted');
+        settleHead(outcomes, head, pending.ordinal, table, 'inserted');
         continue;
       }
       if (pending.ensure) continue;
       if (ownRows) {
         if (pending.derived || pending.follower) continue;
         this.count(pending, 'rejected');
-        settle('rejected');
+        settleHead(outcomes, head, pending.ordinal, table, 'rejected');
         issues.push({
           record: pending.ordinal,
           table: this.table,
@@ -242,11 +254,11 @@ export class TableWriter {
         });
       } else if (this.policy === 'skip') {
         this.count(pending, 'skipped');
-        settle('skipped');
+        settleHead(outcomes, head, pending.ordinal, table, 'skipped');
         if (isEntries) this.shared.skippedEntries.add(String(pending.row.id));
       } else if (this.policy === 'fail') {
         this.count(pending, 'rejected');
-        settle('rejected');
+        settleHead(outcomes, head, pending.ordinal, table, 'rejected');
         // The stored entry stays as it is, and so do its tags: the rejected record's tags are not applied.
         if (isEntries) this.shared.skippedEntries.add(String(pending.row.id));
         // Rows that follow a refused head are refused with it, not one conflict each.
@@ -262,10 +274,10 @@ export class TableWriter {
         });
       } else if (this.#same(pending, before)) {
         this.count(pending, 'unchanged');
-        settle('unchanged');
+        settleHead(outcomes, head, pending.ordinal, table, 'unchanged');
       } else {
         updates.push({ pending, before });
-        settle('updated');
+        settleHead(outcomes, head, pending.ordinal, table, 'updated');
       }
     }
     for (const r of inserts) this.count(r, 'inserted');
@@ -276,7 +288,8 @@ export class TableWriter {
     // Only rows that all carry the values can keep them: a domain importer's rows carry none, and binding
     // NULL to the column fails where it is NOT NULL (PostgreSQL's serial).
     const auto = this.#autoColumns();
-    const carried = inserts.every((r) => [...auto].every((c) => r.row[c] !== null && r.row[c] !== undefined));
+    const autoList = [...auto];
+    const carried = inserts.every((r) => autoList.every((c) => r.row[c] !== null && r.row[c] !== undefined));
     this.#keepAutoIncrement ??= this.#emptyAtStart === true && inserts.length === live.length && carried;
     if (this.#keepAutoIncrement && !carried) {
       throw new ValidationError(
@@ -452,6 +465,16 @@ function sortBySequence(rows: QueuedRow[], sequence: ReadonlySet<string>): void 
     sorted = Number((rows[i - 1] as PendingRow).row[column]) <= Number((rows[i] as PendingRow).row[column]);
   }
   if (!sorted) rows.sort((a, b) => Number(a.row[column]) - Number(b.row[column]));
+}
+
+function settleHead(
+  outcomes: WriterShared['outcomes'],
+  head: boolean,
+  ordinal: number,
+  table: string,
+  outcome: RecordOutcome,
+): void {
+  if (head) outcomes.set(ordinal, { table, outcome });
 }
 
 function normalise(value: unknown): unknown {
