@@ -28,7 +28,7 @@ describe('StorageError across copies of the package', () => {
       Object.assign(new Error('look-alike'), { code: 'CONFLICT', name: 'StorageError' }) instanceof
         StorageError,
     ).toBe(false);
-    expect(null instanceof StorageError).toBe(false);
+    expect((null as unknown as object) instanceof StorageError).toBe(false);
     expect(isStorageError('CONFLICT')).toBe(false);
   });
 });

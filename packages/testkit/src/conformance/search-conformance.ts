@@ -92,7 +92,11 @@ const CODE_QUERIES: readonly [key: keyof typeof CODE_ENTRIES, code: string, quer
   ],
   ['s0c7', 'S0C7', ['packed S0C7', 's0c7 packed decimal', 'data exception S0C7 PAYCALC']],
   // The abend written without its S, or with the letter O for the zero, as analysts type it.
-  ['s0c7', 'S0C7', ['0C7', 'SOC7', 'packed SOC7', 'soc7 packed decimal', '0C7 PAYCALC', 'data exception OC7']],
+  [
+    's0c7',
+    'S0C7',
+    ['0C7', 'SOC7', 'packed SOC7', 'soc7 packed decimal', '0C7 PAYCALC', 'data exception OC7'],
+  ],
   ['u4038', 'U4038', ['U4038 billing', 'IGZ0035S U4038', 'user abend u4038 runtime']],
   ['ief450i', 'IEF450I', ['IEF450I STEP020', 'PAYJ010D IEF450I abended', 'IEF450I S806 STEPLIB']],
 ];
