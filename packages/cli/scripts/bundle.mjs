@@ -10,13 +10,13 @@
  * - the server drivers pg and mysql2, imported by name only when a store on that server is opened;
  * - any plugin a config names that is not one of the shipped extensions.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const external = ['better-sqlite3', 'snappy', 'zstd-napi', 'pg', 'pg-native', 'mysql2'];
 
-await build({
-  entryPoints: [new URL('../dist/bin.js', import.meta.url).pathname],
-  outfile: new URL('../dist/kb.mjs', import.meta.url).pathname,
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -38,4 +38,19 @@ await build({
   // The plugins' `import './events.js'` lines pull in declaration merging only (their JavaScript is
   // `export {}`), which their packages' "sideEffects": false lets esbuild drop: nothing is lost.
   logOverride: { 'ignored-bare-import': 'silent' },
+};
+
+await build({
+  ...common,
+  entryPoints: [new URL('../dist/bin.js', import.meta.url).pathname],
+  outfile: new URL('../dist/kb.mjs', import.meta.url).pathname,
+});
+
+// io-formats reads large imports on a worker thread whose script it finds beside itself
+// (`new URL('./prepare-worker.js', import.meta.url)`): beside the bundle, that is here.
+const ioFormats = dirname(createRequire(import.meta.url).resolve('@mainframe-kb/io-formats'));
+await build({
+  ...common,
+  entryPoints: [join(ioFormats, 'import', 'prepare-worker.js')],
+  outfile: new URL('../dist/prepare-worker.js', import.meta.url).pathname,
 });

@@ -16,6 +16,9 @@
  * createEntries, one long call during which the timer cannot fire, paid nothing — so timings are taken
  * without it and the heap figures come from a separate `--heap` run.
  *
+ * Each import runs twice, with the preparing thread (records read, parsed and validated on a second thread
+ * while this one writes) and on one thread alone, one after the other.
+ *
  *   pnpm bench:io [--entries 100000] [--formats json,ndjson,csv,xml] [--heap]
  */
 import { spawnSync } from 'node:child_process';
@@ -25,6 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStorage, type SqliteDialectAdapter, type Storage } from '@mainframe-kb/storage-core';
 import { generateCorpusArray, rawAccessPlugin, rawDb, rawDialect } from '@mainframe-kb/testkit';
+import { preparingThreadSettings } from '../src/import/prepared-stream.js';
 import { exportStore, type FormatName, importStore, ioFormatsPlugin } from '../src/index.js';
 
 function arg(name: string, fallback: string): string {
@@ -119,6 +123,8 @@ async function child(phase: string): Promise<void> {
     result = { seconds: (performance.now() - start) / 1000, peakRssMiB: peakRssMiB(), bytes: exported.bytes };
     await storage.close();
   } else {
+    // `--threads 1`: the import on this thread alone (no preparing thread), for the comparison.
+    if (arg('threads', '2') === '1') preparingThreadSettings.minimumBytes = Number.POSITIVE_INFINITY;
     const storage = await open(db);
     const start = performance.now();
     cpuFrom = process.cpuUsage();
@@ -255,7 +261,21 @@ async function main(): Promise<void> {
     for (const format of formats) {
       const out = join(dir, `export-${format}`);
       const exported = run(['--child', 'export', '--db', source, '--format', format, '--out', out]);
-      const imported = run(['--child', 'import', '--db', join(dir, `target-${format}.db`), '--in', out]);
+      const importArgs = (threads: string) => [
+        '--child',
+        'import',
+        '--db',
+        join(dir, `target-${format}-${threads}.db`),
+        '--in',
+        out,
+        '--threads',
+        threads,
+      ];
+      // With the preparing thread and without, one after the other (which goes first alternates by format).
+      const first = formats.indexOf(format) % 2 === 0 ? '2' : '1';
+      const pair = [first, first === '2' ? '1' : '2'].map((t) => [t, run(importArgs(t))] as const);
+      const imported = pair.find(([t]) => t === '2')![1];
+      const single = pair.find(([t]) => t === '1')![1];
       const row = {
         format,
         exportSeconds: Number(exported.seconds.toFixed(3)),
@@ -265,17 +285,20 @@ async function main(): Promise<void> {
         exportPeakHeapMiB: exported.peakHeapMiB,
         importSeconds: Number(imported.seconds.toFixed(3)),
         importCpuSeconds: Number((imported.cpuSeconds ?? 0).toFixed(3)),
+        importOneThreadSeconds: Number(single.seconds.toFixed(3)),
+        importOneThreadCpuSeconds: Number((single.cpuSeconds ?? 0).toFixed(3)),
         importPeakRssMiB: imported.peakRssMiB,
         importPeakHeapMiB: imported.peakHeapMiB,
         importedRows: imported.rows,
         exportVsRawRead: Number((exported.seconds / raw.seconds).toFixed(2)),
         importVsCreateEntries: Number((imported.seconds / create.seconds).toFixed(2)),
         importVsRawWrite: Number((imported.seconds / rawWrite.seconds).toFixed(2)),
+        importOneThreadVsRawWrite: Number((single.seconds / rawWrite.seconds).toFixed(2)),
         load: load(),
       };
       results.push(row);
       console.log(
-        `${format.padEnd(6)} export ${secs(exported)}, ${((row.exportBytes ?? 0) / 1e6).toFixed(1)} MB, ${mem(exported)} | import ${secs(imported)}, ${mem(imported)} (${row.importedRows} rows) | export/raw read ${row.exportVsRawRead}, import/raw write ${row.importVsRawWrite}; load ${row.load}`,
+        `${format.padEnd(6)} export ${secs(exported)}, ${((row.exportBytes ?? 0) / 1e6).toFixed(1)} MB, ${mem(exported)} | import ${secs(imported)}, ${mem(imported)} (${row.importedRows} rows); one thread ${secs(single)} | export/raw read ${row.exportVsRawRead}, import/raw write ${row.importVsRawWrite}; load ${row.load}`,
       );
     }
     // The machine is shared: the load drifts during a run. The baselines are taken again at the end and the
@@ -297,10 +320,13 @@ async function main(): Promise<void> {
     for (const row of results) {
       row.importVsCreateEntries = Number(((row.importSeconds as number) / createMean).toFixed(2));
       row.importVsRawWrite = Number(((row.importSeconds as number) / rawWriteMean).toFixed(2));
+      row.importOneThreadVsRawWrite = Number(
+        ((row.importOneThreadSeconds as number) / rawWriteMean).toFixed(2),
+      );
     }
     for (const row of results) {
       console.log(
-        `${String(row.format).padEnd(6)} import/createEntries ${row.importVsCreateEntries}, import/raw write ${row.importVsRawWrite}`,
+        `${String(row.format).padEnd(6)} import/createEntries ${row.importVsCreateEntries}, import/raw write ${row.importVsRawWrite} (one thread ${row.importOneThreadVsRawWrite})`,
       );
     }
     const report = {

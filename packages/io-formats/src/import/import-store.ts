@@ -27,6 +27,7 @@ import type {
   TableCounts,
 } from './import-types.js';
 import { type PreparedItem, prepareItem, recordNumberer } from './item-preparer.js';
+import { PreparationFailed, PreparingThread, preparingThreadSettings } from './prepared-stream.js';
 import { emptyCounts, exportRecords, totalCounts } from './record-counts.js';
 
 const importOptionsSchema = z.strictObject({
@@ -129,22 +130,25 @@ export async function importWith(
   const infos = await describeTables(access.db, tables);
   // A source system is the system of record: importing its export again brings the store up to date.
   const policy: ConflictPolicy = options.onConflict ?? (source === undefined ? 'fail' : 'update');
-  const session = new ImportSession(
-    infos,
-    policy,
-    {
-      skippedEntries: new Set(),
-      outcomes: new Map(),
-      derivedOf: derivedTablesOf(tables, infos),
-      searchIndex: access.dialect.searchIndex,
-      singleTransaction: options.batchSize === undefined || (options.dryRun ?? false),
-      keepGoing: options.batchSize !== undefined,
-    },
-    options.maxErrors ?? 1_000,
-    options.batchSize !== undefined,
-  );
+  const newSession = () =>
+    new ImportSession(
+      infos,
+      policy,
+      {
+        skippedEntries: new Set(),
+        outcomes: new Map(),
+        derivedOf: derivedTablesOf(tables, infos),
+        searchIndex: access.dialect.searchIndex,
+        singleTransaction: options.batchSize === undefined || (options.dryRun ?? false),
+        keepGoing: options.batchSize !== undefined,
+      },
+      options.maxErrors ?? 1_000,
+      options.batchSize !== undefined,
+    );
+  let session = newSession();
   const dryRun = options.dryRun ?? false;
   let read = 0;
+  let thread: PreparingThread | undefined;
   const report = (table: string) =>
     options.onProgress?.({
       phase: 'import',
@@ -153,7 +157,10 @@ export async function importWith(
       table,
       ...(opened.bytes === undefined
         ? {}
-        : { bytesRead: opened.bytes.read(), bytesTotal: opened.bytes.total }),
+        : {
+            bytesRead: Math.max(opened.bytes.read(), thread?.bytesRead ?? 0),
+            bytesTotal: opened.bytes.total,
+          }),
     });
   const progress: Progress = {
     step(table, ordinal) {
@@ -211,7 +218,26 @@ export async function importWith(
   report('');
   try {
     if (options.batchSize === undefined || dryRun) {
-      return await importAtOnce(access, opened, infos, session, options, result, progress);
+      // Large inputs of this package's formats are read, parsed and validated on a second thread.
+      thread =
+        source === undefined
+          ? await PreparingThread.start(input, options.format, codecs, limits, STORE_MANAGED_ENTITIES, infos)
+          : undefined;
+      try {
+        return await importAtOnce(access, opened, infos, session, options, result, progress, thread);
+      } catch (error) {
+        if (!(error instanceof PreparationFailed)) throw error;
+        // Rolled back: the import is run again on this thread alone, where the input's error (if it was the
+        // input's) is raised as it always is.
+        thread?.close();
+        thread = undefined;
+        session = newSession();
+        read = 0;
+        return await importAtOnce(access, opened, infos, session, options, result, progress);
+      } finally {
+        // Whatever happened (the write scope may fail before reading anything), the thread ends here.
+        thread?.close();
+      }
     }
     return await importInBatches(access, opened, infos, session, options, input, source, result, progress);
   } catch (error) {
@@ -251,17 +277,49 @@ async function importAtOnce(
   options: ImportOptions,
   result: (committed: boolean, resumedAfter?: number) => ImportResult,
   progress: Progress,
+  thread?: PreparingThread,
 ): Promise<ImportResult> {
   const dryRun = options.dryRun ?? false;
   try {
     return await access.write('io-formats.import', async (scope) => {
       const next = recordNumberer();
-      for await (const raw of opened.items()) {
-        const ordinal = next(raw);
-        const item = prepareItem(infos, raw, ordinal);
-        const flushing = session.accept(item, scope);
-        if (flushing !== undefined) await flushing;
-        progress.step(raw.table, ordinal);
+      const records = opened.items()[Symbol.asyncIterator]();
+      // The last record taken here: the preparing thread, once started, goes on after it.
+      let last = 0;
+      let handOver = false;
+      if (thread !== undefined && preparingThreadSettings.waitForThread) await thread.settled();
+      try {
+        for (;;) {
+          const step = await records.next();
+          if (step.done) break;
+          const raw = step.value;
+          const ordinal = next(raw);
+          // On a record's edge only: the rows of one record are taken by one thread.
+          if (ordinal !== last && thread?.readyAs(opened.layout, opened.format)) {
+            handOver = true;
+            break;
+          }
+          last = ordinal;
+          const item = prepareItem(infos, raw, ordinal);
+          const flushing = session.accept(item, scope);
+          if (flushing !== undefined) await flushing;
+          progress.step(raw.table, ordinal);
+        }
+      } finally {
+        if (handOver) await records.return?.();
+        else thread?.close();
+      }
+      if (handOver && thread !== undefined) {
+        thread.start(last);
+        for await (const items of thread.batches()) {
+          for (const item of items) {
+            const flushing = session.accept(item, scope);
+            if (flushing !== undefined) await flushing;
+            progress.step(item.kind === 'entry' ? 'kb_entries' : item.table, item.ordinal);
+          }
+        }
+        opened.transformationLog.push(...thread.transformationLog);
+        for (const entity of thread.ignored) opened.ignored.add(entity);
       }
       await session.flush(scope);
       const outcome = result(!dryRun && session.rejectedRecords === 0);
