@@ -10,7 +10,9 @@ import { DATA_TABLES, openStore, seedStore, type TempDir, tableRows, tempDir } f
  * small inputs, every record through it, and compare each import with the same import on one thread: the
  * same result (counts, rejected records and their locations, errors) and the same rows.
  */
-describe('imports prepared on a second thread', () => {
+// Each threaded import starts a worker that loads the package from source through tsx: seconds each on a
+// loaded 2-core machine (CI runs every package's suite at once), so these tests get minutes, not 30 s.
+describe('imports prepared on a second thread', { timeout: 240_000 }, () => {
   let dir: TempDir;
   let source: Storage;
   const saved = { ...preparingThreadSettings };

@@ -4,14 +4,17 @@ import {
   fsyncSync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { StorageConfig } from '../config/storage-config.js';
 import { StorageErrorCode } from '../errors/error-codes.js';
 import { StorageError } from '../errors/storage-error.js';
+import { processAlive } from '../util/process-alive.js';
 import { auditKeyId } from './audit-hash.js';
 import { rememberAuditKeys } from './process-audit-keys.js';
 
@@ -82,8 +85,29 @@ function newKey(): AuditKey {
   return { id: auditKeyId(secret), secret };
 }
 
+/**
+ * Removes the scratch files (`writeScratch`) beside `path` whose process is gone: a process killed between
+ * writing one and renaming it into place leaves it behind, and nothing else would ever remove it.
+ */
+function sweepDeadScratch(path: string): void {
+  const escaped = basename(path).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = new RegExp(`^${escaped}\\.(\\d+)\\.[0-9a-f]{8}\\.tmp$`);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const owner = pattern.exec(name)?.[1];
+    if (owner === undefined || Number(owner) === process.pid || processAlive(Number(owner))) continue;
+    rmSync(join(dirname(path), name), { force: true });
+  }
+}
+
 /** Writes a keyring to a new owner-only file beside `path`, flushed, and returns its name. */
 function writeScratch(path: string, keys: readonly AuditKey[]): string {
+  sweepDeadScratch(path);
   const scratch = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const fd = openSync(scratch, 'wx', 0o600);
@@ -146,6 +170,7 @@ export class AuditKeyring {
     const source = this.source;
     if (source.kind === 'env') return parseKeys(this.#env[source.variable] ?? '', `$${source.variable}`);
     if (source.kind !== 'file') return this.#keys ?? [];
+    if (source.create) sweepDeadScratch(source.path);
     let text: string;
     try {
       text = readFileSync(source.path, 'utf8');
