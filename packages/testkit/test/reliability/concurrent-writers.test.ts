@@ -47,7 +47,7 @@ for (const target of availableTestStores()) {
       for (const c of children) expect((await c.exited).code, c.stderr()).toBe(0);
 
       console.info(
-        `reliability 5 (${target.dialect}): ${WRITERS}×${WRITES} writes in ${seconds.toFixed(1)} s: ${JSON.stringify(results.map((r) => [r.ok, r.busy, r.other.length]))}`,
+        `reliability 5 (${target.dialect}): ${WRITERS}×${WRITES} writes in ${seconds.toFixed(1)} s: ${JSON.stringify(results.map((r) => [r.ok, r.busy, r.other.length]))}; longest write ${Math.max(...results.map((r) => r.maxWriteMs))} ms`,
       );
       expect(results.flatMap((r) => r.other)).toEqual([]);
       expect(results.map((r) => r.busy)).toEqual(new Array(WRITERS).fill(0));

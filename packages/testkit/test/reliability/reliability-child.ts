@@ -39,6 +39,8 @@ export interface WriterResult {
   ok: number;
   busy: number;
   other: string[];
+  /** The longest single write, in milliseconds: how long the unluckiest writer queued for the lock. */
+  maxWriteMs: number;
 }
 
 async function runImport(task: ImportTask): Promise<void> {
@@ -63,11 +65,12 @@ async function runWriter(task: WriterTask): Promise<void> {
   const lines = createInterface({ input: process.stdin });
   await new Promise<void>((resolve) => lines.once('line', () => resolve()));
   lines.close();
-  const result: WriterResult = { worker: task.worker, ok: 0, busy: 0, other: [] };
+  const result: WriterResult = { worker: task.worker, ok: 0, busy: 0, other: [], maxWriteMs: 0 };
   // Every other write is feedback on the worker's own last entry: it touches no row another worker touches
   // except the shared ones every write must serialise on (the audit chain), so a missing lock there shows.
   let last: string | undefined;
   for (let i = 0; i < task.writes; i++) {
+    const started = performance.now();
     try {
       if (i % 2 === 1 && last !== undefined) {
         await storage.recordFeedback(last, { outcome: 'success' });
@@ -86,6 +89,7 @@ async function runWriter(task: WriterTask): Promise<void> {
       if (code === 'BUSY') result.busy += 1;
       else result.other.push(`${String(code)}: ${(error as Error).message}`.slice(0, 300));
     }
+    result.maxWriteMs = Math.max(result.maxWriteMs, Math.round(performance.now() - started));
   }
   await storage.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
