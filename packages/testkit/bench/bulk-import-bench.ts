@@ -3,10 +3,13 @@
  * index, an audit row and a durable event per entry) against a raw prepared-insert loop in one transaction
  * that writes the same rows into kb_entries, kb_tags and kb_fts. Rounds alternate, each on a fresh file.
  *
- *   pnpm bench:import [--entries 100000] [--rounds 3]
+ *   pnpm bench:import [--entries 100000] [--rounds 3] [--keep store.db]
+ *
+ * `--keep` moves the last round's store (createEntries') to the path given: a store of N entries for the
+ * search benchmarks, made in the same run that timed it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +26,7 @@ import { argValue, fmt, machine, percentiles } from './bench-stats.js';
 
 const ENTRIES = Number(argValue('entries', '100000'));
 const ROUNDS = Number(argValue('rounds', '3'));
+const KEEP = argValue('keep', '');
 const here = dirname(fileURLToPath(import.meta.url));
 
 interface RawSqlite {
@@ -77,13 +81,16 @@ async function rawLoop(dir: string, entries: readonly KBEntryInput[]): Promise<n
   return ms;
 }
 
-async function ours(dir: string, entries: readonly KBEntryInput[]): Promise<number> {
-  const storage = await openFresh(dir, `ours-${randomUUID()}`);
+async function ours(dir: string, entries: readonly KBEntryInput[], keep: boolean): Promise<number> {
+  const name = `ours-${randomUUID()}`;
+  const storage = await openFresh(dir, name);
   const start = performance.now();
   await storage.createEntries(entries);
   const ms = performance.now() - start;
   if ((await storage.countEntries()) !== entries.length) throw new Error('createEntries lost entries');
   await storage.close();
+  // Closed, the store is one file (the last connection checkpoints and removes the WAL).
+  if (keep && KEEP) renameSync(join(dir, `${name}.db`), KEEP);
   return ms;
 }
 
@@ -97,9 +104,9 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       if (round % 2 === 0) {
         raw.push(await rawLoop(dir, entries));
-        api.push(await ours(dir, entries));
+        api.push(await ours(dir, entries, round === ROUNDS - 1));
       } else {
-        api.push(await ours(dir, entries));
+        api.push(await ours(dir, entries, round === ROUNDS - 1));
         raw.push(await rawLoop(dir, entries));
       }
       console.log(`round ${round + 1}: raw ${fmt(raw.at(-1)!)} ms, createEntries ${fmt(api.at(-1)!)} ms`);

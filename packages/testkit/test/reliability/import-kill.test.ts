@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStorage } from '@mainframe-kb/storage-core';
@@ -13,6 +13,10 @@ import { FULL, spawnChild } from './child-process-harness.js';
  * transaction) and is killed with SIGKILL at random moments; after each kill the store must pass
  * integrity_check (tables, foreign keys and the full-text index) and hold exactly the rows it held before
  * the import or exactly those plus 10,000 — never a part.
+ *
+ * Every kill starts from the same 200-entry store (a copy of it), so each import runs as long as the measured
+ * one and the kill points spread over all of it; an import into a store that grew by each completed import
+ * would run longer than measured, and each inspection would re-check every earlier import too.
  */
 const KILLS = FULL ? 50 : 8;
 const BATCH = 10_000;
@@ -20,6 +24,7 @@ const BATCH = 10_000;
 describe('reliability 1: a killed import leaves all or nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kb-rel1-'));
   const path = join(dir, 'kb.db');
+  const base = join(dir, 'base.db');
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function inspect() {
@@ -44,6 +49,13 @@ describe('reliability 1: a killed import leaves all or nothing', () => {
     const seed = await createStorage({ database: { type: 'sqlite', path } });
     await seed.createEntries(generateCorpusArray({ count: 200, seed: 'rel1-base' }));
     await seed.close();
+    // Closed, the store is one file (the last connection checkpoints and removes the WAL).
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    copyFileSync(path, base);
+    const reset = () => {
+      for (const extra of ['-wal', '-shm', '-journal']) rmSync(`${path}${extra}`, { force: true });
+      copyFileSync(base, path);
+    };
 
     // One import to completion measures how long the transaction runs, so kill points can span all of it.
     const full = spawnChild({ mode: 'import', path, count: BATCH, seed: 'rel1-measure' });
@@ -58,7 +70,8 @@ describe('reliability 1: a killed import leaves all or nothing', () => {
     const random = new SeededRandom('rel1-kill-points');
     const outcomes = { before: 0, after: 0 };
     for (let k = 0; k < KILLS; k++) {
-      const before = state.count;
+      reset();
+      const before = 200;
       const child = spawnChild({ mode: 'import', path, count: BATCH, seed: `rel1-${k}` });
       await child.waitForLine('ready');
       // Up to 10% past the measured duration, so some kills land during or after the commit.
