@@ -453,6 +453,7 @@ describe('migrate (seed interface)', () => {
       '0005_audit_keys',
       '0006_audit_append_only',
       'sqlite_fts5_0002_search_state',
+      'sqlite_fts5_0003_search_state_parts',
     ]);
   });
 });

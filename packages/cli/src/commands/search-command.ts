@@ -169,6 +169,8 @@ export const searchCommand: Command = {
       category: stringOption(ctx, 'category'),
       severity: stringOption(ctx, 'severity') as Severity | undefined,
       tags: stringList(ctx, 'tag'),
+      // Only the JSON document carries the facets; the text shows none, so it does not count them.
+      facets: ctx.out.json,
     });
     if (!flag(ctx, 'code')) {
       ctx.out.emit(toSearchJson(response), () => formatSearch(query, response, ctx.out.bold));

@@ -1,4 +1,5 @@
 import { bm25Saturation } from './bm25.js';
+import type { TermTable } from './term-table.js';
 import { forEachToken } from './tokenizer.js';
 
 /**
@@ -39,16 +40,41 @@ interface TermEntry {
   lastSeq: number;
   freq: number;
   /**
-   * A list loaded from saved state and not touched since: it is `size` items of the index's shared arrays
-   * from this offset (`seqs`/`impacts` are empty until `own` makes views of them); -1 otherwise. Making a
-   * hundred thousand pairs of typed-array views at load cost more than the rest of loading.
+   * A list loaded from saved state and not touched since: it is `size` items of page `page`'s arrays from
+   * this offset (`seqs`/`impacts` are empty until `own` reads the page and makes views of it); -1 otherwise.
    */
   start: number;
+  page: number;
+}
+
+/** The lists of a run of consecutive terms of a saved state, concatenated in term order. */
+export interface ChampionPage {
+  seqs: Int32Array;
+  impacts: Float64Array;
 }
 
 /**
- * The lists as flat arrays, for saving and loading without a pass over the entries (search-state-codec.ts):
- * per term its df, offered count and list size; the lists themselves concatenated in term order, best first.
+ * The saved state's vocabulary, sorted, with each term's counts; a term becomes a TermEntry only when a query
+ * or a catch-up touches it, and its list is read with its page.
+ */
+interface Directory {
+  terms: TermTable;
+  df: Int32Array;
+  offered: Int32Array;
+  sizes: Int32Array;
+  /** Each term's page, and where its list starts in it. */
+  pageOf: Int32Array;
+  startOf: Int32Array;
+  pages: (ChampionPage | undefined)[];
+  /** Items each page must hold. */
+  pageItems: Int32Array;
+  load: (page: number) => ChampionPage;
+}
+
+/**
+ * The lists as flat arrays, for saving without a pass over the entries (search-state-codec.ts): the terms
+ * sorted, per term its df, offered count and list size; the lists themselves concatenated in term order,
+ * best first.
  */
 export interface ChampionIndexState {
   listSize: number;
@@ -62,6 +88,19 @@ export interface ChampionIndexState {
   impacts: Float64Array;
 }
 
+/** A saved state as loaded: the lists stay in their pages until asked for. */
+export interface ChampionDirectoryState {
+  listSize: number;
+  avgLength: number;
+  documents: number;
+  terms: TermTable;
+  df: Int32Array;
+  offered: Int32Array;
+  sizes: Int32Array;
+  /** The first term of each page, then the number of terms. */
+  pages: readonly number[];
+}
+
 const EMPTY_SEQS = new Int32Array(0);
 const EMPTY_IMPACTS = new Float64Array(0);
 
@@ -73,9 +112,10 @@ export class ChampionIndex {
   #sorted = false;
   #sortedTerms: string[] | undefined;
   #documents = 0;
-  /** The lists of a loaded state, which its entries point into (see TermEntry.start). */
-  #sharedSeqs: Int32Array = EMPTY_SEQS;
-  #sharedImpacts: Float64Array = EMPTY_IMPACTS;
+  /** The saved state this index was loaded from, if any; its terms become entries when touched. */
+  #directory: Directory | undefined;
+  /** Terms added since the load that the directory does not hold. */
+  readonly #added = new Set<string>();
 
   /**
    * `weights`: per-column weights (as for BM25); `avgLength`: average entry length in tokens, as the index
@@ -88,78 +128,135 @@ export class ChampionIndex {
   }
 
   /**
-   * An index from saved state. The lists are views into the state's arrays (no copy); a list that grows later
-   * gets arrays of its own. Throws when the arrays do not fit together.
+   * An index over a saved state's directory: terms are looked up in it when first used, and their lists read
+   * with their page (`load`) when first asked for. Throws when the arrays do not fit together.
    */
-  static fromState(state: ChampionIndexState, weights: readonly number[]): ChampionIndex {
+  static fromState(
+    state: ChampionDirectoryState,
+    weights: readonly number[],
+    load: (page: number) => ChampionPage,
+  ): ChampionIndex {
     const index = new ChampionIndex(state.listSize, weights, state.avgLength);
-    const n = state.terms.length;
+    const { terms, pages } = state;
+    const n = terms.length;
     if (state.df.length !== n || state.offered.length !== n || state.sizes.length !== n) {
       throw new Error('champion state: per-term arrays differ in length');
     }
-    if (state.seqs.length !== state.impacts.length) throw new Error('champion state: lists differ in length');
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      const size = state.sizes[i]!;
-      if (size < 0 || size > state.listSize || at + size > state.seqs.length) {
-        throw new Error('champion state: a list overruns the saved lists');
-      }
-      index.#terms.set(state.terms[i]!, {
-        df: state.df[i]!,
-        seqs: EMPTY_SEQS,
-        impacts: EMPTY_IMPACTS,
-        size,
-        offered: state.offered[i]!,
-        lastSeq: -1,
-        freq: 0,
-        start: at,
-      });
-      at += size;
+    if (pages.length === 0 || pages[0] !== 0 || pages.at(-1) !== n) {
+      throw new Error('champion state: pages do not cover the terms');
     }
-    if (at !== state.seqs.length || index.#terms.size !== n)
-      throw new Error('champion state: lists do not add up');
+    const pageOf = new Int32Array(n);
+    const startOf = new Int32Array(n);
+    const pageItems = new Int32Array(pages.length - 1);
+    for (let p = 0; p + 1 < pages.length; p++) {
+      const from = pages[p]!;
+      const to = pages[p + 1]!;
+      if (!(to > from)) throw new Error('champion state: pages out of order');
+      let at = 0;
+      for (let t = from; t < to; t++) {
+        const size = state.sizes[t]!;
+        if (size < 0 || size > state.listSize) throw new Error('champion state: a list overruns its size');
+        pageOf[t] = p;
+        startOf[t] = at;
+        at += size;
+      }
+      pageItems[p] = at;
+    }
+    index.#directory = {
+      terms,
+      df: state.df,
+      offered: state.offered,
+      sizes: state.sizes,
+      pageOf,
+      startOf,
+      pages: new Array(pages.length - 1),
+      pageItems,
+      load,
+    };
     index.#documents = state.documents;
     index.#sorted = true;
-    index.#sharedSeqs = state.seqs;
-    index.#sharedImpacts = state.impacts;
     return index;
   }
 
-  /** The entry's list as arrays of its own (views of the shared ones, for a list loaded from state). */
+  /** The directory position of `term`, or -1. */
+  #find(term: string): number {
+    return this.#directory ? this.#directory.terms.indexOf(term) : -1;
+  }
+
+  /** The term's entry, made from the directory when the term is saved but not used yet. */
+  #entry(term: string): TermEntry | undefined {
+    const known = this.#terms.get(term);
+    if (known || !this.#directory) return known;
+    const i = this.#find(term);
+    if (i < 0) return undefined;
+    const d = this.#directory;
+    const entry: TermEntry = {
+      df: d.df[i]!,
+      seqs: EMPTY_SEQS,
+      impacts: EMPTY_IMPACTS,
+      size: d.sizes[i]!,
+      offered: d.offered[i]!,
+      lastSeq: -1,
+      freq: 0,
+      start: d.startOf[i]!,
+      page: d.pageOf[i]!,
+    };
+    this.#terms.set(term, entry);
+    return entry;
+  }
+
+  /** The entry's list as arrays of its own (views of its page, read now if need be, for a saved list). */
   #own(entry: TermEntry): TermEntry {
     if (entry.start >= 0) {
-      entry.seqs = this.#sharedSeqs.subarray(entry.start, entry.start + entry.size);
-      entry.impacts = this.#sharedImpacts.subarray(entry.start, entry.start + entry.size);
+      const d = this.#directory!;
+      let page = d.pages[entry.page];
+      if (!page) {
+        page = d.load(entry.page);
+        const items = d.pageItems[entry.page]!;
+        if (page.seqs.length !== items || page.impacts.length !== items) {
+          throw new Error(`champion state: page ${entry.page} holds ${page.seqs.length} items, not ${items}`);
+        }
+        d.pages[entry.page] = page;
+      }
+      entry.seqs = page.seqs.subarray(entry.start, entry.start + entry.size);
+      entry.impacts = page.impacts.subarray(entry.start, entry.start + entry.size);
       entry.start = -1;
     }
     return entry;
   }
 
-  /** The lists as flat arrays (after `finalize`). */
+  /** Every term, sorted (the directory's and those added since), decoded. */
+  #sortedAll(): readonly string[] {
+    if (this.#sortedTerms) return this.#sortedTerms;
+    const saved = this.#directory?.terms;
+    if (saved && this.#added.size === 0) this.#sortedTerms = saved.all();
+    else if (saved) this.#sortedTerms = [...saved.all(), ...this.#added].sort();
+    else this.#sortedTerms = [...this.#terms.keys()].sort();
+    return this.#sortedTerms;
+  }
+
+  /** The lists as flat arrays (after `finalize`), terms sorted; reads every page of a loaded state. */
   toState(): ChampionIndexState {
     this.finalize();
-    const n = this.#terms.size;
-    const terms: string[] = new Array(n);
+    const terms = [...this.#sortedAll()];
+    const n = terms.length;
     const df = new Int32Array(n);
     const offered = new Int32Array(n);
     const sizes = new Int32Array(n);
+    const entries = terms.map((term) => this.#own(this.#entry(term)!));
     let total = 0;
-    for (const entry of this.#terms.values()) total += entry.size;
+    for (const entry of entries) total += entry.size;
     const seqs = new Int32Array(total);
     const impacts = new Float64Array(total);
-    let i = 0;
     let at = 0;
-    for (const [term, entry] of this.#terms) {
-      this.#own(entry);
-      terms[i] = term;
+    entries.forEach((entry, i) => {
       df[i] = entry.df;
       offered[i] = entry.offered;
       sizes[i] = entry.size;
       seqs.set(entry.seqs.subarray(0, entry.size), at);
       impacts.set(entry.impacts.subarray(0, entry.size), at);
       at += entry.size;
-      i++;
-    }
+    });
     return {
       listSize: this.listSize,
       avgLength: this.#avgLength,
@@ -179,7 +276,7 @@ export class ChampionIndex {
   }
 
   get terms(): number {
-    return this.#terms.size;
+    return this.#directory ? this.#directory.terms.length + this.#added.size : this.#terms.size;
   }
 
   /**
@@ -194,7 +291,7 @@ export class ChampionIndex {
       const weight = this.#weights[column] ?? 1;
       forEachToken(text, (term) => {
         length++;
-        let entry = this.#terms.get(term);
+        let entry = this.#entry(term);
         if (!entry) {
           entry = {
             df: 0,
@@ -205,8 +302,10 @@ export class ChampionIndex {
             lastSeq: -1,
             freq: 0,
             start: -1,
+            page: -1,
           };
           this.#terms.set(term, entry);
+          if (this.#directory) this.#added.add(term);
           this.#sortedTerms = undefined;
           fresh.push(term);
         }
@@ -251,11 +350,14 @@ export class ChampionIndex {
 
   /** Entries holding the term (as of the build plus entries added since). */
   df(term: string): number {
-    return this.#terms.get(term)?.df ?? 0;
+    const known = this.#terms.get(term);
+    if (known) return known.df;
+    const i = this.#find(term);
+    return i < 0 ? 0 : this.#directory!.df[i]!;
   }
 
   list(term: string): ChampionList | undefined {
-    const found = this.#terms.get(term);
+    const found = this.#entry(term);
     if (!found || found.size === 0) return undefined;
     const entry = this.#own(found);
     return {
@@ -284,8 +386,17 @@ export class ChampionIndex {
   }
 
   #forPrefix(prefix: string, visit: (term: string) => void): void {
-    if (!this.#sortedTerms) this.#sortedTerms = [...this.#terms.keys()].sort();
-    const terms = this.#sortedTerms;
+    const saved = this.#directory?.terms;
+    if (saved && this.#added.size === 0) {
+      // Straight from the saved table: only the terms in the prefix's range are decoded.
+      for (let i = saved.lowerBound(prefix); i < saved.length; i++) {
+        const term = saved.at(i);
+        if (!term.startsWith(prefix)) break;
+        visit(term);
+      }
+      return;
+    }
+    const terms = this.#sortedAll();
     let lo = 0;
     let hi = terms.length;
     while (lo < hi) {
@@ -298,7 +409,16 @@ export class ChampionIndex {
 
   /** Every term with its document frequency. */
   *vocabulary(): IterableIterator<[string, number]> {
-    for (const [term, entry] of this.#terms) yield [term, entry.df];
+    const d = this.#directory;
+    if (!d) {
+      for (const [term, entry] of this.#terms) yield [term, entry.df];
+      return;
+    }
+    for (let i = 0; i < d.terms.length; i++) {
+      const term = d.terms.at(i);
+      yield [term, this.#terms.get(term)?.df ?? d.df[i]!];
+    }
+    for (const term of this.#added) yield [term, this.#terms.get(term)!.df];
   }
 
   #grow(entry: TermEntry): void {

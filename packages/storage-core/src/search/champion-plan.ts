@@ -293,6 +293,7 @@ export interface MatchEstimate {
  * Estimates the matches passing the filters, and their facets, from `size` consecutive matches (in key
  * order) starting at a position derived from `key` (the query): key gaps are assumed evenly spread, so
  * matches per key in the sampled span scale to the whole key range. The same query gives the same estimate.
+ * The facets are empty unless `withFacets`.
  */
 export async function estimateMatches(
   range: { lo: number | null; hi: number | null },
@@ -301,6 +302,7 @@ export async function estimateMatches(
   read: SampleReader,
   facts: EntryFacts,
   filters: ResolvedFilters,
+  withFacets = true,
 ): Promise<MatchEstimate> {
   if (range.lo === null || range.hi === null)
     return { total: 0, facets: { category: [], severity: [], tags: [] }, approximate: false };
@@ -319,8 +321,14 @@ export async function estimateMatches(
     span = first[first.length - 1]! - start + 1;
   }
   const counter = new FacetCounter();
-  for (const seq of sampled) if (facts.passes(seq, filters)) facts.count(seq, counter);
-  if (exhausted) return { total: counter.entries, facets: counter.facets(), approximate: false };
-  const total = Math.round((counter.entries * width) / Math.max(1, span));
+  let passed = 0;
+  for (const seq of sampled) {
+    if (!facts.passes(seq, filters)) continue;
+    passed++;
+    // Without facets, categories and tags are not needed (a saved state's are then not even read).
+    if (withFacets) facts.count(seq, counter);
+  }
+  if (exhausted) return { total: passed, facets: counter.facets(), approximate: false };
+  const total = Math.round((passed * width) / Math.max(1, span));
   return { total, facets: counter.scaledFacets(total), approximate: true };
 }

@@ -25,6 +25,28 @@ export interface EntryFactsState {
   tagPool: Int32Array;
 }
 
+/** What every query needs of a saved state's facts: 0 no entry, 1 held, 2 held and archived, by key. */
+export interface EntryFactsHead {
+  categories: string[];
+  tagNames: string[];
+  count: number;
+  status: Uint8Array;
+}
+
+/** The rest of the saved facts, read when a filter or a facet first needs them. */
+export type EntryFactsDetail = Omit<EntryFactsState, 'categories' | 'tagNames' | 'count' | 'archived'>;
+
+type FactsWrite =
+  | {
+      delete: false;
+      seq: number;
+      category: string;
+      severity: string;
+      tags: string[];
+      archived: boolean;
+    }
+  | { delete: true; seq: number };
+
 export class EntryFacts {
   readonly #categories: string[] = [];
   readonly #categoriesLower: string[] = [];
@@ -39,66 +61,113 @@ export class EntryFacts {
   #tagPool: Int32Array = new Int32Array(4096);
   #tagUsed = 0;
   #count = 0;
+  /** A saved state's facts not read yet (see fromState). */
+  #lazy:
+    | {
+        head: EntryFactsHead;
+        /** The head's status, then the writes' (see set). */
+        status: Uint8Array;
+        load: () => EntryFactsDetail;
+        damaged: (message: string) => Error;
+        writes: FactsWrite[];
+      }
+    | undefined;
 
   static readonly SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 
-  /** Facts from saved state (arrays are used, not copied). Throws when the arrays do not fit together. */
-  static fromState(state: EntryFactsState): EntryFacts {
-    const n = state.category.length;
-    const lengths = [
-      state.severity.length,
-      state.archived.length,
-      state.tagStart.length,
-      state.tagCount.length,
-    ];
-    if (lengths.some((l) => l !== n)) throw new Error('entry facts state: per-entry arrays differ in length');
+  /**
+   * Facts from saved state: held and archived from `head.status` now; categories, severities and tags
+   * (`load`, arrays used, not copied) when a filter or a facet first needs them. Writes meanwhile are kept
+   * and replayed over the loaded arrays. Throws when the head does not add up; the loaded arrays are checked
+   * when loaded, and `damaged` makes the error thrown then.
+   */
+  static fromState(
+    head: EntryFactsHead,
+    load: () => EntryFactsDetail,
+    damaged: (message: string) => Error = (message) => new Error(message),
+  ): EntryFacts {
     let count = 0;
-    for (let seq = 0; seq < n; seq++) {
-      const c = state.category[seq]!;
-      if (c === -1) continue;
-      count++;
-      if (c < 0 || c >= state.categories.length || state.severity[seq]! >= EntryFacts.SEVERITIES.length) {
-        throw new Error(`entry facts state: entry ${seq} has an unknown category or severity`);
-      }
-      const start = state.tagStart[seq]!;
-      const end = start + state.tagCount[seq]!;
-      if (start < 0 || end > state.tagPool.length)
-        throw new Error(`entry facts state: entry ${seq}'s tags overrun`);
-      for (let i = start; i < end; i++) {
-        const t = state.tagPool[i]!;
-        if (t < 0 || t >= state.tagNames.length)
-          throw new Error(`entry facts state: entry ${seq} has an unknown tag`);
-      }
+    for (let seq = 0; seq < head.status.length; seq++) {
+      const s = head.status[seq]!;
+      if (s > 2) throw new Error(`entry facts state: entry ${seq} has status ${s}`);
+      if (s !== 0) count++;
     }
-    if (count !== state.count) throw new Error('entry facts state: the entry count does not match');
+    if (count !== head.count) throw new Error('entry facts state: the entry count does not match');
     const facts = new EntryFacts();
-    state.categories.forEach((name, i) => {
-      facts.#categories.push(name);
-      facts.#categoriesLower.push(name.toLowerCase());
-      facts.#categoryIds.set(name, i);
-    });
-    state.tagNames.forEach((name, i) => {
-      facts.#tagNames.push(name);
-      facts.#tagIds.set(name, i);
-    });
-    if (facts.#categoryIds.size !== state.categories.length || facts.#tagIds.size !== state.tagNames.length) {
-      throw new Error('entry facts state: a category or tag is named twice');
-    }
-    if (n > 0) {
-      facts.#category = state.category;
-      facts.#severity = state.severity;
-      facts.#archived = state.archived;
-      facts.#tagStart = state.tagStart;
-      facts.#tagCount = state.tagCount;
-    }
-    facts.#tagPool = state.tagPool.length > 0 ? state.tagPool : new Int32Array(4096);
-    facts.#tagUsed = state.tagPool.length;
+    facts.#lazy = { head, status: head.status, load, damaged, writes: [] };
     facts.#count = count;
     return facts;
   }
 
+  /** The saved categories, severities and tags, checked against the head, then the writes made since. */
+  #materialize(): void {
+    const lazy = this.#lazy;
+    if (!lazy) return;
+    const detail = lazy.load();
+    const { head } = lazy;
+    const n = detail.category.length;
+    const archived = new Uint8Array(n);
+    try {
+      if (
+        n !== head.status.length ||
+        [detail.severity.length, detail.tagStart.length, detail.tagCount.length].some((l) => l !== n)
+      ) {
+        throw new Error('entry facts state: per-entry arrays differ in length');
+      }
+      for (let seq = 0; seq < n; seq++) {
+        const c = detail.category[seq]!;
+        const status = head.status[seq]!;
+        if ((c === -1) !== (status === 0)) throw new Error(`entry facts state: entry ${seq} is held by half`);
+        if (c === -1) continue;
+        archived[seq] = status === 2 ? 1 : 0;
+        if (c < 0 || c >= head.categories.length || detail.severity[seq]! >= EntryFacts.SEVERITIES.length) {
+          throw new Error(`entry facts state: entry ${seq} has an unknown category or severity`);
+        }
+        const start = detail.tagStart[seq]!;
+        const end = start + detail.tagCount[seq]!;
+        if (start < 0 || end > detail.tagPool.length)
+          throw new Error(`entry facts state: entry ${seq}'s tags overrun`);
+        for (let i = start; i < end; i++) {
+          const t = detail.tagPool[i]!;
+          if (t < 0 || t >= head.tagNames.length)
+            throw new Error(`entry facts state: entry ${seq} has an unknown tag`);
+        }
+      }
+      head.categories.forEach((name, i) => {
+        this.#categories.push(name);
+        this.#categoriesLower.push(name.toLowerCase());
+        this.#categoryIds.set(name, i);
+      });
+      head.tagNames.forEach((name, i) => {
+        this.#tagNames.push(name);
+        this.#tagIds.set(name, i);
+      });
+      if (this.#categoryIds.size !== head.categories.length || this.#tagIds.size !== head.tagNames.length) {
+        throw new Error('entry facts state: a category or tag is named twice');
+      }
+    } catch (error) {
+      throw lazy.damaged((error as Error).message);
+    }
+    if (n > 0) {
+      this.#category = detail.category;
+      this.#severity = detail.severity;
+      this.#archived = archived;
+      this.#tagStart = detail.tagStart;
+      this.#tagCount = detail.tagCount;
+    }
+    this.#tagPool = detail.tagPool.length > 0 ? detail.tagPool : new Int32Array(4096);
+    this.#tagUsed = detail.tagPool.length;
+    this.#count = head.count;
+    this.#lazy = undefined;
+    for (const w of lazy.writes) {
+      if (w.delete) this.delete(w.seq);
+      else this.set(w.seq, w.category, w.severity, w.tags, w.archived);
+    }
+  }
+
   /** The facts as flat arrays, trimmed to the largest key held. */
   toState(): EntryFactsState {
+    this.#materialize();
     let n = this.#category.length;
     while (n > 0 && this.#category[n - 1] === -1) n--;
     return {
@@ -120,6 +189,21 @@ export class EntryFacts {
   }
 
   set(seq: number, category: string, severity: string, tags: readonly string[], archived: boolean): void {
+    const lazy = this.#lazy;
+    if (lazy) {
+      if (seq >= lazy.status.length) {
+        const grown = new Uint8Array(Math.max(seq + 1, lazy.status.length * 2));
+        grown.set(lazy.status);
+        lazy.status = grown;
+      } else if (lazy.status === lazy.head.status) {
+        // The saved status stays as saved: the saved detail is checked against it when read.
+        lazy.status = lazy.status.slice();
+      }
+      if (lazy.status[seq] === 0) this.#count++;
+      lazy.status[seq] = archived ? 2 : 1;
+      lazy.writes.push({ delete: false, seq, category, severity, tags: [...tags], archived });
+      return;
+    }
     this.#ensure(seq);
     if (this.#category[seq] === -1) this.#count++;
     let c = this.#categoryIds.get(category);
@@ -153,6 +237,16 @@ export class EntryFacts {
   }
 
   delete(seq: number): void {
+    const lazy = this.#lazy;
+    if (lazy) {
+      if (seq < lazy.status.length && lazy.status[seq] !== 0) {
+        if (lazy.status === lazy.head.status) lazy.status = lazy.status.slice();
+        lazy.status[seq] = 0;
+        this.#count--;
+      }
+      lazy.writes.push({ delete: true, seq });
+      return;
+    }
     if (seq < this.#category.length && this.#category[seq] !== -1) {
       this.#category[seq] = -1;
       this.#count--;
@@ -160,22 +254,29 @@ export class EntryFacts {
   }
 
   has(seq: number): boolean {
+    const status = this.#lazy?.status;
+    if (status) return seq >= 0 && seq < status.length && status[seq] !== 0;
     return seq >= 0 && seq < this.#category.length && this.#category[seq] !== -1;
   }
 
   category(seq: number): string {
+    this.#materialize();
     return this.#categories[this.#category[seq]!]!;
   }
 
   severity(seq: number): string {
+    this.#materialize();
     return EntryFacts.SEVERITIES[this.#severity[seq]!]!;
   }
 
   archived(seq: number): boolean {
+    const status = this.#lazy?.status;
+    if (status) return status[seq] === 2;
     return this.#archived[seq] === 1;
   }
 
   tags(seq: number): string[] {
+    this.#materialize();
     const out: string[] = [];
     const start = this.#tagStart[seq]!;
     for (let i = 0; i < this.#tagCount[seq]!; i++) out.push(this.#tagNames[this.#tagPool[start + i]!]!);
@@ -185,6 +286,12 @@ export class EntryFacts {
   /** True when the entry is held and passes the filters (see search-filters.ts for their meaning). */
   passes(seq: number, f: ResolvedFilters): boolean {
     if (!this.has(seq) || f.impossible) return false;
+    if (this.#lazy) {
+      if (f.categories.length + f.severities.length + f.tags.length === 0) {
+        return f.includeArchived || this.#lazy.status[seq] !== 2;
+      }
+      this.#materialize();
+    }
     if (this.#archived[seq] === 1 && !f.includeArchived) return false;
     if (f.categories.length > 0 && this.#categoriesLower[this.#category[seq]!] !== f.categories[0])
       return false;
@@ -211,6 +318,7 @@ export class EntryFacts {
 
   /** Adds the entry's values to a facet counter. */
   count(seq: number, counter: FacetCounter, weight = 1): void {
+    this.#materialize();
     counter.add(this.category(seq), this.severity(seq), this.tags(seq), weight);
   }
 

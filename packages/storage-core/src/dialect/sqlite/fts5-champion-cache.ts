@@ -2,7 +2,12 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ChampionIndex } from '../../search/champion-index.js';
 import { addEntry, type Champions } from '../../search/champion-plan.js';
 import { EntryFacts } from '../../search/entry-facts.js';
-import { decodeSearchState, encodeSearchState } from '../../search/search-state-codec.js';
+import {
+  decodeSearchState,
+  encodeSearchState,
+  SEARCH_STATE_FORMAT,
+  type SearchStateUnavailable,
+} from '../../search/search-state-codec.js';
 import { SpellCorrector } from '../../search/spell-corrector.js';
 import { parseFts5Averages } from './fts5-statistics.js';
 
@@ -42,6 +47,7 @@ export class Fts5ChampionCache {
   readonly #prepare: (sql: string) => Statement;
   readonly #weights: readonly number[];
   readonly #listSize: number;
+  readonly #pageItems: number;
   #state:
     | {
         champions: Champions & { touched: Set<number> };
@@ -61,6 +67,8 @@ export class Fts5ChampionCache {
   #saveDue = false;
   /** Entries caught up with since the state was loaded or saved. */
   #sinceSaved = 0;
+  /** Parts of saved states read so far (search-state-codec.ts), for tests and diagnostics. */
+  #partsRead = 0;
   /** How the last state came to be, for tests and diagnostics. */
   #origin: 'built' | 'loaded' | undefined;
 
@@ -69,11 +77,13 @@ export class Fts5ChampionCache {
     prepare: (sql: string) => Statement,
     weights: readonly number[],
     listSize: number,
+    pageItems: number,
   ) {
     this.#sqlite = sqlite;
     this.#prepare = prepare;
     this.#weights = weights;
     this.#listSize = listSize;
+    this.#pageItems = pageItems;
   }
 
   /** An entry was written (or deleted) through this connection. */
@@ -89,6 +99,10 @@ export class Fts5ChampionCache {
   /** The state brought current, without building it when it was never built; undefined then. */
   loaded(): Champions | undefined {
     return this.#state && !this.#stale ? this.ensure() : undefined;
+  }
+
+  get partsRead(): number {
+    return this.#partsRead;
   }
 
   /** 'loaded' when the state came from the store, 'built' when from kb_entries; undefined before either. */
@@ -151,13 +165,37 @@ export class Fts5ChampionCache {
     return champions;
   }
 
-  /** Whether the store has the saved-state tables (not before its migration, nor after one down past it). */
+  /** Whether the store has the saved-state tables (not before their migrations, nor after one down past them). */
   #hasStateTable(): boolean {
     return (
-      this.#prepare("select count(*) from sqlite_master where type = 'table' and name = 'kb_search_state'")
+      this.#prepare(
+        `select count(*) from sqlite_master
+         where type = 'table' and name in ('kb_search_state', 'kb_search_state_parts')`,
+      )
         .pluck()
-        .get() === 1
+        .get() === 2
     );
+  }
+
+  /**
+   * A part of the loaded state could not be read for a query: another process saved a newer state (load
+   * that one instead), or the part is damaged (build from the table, which saves a good state).
+   */
+  recover(error: SearchStateUnavailable): void {
+    if (error.reason === 'damaged') {
+      this.markStale();
+      return;
+    }
+    this.#state = undefined;
+    this.#dirty.clear();
+    this.#origin = undefined;
+  }
+
+  /** Removes the saved state (the index was rebuilt, so its lists' impacts no longer hold). */
+  forgetSaved(): void {
+    if (!this.#hasStateTable()) return;
+    this.#prepare('delete from kb_search_state').run();
+    this.#prepare('delete from kb_search_state_parts').run();
   }
 
   /**
@@ -171,8 +209,16 @@ export class Fts5ChampionCache {
       | undefined;
     if (!row) return undefined;
     let decoded: ReturnType<typeof decodeSearchState>;
+    const part = this.#prepare('select bytes from kb_search_state_parts where part = ?').pluck();
     try {
-      decoded = decodeSearchState(row.state, { listSize: this.#listSize, weights: this.#weights });
+      decoded = decodeSearchState(
+        row.state,
+        { listSize: this.#listSize, weights: this.#weights },
+        (n) => {
+          this.#partsRead++;
+          return part.get(n) as Uint8Array | undefined;
+        },
+      );
     } catch {
       return undefined;
     }
@@ -232,18 +278,22 @@ export class Fts5ChampionCache {
           this.markStale();
           throw new Error('the search state does not match kb_entries');
         }
-        const bytes = encodeSearchState(
+        const { head, parts } = encodeSearchState(
           {
             index: champions.index.toState(),
             facts: champions.facts.toState(),
             touched: Int32Array.from(champions.touched),
           },
           { listSize: this.#listSize, weights: this.#weights },
+          this.#pageItems,
         );
+        this.#prepare('delete from kb_search_state_parts').run();
+        const insertPart = this.#prepare('insert into kb_search_state_parts(part, bytes) values (?, ?)');
+        for (const [part, bytes] of parts.entries()) insertPart.run(part, bytes);
         this.#prepare(
           `insert or replace into kb_search_state(id, format, max_seq, watermark, entries, saved_at, state)
-           values (1, 1, ?, ?, ?, ?, ?)`,
-        ).run(state.maxSeq, state.watermark, entries, new Date().toISOString(), bytes);
+           values (1, ?, ?, ?, ?, ?, ?)`,
+        ).run(SEARCH_STATE_FORMAT, state.maxSeq, state.watermark, entries, new Date().toISOString(), head);
         this.#prepare('delete from kb_search_changes').run();
       });
     } catch {

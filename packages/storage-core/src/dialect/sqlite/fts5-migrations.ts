@@ -98,3 +98,25 @@ export const searchStateMigration: Migration = {
     await sql`drop table kb_search_state`.execute(db);
   },
 };
+
+/**
+ * The saved search state in parts (search-state-codec.ts): `kb_search_state` keeps the head every query needs,
+ * this table the champion list pages and the entry facts, each read when a query first needs it, so a new
+ * process answering one query reads a few hundred kilobytes instead of the whole state. A head saved before
+ * this migration (one blob) is not used: the next search builds and saves a state in parts.
+ */
+export const searchStatePartsMigration: Migration = {
+  id: 'sqlite_fts5_0003_search_state_parts',
+  description: 'the saved search state in parts, each read when a query first needs it',
+  async up(db: Kysely<any>) {
+    await sql`delete from kb_search_state`.execute(db);
+    await sql`create table kb_search_state_parts (
+      part integer primary key,
+      bytes blob not null
+    )`.execute(db);
+  },
+  async down(db: Kysely<any>) {
+    await sql`drop table kb_search_state_parts`.execute(db);
+    await sql`delete from kb_search_state`.execute(db);
+  },
+};

@@ -29,6 +29,7 @@ import { passesFilters, type ResolvedFilters, resolveFilters } from '../../searc
 import type { SearchIndex } from '../../search/search-index.js';
 import { popularityCeiling, rankRows, type ScoredRow } from '../../search/search-ranking.js';
 import { bestTitles, searchResult } from '../../search/search-result.js';
+import { SearchStateUnavailable } from '../../search/search-state-codec.js';
 import type {
   SearchCorrection,
   SearchFacets,
@@ -46,6 +47,7 @@ import {
   INDEXED_COLUMNS_SQL,
   KB_FTS_DDL,
   searchStateMigration,
+  searchStatePartsMigration,
   TAGS_TEXT_SQL,
 } from './fts5-migrations.js';
 import { parseFts5Averages } from './fts5-statistics.js';
@@ -66,6 +68,8 @@ export interface Fts5Tuning {
   sampleSize: number;
   /** Deepest page (offset + limit) answered from champion candidates; deeper pages rank every match. */
   deepestPage: number;
+  /** List items per page of the saved search state (a query reads the pages of its terms). */
+  statePageItems: number;
 }
 
 export const DEFAULT_FTS5_TUNING: Fts5Tuning = {
@@ -74,6 +78,7 @@ export const DEFAULT_FTS5_TUNING: Fts5Tuning = {
   candidates: 300,
   sampleSize: 250,
   deepestPage: 100,
+  statePageItems: 16_384,
 };
 
 /** Prefixes with more expansions than this are counted and sampled as prefixes, not spelled out. */
@@ -152,7 +157,7 @@ function columnsOf(row: Pick<EntryRow, 'title' | 'problem' | 'solution' | 'tags'
  */
 export class Fts5SearchIndex implements SearchIndex {
   readonly migrations = [fts5IndexMigration];
-  readonly laterMigrations = [searchStateMigration];
+  readonly laterMigrations = [searchStateMigration, searchStatePartsMigration];
   readonly #adapter: SqliteDialectAdapter;
   readonly #weights: readonly number[];
   readonly #usageWeight: number;
@@ -174,6 +179,7 @@ export class Fts5SearchIndex implements SearchIndex {
       (text) => this.#stmt(text),
       this.#weights,
       this.#tuning.listSize,
+      this.#tuning.statePageItems,
     );
   }
 
@@ -183,6 +189,11 @@ export class Fts5SearchIndex implements SearchIndex {
    */
   get stateOrigin(): 'built' | 'loaded' | undefined {
     return this.#champions.origin;
+  }
+
+  /** Parts of a saved search state this connection has read (list pages, facts). For tests and diagnostics. */
+  get statePartsRead(): number {
+    return this.#champions.partsRead;
   }
 
   get #sqlite(): Database {
@@ -280,11 +291,10 @@ export class Fts5SearchIndex implements SearchIndex {
         `insert into kb_fts(rowid, title, problem, solution, tags, category) select seq, ${INDEXED_COLUMNS_SQL} from kb_entries`,
       )
       .execute(trx);
-    // The lists' impacts depend on the index's average lengths: a saved state is rebuilt too.
-    const saved = await sql<{ n: number }>`select count(*) as n from sqlite_master
-      where type = 'table' and name = 'kb_search_state'`.execute(trx);
-    if (Number(saved.rows[0]?.n) === 1) await sql`delete from kb_search_state`.execute(trx);
+    // The lists' impacts depend on the index's average lengths: a saved state is rebuilt too. The rebuild
+    // runs on this connection's transaction, as the cache's statements do.
     this.#statements.clear();
+    this.#champions.forgetSaved();
     this.#champions.markStale();
   }
 
@@ -395,41 +405,57 @@ export class Fts5SearchIndex implements SearchIndex {
     if (opts.tags) parsed.filters.tags.push(...opts.tags);
     const filters = resolveFilters(parsed, opts.includeArchived);
     try {
-      const result = await this.#adapter.readTransaction(async () => {
-        const corrections = (opts.correct ?? this.#typoCorrection) ? this.#correct(parsed) : [];
-        const match = matchExpression(parsed);
-        const matcher = new DocumentMatcher(parsed, this.#weights);
-        let plan: PlanResult;
-        if (match === undefined) plan = this.#filterOnly(parsed, filters, opts);
-        else if (filters.impossible)
-          plan = { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
-        else {
-          const probe = this.#probeExpression(parsed) ?? match;
-          if (this.#countUpTo(probe, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
-            plan = await this.#exact(match, filters, opts);
-          } else {
-            const shallow =
-              opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
-            plan =
-              (shallow ? await this.#fromChampions(probe, matcher, filters, opts) : undefined) ??
-              (await this.#rankedInSql(match, probe, filters, opts));
+      const result = await this.#withSavedState(() =>
+        this.#adapter.readTransaction(async () => {
+          const corrections = (opts.correct ?? this.#typoCorrection) ? this.#correct(parsed) : [];
+          const match = matchExpression(parsed);
+          const matcher = new DocumentMatcher(parsed, this.#weights);
+          let plan: PlanResult;
+          if (match === undefined) plan = this.#filterOnly(parsed, filters, opts);
+          else if (filters.impossible)
+            plan = { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
+          else {
+            const probe = this.#probeExpression(parsed) ?? match;
+            if (this.#countUpTo(probe, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
+              plan = await this.#exact(match, filters, opts);
+            } else {
+              const shallow =
+                opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
+              plan =
+                (shallow ? await this.#fromChampions(probe, matcher, filters, opts) : undefined) ??
+                (await this.#rankedInSql(match, probe, filters, opts));
+            }
           }
-        }
-        const response: SearchResponse = {
-          results: this.#page(plan, matcher, opts, match === undefined),
-          total: plan.total,
-          facets: opts.facets ? plan.facets : EMPTY_FACETS,
-          corrections,
-          interpreted: renderQuery(parsed),
-          tookMs: performance.now() - started,
-        };
-        if (plan.approximate) response.approximate = true;
-        return response;
-      });
+          const response: SearchResponse = {
+            results: this.#page(plan, matcher, opts, match === undefined),
+            total: plan.total,
+            facets: opts.facets ? plan.facets : EMPTY_FACETS,
+            corrections,
+            interpreted: renderQuery(parsed),
+            tookMs: performance.now() - started,
+          };
+          if (plan.approximate) response.approximate = true;
+          return response;
+        }),
+      );
       await this.#saveState();
       return result;
     } catch (error) {
       throw translateDatabaseError(error, 'search');
+    }
+  }
+
+  /**
+   * Runs a query once more when a part of the loaded search state could not be read for it (another process
+   * saved a newer state, or the part is damaged): the second run loads the newer state or builds.
+   */
+  async #withSavedState<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(error instanceof SearchStateUnavailable)) throw error;
+      this.#champions.recover(error);
+      return run();
     }
   }
 
@@ -670,7 +696,7 @@ export class Fts5SearchIndex implements SearchIndex {
     ).all(match, ...params, limit) as MetaRow[];
     const ranked = rows.map((r) => this.#scored(r.seq, -r.rank, r));
     rankRows(ranked, opts.sortBy, this.#usageWeight);
-    const sample = await this.#sample(probe, filters, this.#champions.ensure().facts);
+    const sample = await this.#sample(probe, filters, this.#champions.ensure().facts, opts.facets);
     return {
       ranked,
       total: Math.max(sample.total, ranked.length),
@@ -705,7 +731,7 @@ export class Fts5SearchIndex implements SearchIndex {
         if (text !== null) scan.add({ seq: row.seq, text, row });
       }
     }
-    const sample = await this.#sample(probe, filters, champions.facts);
+    const sample = await this.#sample(probe, filters, champions.facts, opts.facets);
     if (scan.found.length < need && sample.total > scan.found.length) return undefined;
     const { ranked, rows } = await this.#blendTop(scan.found, need, rescore);
     // The order comes from candidates, not from every match: approximate even when the sample counted all.
@@ -719,7 +745,12 @@ export class Fts5SearchIndex implements SearchIndex {
   }
 
   /** `total` and the facets of a query with many matches, from a sample of them (champion-plan.ts). */
-  #sample(match: string, filters: ResolvedFilters, facts: EntryFacts): Promise<MatchEstimate> {
+  #sample(
+    match: string,
+    filters: ResolvedFilters,
+    facts: EntryFacts,
+    withFacets: boolean,
+  ): Promise<MatchEstimate> {
     // Two subqueries: SQLite answers a lone min() or max() from the key's b-tree, but scans for both at once.
     const range = this.#stmt(
       'select (select min(seq) from kb_entries) as lo, (select max(seq) from kb_entries) as hi',
@@ -728,7 +759,7 @@ export class Fts5SearchIndex implements SearchIndex {
       this.#stmt(`select rowid from kb_fts where kb_fts match ? and rowid ${bound} ? limit ?`)
         .pluck()
         .all(match, BigInt(start), limit) as number[];
-    return estimateMatches(range, match, this.#tuning.sampleSize, read, facts, filters);
+    return estimateMatches(range, match, this.#tuning.sampleSize, read, facts, filters, withFacets);
   }
 
   #rowsBySeq(seqs: readonly number[]): EntryRow[] {

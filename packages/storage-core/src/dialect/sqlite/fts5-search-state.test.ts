@@ -200,6 +200,69 @@ describe('Fts5SearchIndex saves its search state for the next process', () => {
     expect(other.index.stateOrigin).toBe('built');
   });
 
+  it('reads only the parts a query needs: the pages of its terms, the facts for filters and facets', async () => {
+    // Pages of 16 list items: the seeded entries' lists spread over many.
+    const tuning = { ...TUNING, statePageItems: 16 };
+    const builder = await openStore(tuning);
+    builder.adapter.sqlite.prepare('delete from kb_search_state').run();
+    const before = await answers(builder);
+    expect(builder.index.stateOrigin).toBe('built');
+    const parts = builder.adapter.sqlite.prepare('select count(*) as n from kb_search_state_parts').get() as {
+      n: number;
+    };
+    expect(parts.n).toBeGreaterThan(10);
+
+    const next = await openStore(tuning);
+    // One term without facets: the head and that term's page.
+    await next.index.search('dataset', { limit: 10, facets: false });
+    expect(next.index.stateOrigin).toBe('loaded');
+    expect(next.index.statePartsRead).toBe(1);
+    // Facets need the entries' categories and tags: the facts part, once.
+    await next.index.search('dataset', { limit: 10, facets: true });
+    expect(next.index.statePartsRead).toBe(2);
+    await next.index.search('dataset', { limit: 10, category: 'JCL' });
+    expect(next.index.statePartsRead).toBe(2);
+    expect(await answers(next)).toEqual(before);
+    expect(next.index.statePartsRead).toBeLessThan(parts.n);
+  });
+
+  it('builds when a part a query needs is damaged, and loads the newer state another process saved', async () => {
+    const tuning = { ...TUNING, statePageItems: 16 };
+    const builder = await openStore(tuning);
+    builder.adapter.sqlite.prepare('delete from kb_search_state').run();
+    const before = await answers(builder);
+    const sqlite = builder.adapter.sqlite;
+    const part = (n: number) =>
+      (sqlite.prepare('select bytes from kb_search_state_parts where part = ?').get(n) as { bytes: Buffer })
+        .bytes;
+
+    // A flipped bit in every page and in the facts: found by each part's checksum when it is first read.
+    const reader = await openStore(tuning);
+    await reader.index.search('zzzunknownword', { limit: 1 });
+    expect(reader.index.stateOrigin).toBe('loaded');
+    const count = (sqlite.prepare('select count(*) as n from kb_search_state_parts').get() as { n: number }).n;
+    const saved = Array.from({ length: count }, (_, n) => Buffer.from(part(n)));
+    for (let n = 0; n < count; n++) {
+      const bytes = Buffer.from(saved[n]!);
+      bytes[bytes.length - 3]! ^= 1;
+      sqlite.prepare('update kb_search_state_parts set bytes = ? where part = ?').run(bytes, n);
+    }
+    expect(await answers(reader)).toEqual(before);
+    expect(reader.index.stateOrigin).toBe('built');
+
+    // Another process replaces the state (its build saves a new generation) after this one read the head.
+    const loaded = await openStore(tuning);
+    await loaded.index.search('zzzunknownword', { limit: 1 });
+    expect(loaded.index.stateOrigin).toBe('loaded');
+    const other = await openStore(tuning);
+    other.adapter.sqlite.prepare('delete from kb_search_state').run();
+    await other.index.search('dataset', { limit: 10 });
+    expect(other.index.stateOrigin).toBe('built');
+    // The pages this process wants now belong to another save: it loads that one and answers the same.
+    expect(await answers(loaded)).toEqual(before);
+    expect(loaded.index.stateOrigin).toBe('loaded');
+  });
+
   it('loads on a read-only store and builds there without trying to save', async () => {
     await answers(open[0]!);
     const reader = await openStore(TUNING, true);
