@@ -45,6 +45,32 @@ describe('import pipeline', () => {
     });
   });
 
+  it('indexes imported entries under their own keys, in an empty store and beside existing entries', async () => {
+    const rows = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `IDX${from + i}`,
+        title: `Keyed entry ${from + i} word${from + i}`,
+        problem: `Problem text kw${from + i}`,
+        solution: 'Restart',
+        category: 'Batch',
+      }));
+    // The first import fills an empty table, the second appends after rows whose keys have gaps.
+    await importStore(storage, { input: write('a.json', JSON.stringify(rows(700, 0))) });
+    const db = rawDb(storage);
+    await db.deleteFrom('kb_entries').where('id', 'in', ['IDX10', 'IDX500']).execute();
+    await importStore(storage, { input: write('b.json', JSON.stringify(rows(900, 1_000))) });
+    for (const n of [0, 699, 1_000, 1_450, 1_899]) {
+      const found = await storage.search(`word${n}`, { limit: 2 });
+      expect(found.results.map((r) => r.entry.id)).toEqual([`IDX${n}`]);
+    }
+    const fts = await db
+      .selectFrom('kb_fts' as never)
+      .select(['rowid' as never])
+      .execute();
+    const seqs = await db.selectFrom('kb_entries').select('seq').execute();
+    expect(fts.length).toBe(seqs.length + 2);
+  });
+
   it('reports every rejected record with its location and field, and writes nothing', async () => {
     await seedStore(storage);
     const before = await snapshot(storage);

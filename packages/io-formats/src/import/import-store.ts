@@ -139,6 +139,7 @@ export async function importWith(
         outcomes: new Map(),
         derivedOf: derivedTablesOf(tables, infos),
         searchIndex: access.dialect.searchIndex,
+        consecutiveKeys: access.dialect.name === 'sqlite',
         singleTransaction: options.batchSize === undefined || (options.dryRun ?? false),
         keepGoing: options.batchSize !== undefined,
       },

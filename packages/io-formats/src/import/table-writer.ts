@@ -76,6 +76,11 @@ export interface WriterShared {
   readonly derivedOf: ReadonlyMap<string, readonly TableInfo[]>;
   readonly searchIndex: SearchIndex;
   /**
+   * A multi-row INSERT gives its rows consecutive generated keys and reports the last as its insertId
+   * (SQLite's AUTOINCREMENT on one connection), so new entries' keys are known without reading them back.
+   */
+  readonly consecutiveKeys: boolean;
+  /**
    * The whole import runs in one write transaction: a table empty at its first flush holds only rows this
    * import wrote, so a key found there is a key the input holds twice.
    */
@@ -298,11 +303,11 @@ export class TableWriter {
       );
     }
     if (this.#keepAutoIncrement) sortBySequence(inserts, auto);
-    await this.#insert(trx, inserts);
+    const keys = await this.#insert(trx, inserts, isEntries);
     for (const { pending, before } of updates) await this.#update(trx, pending, before);
     if (isEntries) {
       const entries = inserts.map((r) => rowToKbEntry(r.row));
-      if (entries.length > 0) await this.shared.searchIndex.upsertMany(trx, entries);
+      if (entries.length > 0) await this.shared.searchIndex.upsertMany(trx, entries, keys);
     }
     return issues;
   }
@@ -373,9 +378,24 @@ export class TableWriter {
     return found;
   }
 
-  async #insert(trx: Transaction<any>, rows: readonly PendingRow[]): Promise<void> {
-    if (rows.length === 0) return;
+  /**
+   * Inserts the rows; with `wantKeys`, returns their generated keys (kb_entries.seq) in order when they are
+   * known without a read: carried by the rows, or consecutive up to each statement's insertId.
+   */
+  async #insert(
+    trx: Transaction<any>,
+    rows: readonly PendingRow[],
+    wantKeys: boolean,
+  ): Promise<number[] | undefined> {
+    if (rows.length === 0) return undefined;
     const drop = this.#keepAutoIncrement ? new Set<string>() : this.#autoColumns();
+    const auto = [...this.#autoColumns()];
+    const keyColumn = auto.length === 1 ? auto[0]! : undefined;
+    let keys: number[] | undefined;
+    if (wantKeys && keyColumn !== undefined) {
+      if (this.#keepAutoIncrement) keys = rows.map((r) => Number(r.row[keyColumn]));
+      else if (this.shared.consecutiveKeys) keys = [];
+    }
     const columns = this.info.columns.map((c) => c.name).filter((c) => !drop.has(c));
     const perStatement = Math.max(1, Math.floor(MAX_BINDINGS / columns.length));
     for (let i = 0; i < rows.length; ) {
@@ -395,8 +415,14 @@ export class TableWriter {
         text = trx.insertInto(this.table).values(values).compile().sql;
         this.#compiled.set(chunk.length, text);
       }
-      await trx.executeQuery(CompiledQuery.raw(text, parameters));
+      const result = await trx.executeQuery(CompiledQuery.raw(text, parameters));
+      if (keys !== undefined && !this.#keepAutoIncrement) {
+        const last = result.insertId === undefined ? Number.NaN : Number(result.insertId);
+        if (Number(result.numAffectedRows) !== chunk.length || !Number.isSafeInteger(last)) keys = undefined;
+        else for (let k = chunk.length - 1; k >= 0; k--) keys.push(last - k);
+      }
     }
+    return keys;
   }
 
   async #update(trx: Transaction<any>, pending: PendingRow, before: Record<string, unknown>): Promise<void> {

@@ -68,7 +68,8 @@ interface Directory {
   pages: (ChampionPage | undefined)[];
   /** Items each page must hold. */
   pageItems: Int32Array;
-  load: (page: number) => ChampionPage;
+  /** Reads a page, which must hold `items` list items (else it throws). */
+  load: (page: number, items: number) => ChampionPage;
 }
 
 /**
@@ -134,7 +135,7 @@ export class ChampionIndex {
   static fromState(
     state: ChampionDirectoryState,
     weights: readonly number[],
-    load: (page: number) => ChampionPage,
+    load: (page: number, items: number) => ChampionPage,
   ): ChampionIndex {
     const index = new ChampionIndex(state.listSize, weights, state.avgLength);
     const { terms, pages } = state;
@@ -211,11 +212,7 @@ export class ChampionIndex {
       const d = this.#directory!;
       let page = d.pages[entry.page];
       if (!page) {
-        page = d.load(entry.page);
-        const items = d.pageItems[entry.page]!;
-        if (page.seqs.length !== items || page.impacts.length !== items) {
-          throw new Error(`champion state: page ${entry.page} holds ${page.seqs.length} items, not ${items}`);
-        }
+        page = d.load(entry.page, d.pageItems[entry.page]!);
         d.pages[entry.page] = page;
       }
       entry.seqs = page.seqs.subarray(entry.start, entry.start + entry.size);

@@ -18,8 +18,12 @@ export interface SearchIndex {
    * feedback counters change without a call here: ranking reads them from kb_entries at query time.
    */
   upsert(trx: Transaction<any>, entry: KBEntry, previous?: KBEntry): Promise<void>;
-  /** Adds many new entries (bulk create); the rows are already in kb_entries within `trx`. */
-  upsertMany(trx: Transaction<any>, entries: readonly KBEntry[]): Promise<void>;
+  /**
+   * Adds many new entries (bulk create); the rows are already in kb_entries within `trx`. `seqs`, when the
+   * caller knows them, are the entries' keys (kb_entries.seq) in the same order: an index that needs the keys
+   * then does not look them up.
+   */
+  upsertMany(trx: Transaction<any>, entries: readonly KBEntry[], seqs?: readonly number[]): Promise<void>;
   remove(trx: Transaction<any>, entry: KBEntry): Promise<void>;
   /** Runs a query string written in the query language, with the options' filters. */
   search(query: string, options: SearchOptions): Promise<SearchResponse>;

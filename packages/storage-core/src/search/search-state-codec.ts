@@ -304,8 +304,11 @@ export function decodeSearchState(
     }
     return unpacked.sections;
   };
-  const loadPage = (page: number): ChampionPage => {
+  const loadPage = (page: number, items: number): ChampionPage => {
     const { seqs, impacts } = part(page + 1, PAGE_LAYOUT);
+    if (seqs.length !== items || impacts.length !== items) {
+      throw new SearchStateUnavailable('damaged', `page ${page} holds ${seqs.length} items, not ${items}`);
+    }
     return { seqs, impacts };
   };
   let index: ChampionIndex;
@@ -322,9 +325,9 @@ export function decodeSearchState(
         pages,
       },
       parameters.weights,
-      (page) => {
+      (page, items) => {
         try {
-          return loadPage(page);
+          return loadPage(page, items);
         } catch (error) {
           if (error instanceof SearchStateUnavailable) throw error;
           throw new SearchStateUnavailable('damaged', (error as Error).message);

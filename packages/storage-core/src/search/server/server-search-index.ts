@@ -273,11 +273,18 @@ export class ServerSearchIndex implements SearchIndex {
     this.#shift(before ? 0 : 1, document.length - (before?.length ?? 0));
   }
 
-  async upsertMany(trx: Transaction<any>, entries: readonly KBEntry[]): Promise<void> {
-    const seqs = await this.#seqsOf(
-      trx,
-      entries.map((e) => e.id),
-    );
+  async upsertMany(
+    trx: Transaction<any>,
+    entries: readonly KBEntry[],
+    given?: readonly number[],
+  ): Promise<void> {
+    const seqs =
+      given !== undefined && given.length === entries.length
+        ? new Map(entries.map((e, i) => [e.id, given[i]!]))
+        : await this.#seqsOf(
+            trx,
+            entries.map((e) => e.id),
+          );
     const deltas = new Map<string, number>();
     let length = 0;
     for (let i = 0; i < entries.length; i += CHUNK) {
