@@ -211,14 +211,10 @@ export class Fts5ChampionCache {
     let decoded: ReturnType<typeof decodeSearchState>;
     const part = this.#prepare('select bytes from kb_search_state_parts where part = ?').pluck();
     try {
-      decoded = decodeSearchState(
-        row.state,
-        { listSize: this.#listSize, weights: this.#weights },
-        (n) => {
-          this.#partsRead++;
-          return part.get(n) as Uint8Array | undefined;
-        },
-      );
+      decoded = decodeSearchState(row.state, { listSize: this.#listSize, weights: this.#weights }, (n) => {
+        this.#partsRead++;
+        return part.get(n) as Uint8Array | undefined;
+      });
     } catch {
       return undefined;
     }

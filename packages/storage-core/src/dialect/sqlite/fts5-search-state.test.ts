@@ -240,7 +240,8 @@ describe('Fts5SearchIndex saves its search state for the next process', () => {
     const reader = await openStore(tuning);
     await reader.index.search('zzzunknownword', { limit: 1 });
     expect(reader.index.stateOrigin).toBe('loaded');
-    const count = (sqlite.prepare('select count(*) as n from kb_search_state_parts').get() as { n: number }).n;
+    const count = (sqlite.prepare('select count(*) as n from kb_search_state_parts').get() as { n: number })
+      .n;
     const saved = Array.from({ length: count }, (_, n) => Buffer.from(part(n)));
     for (let n = 0; n < count; n++) {
       const bytes = Buffer.from(saved[n]!);
