@@ -1,6 +1,7 @@
 // Public surface of @mainframe-kb/testkit: the conformance suite every dialect and plugin runs, the
 // seed-anchor fixtures, and the synthetic corpus and query generators the search benchmarks use.
 
+export { bundleChild } from './children/child-bundle.js';
 export type { ConformanceTarget } from './conformance/conformance-helpers.js';
 export {
   expectStorageError,

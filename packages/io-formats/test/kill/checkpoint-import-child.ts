@@ -1,7 +1,7 @@
 /**
  * Child process of the checkpoint kill test: one checkpointed batch import, killed by the parent at a random
- * moment. Run as `node --import tsx checkpoint-import-child.ts '<json>'` with TSX_TSCONFIG_PATH pointing at
- * child.tsconfig.json, so storage-core resolves to its sources as in the tests (never a stale build). Lines on
+ * moment. Run as a bundle (testkit's bundleChild), in which storage-core is its sources as in the tests (never a
+ * stale build): `node checkpoint-import-child.mjs '<json>'`. Lines on
  * stdout are the protocol: `ready` once the store is open, then `done <result json>`.
  */
 import { createStorage } from '@mainframe-kb/storage-core';

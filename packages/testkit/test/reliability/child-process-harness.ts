@@ -1,10 +1,12 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { bundleChild } from '../../src/children/child-bundle.js';
 
-/** The repo root: children run from there so `--import tsx` resolves the root's tsx. */
+/** The repo root: children run from there. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const CHILD = fileURLToPath(new URL('./reliability-child.ts', import.meta.url));
+/** The child script, bundled once per test file (a tsx child takes ~1.3 s to start; see child-bundle.ts). */
+const CHILD = await bundleChild(fileURLToPath(new URL('./reliability-child.ts', import.meta.url)));
 
 export interface Child {
   proc: ChildProcessByStdio<Writable, Readable, Readable>;
@@ -16,7 +18,7 @@ export interface Child {
 }
 
 export function spawnChild(task: object): Child {
-  const proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(task)], {
+  const proc = spawn(process.execPath, [CHILD, JSON.stringify(task)], {
     cwd: REPO_ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

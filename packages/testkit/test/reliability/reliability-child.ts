@@ -1,5 +1,5 @@
 /**
- * Child process for the reliability tests, run as `node --import tsx reliability-child.ts '<json>'` from the
+ * Child process for the reliability tests, run as a bundle (child-bundle.ts), `node reliability-child.mjs '<json>'` from the
  * repo root. It imports storage-core from its sources, as the tests themselves do, so it never runs a stale
  * build. Lines on stdout are the protocol: `ready`, then `done <n>` or a JSON result.
  */
