@@ -117,6 +117,20 @@ export interface CorpusCopy {
  * from the SQLite corpus with copyStore (the tested upgrade path) when the schema is missing or holds other
  * content.
  */
+/**
+ * The server copy's audit keyring: the SQLite corpus's own (its key file beside it), which signed the audit
+ * rows the copy carries. Without it the copy's keyed chain refuses every write (AUDIT_KEY_MISSING), as it
+ * must for a process that lacks the key.
+ */
+function sharedKeyring(
+  entries: number,
+  corpus: BenchCorpus,
+  extra: Omit<StorageConfigInput, 'database'>,
+): Omit<StorageConfigInput, 'database'> {
+  if (extra.audit !== undefined) return extra;
+  return { ...extra, audit: { keyFile: `${corpusSqlitePath(entries, corpus)}.audit-key` } };
+}
+
 export async function openCorpusPostgres(
   url: string,
   entries: number,
@@ -129,7 +143,10 @@ export async function openCorpusPostgres(
   corpus: BenchCorpus = 'testkit',
 ): Promise<CorpusCopy> {
   const storage = await createStorage(
-    { ...extra, database: { type: 'postgresql', url, schema: schema ?? corpusSchemaName(entries, corpus) } },
+    {
+      ...sharedKeyring(entries, corpus, extra),
+      database: { type: 'postgresql', url, schema: schema ?? corpusSchemaName(entries, corpus) },
+    },
     { ...ADMIN, plugins },
   );
   return fillFromSqlite(storage, entries, refill, corpus, 'PostgreSQL');
@@ -153,7 +170,7 @@ export async function openCorpusMysql(
   await mysqlExec(url, `create database if not exists \`${name}\` character set utf8mb4 collate utf8mb4_bin`);
   const target = mysqlDatabaseUrl(url, name);
   const storage = await createStorage(
-    { ...extra, database: { type: 'mysql', url: target } },
+    { ...sharedKeyring(entries, corpus, extra), database: { type: 'mysql', url: target } },
     { ...ADMIN, plugins },
   );
   return { ...(await fillFromSqlite(storage, entries, refill, corpus, 'MySQL')), url: target };
