@@ -388,9 +388,9 @@ export class TableWriter {
     wantKeys: boolean,
   ): Promise<number[] | undefined> {
     if (rows.length === 0) return undefined;
-    const drop = this.#keepAutoIncrement ? new Set<string>() : this.#autoColumns();
-    const auto = [...this.#autoColumns()];
-    const keyColumn = auto.length === 1 ? auto[0]! : undefined;
+    const auto = this.#autoColumns();
+    const drop = this.#keepAutoIncrement ? new Set<string>() : auto;
+    const keyColumn = auto.size === 1 ? [...auto][0]! : undefined;
     let keys: number[] | undefined;
     if (wantKeys && keyColumn !== undefined) {
       if (this.#keepAutoIncrement) keys = rows.map((r) => Number(r.row[keyColumn]));

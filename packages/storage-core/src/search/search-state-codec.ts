@@ -305,7 +305,15 @@ export function decodeSearchState(
     return unpacked.sections;
   };
   const loadPage = (page: number, items: number): ChampionPage => {
-    const { seqs, impacts } = part(page + 1, PAGE_LAYOUT);
+    let sections: Sections<typeof PAGE_LAYOUT>;
+    try {
+      sections = part(page + 1, PAGE_LAYOUT);
+    } catch (error) {
+      // Reading the row itself failed: the part is as good as damaged.
+      if (error instanceof SearchStateUnavailable) throw error;
+      throw new SearchStateUnavailable('damaged', (error as Error).message);
+    }
+    const { seqs, impacts } = sections;
     if (seqs.length !== items || impacts.length !== items) {
       throw new SearchStateUnavailable('damaged', `page ${page} holds ${seqs.length} items, not ${items}`);
     }
@@ -325,14 +333,7 @@ export function decodeSearchState(
         pages,
       },
       parameters.weights,
-      (page, items) => {
-        try {
-          return loadPage(page, items);
-        } catch (error) {
-          if (error instanceof SearchStateUnavailable) throw error;
-          throw new SearchStateUnavailable('damaged', (error as Error).message);
-        }
-      },
+      loadPage,
     );
   } catch (error) {
     throw new Error(`search state: ${(error as Error).message}`);

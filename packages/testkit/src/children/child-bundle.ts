@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,12 +34,7 @@ export function bundleChild(entry: string): Promise<string> {
 /** The package folder holding `file`: the nearest folder above it with a package.json. */
 function packageOf(file: string): string {
   for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      statSync(join(dir, 'package.json'));
-      return dir;
-    } catch {
-      // not this one
-    }
+    if (existsSync(join(dir, 'package.json'))) return dir;
   }
   throw new Error(`no package.json above ${file}`);
 }

@@ -137,7 +137,9 @@ export class SqliteDriver implements Driver {
         }
         statements.restore!.get();
       }
-      await new Promise((resolve) => setTimeout(resolve, 1 + Math.round(Math.random())));
+      // 1 or 2 ms, at random: waiting processes do not retry in step with each other.
+      const pauseMs = 1 + Math.round(Math.random());
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
     }
   }
 
