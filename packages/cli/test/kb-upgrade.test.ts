@@ -418,12 +418,26 @@ describe('kb upgrade without a config file', () => {
 
 describe('kb upgrade: its parts', () => {
   it('judges a slowdown by the ratio, but not below the noise floor', () => {
-    expect(judgeSlowdown(10, 19, 2).ok).toBe(true);
-    expect(judgeSlowdown(10, 31, 2).ok).toBe(false);
-    expect(judgeSlowdown(10, 31, 4).ok).toBe(true);
+    const at = (totalMs: number, referenceMs = 1) => ({ totalMs, referenceMs });
+    expect(judgeSlowdown(at(10), at(19), 2).ok).toBe(true);
+    expect(judgeSlowdown(at(10), at(31), 2).ok).toBe(false);
+    expect(judgeSlowdown(at(10), at(31), 4).ok).toBe(true);
     // 0.5 ms → 4 ms is 8×, but 3.5 ms is noise on a small store.
-    expect(judgeSlowdown(0.5, 4, 2).ok).toBe(true);
-    expect(judgeSlowdown(0.5, 10.6, 2)).toMatchObject({ ok: false });
+    expect(judgeSlowdown(at(0.5), at(4), 2).ok).toBe(true);
+    expect(judgeSlowdown(at(0.5), at(10.6), 2)).toMatchObject({ ok: false });
+  });
+
+  it('judges the searches against the reference work timed beside them, not against the clock', () => {
+    const at = (totalMs: number, referenceMs: number) => ({ totalMs, referenceMs });
+    // A machine three times as busy slows the searches and the reference alike: no slowdown of the store.
+    const busy = judgeSlowdown(at(10, 1), at(31, 3), 2);
+    expect(busy).toMatchObject({ ok: true });
+    expect(busy.ratio).toBeCloseTo(31 / 30, 5);
+    expect(busy.detail).toMatch(/31\.00 ms measured; the machine ran 3\.00× as slow as before/);
+    // The searches slowed down more than the machine did: that is the store.
+    expect(judgeSlowdown(at(10, 1), at(90, 3), 2)).toMatchObject({ ok: false });
+    // A machine that is quieter now does not hide a slowdown either.
+    expect(judgeSlowdown(at(10, 2), at(19, 1), 2)).toMatchObject({ ok: false });
   });
 
   it('writes the config only over what it read, and puts back exactly that', async () => {

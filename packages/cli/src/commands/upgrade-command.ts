@@ -70,7 +70,7 @@ function plannedSteps(setup: UpgradeSetup, plan: UpgradePlan): { name: string; d
     backup,
     'validate-before':
       'health probes (integrity and foreign keys, search index, ledger, audit chain, extensions)',
-    baseline: 'time a handful of searches (median of 5 runs each)',
+    baseline: 'time a handful of searches (fastest of 5 runs each) beside a fixed reference work',
     'validate-after': 'the same probes; nothing pending; no table lost rows',
     performance: `fail above ${plan.maxSlowdown}× the baseline (and +${SLOWDOWN_FLOOR_MS} ms)`,
     'enable-extensions': plan.extensions.write
