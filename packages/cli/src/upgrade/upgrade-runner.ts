@@ -168,7 +168,11 @@ export class UpgradeRunner {
       await this.#step('performance', async () => {
         const store = await this.#store('target', 'verify');
         const judge = async () =>
-          judgeSlowdown(baseline!.timing, await timeSearches(store, baseline!.queries), this.plan.maxSlowdown);
+          judgeSlowdown(
+            baseline!.timing,
+            await timeSearches(store, baseline!.queries),
+            this.plan.maxSlowdown,
+          );
         let verdict = await judge();
         // A busy machine can slow one measurement down: a slowdown must show in two more before it fails.
         for (let again = 0; again < 2 && !verdict.ok; again += 1) {
