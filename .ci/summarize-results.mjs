@@ -9,6 +9,9 @@ const missing = [];
 // Suites that skip when a service is not configured name the reason in their title ("skipped: set
 // KB_TEST_PG_URL …"). CI configures every service, so such a skip here means a dialect went untested.
 const unexpectedSkips = [];
+// Each failed test with the start of its message, printed last: CI keeps the tail of the log, and the
+// failure itself may have scrolled far above it among thousands of lines of other packages.
+const failures = [];
 for (const root of ['packages', 'apps', 'examples']) {
   if (!existsSync(root)) continue;
   for (const name of readdirSync(root)) {
@@ -27,7 +30,17 @@ for (const root of ['packages', 'apps', 'examples']) {
         const title = [...(test.ancestorTitles ?? []), test.title].join(' > ');
         if (test.status !== 'passed' && test.status !== 'failed' && /skipped: set KB_/.test(title))
           unexpectedSkips.push(`${pkg.name}: ${title}`);
+        if (test.status === 'failed') {
+          const message = (test.failureMessages ?? []).join(' | ').replace(/\s+/g, ' ').slice(0, 400);
+          failures.push(`${pkg.name}: ${suite.name.replace(`${process.cwd()}/`, '')} > ${title}: ${message}`);
+        }
       }
+      if (suite.status === 'failed' && (suite.assertionResults ?? []).every((t) => t.status !== 'failed'))
+        failures.push(
+          `${pkg.name}: ${suite.name.replace(`${process.cwd()}/`, '')}: ${String(suite.message ?? '')
+            .replace(/\s+/g, ' ')
+            .slice(0, 400)}`,
+        );
     }
     passed += report.numPassedTests ?? 0;
     failed += (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
@@ -42,6 +55,7 @@ for (const name of missing) console.log(`${name}: no test report (its tests did 
 failed += missing.length;
 for (const title of unexpectedSkips) console.log(`skipped although CI provides its service: ${title}`);
 failed += unexpectedSkips.length;
+for (const failure of failures) console.log(`FAILED ${failure}`);
 if (skipped > 0) console.log(`${skipped} skipped`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);
