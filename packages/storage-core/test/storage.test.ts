@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -503,6 +504,25 @@ describe('monitoring', () => {
     await storage.close();
     await expect(storage.createEntry(entry())).rejects.toMatchObject({ code: 'CLOSED' });
     storage = await createStorage({ database: { path: join(dir, 'kb.db') } });
+  });
+
+  it('closes at once while another process writes: the optimisation on close is skipped, not waited for', async () => {
+    // Enough rows and an indexed lookup for PRAGMA optimize to want to ANALYZE on close.
+    await storage.createEntries(Array.from({ length: 300 }, (_, i) => entry({ title: `Entry ${i} S0C7` })));
+    for (let i = 0; i < 3; i++) await storage.listEntries({ category: 'cobol', limit: 5 });
+    const other = new BetterSqlite3(join(dir, 'kb.db'));
+    try {
+      other.exec('begin immediate');
+      const started = performance.now();
+      await storage.close();
+      // Not the busy timeout (15 s): close never waits for the other writer.
+      expect(performance.now() - started).toBeLessThan(2_000);
+      other.exec('rollback');
+    } finally {
+      other.close();
+    }
+    storage = await createStorage({ database: { path: join(dir, 'kb.db') } });
+    expect(await storage.countEntries()).toBe(300);
   });
 });
 

@@ -28,7 +28,7 @@ import { Fts5SearchIndex } from './fts5-search-index.js';
 import { SqliteAppendOnlyGuard } from './sqlite-append-only-guard.js';
 import { sqliteColumnTypes } from './sqlite-column-types.js';
 import { SqliteDatabaseFile } from './sqlite-database-file.js';
-import { SqliteDriver } from './sqlite-driver.js';
+import { isBusy, SqliteDriver } from './sqlite-driver.js';
 import { acquireSqliteMigrationLock } from './sqlite-migration-lock.js';
 import { takeSqliteSnapshot } from './sqlite-snapshot.js';
 
@@ -322,7 +322,16 @@ export class SqliteDialectAdapter implements DialectAdapter {
     this.#closed = true;
     await this.db.destroy();
     try {
-      if (!this.#memory && this.sqlite.open && !this.sqlite.readonly) this.sqlite.pragma('optimize');
+      if (!this.#memory && this.sqlite.open && !this.sqlite.readonly) {
+        // Statistics for the next connection, best effort: when another process is writing, ANALYZE would
+        // wait out the busy timeout and then fail the close. It is skipped this time instead.
+        this.sqlite.pragma('busy_timeout = 0');
+        try {
+          this.sqlite.pragma('optimize');
+        } catch (error) {
+          if (!isBusy(error)) throw error;
+        }
+      }
     } finally {
       if (this.sqlite.open) this.sqlite.close();
     }

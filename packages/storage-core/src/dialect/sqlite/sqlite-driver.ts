@@ -20,7 +20,8 @@ interface BeginStatements {
   restoreMs?: number;
 }
 
-function isBusy(error: unknown): boolean {
+/** SQLITE_BUSY and its extended codes: another connection holds the lock this one needs. */
+export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 }
