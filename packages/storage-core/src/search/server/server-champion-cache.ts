@@ -1,11 +1,20 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { ChampionIndex } from '../champion-index.js';
 import { addEntry, type Champions } from '../champion-plan.js';
 import { EntryFacts } from '../entry-facts.js';
+import {
+  decodeSearchState,
+  encodeSearchState,
+  SEARCH_STATE_FORMAT,
+  type SearchStateUnavailable,
+} from '../search-state-codec.js';
 import { SpellCorrector } from '../spell-corrector.js';
+import { readSavedServerState, writeSavedServerState } from './server-search-state.js';
 
 /** Entries folded in one by one before a full rebuild is cheaper. */
 const MAX_INCREMENTAL = 2_000;
+/** Entries a loaded state had to catch up with before it is worth saving again. */
+const RESAVE_AFTER = 500;
 /** Rows read per round trip while building. */
 const BUILD_CHUNK = 5_000;
 /** Other processes' writes are looked for at most this often. */
@@ -50,6 +59,9 @@ interface State {
   recent: Map<number, string>;
 }
 
+/** Saves the state in a write transaction of the store (the server index passes its adapter's). */
+export type StateWriter = (save: (trx: Transaction<any>) => Promise<void>) => Promise<void>;
+
 /**
  * The server engine's champion lists, vocabulary and entry facts (see champion-plan.ts), built in one pass
  * over kb_entries when a query first needs them and kept current:
@@ -62,6 +74,13 @@ interface State {
  *
  * The state is a cache of candidates: the engine re-reads, re-matches and re-filters every candidate before
  * returning it, so anything stale costs recall of the approximate plan, never a wrong result.
+ *
+ * A full build is saved in the store (server-search-state.ts), and a process that finds a saved state loads
+ * it instead of building: it then catches up as a refresh does, from when the saved build or refresh
+ * started (entries with larger keys, entries updated since, less the look-back), and the state must then hold
+ * as many entries as kb_entries, or a build replaces it (entries deleted since the save). Loads that had to
+ * catch up with many entries save again. Bulk loads that keep their rows' updated_at (importTables, copies)
+ * rebuild the index, which removes the saved state in the same transaction.
  */
 export class ServerChampionCache {
   readonly #weights: readonly number[];
@@ -69,11 +88,33 @@ export class ServerChampionCache {
   #state: State | undefined;
   #stale = false;
   #pending: Promise<Champions> | undefined;
+  #loading: Promise<Champions | undefined> | undefined;
   readonly #dirty = new Set<number>();
+  /** The state in memory differs enough from the saved one (or none is saved) to be worth saving. */
+  #saveDue = false;
+  /** Entries caught up with since the state was loaded. */
+  #sinceSaved = 0;
+  /** No saved state to look for: one was looked for already, or a build since made it moot. */
+  #lookedForSaved = false;
+  /** How the last state came to be, for tests and diagnostics. */
+  #origin: 'built' | 'loaded' | undefined;
 
   constructor(weights: readonly number[], listSize: number) {
     this.#weights = weights;
     this.#listSize = listSize;
+  }
+
+  /** 'loaded' when the state came from the store, 'built' when from kb_entries; undefined before either. */
+  get origin(): 'built' | 'loaded' | undefined {
+    return this.#origin;
+  }
+
+  /**
+   * Whether a saved state may be there to load: the engine then lets the first query that needs the lists
+   * have them, instead of answering natively until a process has asked enough to pay for a build.
+   */
+  get mayLoad(): boolean {
+    return !this.#lookedForSaved && !this.#stale;
   }
 
   /** An entry was written (or deleted) through this store. */
@@ -91,8 +132,11 @@ export class ServerChampionCache {
     return this.#state !== undefined && !this.#stale;
   }
 
-  /** The state, built on first need and brought current; concurrent callers share one build or refresh. */
-  ensure(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions> {
+  /**
+   * The state, loaded or built on first need and brought current; concurrent callers share one load, build
+   * or refresh.
+   */
+  async ensure(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions> {
     const state = this.#state;
     if (
       state &&
@@ -100,7 +144,11 @@ export class ServerChampionCache {
       this.#dirty.size === 0 &&
       Date.now() - state.refreshedAt < REFRESH_INTERVAL_MS
     ) {
-      return Promise.resolve(state.champions);
+      return state.champions;
+    }
+    if (!state && (this.#loading || this.mayLoad)) {
+      const loaded = await this.loadSaved(db, avgLength);
+      if (loaded) return loaded;
     }
     this.#pending ??= (async () => {
       try {
@@ -111,6 +159,25 @@ export class ServerChampionCache {
       }
     })();
     return this.#pending;
+  }
+
+  /**
+   * The saved state, loaded (once per process) and brought current; undefined when none can be used. Never
+   * builds: a query that can be answered without the lists asks this, not `ensure`.
+   */
+  loadSaved(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
+    if (this.#state && !this.#stale) return this.ensure(db, avgLength);
+    if (this.#loading) return this.#loading;
+    if (!this.mayLoad) return Promise.resolve(undefined);
+    this.#lookedForSaved = true;
+    this.#loading = (async () => {
+      try {
+        return await this.#load(db, avgLength);
+      } finally {
+        this.#loading = undefined;
+      }
+    })();
+    return this.#loading;
   }
 
   async #refresh(db: Kysely<any>, state: State, avgLength: () => Promise<number>): Promise<Champions> {
@@ -149,7 +216,100 @@ export class ServerChampionCache {
     const horizon = new Date(started - REFRESH_LOOKBACK_MS).toISOString();
     for (const [seq, at] of state.recent) if (at < horizon) state.recent.delete(seq);
     state.refreshedAt = started;
+    this.#sinceSaved += seqs.size;
+    if (this.#sinceSaved >= RESAVE_AFTER) this.#saveDue = true;
     return champions;
+  }
+
+  /**
+   * A part of the loaded state could not be read for a query (damaged; a replaced one cannot happen, as
+   * every part is read with the head): build from the table, which saves a good state.
+   */
+  recover(_error: SearchStateUnavailable): void {
+    this.markStale();
+  }
+
+  /**
+   * The saved state brought current, or undefined when there is none or it cannot be trusted (the caller
+   * then builds). Never throws for what the rows hold: a damaged state costs a build.
+   */
+  async #load(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
+    const saved = await readSavedServerState(db);
+    if (!saved || saved.format !== SEARCH_STATE_FORMAT || !Number.isFinite(saved.refreshedAt))
+      return undefined;
+    let decoded: ReturnType<typeof decodeSearchState>;
+    try {
+      decoded = decodeSearchState(saved.head, { listSize: this.#listSize, weights: this.#weights }, (n) =>
+        saved.parts.get(n),
+      );
+    } catch {
+      return undefined;
+    }
+    if (decoded.reason !== undefined) return undefined;
+    const { index, facts, touched } = decoded;
+    const state: State = {
+      champions: { index, facts, touched, corrector: SpellCorrector.deferred(() => index.vocabulary()) },
+      refreshedAt: saved.refreshedAt,
+      maxSeq: saved.maxSeq,
+      recent: new Map(),
+    };
+    this.#state = state;
+    this.#sinceSaved = 0;
+    this.#saveDue = false;
+    let current: Champions;
+    try {
+      current = await this.#refresh(db, state, avgLength);
+    } catch (error) {
+      this.#state = undefined;
+      throw error;
+    }
+    if (current !== state.champions) return current; // rebuilt while catching up: too much had changed
+    const count = await db
+      .selectFrom('kb_entries')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
+    if (current.facts.size !== Number(count.n)) {
+      // Entries were deleted since the save, unseen: the lists and facts would keep them.
+      return this.#build(db, avgLength);
+    }
+    this.#origin = 'loaded';
+    return current;
+  }
+
+  /**
+   * Saves the state when it was built, or has caught up with many entries since it was loaded; a no-op
+   * otherwise. Best effort: a failure (a read-only user, another process saving at the same moment, the
+   * tables not there) keeps the state in this process, and the next build tries again.
+   */
+  async saveIfDue(write: StateWriter): Promise<boolean> {
+    const state = this.#state;
+    if (!this.#saveDue || !state || this.#stale || this.#dirty.size > 0) return false;
+    this.#saveDue = false;
+    try {
+      const { champions } = state;
+      const { head, parts } = encodeSearchState(
+        {
+          index: champions.index.toState(),
+          facts: champions.facts.toState(),
+          touched: Int32Array.from(champions.touched),
+        },
+        { listSize: this.#listSize, weights: this.#weights },
+      );
+      await write((trx) =>
+        writeSavedServerState(trx, {
+          format: SEARCH_STATE_FORMAT,
+          maxSeq: state.maxSeq,
+          refreshedAt: state.refreshedAt,
+          entries: champions.facts.size,
+          head,
+          parts,
+        }),
+      );
+    } catch {
+      return false;
+    }
+    this.#sinceSaved = 0;
+    return true;
   }
 
   #fold(state: State, row: EntryTuple, incremental: boolean): void {
@@ -190,6 +350,10 @@ export class ServerChampionCache {
     const horizon = new Date(started - REFRESH_LOOKBACK_MS).toISOString();
     for (const [seq, at] of state.recent) if (at < horizon) state.recent.delete(seq);
     this.#state = state;
+    this.#lookedForSaved = true;
+    this.#saveDue = true;
+    this.#sinceSaved = 0;
+    this.#origin = 'built';
     return state.champions;
   }
 }

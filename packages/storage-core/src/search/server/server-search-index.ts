@@ -27,6 +27,7 @@ import { hasFilters, passesFilters, type ResolvedFilters, resolveFilters } from 
 import type { SearchIndex } from '../search-index.js';
 import { popularityCeiling, rankRows, type ScoredRow } from '../search-ranking.js';
 import { bestTitles, searchResult } from '../search-result.js';
+import { SearchStateUnavailable } from '../search-state-codec.js';
 import type { SearchCorrection, SearchFacets, SearchResponse, SearchResult } from '../search-types.js';
 import {
   applyCorrection,
@@ -38,6 +39,7 @@ import {
 import { tokenize } from '../tokenizer.js';
 import { PositionScorer } from './position-scorer.js';
 import { ServerChampionCache } from './server-champion-cache.js';
+import { forgetSavedServerState, serverSearchStateMigration } from './server-search-state.js';
 import type { IndexedDocument, TextBackend } from './text-backend.js';
 
 /** Queries matching at most this many entries are checked and ranked exactly, every match read. */
@@ -201,7 +203,8 @@ interface Facts {
  */
 export class ServerSearchIndex implements SearchIndex {
   readonly migrations: readonly Migration[];
-  readonly #adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction'>;
+  readonly laterMigrations: readonly Migration[] = [serverSearchStateMigration];
+  readonly #adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction' | 'schemaTables'>;
   readonly #backend: TextBackend;
   readonly #weights: readonly number[];
   readonly #usageWeight: number;
@@ -216,7 +219,7 @@ export class ServerSearchIndex implements SearchIndex {
   readonly #champions: ServerChampionCache;
 
   constructor(
-    adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction'>,
+    adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction' | 'schemaTables'>,
     backend: TextBackend,
     config: StorageConfig,
   ) {
@@ -367,9 +370,23 @@ export class ServerSearchIndex implements SearchIndex {
       after = Number(rows[rows.length - 1]!.seq);
     }
     await this.#adjust(trx, df);
+    // A saved state describes the rows before: rows loaded with their own updated_at would go unseen by
+    // its catch-up. It goes with the rebuild, in the same transaction.
+    if ((await this.#adapter.schemaTables()).some((t) => t.name === 'kb_search_state'))
+      await forgetSavedServerState(trx);
     this.#dropStats();
     this.#vocabulary = undefined;
     this.#champions.markStale();
+  }
+
+  /** How the champion lists in memory came to be ('loaded' from the saved state, 'built'), for tests. */
+  get championOrigin(): 'built' | 'loaded' | undefined {
+    return this.#champions.origin;
+  }
+
+  /** Saves the champion lists after a build, or after catching up with many entries (best effort). */
+  #saveState(): Promise<boolean> {
+    return this.#champions.saveIfDue((save) => this.#adapter.writeTransaction(save));
   }
 
   // ─── Maintenance ──────────────────────────────────────────────────────────────────────────────────
@@ -397,7 +414,8 @@ export class ServerSearchIndex implements SearchIndex {
       this.#dropStats();
       this.#champions.markStale();
       const c = await this.#champions.ensure(db, this.#avgLength(db));
-      return `${c.index.terms} terms over ${c.index.documents} entries`;
+      const saved = await this.#saveState();
+      return `${c.index.terms} terms over ${c.index.documents} entries${saved ? ', saved' : ''}`;
     });
     return steps;
   }
@@ -445,60 +463,75 @@ export class ServerSearchIndex implements SearchIndex {
     if (opts.tags) parsed.filters.tags.push(...opts.tags);
     const filters = resolveFilters(parsed, opts.includeArchived);
     try {
-      // Statement-level snapshots, no transaction: BEGIN and COMMIT would be two more round trips per search,
-      // and a row changing between the statements only means a candidate is read in its newer state.
-      return await (async (trx: Kysely<any>) => {
-        const df = new Map<string, number>();
-        const corrections =
-          (opts.correct ?? this.#typoCorrection) ? await this.#correct(trx, parsed, df) : [];
-        const answer = async (query: ParsedQuery) => {
-          const matcher = new DocumentMatcher(query, this.#weights);
-          const words = this.#backend.canMatch(query);
-          let plan: {
-            ranked: ScoredRow[];
-            rows: Map<number, Scored>;
-            total: number;
-            facets: SearchFacets;
-            approximate: boolean;
-          };
-          if (filters.impossible)
-            plan = { ranked: [], rows: new Map(), total: 0, facets: EMPTY_FACETS, approximate: false };
-          else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
-          else
-            plan =
-              (await this.#fromChampions(trx, query, matcher, filters, opts, df)) ??
-              (await this.#matching(trx, query, matcher, filters, opts, df));
-          return { query, matcher, words, plan };
-        };
-        let answered = await answer(parsed);
-        if (corrections.length > 0 && !filters.impossible) {
-          // The vocabulary said no entry holds the corrected words, so the query as typed finds nothing, unless
-          // the vocabulary misses indexed terms (it keeps none longer than MAX_VOCABULARY_TERM): one indexed
-          // probe, and when it finds something, whichever query finds more entries is answered.
-          const typed = uncorrectedQuery(parsed);
-          if ((await this.#backend.count(trx, typed, filters, 1)) > 0) {
-            const original = await answer(typed);
-            if (original.plan.total > answered.plan.total) {
-              answered = original;
-              for (const c of corrections) c.applied = false;
-            }
-          }
-        }
-        const { query, matcher, words, plan } = answered;
-        const response: SearchResponse = {
-          results: await this.#page(trx, plan.ranked, plan.rows, matcher, opts, !words),
-          total: plan.total,
-          facets: opts.facets ? plan.facets : EMPTY_FACETS,
-          corrections,
-          interpreted: renderQuery(query),
-          tookMs: performance.now() - started,
-        };
-        if (plan.approximate) response.approximate = true;
-        return response;
-      })(this.#adapter.db);
+      const response = await this.#answer(parsed, filters, opts, started).catch((error: unknown) => {
+        // A part of a loaded state turned out damaged: build the lists from the table and answer again.
+        if (!(error instanceof SearchStateUnavailable)) throw error;
+        this.#champions.recover(error);
+        return this.#answer(parsed, filters, opts, started);
+      });
+      await this.#saveState();
+      return response;
     } catch (error) {
       throw translateDatabaseError(error, 'search');
     }
+  }
+
+  #answer(
+    parsed: ParsedQuery,
+    filters: ResolvedFilters,
+    opts: ValidSearchOptions,
+    started: number,
+  ): Promise<SearchResponse> {
+    // Statement-level snapshots, no transaction: BEGIN and COMMIT would be two more round trips per search,
+    // and a row changing between the statements only means a candidate is read in its newer state.
+    return (async (trx: Kysely<any>) => {
+      const df = new Map<string, number>();
+      const corrections = (opts.correct ?? this.#typoCorrection) ? await this.#correct(trx, parsed, df) : [];
+      const answer = async (query: ParsedQuery) => {
+        const matcher = new DocumentMatcher(query, this.#weights);
+        const words = this.#backend.canMatch(query);
+        let plan: {
+          ranked: ScoredRow[];
+          rows: Map<number, Scored>;
+          total: number;
+          facets: SearchFacets;
+          approximate: boolean;
+        };
+        if (filters.impossible)
+          plan = { ranked: [], rows: new Map(), total: 0, facets: EMPTY_FACETS, approximate: false };
+        else if (!words) plan = await this.#filterOnly(trx, matcher, filters, opts);
+        else
+          plan =
+            (await this.#fromChampions(trx, query, matcher, filters, opts, df)) ??
+            (await this.#matching(trx, query, matcher, filters, opts, df));
+        return { query, matcher, words, plan };
+      };
+      let answered = await answer(parsed);
+      if (corrections.length > 0 && !filters.impossible) {
+        // The vocabulary said no entry holds the corrected words, so the query as typed finds nothing, unless
+        // the vocabulary misses indexed terms (it keeps none longer than MAX_VOCABULARY_TERM): one indexed
+        // probe, and when it finds something, whichever query finds more entries is answered.
+        const typed = uncorrectedQuery(parsed);
+        if ((await this.#backend.count(trx, typed, filters, 1)) > 0) {
+          const original = await answer(typed);
+          if (original.plan.total > answered.plan.total) {
+            answered = original;
+            for (const c of corrections) c.applied = false;
+          }
+        }
+      }
+      const { query, matcher, words, plan } = answered;
+      const response: SearchResponse = {
+        results: await this.#page(trx, plan.ranked, plan.rows, matcher, opts, !words),
+        total: plan.total,
+        facets: opts.facets ? plan.facets : EMPTY_FACETS,
+        corrections,
+        interpreted: renderQuery(query),
+        tookMs: performance.now() - started,
+      };
+      if (plan.approximate) response.approximate = true;
+      return response;
+    })(this.#adapter.db);
   }
 
   async #rows(db: Kysely<any>, seqs: readonly number[]): Promise<EntryRow[]> {
@@ -750,8 +783,12 @@ export class ServerSearchIndex implements SearchIndex {
     const df = await this.#termDf(db, words, known);
     const stats = await this.#corpusStats(db);
     const avgLength = this.#avgLength(db);
-    // Prefixes are bounded by the lists' vocabulary once it is loaded; they never trigger the build.
-    const loaded = this.#champions.isLoaded ? await this.#champions.ensure(db, avgLength) : undefined;
+    // Prefixes are bounded by the lists' vocabulary once it is loaded; they never trigger the build. A saved
+    // state is loaded by the first query that could use it.
+    const loaded =
+      this.#champions.isLoaded || this.#champions.mayLoad
+        ? await this.#champions.loadSaved(db, avgLength)
+        : undefined;
     const bound = matchBound(
       parsed,
       (t) => df.get(t),
@@ -964,7 +1001,10 @@ export class ServerSearchIndex implements SearchIndex {
 
   async #corrector(db: Kysely<any>): Promise<SpellCorrector> {
     // Once the champion lists are loaded their vocabulary is current (within a refresh) and in memory.
-    if (this.#champions.isLoaded) return (await this.#champions.ensure(db, this.#avgLength(db))).corrector;
+    if (this.#champions.isLoaded || this.#champions.mayLoad) {
+      const champions = await this.#champions.loadSaved(db, this.#avgLength(db));
+      if (champions) return champions.corrector;
+    }
     const now = Date.now();
     if (this.#vocabulary && now - this.#vocabulary.at < VOCABULARY_TTL_MS) return this.#vocabulary.corrector;
     const rows = await db.selectFrom('kb_search_terms').select(['term', 'df']).where('df', '>', 0).execute();
