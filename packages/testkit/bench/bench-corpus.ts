@@ -113,11 +113,6 @@ export interface CorpusCopy {
 }
 
 /**
- * The corpus in a PostgreSQL schema of its own (`kb_bench_<entries>`, `kb_bench_skewed_<entries>`), copied
- * from the SQLite corpus with copyStore (the tested upgrade path) when the schema is missing or holds other
- * content.
- */
-/**
  * The server copy's audit keyring: the SQLite corpus's own (its key file beside it), which signed the audit
  * rows the copy carries. Without it the copy's keyed chain refuses every write (AUDIT_KEY_MISSING), as it
  * must for a process that lacks the key.
@@ -131,6 +126,11 @@ function sharedKeyring(
   return { ...extra, audit: { keyFile: `${corpusSqlitePath(entries, corpus)}.audit-key` } };
 }
 
+/**
+ * The corpus in a PostgreSQL schema of its own (`kb_bench_<entries>`, `kb_bench_skewed_<entries>`), copied
+ * from the SQLite corpus with copyStore (the tested upgrade path) when the schema is missing or holds other
+ * content.
+ */
 export async function openCorpusPostgres(
   url: string,
   entries: number,
@@ -220,10 +220,15 @@ export async function copyCorpusSqlite(
 
 /** Runs one SQL statement on a fresh client (setup that the store's API does not offer, e.g. DROP SCHEMA). */
 export async function pgExec(url: string, text: string): Promise<void> {
+  await pgQuery(url, text);
+}
+
+/** One query on a fresh client, its rows returned (the server's own views, e.g. pg_stat_activity). */
+export async function pgQuery<Row = Record<string, unknown>>(url: string, text: string): Promise<Row[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(text);
+    return (await client.query(text)).rows as Row[];
   } finally {
     await client.end();
   }
