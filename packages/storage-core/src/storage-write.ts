@@ -50,7 +50,23 @@ export interface WriteExecutorDeps {
  * durable events; then, only after commit, the in-process events. A throw anywhere rolls all of it back.
  */
 export class WriteExecutor {
+  /** Settles when the write transactions begun before the newest one have ended. */
+  #tail: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly deps: WriteExecutorDeps) {}
+
+  /**
+   * Runs `work` after this store's earlier writes, one at a time. Every write locks the audit chain's head
+   * until it commits, so on a server concurrent writes of one process would only queue inside the database,
+   * each holding a pooled connection meanwhile: a burst of writes then takes every connection and searches
+   * wait behind them. Queued here, waiting writes hold nothing. (Another process's writes still queue in the
+   * database, as they must.)
+   */
+  #inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.#tail.then(work, work);
+    this.#tail = turn.catch(() => undefined);
+    return turn;
+  }
 
   async run<T>(operation: string, actor: Actor, fn: (scope: WriteScope) => Promise<T>): Promise<T> {
     const start = performance.now();
@@ -60,31 +76,37 @@ export class WriteExecutor {
       const audits: AuditRecord[] = [];
       const events: PendingEvent[] = [];
       const logged: PendingEvent[] = [];
-      const result = await this.deps.dialect.writeTransaction(async (trx) => {
-        // Reset on retry-free re-entry: the arrays belong to this one transaction.
-        audits.length = 0;
-        events.length = 0;
-        logged.length = 0;
-        const now = new Date().toISOString();
-        const value = await writeContext.run(operation, () =>
-          fn({
-            trx,
-            now,
-            actor,
-            audit: (record) => audits.push(record),
-            event: (type, payload, log) => {
-              events.push({ type, payload });
-              logged.push({ type, payload: log === undefined ? payload : log });
-            },
-          }),
-        );
-        await this.deps.audit.append(trx, actor, audits, now);
-        if (this.deps.durableEvents) {
-          // Everything a write scope emits is a change, so all of it is logged durably.
-          await this.deps.events.append(trx, logged, now);
-        }
-        return value;
-      });
+      // A write started from inside another (which could only deadlock on the chain's head anyway) is not
+      // queued behind the write it is part of.
+      const turn =
+        writeContext.getStore() === undefined ? this.#inTurn.bind(this) : <R>(w: () => Promise<R>) => w();
+      const result = await turn(() =>
+        this.deps.dialect.writeTransaction(async (trx) => {
+          // Reset on retry-free re-entry: the arrays belong to this one transaction.
+          audits.length = 0;
+          events.length = 0;
+          logged.length = 0;
+          const now = new Date().toISOString();
+          const value = await writeContext.run(operation, () =>
+            fn({
+              trx,
+              now,
+              actor,
+              audit: (record) => audits.push(record),
+              event: (type, payload, log) => {
+                events.push({ type, payload });
+                logged.push({ type, payload: log === undefined ? payload : log });
+              },
+            }),
+          );
+          await this.deps.audit.append(trx, actor, audits, now);
+          if (this.deps.durableEvents) {
+            // Everything a write scope emits is a change, so all of it is logged durably.
+            await this.deps.events.append(trx, logged, now);
+          }
+          return value;
+        }),
+      );
       failed = false;
       this.deps.onCommit();
       for (const e of events) this.deps.emit(e.type, e.payload);
