@@ -507,10 +507,14 @@ export class ServerSearchIndex implements SearchIndex {
         return { query, matcher, words, plan };
       };
       let answered = await answer(parsed);
-      if (corrections.length > 0 && !filters.impossible) {
-        // The vocabulary said no entry holds the corrected words, so the query as typed finds nothing, unless
-        // the vocabulary misses indexed terms (it keeps none longer than MAX_VOCABULARY_TERM): one indexed
-        // probe, and when it finds something, whichever query finds more entries is answered.
+      if (
+        corrections.length > 0 &&
+        !filters.impossible &&
+        !(await this.#typedFindsNothing(trx, corrections, df))
+      ) {
+        // The corrector said no entry holds the corrected words, but kb_search_terms cannot vouch for them
+        // (too long for it, or written since the corrector's vocabulary was read): one indexed probe, and
+        // when it finds something, whichever query finds more entries is answered.
         const typed = uncorrectedQuery(parsed);
         if ((await this.#backend.count(trx, typed, filters, 1)) > 0) {
           const original = await answer(typed);
@@ -998,6 +1002,26 @@ export class ServerSearchIndex implements SearchIndex {
   }
 
   // ─── Spelling ─────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Whether the query as typed surely finds nothing: every corrected word is one kb_search_terms keeps (it is
+   * kept in each write's transaction) and it says no entry holds it. Cheaper than asking the text index,
+   * whose plan for "the first match of a word no entry holds" can be a walk over every entry.
+   */
+  async #typedFindsNothing(
+    db: Kysely<any>,
+    corrections: readonly SearchCorrection[],
+    known: Map<string, number>,
+  ): Promise<boolean> {
+    const typed = corrections.map((c) => c.from);
+    if (typed.some((w) => w.length > MAX_VOCABULARY_TERM)) return false;
+    // Terms another process wrote since this process last read them: the table is current, `known` of this
+    // search may come from the in-memory vocabulary, so ask the table for these few words.
+    const fresh = new Map<string, number>();
+    const df = await this.#termDf(db, typed, fresh);
+    for (const [term, n] of df) known.set(term, n);
+    return typed.every((w) => (df.get(w) ?? 0) === 0);
+  }
 
   async #corrector(db: Kysely<any>): Promise<SpellCorrector> {
     // Once the champion lists are loaded their vocabulary is current (within a refresh) and in memory.
