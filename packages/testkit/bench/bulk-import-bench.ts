@@ -9,7 +9,7 @@
  * search benchmarks, made in the same run that timed it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
   type KBEntryInput,
   normalizeCategory,
   normalizeTags,
+  SQLITE_COMPANIONS,
 } from '@mainframe-kb/storage-core';
 import { generateCorpusArray } from '../src/corpus/corpus-generator.js';
 import { rawAccessPlugin, rawDialect } from '../src/raw-access/raw-access-plugin.js';
@@ -90,7 +91,15 @@ async function ours(dir: string, entries: readonly KBEntryInput[], keep: boolean
   if ((await storage.countEntries()) !== entries.length) throw new Error('createEntries lost entries');
   await storage.close();
   // Closed, the store is one file (the last connection checkpoints and removes the WAL).
-  if (keep && KEEP) renameSync(join(dir, `${name}.db`), KEEP);
+  if (keep && KEEP) {
+    renameSync(join(dir, `${name}.db`), KEEP);
+    // Its audit key and checkpoints go with it: without the key, the kept store (and every copy of it)
+    // refuses writes to its keyed audit chain.
+    for (const companion of SQLITE_COMPANIONS) {
+      if (existsSync(join(dir, `${name}.db${companion}`)))
+        renameSync(join(dir, `${name}.db${companion}`), `${KEEP}${companion}`);
+    }
+  }
   return ms;
 }
 
