@@ -287,6 +287,9 @@ export class ServerChampionCache {
     this.#saveDue = false;
     try {
       const { champions } = state;
+      // Where the state stands, taken with its bytes: a refresh may move it on while the rows are written.
+      const { maxSeq, refreshedAt } = state;
+      const entries = champions.facts.size;
       const { head, parts } = encodeSearchState(
         {
           index: champions.index.toState(),
@@ -298,9 +301,9 @@ export class ServerChampionCache {
       await write((trx) =>
         writeSavedServerState(trx, {
           format: SEARCH_STATE_FORMAT,
-          maxSeq: state.maxSeq,
-          refreshedAt: state.refreshedAt,
-          entries: champions.facts.size,
+          maxSeq,
+          refreshedAt,
+          entries,
           head,
           parts,
         }),
