@@ -52,6 +52,13 @@ const answers = async (storage: Storage) => {
   for (const q of COMMON) out[q] = (await storage.search(q, { limit: 10 })).results.map((r) => r.entry.id);
   return out;
 };
+/**
+ * A process answers its first common-word queries natively (a one-shot `kb search` would only pay for
+ * reading the state) and takes the lists on the third: loaded when saved, built otherwise.
+ */
+const takeLists = async (storage: Storage) => {
+  for (const q of ['job', 'failed', 'job rerun']) await storage.search(q, { limit: 10 });
+};
 
 for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== 'sqlite')) {
   describe.skipIf(!make)(`${name}: the saved search state${skipped ? ` (${skipped})` : ''}`, () => {
@@ -81,14 +88,19 @@ for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== '
       await databases.dropAll();
     });
 
-    it('a new process loads the saved lists at its first common-word query, with the answers of a build', async () => {
+    it('a new process loads the saved lists instead of building them, with the answers of a build', async () => {
       const { database, first } = await savedStore();
       const built = await answers(first);
       const second = await store(database);
+      await takeLists(second);
       const loaded = await answers(second);
       expect(origin(second)).toBe('loaded');
       expect(loaded).toEqual(built);
       expect(built['job failed']).toHaveLength(10);
+      // One query, as a `kb search` asks: answered natively, without reading the state.
+      const oneShot = await store(database);
+      expect((await oneShot.search('job failed', { limit: 10 })).total).toBeGreaterThan(200);
+      expect(origin(oneShot)).toBeUndefined();
     });
 
     it('catches up with entries written and updated since the save, by this process or another', async () => {
@@ -100,6 +112,7 @@ for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== '
       });
       await first.updateEntry(victim!.id, { title: 'Job failed: quuxplorer storage region' });
       const second = await store(database);
+      await takeLists(second);
       const both = await second.search('job failed', { limit: 10 });
       expect(origin(second)).toBe('loaded');
       expect(both.total).toBeGreaterThan(200);
@@ -124,6 +137,7 @@ for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== '
       await sql`delete from kb_tags where entry_id in (${sql.join(ids)})`.execute(dialectOf(first).db);
       await sql`delete from kb_entries where id in (${sql.join(ids)})`.execute(dialectOf(first).db);
       const second = await store(database);
+      await takeLists(second);
       const found = await answers(second);
       expect(origin(second)).toBe('built');
       for (const list of Object.values(found)) for (const id of ids) expect(list).not.toContain(id);
@@ -136,10 +150,12 @@ for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== '
         dialectOf(first).db,
       );
       const second = await store(database);
+      await takeLists(second);
       expect(await answers(second)).toEqual(built);
       expect(origin(second)).toBe('built');
       // The build saved a good state again.
       const third = await store(database);
+      await takeLists(third);
       expect(await answers(third)).toEqual(built);
       expect(origin(third)).toBe('loaded');
     });
@@ -157,8 +173,8 @@ for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== '
       );
       expect(await stateRows(first)).toBe(0);
       const second = await store(database);
-      await answers(second);
-      expect(origin(second)).not.toBe('loaded');
+      await takeLists(second);
+      expect(origin(second)).toBe('built');
     });
 
     it('stores parts larger than one statement may carry, in chunks, and reads them back exactly', async () => {

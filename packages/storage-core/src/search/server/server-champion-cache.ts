@@ -13,7 +13,10 @@ import { readSavedServerState, writeSavedServerState } from './server-search-sta
 
 /** Entries folded in one by one before a full rebuild is cheaper. */
 const MAX_INCREMENTAL = 2_000;
-/** Entries a loaded state had to catch up with before it is worth saving again. */
+/**
+ * Entries caught up with since the last save before saving again (or one in a hundred of the entries, if
+ * more): what each new process would otherwise re-read, weighed against writing the whole state.
+ */
 const RESAVE_AFTER = 500;
 /** Rows read per round trip while building. */
 const BUILD_CHUNK = 5_000;
@@ -92,7 +95,7 @@ export class ServerChampionCache {
   readonly #dirty = new Set<number>();
   /** The state in memory differs enough from the saved one (or none is saved) to be worth saving. */
   #saveDue = false;
-  /** Entries caught up with since the state was loaded. */
+  /** Entries caught up with since the state was built, loaded or saved. */
   #sinceSaved = 0;
   /** No saved state to look for: one was looked for already, or a build since made it moot. */
   #lookedForSaved = false;
@@ -109,11 +112,8 @@ export class ServerChampionCache {
     return this.#origin;
   }
 
-  /**
-   * Whether a saved state may be there to load: the engine then lets the first query that needs the lists
-   * have them, instead of answering natively until a process has asked enough to pay for a build.
-   */
-  get mayLoad(): boolean {
+  /** Whether a saved state may be there to load (none was looked for yet, and nothing made it moot). */
+  get #mayLoad(): boolean {
     return !this.#lookedForSaved && !this.#stale;
   }
 
@@ -146,8 +146,8 @@ export class ServerChampionCache {
     ) {
       return state.champions;
     }
-    if (!state && (this.#loading || this.mayLoad)) {
-      const loaded = await this.loadSaved(db, avgLength);
+    if (!state && (this.#loading || this.#mayLoad)) {
+      const loaded = await this.#loadSaved(db, avgLength);
       if (loaded) return loaded;
     }
     this.#pending ??= (async () => {
@@ -161,14 +161,11 @@ export class ServerChampionCache {
     return this.#pending;
   }
 
-  /**
-   * The saved state, loaded (once per process) and brought current; undefined when none can be used. Never
-   * builds: a query that can be answered without the lists asks this, not `ensure`.
-   */
-  loadSaved(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
+  /** The saved state, loaded (once per process) and brought current; undefined when none can be used. */
+  #loadSaved(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
     if (this.#state && !this.#stale) return this.ensure(db, avgLength);
     if (this.#loading) return this.#loading;
-    if (!this.mayLoad) return Promise.resolve(undefined);
+    if (!this.#mayLoad) return Promise.resolve(undefined);
     this.#lookedForSaved = true;
     this.#loading = (async () => {
       try {
@@ -217,7 +214,7 @@ export class ServerChampionCache {
     for (const [seq, at] of state.recent) if (at < horizon) state.recent.delete(seq);
     state.refreshedAt = started;
     this.#sinceSaved += seqs.size;
-    if (this.#sinceSaved >= RESAVE_AFTER) this.#saveDue = true;
+    if (this.#sinceSaved >= Math.max(RESAVE_AFTER, champions.index.documents / 100)) this.#saveDue = true;
     return champions;
   }
 

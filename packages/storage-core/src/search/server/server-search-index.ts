@@ -787,20 +787,18 @@ export class ServerSearchIndex implements SearchIndex {
     const df = await this.#termDf(db, words, known);
     const stats = await this.#corpusStats(db);
     const avgLength = this.#avgLength(db);
-    // Prefixes are bounded by the lists' vocabulary once it is loaded; they never trigger the build. A saved
-    // state is loaded by the first query that could use it.
-    const loaded =
-      this.#champions.isLoaded || this.#champions.mayLoad
-        ? await this.#champions.loadSaved(db, avgLength)
-        : undefined;
+    // Prefixes are bounded by the lists' vocabulary once it is loaded; they never trigger the build.
+    const loaded = this.#champions.isLoaded ? await this.#champions.ensure(db, avgLength) : undefined;
     const bound = matchBound(
       parsed,
       (t) => df.get(t),
       loaded ? (prefix) => loaded.index.prefixDf(prefix) : undefined,
     );
     if (bound === undefined || bound <= EXACT_LIMIT) return undefined;
-    // Building the lists reads every entry (seconds at 100,000): a one-shot process (a `kb search`) answers
-    // natively; a process that keeps asking builds them on its BUILD_AFTER-th such query, or in optimize().
+    // Building the lists reads every entry (seconds at 100,000), and even loading a saved state reads all of it
+    // (7 MB at 100,000, 35 MB at a million): a one-shot process (a `kb search`) answers natively, faster; a
+    // process that keeps asking loads them (or builds and saves them) on its BUILD_AFTER-th such query, or in
+    // optimize().
     if (!loaded && ++this.#commonQueries < BUILD_AFTER) return undefined;
     const champions = loaded ?? (await this.#champions.ensure(db, avgLength));
     const plan = championCandidates(champions, matcher, filters, stats.rows);
@@ -1025,10 +1023,7 @@ export class ServerSearchIndex implements SearchIndex {
 
   async #corrector(db: Kysely<any>): Promise<SpellCorrector> {
     // Once the champion lists are loaded their vocabulary is current (within a refresh) and in memory.
-    if (this.#champions.isLoaded || this.#champions.mayLoad) {
-      const champions = await this.#champions.loadSaved(db, this.#avgLength(db));
-      if (champions) return champions.corrector;
-    }
+    if (this.#champions.isLoaded) return (await this.#champions.ensure(db, this.#avgLength(db))).corrector;
     const now = Date.now();
     if (this.#vocabulary && now - this.#vocabulary.at < VOCABULARY_TTL_MS) return this.#vocabulary.corrector;
     const rows = await db.selectFrom('kb_search_terms').select(['term', 'df']).where('df', '>', 0).execute();
