@@ -1,6 +1,13 @@
 import type { KBEntry } from '../kb/kb-types.js';
 import type { DocumentMatcher } from './document-matcher.js';
-import type { MatchType, SearchResult } from './search-types.js';
+import { type ParsedQuery, renderQuery } from './query-types.js';
+import type {
+  MatchType,
+  SearchCorrection,
+  SearchFacets,
+  SearchResponse,
+  SearchResult,
+} from './search-types.js';
 import { buildSnippet } from './snippet.js';
 
 /** One result of a page, as every engine builds it: match type, matched terms and the snippet. */
@@ -49,4 +56,28 @@ export function bestTitles(
     )
     .slice(0, count)
     .map((t) => t.title);
+}
+
+/** Facets of a search that asked for none, or matched nothing. */
+export const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
+
+/**
+ * A search's response from the page and its plan, as every engine returns it: facets only when asked for,
+ * `approximate` only when set, the query as it was answered, and the time since `started`.
+ */
+export function searchResponse(
+  results: SearchResult[],
+  plan: { total: number; facets: SearchFacets; approximate: boolean },
+  answered: { query: ParsedQuery; corrections: SearchCorrection[]; facets: boolean; started: number },
+): SearchResponse {
+  const response: SearchResponse = {
+    results,
+    total: plan.total,
+    facets: answered.facets ? plan.facets : EMPTY_FACETS,
+    corrections: answered.corrections,
+    interpreted: renderQuery(answered.query),
+    tookMs: performance.now() - answered.started,
+  };
+  if (plan.approximate) response.approximate = true;
+  return response;
 }

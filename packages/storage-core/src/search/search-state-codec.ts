@@ -65,6 +65,24 @@ export class SearchStateUnavailable extends Error {
   }
 }
 
+/**
+ * Runs a query once more when a part of the loaded search state could not be read for it (another process
+ * saved a newer state, or the part is damaged): `recover` drops or reloads the state, and the second run loads
+ * the newer state or builds.
+ */
+export async function withSearchState<T>(
+  run: () => Promise<T>,
+  recover: (error: SearchStateUnavailable) => void,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof SearchStateUnavailable)) throw error;
+    recover(error);
+    return run();
+  }
+}
+
 type TypedArray = Int32Array | Float64Array | Uint8Array;
 type Kind = Int32ArrayConstructor | Float64ArrayConstructor | Uint8ArrayConstructor;
 /** A blob's typed sections, in order: one table serves encoding and decoding. */

@@ -24,12 +24,12 @@ import { DocumentMatcher } from '../../search/document-matcher.js';
 import type { EntryFacts } from '../../search/entry-facts.js';
 import { FacetCounter } from '../../search/facet-counter.js';
 import { parseQuery } from '../../search/query-parser.js';
-import { type ParsedQuery, type QueryAtom, renderQuery } from '../../search/query-types.js';
+import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import { passesFilters, type ResolvedFilters, resolveFilters } from '../../search/search-filters.js';
 import type { SearchIndex } from '../../search/search-index.js';
 import { popularityCeiling, rankRows, type ScoredRow } from '../../search/search-ranking.js';
-import { bestTitles, searchResult } from '../../search/search-result.js';
-import { SearchStateUnavailable } from '../../search/search-state-codec.js';
+import { bestTitles, EMPTY_FACETS, searchResponse, searchResult } from '../../search/search-result.js';
+import { withSearchState } from '../../search/search-state-codec.js';
 import type {
   SearchCorrection,
   SearchFacets,
@@ -122,8 +122,6 @@ interface PlanResult {
   /** Rows already read (by key), reused for the page. */
   rows?: Map<number, EntryRow>;
 }
-
-const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
 
 function columnsOf(row: Pick<EntryRow, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
   return [row.title, row.problem, row.solution, parseTags(row.tags).join(' '), row.category];
@@ -423,57 +421,41 @@ export class Fts5SearchIndex implements SearchIndex {
     if (opts.tags) parsed.filters.tags.push(...opts.tags);
     const filters = resolveFilters(parsed, opts.includeArchived);
     try {
-      const result = await this.#withSavedState(() =>
-        this.#adapter.readTransaction(async () => {
-          const corrections = (opts.correct ?? this.#typoCorrection) ? this.#correct(parsed) : [];
-          const match = matchExpression(parsed);
-          const matcher = new DocumentMatcher(parsed, this.#weights);
-          let plan: PlanResult;
-          if (match === undefined) plan = this.#filterOnly(parsed, filters, opts);
-          else if (filters.impossible)
-            plan = { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
-          else {
-            const probe = this.#probeExpression(parsed) ?? match;
-            if (this.#countUpTo(probe, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
-              plan = await this.#exact(match, filters, opts);
-            } else {
-              const shallow =
-                opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
-              plan =
-                (shallow ? await this.#fromChampions(probe, matcher, filters, opts) : undefined) ??
-                (await this.#rankedInSql(match, probe, filters, opts));
+      const result = await withSearchState(
+        () =>
+          this.#adapter.readTransaction(async () => {
+            const corrections = (opts.correct ?? this.#typoCorrection) ? this.#correct(parsed) : [];
+            const match = matchExpression(parsed);
+            const matcher = new DocumentMatcher(parsed, this.#weights);
+            let plan: PlanResult;
+            if (match === undefined) plan = this.#filterOnly(parsed, filters, opts);
+            else if (filters.impossible)
+              plan = { ranked: [], total: 0, facets: EMPTY_FACETS, approximate: false };
+            else {
+              const probe = this.#probeExpression(parsed) ?? match;
+              if (this.#countUpTo(probe, this.#tuning.exactLimit + 1) <= this.#tuning.exactLimit) {
+                plan = await this.#exact(match, filters, opts);
+              } else {
+                const shallow =
+                  opts.sortBy === 'relevance' && opts.offset + opts.limit <= this.#tuning.deepestPage;
+                plan =
+                  (shallow ? await this.#fromChampions(probe, matcher, filters, opts) : undefined) ??
+                  (await this.#rankedInSql(match, probe, filters, opts));
+              }
             }
-          }
-          const response: SearchResponse = {
-            results: this.#page(plan, matcher, opts, match === undefined),
-            total: plan.total,
-            facets: opts.facets ? plan.facets : EMPTY_FACETS,
-            corrections,
-            interpreted: renderQuery(parsed),
-            tookMs: performance.now() - started,
-          };
-          if (plan.approximate) response.approximate = true;
-          return response;
-        }),
+            return searchResponse(this.#page(plan, matcher, opts, match === undefined), plan, {
+              query: parsed,
+              corrections,
+              facets: opts.facets,
+              started,
+            });
+          }),
+        (error) => this.#champions.recover(error),
       );
       await this.#saveState();
       return result;
     } catch (error) {
       throw translateDatabaseError(error, 'search');
-    }
-  }
-
-  /**
-   * Runs a query once more when a part of the loaded search state could not be read for it (another process
-   * saved a newer state, or the part is damaged): the second run loads the newer state or builds.
-   */
-  async #withSavedState<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (!(error instanceof SearchStateUnavailable)) throw error;
-      this.#champions.recover(error);
-      return run();
     }
   }
 

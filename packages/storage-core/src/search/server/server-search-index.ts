@@ -26,8 +26,8 @@ import { type ParsedQuery, type QueryAtom, renderQuery } from '../query-types.js
 import { hasFilters, passesFilters, type ResolvedFilters, resolveFilters } from '../search-filters.js';
 import type { SearchIndex } from '../search-index.js';
 import { popularityCeiling, rankRows, type ScoredRow } from '../search-ranking.js';
-import { bestTitles, searchResult } from '../search-result.js';
-import { SearchStateUnavailable } from '../search-state-codec.js';
+import { bestTitles, EMPTY_FACETS, searchResponse, searchResult } from '../search-result.js';
+import { withSearchState } from '../search-state-codec.js';
 import type { SearchCorrection, SearchFacets, SearchResponse, SearchResult } from '../search-types.js';
 import {
   applyCorrection,
@@ -72,8 +72,6 @@ const CEILING_TTL_MS = 1_000;
 const SAMPLE_WINDOW = 3_000;
 /** Deepest page (offset + limit) answered from champion candidates; deeper pages use the native ranking. */
 const DEEPEST_PAGE = 100;
-
-const EMPTY_FACETS: SearchFacets = { category: [], severity: [], tags: [] };
 
 function columnsOf(entry: Pick<KBEntry, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
   return [entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category];
@@ -463,12 +461,10 @@ export class ServerSearchIndex implements SearchIndex {
     if (opts.tags) parsed.filters.tags.push(...opts.tags);
     const filters = resolveFilters(parsed, opts.includeArchived);
     try {
-      const response = await this.#answer(parsed, filters, opts, started).catch((error: unknown) => {
-        // A part of a loaded state turned out damaged: build the lists from the table and answer again.
-        if (!(error instanceof SearchStateUnavailable)) throw error;
-        this.#champions.recover(error);
-        return this.#answer(parsed, filters, opts, started);
-      });
+      const response = await withSearchState(
+        () => this.#answer(parsed, filters, opts, started),
+        (error) => this.#champions.recover(error),
+      );
       await this.#saveState();
       return response;
     } catch (error) {
@@ -525,16 +521,12 @@ export class ServerSearchIndex implements SearchIndex {
         }
       }
       const { query, matcher, words, plan } = answered;
-      const response: SearchResponse = {
-        results: await this.#page(trx, plan.ranked, plan.rows, matcher, opts, !words),
-        total: plan.total,
-        facets: opts.facets ? plan.facets : EMPTY_FACETS,
+      return searchResponse(await this.#page(trx, plan.ranked, plan.rows, matcher, opts, !words), plan, {
+        query,
         corrections,
-        interpreted: renderQuery(query),
-        tookMs: performance.now() - started,
-      };
-      if (plan.approximate) response.approximate = true;
-      return response;
+        facets: opts.facets,
+        started,
+      });
     })(this.#adapter.db);
   }
 
@@ -1013,10 +1005,9 @@ export class ServerSearchIndex implements SearchIndex {
   ): Promise<boolean> {
     const typed = corrections.map((c) => c.from);
     if (typed.some((w) => w.length > MAX_VOCABULARY_TERM)) return false;
-    // Terms another process wrote since this process last read them: the table is current, `known` of this
-    // search may come from the in-memory vocabulary, so ask the table for these few words.
-    const fresh = new Map<string, number>();
-    const df = await this.#termDf(db, typed, fresh);
+    // Asked of the table, not `known`: this search's counts may come from the in-memory vocabulary, which
+    // misses terms another process wrote since it was read.
+    const df = await this.#termDf(db, typed);
     for (const [term, n] of df) known.set(term, n);
     return typed.every((w) => (df.get(w) ?? 0) === 0);
   }
