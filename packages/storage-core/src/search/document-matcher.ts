@@ -25,6 +25,18 @@ export interface DocumentMatch {
   viaCorrection: boolean;
 }
 
+/** What `DocumentMatcher.measure` found of each atom in one entry, before the verdict on the whole query. */
+export interface AtomMeasure {
+  /** Per atom (in `atomsInOrder` order): instances weighted by their column's weight. */
+  readonly freqs: Float64Array;
+  /** Tokens over all columns. */
+  readonly length: number;
+  /** Per single-term prefix atom: the words it matched. */
+  readonly prefixWords: readonly ReadonlySet<string>[];
+  /** A single-term prefix atom matched a longer word than the prefix itself. */
+  readonly viaPrefix: boolean;
+}
+
 interface TermSlot {
   atom: number;
   position: number;
@@ -85,6 +97,14 @@ export class DocumentMatcher {
 
   /** Matches the entry's columns (title, problem, solution, tags, category); null when it does not match. */
   match(columns: readonly string[]): DocumentMatch | null {
+    return this.verdict(this.measure(columns));
+  }
+
+  /**
+   * What the query's atoms find in the entry's columns, whether or not the entry matches the whole query:
+   * a caller counting the entries that hold each atom (BM25's idf) measures once and asks `verdict` after.
+   */
+  measure(columns: readonly string[]): AtomMeasure {
     const n = this.atoms.length;
     const freqs = new Float64Array(n);
     // Multi-term atoms: positions of each of their terms, as column·2^24 + position.
@@ -122,6 +142,12 @@ export class DocumentMatcher {
         if (k === sets.length) freqs[a] = freqs[a]! + (this.#weights[Math.floor(start / POSITION_BITS)] ?? 1);
       }
     });
+    return { freqs, length, prefixWords, viaPrefix };
+  }
+
+  /** Whether a measured entry matches the query (each positive clause hit, no negated one): null when not. */
+  verdict({ freqs, length, prefixWords, viaPrefix }: AtomMeasure): DocumentMatch | null {
+    const n = this.atoms.length;
     const clauseHit = new Array<boolean>(this.#clauseCount).fill(false);
     for (let a = 0; a < n; a++) if (freqs[a]! > 0) clauseHit[this.#clauseOf[a]!] = true;
     for (let c = 0; c < this.#clauseCount; c++) if (clauseHit[c] === this.#negated[c]) return null;
@@ -133,8 +159,14 @@ export class DocumentMatcher {
       if (atom.prefix && atom.terms.length === 1) matchedTerms.push(...[...prefixWords[a]!].sort());
       else matchedTerms.push(atom.terms.join(' '));
     });
-    if (this.atoms.some((atom, a) => atom.prefix && atom.terms.length > 1 && freqs[a]! > 0)) viaPrefix = true;
-    return { freqs, length, matchedTerms: [...new Set(matchedTerms)], viaPrefix, viaCorrection };
+    const phrasePrefix = this.atoms.some((atom, a) => atom.prefix && atom.terms.length > 1 && freqs[a]! > 0);
+    return {
+      freqs,
+      length,
+      matchedTerms: [...new Set(matchedTerms)],
+      viaPrefix: viaPrefix || phrasePrefix,
+      viaCorrection,
+    };
   }
 
   #hit(
