@@ -203,6 +203,17 @@ export async function blendTop<R>(
   const rows = new Map<number, R>();
   for (const s of sorted) if (s.row !== undefined) rows.set(s.seq, s.row);
   const counters = new Map<number, EntryCounters>();
+  // Each widening re-ranks the rows taken before: a row's text score is computed once (rescoring tokenizes).
+  const texts = new Map<number, number | null>();
+  const textOf = (s: TextScored<R>, row: R | undefined): number | null => {
+    if (!source.rescore || row === undefined) return s.text;
+    let text = texts.get(s.seq);
+    if (text === undefined) {
+      text = source.rescore(row);
+      texts.set(s.seq, text);
+    }
+    return text;
+  };
   let take = Math.min(sorted.length, need + BLEND_MARGIN);
   for (;;) {
     const missing = sorted
@@ -215,7 +226,7 @@ export async function blendTop<R>(
       const row = rows.get(s.seq);
       const c = row !== undefined ? source.countersOf(row) : counters.get(s.seq);
       if (!c) continue;
-      const text = source.rescore && row !== undefined ? source.rescore(row) : s.text;
+      const text = textOf(s, row);
       if (text === null) continue;
       ranked.push({
         seq: s.seq,

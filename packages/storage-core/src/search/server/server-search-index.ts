@@ -91,6 +91,16 @@ function distinctTerms(document: IndexedDocument): Set<string> {
 }
 
 /** Adds `filters` as conditions on the kb_entries alias `e`. */
+/** Whether `whereFilters` adds a condition on kb_entries (`e`) for these filters. */
+export function filtersReadEntries(filters: ResolvedFilters): boolean {
+  return (
+    !filters.includeArchived ||
+    filters.categories[0] !== undefined ||
+    filters.severities[0] !== undefined ||
+    filters.tags.length > 0
+  );
+}
+
 export function whereFilters<Q extends SelectQueryBuilder<any, any, any>>(
   query: Q,
   filters: ResolvedFilters,
@@ -212,7 +222,7 @@ interface Facts {
  */
 export class ServerSearchIndex implements SearchIndex {
   readonly migrations: readonly Migration[];
-  readonly laterMigrations: readonly Migration[] = [serverSearchStateMigration];
+  readonly laterMigrations: readonly Migration[];
   readonly #adapter: Pick<DialectAdapter, 'db' | 'readTransaction' | 'writeTransaction' | 'schemaTables'>;
   readonly #backend: TextBackend;
   readonly #weights: readonly number[];
@@ -235,6 +245,7 @@ export class ServerSearchIndex implements SearchIndex {
     this.#adapter = adapter;
     this.#backend = backend;
     this.migrations = backend.migrations;
+    this.laterMigrations = [serverSearchStateMigration, ...(backend.laterMigrations ?? [])];
     const w = config.performance.indexing.weights;
     this.#weights = [w.title, w.problem, w.solution, w.tags, w.category];
     this.#usageWeight = config.performance.indexing.usageWeight;
@@ -730,7 +741,9 @@ export class ServerSearchIndex implements SearchIndex {
     }
     if (!rarest) return undefined;
     const word: ParsedQuery = {
-      clauses: [{ atoms: [{ raw: rarest.term, terms: [rarest.term], prefix: false, quoted: false }], negated: false }],
+      clauses: [
+        { atoms: [{ raw: rarest.term, terms: [rarest.term], prefix: false, quoted: false }], negated: false },
+      ],
       filters: { categories: [], severities: [], tags: [] },
     };
     const seqs = await this.#backend.match(db, word, NO_FILTERS, EXACT_LIMIT + 1, false);

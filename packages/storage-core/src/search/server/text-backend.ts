@@ -21,6 +21,8 @@ export interface IndexedDocument {
 export interface TextBackend {
   /** The index table (named `kb_search`, with `seq` and `length` columns) and its native index. */
   readonly migrations: readonly Migration[];
+  /** Migrations added after the core ones (and after the engine's own later ones), in order. */
+  readonly laterMigrations?: readonly Migration[];
   /** Adds or replaces documents in `kb_search` (removal and clearing are plain DELETEs the engine issues). */
   write(trx: Transaction<any>, documents: readonly IndexedDocument[]): Promise<void>;
   /** Adds each row's `df` to the term's count in kb_search_terms, inserting terms not there yet. */
