@@ -1,4 +1,9 @@
-import { createStorage, type KBEntryInput, type SearchResponse, type Storage } from '@mainframe-kb/storage-core';
+import {
+  createStorage,
+  type KBEntryInput,
+  type SearchResponse,
+  type Storage,
+} from '@mainframe-kb/storage-core';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { availableTestStores } from '../src/index.js';
@@ -34,12 +39,18 @@ function corpus(): KBEntryInput[] {
   let i = 0;
   for (; i < 300; i++) {
     out.push(
-      entry(i, `Program failed with SQLCODE -${100 + (i % 50)}`, `The step ended with file status ${i % 30}.`),
+      entry(
+        i,
+        `Program failed with SQLCODE -${100 + (i % 50)}`,
+        `The step ended with file status ${i % 30}.`,
+      ),
     );
   }
   // The phrase, in titles and bodies, once or twice.
   out.push(entry(i++, 'SQLCODE -818 timestamp mismatch', 'Bind the package again: SQLCODE -818.'));
-  out.push(entry(i++, 'Timestamp mismatch after precompile', 'The program got SQLCODE -818 at its first call.'));
+  out.push(
+    entry(i++, 'Timestamp mismatch after precompile', 'The program got SQLCODE -818 at its first call.'),
+  );
   out.push(entry(i++, 'DBRM and load module differ', 'sqlcode -818 means the consistency token differs.'));
   out.push(entry(i++, 'SQLCODE -818 in a CICS region', 'New copy the program.', { tags: ['cics'] }));
   // Both words, not adjacent: they match `sqlcode 818`, not `"sqlcode 818"`.
@@ -50,11 +61,14 @@ function corpus(): KBEntryInput[] {
   // Archived below: counted in idf as FTS5 counts it, returned only when asked for.
   out.push(entry(i++, 'Old note on SQLCODE -818', 'Rebind.'));
   // VSAM status 37 and friends.
-  out.push(entry(i++, 'VSAM status 37 on open', 'The data set is not empty: VSAM status 37.', { category: 'VSAM' }));
+  out.push(
+    entry(i++, 'VSAM status 37 on open', 'The data set is not empty: VSAM status 37.', { category: 'VSAM' }),
+  );
   out.push(entry(i++, 'VSAM open failed', 'File status 37 after the reorg.', { category: 'VSAM' }));
   out.push(entry(i++, 'Status report 37 pages long', 'The VSAM report ran.', { category: 'VSAM' }));
   out.push(entry(i++, 'Dataset 37 missing', 'Status unknown.'));
-  for (; i < 330; i++) out.push(entry(i, `Job ${i} timed out`, `SQLCODE -904 resource unavailable in step ${i}.`));
+  for (; i < 330; i++)
+    out.push(entry(i, `Job ${i} timed out`, `SQLCODE -904 resource unavailable in step ${i}.`));
   return out;
 }
 
