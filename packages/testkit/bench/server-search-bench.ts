@@ -3,7 +3,7 @@
  *
  *   pnpm bench:pg    [--corpus testkit|skewed] [--entries 100000] [--queries 200] [--reps 3] [--url postgres://…]
  *   pnpm bench:mysql [--corpus testkit|skewed] [--entries 100000] [--queries 200] [--reps 3] [--url mysql://…]
- *                    [--raw-mode boolean|natural]
+ *                    [--raw-mode boolean|natural] [--buffer-pool-mib 1024]
  *
  * The dialect is `--dialect postgresql|mysql`, else the scheme of `--url` (`mysql://`, `mariadb://`), else
  * PostgreSQL. Each corpus lives in its own schema (PostgreSQL) or database (MySQL): `kb_bench_<entries>`,
@@ -22,6 +22,10 @@
  *      out, since a required one makes the query match nothing. `--raw-mode natural` asks NATURAL LANGUAGE
  *      MODE with the query as typed instead (any word; prefix queries stay boolean).
  *    Quality (code precision, typo recall) is reported for both.
+ * 3. MySQL's memory: MariaDB reads InnoDB pages with O_DIRECT (its default flush method since 10.6), so its
+ *    buffer pool is the only cache, and a page it does not hold is a disk read. The run reports the pool's
+ *    size beside the size of the benchmark database, and the pages each engine read from disk.
+ *    `--buffer-pool-mib N` resizes the pool for the run (SET GLOBAL, online) and puts it back afterwards.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -62,6 +66,7 @@ const URL =
     : (process.env.KB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'));
 const RAW_MODE = argValue('raw-mode', 'boolean');
 const FRESH = process.argv.includes('--fresh');
+const BUFFER_POOL_MIB = argValue('buffer-pool-mib', '');
 const SCHEMA = corpusSchemaName(ENTRIES, CORPUS);
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -140,6 +145,43 @@ async function mysqlBaseline(db: Kysely<any>, rebuild: boolean): Promise<RawQuer
   };
 }
 
+/** MySQL: the buffer pool's size and the benchmark database's data and indexes, in MiB. */
+async function mysqlMemory(db: Kysely<any>): Promise<{ bufferPoolMib: number; databaseMib: number }> {
+  const pool = await sql<{ size: string }>`select @@innodb_buffer_pool_size as size`.execute(db);
+  const data = await sql<{ bytes: string | null }>`select sum(data_length + index_length) as bytes
+    from information_schema.tables where table_schema = database()`.execute(db);
+  return {
+    bufferPoolMib: Math.round(Number(pool.rows[0]!.size) / 2 ** 20),
+    databaseMib: Math.round(Number(data.rows[0]?.bytes ?? 0) / 2 ** 20),
+  };
+}
+
+/** Pages InnoDB has read from disk so far (Innodb_buffer_pool_reads). */
+async function mysqlDiskReads(db: Kysely<any>): Promise<number> {
+  const r = await sql<{ Value: string }>`show global status like 'Innodb_buffer_pool_reads'`.execute(db);
+  return Number(r.rows[0]?.Value ?? 0);
+}
+
+/** Sets the buffer pool to `mib` and waits until InnoDB has finished resizing; returns the size before. */
+async function resizeBufferPool(db: Kysely<any>, mib: number): Promise<number> {
+  const before = Number(
+    (await sql<{ size: string }>`select @@innodb_buffer_pool_size as size`.execute(db)).rows[0]!.size,
+  );
+  await sql`set global innodb_buffer_pool_size = ${mib * 2 ** 20}`.execute(db);
+  for (let i = 0; i < 600; i++) {
+    const size = Number(
+      (await sql<{ size: string }>`select @@innodb_buffer_pool_size as size`.execute(db)).rows[0]!.size,
+    );
+    const status = await sql<{
+      Value: string;
+    }>`show global status like 'Innodb_buffer_pool_resize_status'`.execute(db);
+    const text = status.rows[0]?.Value ?? '';
+    if (size === mib * 2 ** 20 && (text === '' || /completed|finished/i.test(text))) return before;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the buffer pool did not reach ${mib} MiB within 60 s`);
+}
+
 async function openCorpus(): Promise<CorpusCopy> {
   const noCache = { performance: { caching: { enabled: false } } };
   // rawAccessPlugin hands the raw baseline its connection; it adds nothing to the store's own searches.
@@ -176,6 +218,13 @@ async function main() {
 
   const db = rawDb(storage);
   const raw = DIALECT === 'mysql' ? await mysqlBaseline(db, copied !== undefined) : postgresBaseline(db);
+  if (BUFFER_POOL_MIB !== '' && DIALECT !== 'mysql') throw new Error('--buffer-pool-mib is for MySQL');
+  const poolBefore = BUFFER_POOL_MIB === '' ? undefined : await resizeBufferPool(db, Number(BUFFER_POOL_MIB));
+  const memory = DIALECT === 'mysql' ? await mysqlMemory(db) : undefined;
+  if (memory)
+    console.log(
+      `InnoDB buffer pool ${memory.bufferPoolMib} MiB; benchmark database ${memory.databaseMib} MiB (data and indexes)`,
+    );
   const rawName =
     DIALECT === 'mysql'
       ? `raw FULLTEXT ${RAW_MODE === 'natural' ? 'natural' : 'boolean'}`
@@ -219,6 +268,8 @@ async function main() {
     queries.flatMap((q) => Array.from({ length: REPS }, () => q)),
   );
   const samples = { ours: [] as number[], raw: [] as number[] };
+  const diskReads = { ours: 0, raw: 0 };
+  const reads = async () => (DIALECT === 'mysql' ? mysqlDiskReads(db) : 0);
   const byKind: Record<string, { ours: number[]; raw: number[] }> = {};
   for (const q of queries.slice(0, 20)) {
     await storage.searchEntries(q.query, { recordHistory: false });
@@ -226,9 +277,18 @@ async function main() {
   }
   for (let i = 0; i < ops.length; i++) {
     const q = ops[i]!;
-    const a = async () =>
-      (await timed(() => storage.searchEntries(q.query, { recordHistory: false }))).wallMs;
-    const b = async () => (await timed(() => raw(q))).wallMs;
+    const a = async () => {
+      const before = await reads();
+      const ms = (await timed(() => storage.searchEntries(q.query, { recordHistory: false }))).wallMs;
+      diskReads.ours += (await reads()) - before;
+      return ms;
+    };
+    const b = async () => {
+      const before = await reads();
+      const ms = (await timed(() => raw(q))).wallMs;
+      diskReads.raw += (await reads()) - before;
+      return ms;
+    };
     let oursMs: number;
     let rawMs: number;
     if (i % 2 === 0) {
@@ -247,12 +307,13 @@ async function main() {
       kind.raw.push(rawMs);
     }
   }
+  if (poolBefore !== undefined) await resizeBufferPool(db, poolBefore / 2 ** 20);
   await storage.close();
 
   const suffix = resultsSuffix(ENTRIES, CORPUS);
   const result = {
     benchmark: DIALECT,
-    command: `pnpm bench:${DIALECT === 'mysql' ? 'mysql' : 'pg'} --corpus ${CORPUS} --entries ${ENTRIES} --queries ${QUERIES} --reps ${REPS}${DIALECT === 'mysql' ? ` --raw-mode ${RAW_MODE}` : ''}${FRESH ? ' --fresh' : ''}`,
+    command: `pnpm bench:${DIALECT === 'mysql' ? 'mysql' : 'pg'} --corpus ${CORPUS} --entries ${ENTRIES} --queries ${QUERIES} --reps ${REPS}${DIALECT === 'mysql' ? ` --raw-mode ${RAW_MODE}` : ''}${BUFFER_POOL_MIB !== '' ? ` --buffer-pool-mib ${BUFFER_POOL_MIB}` : ''}${FRESH ? ' --fresh' : ''}`,
     date: new Date().toISOString(),
     machine: machine(),
     corpus: CORPUS,
@@ -269,6 +330,14 @@ async function main() {
         }
       : null,
     firstQueryAfterOpenMs: firstQuery.wallMs,
+    ...(memory
+      ? {
+          mysql: {
+            ...memory,
+            diskPagesPerOperation: { ours: diskReads.ours / ops.length, raw: diskReads.raw / ops.length },
+          },
+        }
+      : {}),
     queries: queries.length,
     timedOperations: ops.length,
     ours: { wall: percentiles(samples.ours), quality: summarizeScores(ours) },
@@ -295,6 +364,10 @@ async function main() {
       `  ${kind.padEnd(11)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`,
     );
   }
+  if (memory)
+    console.log(
+      `\npages read from disk per operation: ours ${fmt(diskReads.ours / ops.length)}, raw ${fmt(diskReads.raw / ops.length)} (buffer pool ${memory.bufferPoolMib} MiB, database ${memory.databaseMib} MiB)`,
+    );
   const target = DIALECT === 'mysql' ? 30 : 15;
   console.log(
     `\nsearchEntries p95 ${fmt(result.ours.wall.p95)} ms (target ≤ ${target} ms); raw ${fmt(result.raw.wall.p95)} ms`,
