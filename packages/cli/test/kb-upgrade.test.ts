@@ -194,9 +194,12 @@ describe('kb upgrade with a config file', () => {
     async (step) => {
       const config = configText();
       const before = await stateOf();
-      const result = await ws.run(['--json', 'upgrade', '--to-mvp', '3', '--dest', 'repo'], {
-        env: withFailure(step),
-      });
+      // The injected failure is under test, not timing: a generous slowdown keeps a busy machine's real
+      // performance check from failing first (CI saw UPGRADE_TOO_SLOW here under load).
+      const result = await ws.run(
+        ['--json', 'upgrade', '--to-mvp', '3', '--dest', 'repo', '--max-slowdown', '1000'],
+        { env: withFailure(step) },
+      );
       expect(result.code).toBe(1);
       const report = result.json();
       expect(report.rolledBack).toBe(true);
