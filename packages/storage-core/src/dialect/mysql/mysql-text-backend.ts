@@ -5,8 +5,7 @@ import type { ResolvedFilters } from '../../search/search-filters.js';
 import {
   countUpTo,
   createVocabularyTable,
-  filtersReadEntries,
-  whereFilters,
+  filteredMatches,
 } from '../../search/server/server-search-index.js';
 import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
 
@@ -135,16 +134,7 @@ export class MysqlTextBackend implements TextBackend {
     const against = sql`match(s.ft) against (${text} in boolean mode)`;
     return {
       against,
-      // kb_entries only when a filter reads it: joining it costs a row lookup per match.
-      select: filtersReadEntries(filters)
-        ? whereFilters(
-            db
-              .selectFrom('kb_search as s')
-              .innerJoin('kb_entries as e', 'e.seq', 's.seq')
-              .where(sql<boolean>`${against}`),
-            filters,
-          )
-        : db.selectFrom('kb_search as s').where(sql<boolean>`${against}`),
+      select: filteredMatches(db, sql<boolean>`${against}`, filters),
     };
   }
 

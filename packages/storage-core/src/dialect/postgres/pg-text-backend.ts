@@ -2,7 +2,11 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import type { ResolvedFilters } from '../../search/search-filters.js';
-import { countUpTo, createVocabularyTable, whereFilters } from '../../search/server/server-search-index.js';
+import {
+  countUpTo,
+  createVocabularyTable,
+  filteredMatches,
+} from '../../search/server/server-search-index.js';
 import type { IndexedDocument, TextBackend } from '../../search/server/text-backend.js';
 
 /** tsvector weight per column: title A, problem B, solution C, tags and category D. */
@@ -151,13 +155,7 @@ export class PgTextBackend implements TextBackend {
     if (text === undefined) throw new Error('the query has no positive clause');
     return {
       tsquery: sql`cast(${text} as tsquery)`,
-      select: whereFilters(
-        db
-          .selectFrom('kb_search as s')
-          .innerJoin('kb_entries as e', 'e.seq', 's.seq')
-          .where(sql<boolean>`s.tsv @@ cast(${text} as tsquery)`),
-        filters,
-      ),
+      select: filteredMatches(db, sql<boolean>`s.tsv @@ cast(${text} as tsquery)`, filters),
     };
   }
 

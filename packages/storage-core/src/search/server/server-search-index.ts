@@ -1,4 +1,4 @@
-import type { Kysely, SelectQueryBuilder, Transaction } from 'kysely';
+import type { Kysely, RawBuilder, SelectQueryBuilder, Transaction } from 'kysely';
 import type { StorageConfig } from '../../config/storage-config.js';
 import type { DialectAdapter, IntegrityReport, MaintenanceStep } from '../../dialect/dialect-adapter.js';
 import { ValidationError } from '../../errors/storage-error.js';
@@ -90,9 +90,8 @@ function distinctTerms(document: IndexedDocument): Set<string> {
   return terms;
 }
 
-/** Adds `filters` as conditions on the kb_entries alias `e`. */
 /** Whether `whereFilters` adds a condition on kb_entries (`e`) for these filters. */
-export function filtersReadEntries(filters: ResolvedFilters): boolean {
+function filtersReadEntries(filters: ResolvedFilters): boolean {
   return (
     !filters.includeArchived ||
     filters.categories[0] !== undefined ||
@@ -101,6 +100,19 @@ export function filtersReadEntries(filters: ResolvedFilters): boolean {
   );
 }
 
+/**
+ * The kb_search rows (`s`) meeting a backend's text condition and `filters`: what every backend's match and
+ * count select from. kb_entries (`e`) is joined only when a filter reads it, since the join costs a row
+ * lookup per match (the rare-word pool asks without filters).
+ */
+export function filteredMatches(db: Kysely<any>, condition: RawBuilder<boolean>, filters: ResolvedFilters) {
+  const matches = db.selectFrom('kb_search as s').where(condition);
+  return filtersReadEntries(filters)
+    ? whereFilters(matches.innerJoin('kb_entries as e', 'e.seq', 's.seq'), filters)
+    : matches;
+}
+
+/** Adds `filters` as conditions on the kb_entries alias `e`. */
 export function whereFilters<Q extends SelectQueryBuilder<any, any, any>>(
   query: Q,
   filters: ResolvedFilters,
@@ -150,6 +162,19 @@ export async function countUpTo(
 interface RarestWordPool {
   readonly term: string;
   readonly entries: readonly { seq: number; entry: KBEntry; measure: AtomMeasure }[];
+}
+
+/** A query requiring every atom (each its own positive clause), with no filters of its own. */
+function allOf(atoms: readonly QueryAtom[]): ParsedQuery {
+  return {
+    clauses: atoms.map((atom) => ({ atoms: [atom], negated: false })),
+    filters: { categories: [], severities: [], tags: [] },
+  };
+}
+
+/** The atom of one word, or of one prefix. */
+function wordAtom(term: string, prefix = false): QueryAtom {
+  return { raw: prefix ? `${term}*` : term, terms: [term], prefix, quoted: false };
 }
 
 /** The whole words of an atom: its terms, less a trailing prefix. */
@@ -706,11 +731,7 @@ export class ServerSearchIndex implements SearchIndex {
       } else if (pool && wordsOf(atom).includes(pool.term)) {
         hits.push(pool.entries.reduce((n, e) => n + (e.measure.freqs[a]! > 0 ? 1 : 0), 0));
       } else {
-        const one: ParsedQuery = {
-          clauses: [{ atoms: [atom], negated: false }],
-          filters: { categories: [], severities: [], tags: [] },
-        };
-        hits.push(Math.min(rows, await this.#backend.count(db, one, NO_FILTERS, COUNT_CAP)));
+        hits.push(Math.min(rows, await this.#backend.count(db, allOf([atom]), NO_FILTERS, COUNT_CAP)));
       }
     }
     return hits;
@@ -740,12 +761,7 @@ export class ServerSearchIndex implements SearchIndex {
       }
     }
     if (!rarest) return undefined;
-    const word: ParsedQuery = {
-      clauses: [
-        { atoms: [{ raw: rarest.term, terms: [rarest.term], prefix: false, quoted: false }], negated: false },
-      ],
-      filters: { categories: [], severities: [], tags: [] },
-    };
+    const word = allOf([wordAtom(rarest.term)]);
     const seqs = await this.#backend.match(db, word, NO_FILTERS, EXACT_LIMIT + 1, false);
     if (seqs.length > EXACT_LIMIT) return undefined;
     const entries = (await this.#rows(db, seqs)).map((row) => {
@@ -1174,16 +1190,7 @@ export class ServerSearchIndex implements SearchIndex {
             out.push(s);
           }
         };
-        const query: ParsedQuery = {
-          clauses: [
-            ...head.map((t) => ({
-              atoms: [{ raw: t, terms: [t], prefix: false, quoted: false }],
-              negated: false,
-            })),
-            { atoms: [{ raw: `${last}*`, terms: [last], prefix: true, quoted: false }], negated: false },
-          ],
-          filters: { categories: [], severities: [], tags: [] },
-        };
+        const query = allOf([...head.map((t) => wordAtom(t)), wordAtom(last, true)]);
         const filters = { ...NO_FILTERS, includeArchived: false };
         const seqs = await this.#backend.match(db, query, filters, 200, false);
         const rows = await this.#rows(db, seqs);
