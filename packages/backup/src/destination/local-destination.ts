@@ -270,7 +270,8 @@ export class LocalDestination implements Destination {
     });
     for (let attempt = 0; attempt < 2; attempt += 1) {
       try {
-        await createLockFile(path, body, this.name);
+        await this.#ensureDir(join(this.root, TMP_DIR));
+        await createLockFile(path, body, this.name, join(this.root, TMP_DIR));
         return {
           release: async () => {
             const held = await fs.readFile(path, 'utf8').catch(() => '');
@@ -307,17 +308,38 @@ export class LocalDestination implements Destination {
  * Creates the lock file with its holder (EEXIST when there is one). A holder that could not be written (a full
  * disk) is removed again: an empty lock file would bar every run for a minute.
  */
-async function createLockFile(path: string, body: string, destination: string): Promise<void> {
-  const handle = await writing(`locking ${destination}`, () => fs.open(path, 'wx', 0o600));
+/**
+ * Creates the lock file with its content in one step: the body is written to `tmp/<pid>-<random>.tmp` and
+ * hard-linked to the lock's name, which fails with EEXIST while another process holds it. Opening the lock
+ * itself with `wx` and writing after left an empty lock when the writer was killed in between, which every
+ * other process then had to treat as held for a minute. A killed process leaves at most its temporary file,
+ * which the next holder's `sweepTemporary` removes.
+ */
+async function createLockFile(
+  path: string,
+  body: string,
+  destination: string,
+  tmpDir: string,
+): Promise<void> {
+  const tmp = join(tmpDir, `${process.pid}-${randomBytes(8).toString('hex')}.tmp`);
   try {
-    await handle.writeFile(body);
-  } catch (error) {
-    await handle.close();
-    await fs.rm(path, { force: true });
-    throw asDiskFull(error, `locking ${destination}`);
+    await writing(`locking ${destination}`, async () => {
+      await fs.writeFile(tmp, body, { flag: 'wx', mode: 0o600 });
+      try {
+        await fs.link(tmp, path);
+      } catch (error) {
+        // A file system without hard links: create the lock in place, as before (not atomic with its content).
+        if (!NO_HARD_LINKS.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+        await fs.writeFile(path, body, { flag: 'wx', mode: 0o600 });
+      }
+    });
+  } finally {
+    await fs.rm(tmp, { force: true });
   }
-  await handle.close();
 }
+
+/** What link() answers where the file system has no hard links. */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS']);
 
 interface LockHolder {
   pid: number;
