@@ -270,23 +270,26 @@ async function main() {
   const samples = { ours: [] as number[], raw: [] as number[] };
   const diskReads = { ours: 0, raw: 0 };
   const reads = async () => (DIALECT === 'mysql' ? mysqlDiskReads(db) : 0);
-  const byKind: Record<string, { ours: number[]; raw: number[] }> = {};
+  const byKind: Record<string, { ours: number[]; raw: number[]; oursPages: number; rawPages: number }> = {};
   for (const q of queries.slice(0, 20)) {
     await storage.searchEntries(q.query, { recordHistory: false });
     await raw(q);
   }
   for (let i = 0; i < ops.length; i++) {
     const q = ops[i]!;
+    const pages = { ours: 0, raw: 0 };
     const a = async () => {
       const before = await reads();
       const ms = (await timed(() => storage.searchEntries(q.query, { recordHistory: false }))).wallMs;
-      diskReads.ours += (await reads()) - before;
+      pages.ours = (await reads()) - before;
+      diskReads.ours += pages.ours;
       return ms;
     };
     const b = async () => {
       const before = await reads();
       const ms = (await timed(() => raw(q))).wallMs;
-      diskReads.raw += (await reads()) - before;
+      pages.raw = (await reads()) - before;
+      diskReads.raw += pages.raw;
       return ms;
     };
     let oursMs: number;
@@ -301,10 +304,12 @@ async function main() {
     samples.ours.push(oursMs);
     samples.raw.push(rawMs);
     for (const group of timingGroups(q)) {
-      const kind = byKind[group] ?? { ours: [], raw: [] };
+      const kind = byKind[group] ?? { ours: [], raw: [], oursPages: 0, rawPages: 0 };
       byKind[group] = kind;
       kind.ours.push(oursMs);
       kind.raw.push(rawMs);
+      kind.oursPages += pages.ours;
+      kind.rawPages += pages.raw;
     }
   }
   if (poolBefore !== undefined) await resizeBufferPool(db, poolBefore / 2 ** 20);
@@ -343,7 +348,16 @@ async function main() {
     ours: { wall: percentiles(samples.ours), quality: summarizeScores(ours) },
     raw: { wall: percentiles(samples.raw), quality: summarizeScores(base) },
     byKind: Object.fromEntries(
-      Object.entries(byKind).map(([k, v]) => [k, { ours: percentiles(v.ours), raw: percentiles(v.raw) }]),
+      Object.entries(byKind).map(([k, v]) => [
+        k,
+        {
+          ours: percentiles(v.ours),
+          raw: percentiles(v.raw),
+          ...(memory
+            ? { diskPagesPerOperation: { ours: v.oursPages / v.ours.length, raw: v.rawPages / v.raw.length } }
+            : {}),
+        },
+      ]),
     ),
   };
   console.log(
@@ -358,10 +372,15 @@ async function main() {
       `${name.padEnd(22)} ${fmt(r.wall.p50).padStart(7)} ${fmt(r.wall.p95).padStart(8)} ${fmt(r.wall.p99).padStart(8)} ${String(r.quality.codePrecisionAt10?.toFixed(3)).padStart(11)} ${String(r.quality.typoRecallAt10?.toFixed(3)).padStart(11)}`,
     );
   }
-  console.log('\nby query kind (wall p95 ms, ours / raw):');
+  console.log(
+    `\nby query kind (wall p95 ms, ours / raw${memory ? '; pages read from disk per operation, ours / raw' : ''}):`,
+  );
   for (const [kind, v] of Object.entries(result.byKind)) {
+    const disk = v.diskPagesPerOperation
+      ? `   ${fmt(v.diskPagesPerOperation.ours).padStart(7)} / ${fmt(v.diskPagesPerOperation.raw).padStart(7)} pages`
+      : '';
     console.log(
-      `  ${kind.padEnd(11)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}   (n=${v.ours.n})`,
+      `  ${kind.padEnd(11)} ${fmt(v.ours.p95).padStart(8)} / ${fmt(v.raw.p95).padStart(8)}${disk}   (n=${v.ours.n})`,
     );
   }
   if (memory)
