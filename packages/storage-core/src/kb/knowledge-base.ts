@@ -297,9 +297,12 @@ export class KnowledgeBase {
     }
   }
 
-  /** The seed interface's search: the results of `search()`. */
+  /** The seed interface's search: the results of `search()` (facets, which it does not return, uncounted). */
   async searchEntries(query: string, options?: SearchOptions): Promise<SearchResult[]> {
-    return (await this.search(query, options)).results;
+    const plain =
+      options === undefined || (typeof options === 'object' && options !== null && !Array.isArray(options));
+    // Anything but an options object goes to search() as it came, to be refused there.
+    return (await this.search(query, plain ? { ...options, facets: false } : options)).results;
   }
 
   /** Autocomplete suggestions for a prefix. */

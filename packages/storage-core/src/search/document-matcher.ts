@@ -105,6 +105,20 @@ export class DocumentMatcher {
    * a caller counting the entries that hold each atom (BM25's idf) measures once and asks `verdict` after.
    */
   measure(columns: readonly string[]): AtomMeasure {
+    return this.#measure(columns.length, (column, visit) => forEachToken(columns[column]!, visit));
+  }
+
+  /** `measure` of columns already tokenized (the terms the shared tokenizer gives, in order). */
+  measureTerms(columns: readonly (readonly string[])[]): AtomMeasure {
+    return this.#measure(columns.length, (column, visit) => {
+      for (const term of columns[column]!) visit(term);
+    });
+  }
+
+  #measure(
+    columnCount: number,
+    forEachTerm: (column: number, visit: (term: string) => void) => void,
+  ): AtomMeasure {
     const n = this.atoms.length;
     const freqs = new Float64Array(n);
     // Multi-term atoms: positions of each of their terms, as column·2^24 + position.
@@ -114,10 +128,10 @@ export class DocumentMatcher {
     const prefixWords: Set<string>[] = this.atoms.map(() => new Set<string>());
     let length = 0;
     let viaPrefix = false;
-    columns.forEach((text, column) => {
+    for (let column = 0; column < columnCount; column++) {
       const weight = this.#weights[column] ?? 1;
       let position = 0;
-      forEachToken(text, (term) => {
+      forEachTerm(column, (term) => {
         const slots = this.#exact.get(term);
         if (slots) for (const slot of slots) this.#hit(slot, column, position, weight, freqs, seen);
         for (const { prefix, slot } of this.#prefixes) {
@@ -132,7 +146,7 @@ export class DocumentMatcher {
         position++;
       });
       length += position;
-    });
+    }
     this.atoms.forEach((atom, a) => {
       if (atom.terms.length < 2) return;
       const sets = seen[a]!;

@@ -37,10 +37,9 @@ import {
   uncorrectedQuery,
 } from '../spell-corrector.js';
 import { tokenize } from '../tokenizer.js';
-import { PositionScorer } from './position-scorer.js';
 import { ServerChampionCache } from './server-champion-cache.js';
 import { forgetSavedServerState, serverSearchStateMigration } from './server-search-state.js';
-import type { IndexedDocument, TextBackend } from './text-backend.js';
+import type { IndexedDocument, MatchedTerms, TextBackend } from './text-backend.js';
 
 /** Queries matching at most this many entries are checked and ranked exactly, every match read. */
 const EXACT_LIMIT = 200;
@@ -72,6 +71,9 @@ const CEILING_TTL_MS = 1_000;
 const SAMPLE_WINDOW = 3_000;
 /** Deepest page (offset + limit) answered from champion candidates; deeper pages use the native ranking. */
 const DEEPEST_PAGE = 100;
+
+/** Columns of an indexed entry: title, problem, solution, tags, category (see columnsOf). */
+export const INDEXED_COLUMNS = 5;
 
 function columnsOf(entry: Pick<KBEntry, 'title' | 'problem' | 'solution' | 'tags' | 'category'>): string[] {
   return [entry.title, entry.problem, entry.solution, entry.tags.join(' '), entry.category];
@@ -158,10 +160,17 @@ export async function countUpTo(
   return Number(row.n);
 }
 
+/** An entry a query matched in the index, measured against the query; `entry` when its row was read. */
+interface Measured {
+  readonly seq: number;
+  readonly entry?: KBEntry;
+  readonly measure: AtomMeasure;
+}
+
 /** Every indexed entry holding one word, each measured against the query (see #rarestWordPool). */
 interface RarestWordPool {
   readonly term: string;
-  readonly entries: readonly { seq: number; entry: KBEntry; measure: AtomMeasure }[];
+  readonly entries: readonly Measured[];
 }
 
 /** A query requiring every atom (each its own positive clause), with no filters of its own. */
@@ -590,22 +599,26 @@ export class ServerSearchIndex implements SearchIndex {
     return out;
   }
 
-  async #facts(db: Kysely<any>, seqs: readonly number[]): Promise<Facts[]> {
+  /**
+   * What filtering, facets and ranking need of each entry. Without `tags` (read as none), the columns are
+   * ones an index beside the key can cover (MySQL's kb_entries_search_facts_idx), so no entry row is read.
+   */
+  async #facts(db: Kysely<any>, seqs: readonly number[], tags = true): Promise<Facts[]> {
     const out: Facts[] = [];
+    const columns = [
+      'seq',
+      'category',
+      'severity',
+      'archived',
+      'usage_count',
+      'success_count',
+      'failure_count',
+      'updated_at',
+    ] as const;
     for (let i = 0; i < seqs.length; i += CHUNK) {
       const rows = await db
         .selectFrom('kb_entries')
-        .select([
-          'seq',
-          'category',
-          'severity',
-          'tags',
-          'archived',
-          'usage_count',
-          'success_count',
-          'failure_count',
-          'updated_at',
-        ])
+        .select(tags ? [...columns, 'tags'] : [...columns])
         .where('seq', 'in', seqs.slice(i, i + CHUNK))
         .execute();
       for (const r of rows) {
@@ -613,7 +626,7 @@ export class ServerSearchIndex implements SearchIndex {
           seq: Number(r.seq),
           category: r.category as string,
           severity: r.severity as string,
-          tags: JSON.parse(r.tags as string) as string[],
+          tags: tags ? (JSON.parse(r.tags as string) as string[]) : [],
           archived: Number(r.archived) === 1,
           usageCount: Number(r.usage_count),
           successCount: Number(r.success_count),
@@ -761,14 +774,41 @@ export class ServerSearchIndex implements SearchIndex {
       }
     }
     if (!rarest) return undefined;
-    const word = allOf([wordAtom(rarest.term)]);
-    const seqs = await this.#backend.match(db, word, NO_FILTERS, EXACT_LIMIT + 1, false);
-    if (seqs.length > EXACT_LIMIT) return undefined;
-    const entries = (await this.#rows(db, seqs)).map((row) => {
-      const entry = rowToEntry(row);
-      return { seq: Number(row.seq), entry, measure: matcher.measure(columnsOf(entry)) };
-    });
-    return { term: rarest.term, entries };
+    const entries = await this.#measured(db, allOf([wordAtom(rarest.term)]), NO_FILTERS, matcher);
+    return entries && { term: rarest.term, entries };
+  }
+
+  /**
+   * Every entry matching `query` and `filters` in the index, measured against the matcher's query: from the
+   * terms the index row holds where the backend reads them (no entry row read), else from the entry's text.
+   * Undefined when more than EXACT_LIMIT entries match.
+   */
+  async #measured(
+    db: Kysely<any>,
+    query: ParsedQuery,
+    filters: ResolvedFilters,
+    matcher: DocumentMatcher,
+  ): Promise<Measured[] | undefined> {
+    const found: readonly MatchedTerms[] = this.#backend.matchTerms
+      ? await this.#backend.matchTerms(db, query, filters, EXACT_LIMIT + 1)
+      : (await this.#backend.match(db, query, filters, EXACT_LIMIT + 1, false)).map((seq) => ({
+          seq,
+          terms: undefined,
+        }));
+    if (found.length > EXACT_LIMIT) return undefined;
+    const unread = found.filter((f) => f.terms === undefined).map((f) => f.seq);
+    const read = new Map((await this.#rows(db, unread)).map((row) => [Number(row.seq), rowToEntry(row)]));
+    const out: Measured[] = [];
+    for (const { seq, terms } of found) {
+      if (terms) {
+        out.push({ seq, measure: matcher.measureTerms(terms) });
+        continue;
+      }
+      // Deleted since the index answered: no longer a match.
+      const entry = read.get(seq);
+      if (entry) out.push({ seq, entry, measure: matcher.measure(columnsOf(entry)) });
+    }
+    return out;
   }
 
   async #matching(
@@ -780,13 +820,10 @@ export class ServerSearchIndex implements SearchIndex {
     known: Map<string, number>,
   ) {
     const pool = await this.#rarestWordPool(db, parsed, matcher, known);
-    let approximate = false;
-    let seqs: number[] = [];
-    if (!pool) {
-      const first = await this.#backend.match(db, parsed, filters, EXACT_LIMIT + 1, false);
-      approximate = first.length > EXACT_LIMIT;
-      seqs = approximate ? await this.#backend.match(db, parsed, filters, CANDIDATES, true) : first;
-    }
+    // Every match, measured (exact), or the strongest natively ranked candidates (approximate).
+    const measured = pool?.entries ?? (await this.#measured(db, parsed, filters, matcher));
+    const approximate = measured === undefined;
+    const seqs = approximate ? await this.#backend.match(db, parsed, filters, CANDIDATES, true) : [];
     const stats = await this.#corpusStats(db);
     const positives = matcher.atoms.slice(0, matcher.positiveAtoms);
     const hits = await this.#atomHits(db, positives, stats.rows, known, pool);
@@ -810,24 +847,24 @@ export class ServerSearchIndex implements SearchIndex {
         final: 0,
       });
     };
-    if (pool) {
-      for (const { seq, entry, measure } of pool.entries) {
-        if (!passesFilters(entry, filters)) continue;
-        const m = matcher.verdict(measure);
-        if (m) add(seq, entry, bm25Score(m.freqs, idfs, m.length, stats.avgLength), entry);
-      }
-    } else if (this.#backend.documentTerms) {
-      // Scored from stored term positions: no candidate's text is read or tokenized, only the page's.
-      const scorer = new PositionScorer(parsed, this.#weights);
-      const [facts, docs] = await Promise.all([
-        this.#facts(db, seqs),
-        this.#backend.documentTerms(db, seqs, scorer.wanted()),
-      ]);
-      for (const f of facts) {
-        const doc = docs.get(f.seq);
-        if (!doc || !passesFilters(f, filters)) continue;
-        const freqs = scorer.score(doc);
-        if (freqs) add(f.seq, f, bm25Score(freqs, idfs, doc.length, stats.avgLength));
+    if (measured) {
+      const matches = measured.flatMap((c) => {
+        const m = matcher.verdict(c.measure);
+        return m ? [{ ...c, m }] : [];
+      });
+      // Matches measured from the index's terms are filtered and ranked by their facts alone; tags (in the
+      // entry's row) only when a tag filter or the facets need them.
+      const facts = await this.#facts(
+        db,
+        matches.filter((x) => x.entry === undefined).map((x) => x.seq),
+        opts.facets || filters.tags.length > 0,
+      );
+      const factsOf = new Map(facts.map((f) => [f.seq, f]));
+      for (const { seq, entry, m } of matches) {
+        // An entry deleted since the index answered has no facts: no longer a match.
+        const f = entry ?? factsOf.get(seq);
+        if (f && passesFilters(f, filters))
+          add(seq, f, bm25Score(m.freqs, idfs, m.length, stats.avgLength), entry);
       }
     } else {
       for (const row of await this.#rows(db, seqs)) {
@@ -932,7 +969,7 @@ export class ServerSearchIndex implements SearchIndex {
       usageWeight: this.#usageWeight,
       counters: async (seqs) =>
         new Map(
-          (await this.#facts(db, seqs))
+          (await this.#facts(db, seqs, filters.tags.length > 0))
             .filter((f) => passesFilters(f, filters))
             .map((f) => [f.seq, entryCounters(f)]),
         ),

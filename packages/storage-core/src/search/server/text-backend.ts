@@ -2,7 +2,6 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery } from '../query-types.js';
 import type { ResolvedFilters } from '../search-filters.js';
-import type { DocumentTerms } from './position-scorer.js';
 
 /** One entry's indexed text, tokenized by the shared tokenizer: the same terms on every dialect. */
 export interface IndexedDocument {
@@ -11,6 +10,13 @@ export interface IndexedDocument {
   readonly columns: readonly (readonly string[])[];
   /** Terms over all columns (BM25's document length). */
   readonly length: number;
+}
+
+/** An entry a query matched, with its terms per column when the index row holds them whole. */
+export interface MatchedTerms {
+  readonly seq: number;
+  /** Terms per column, as IndexedDocument.columns; undefined when the backend cannot say. */
+  readonly terms: readonly (readonly string[])[] | undefined;
 }
 
 /**
@@ -35,17 +41,18 @@ export interface TextBackend {
     limit: number,
     ranked: boolean,
   ): Promise<number[]>;
+  /**
+   * As `match` unranked, each entry with its terms read from the index row. Optional: without it (or where it
+   * gives no terms) the engine reads and tokenizes the entry.
+   */
+  matchTerms?(
+    db: Kysely<any>,
+    query: ParsedQuery,
+    filters: ResolvedFilters,
+    limit: number,
+  ): Promise<MatchedTerms[]>;
   /** Entries matching one query (positive part) and the filters, counted up to `cap`. */
   count(db: Kysely<any>, query: ParsedQuery, filters: ResolvedFilters, cap: number): Promise<number>;
-  /**
-   * Where the wanted terms (and terms starting with the wanted prefixes) occur in each of `seqs`, read from
-   * the index instead of the text. Optional: without it the engine reads and tokenizes each candidate.
-   */
-  documentTerms?(
-    db: Kysely<any>,
-    seqs: readonly number[],
-    wanted: { terms: readonly string[]; prefixes: readonly string[] },
-  ): Promise<Map<number, DocumentTerms>>;
   /**
    * Entries matching `query` with keys in [from, to), ascending: a sample for estimating totals and facets,
    * read without ranking. Optional: without it the engine estimates from the vocabulary.
