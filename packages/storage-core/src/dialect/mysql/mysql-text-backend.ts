@@ -46,23 +46,31 @@ export function ftText(document: IndexedDocument): string {
  * say: written before the columns were marked, or holding a token that may have been cut at MAX_TOKEN.
  */
 export function ftColumns(ft: string): string[][] | undefined {
-  const parts = ft.split(COLUMN_MARK);
-  if (parts.length !== INDEXED_COLUMNS) return undefined;
-  const columns: string[][] = [];
-  for (const part of parts) {
-    const terms: string[] = [];
-    for (const token of part.split(' ')) {
-      if (token === '') continue;
-      if (token.length >= MAX_TOKEN || !token.startsWith('kb')) return undefined;
-      terms.push(
-        token
-          .slice(2)
-          .replace(/_([0-9a-f]+)_/g, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16))),
-      );
+  // One pass, one string per term: a search decodes up to 200 rows of about a thousand characters each.
+  let terms: string[] = [];
+  const columns = [terms];
+  for (let at = 0; at < ft.length; ) {
+    let end = ft.indexOf(' ', at);
+    if (end < 0) end = ft.length;
+    if (end - at === 1 && ft.charCodeAt(at) === 0x7c /* | */) {
+      terms = [];
+      columns.push(terms);
+    } else if (end > at) {
+      // Every token starts with `kb`; one of MAX_TOKEN characters may have been cut.
+      if (end - at >= MAX_TOKEN || !ft.startsWith('kb', at)) return undefined;
+      const term = ft.substring(at + 2, end);
+      terms.push(term.includes('_') ? unescapeTerm(term) : term);
     }
-    columns.push(terms);
+    at = end + 1;
   }
-  return columns;
+  return columns.length === INDEXED_COLUMNS ? columns : undefined;
+}
+
+/** A term from its token's `_<hex>_` escapes (see ftToken). */
+function unescapeTerm(escaped: string): string {
+  return escaped.replace(/_([0-9a-f]+)_/g, (_, hex: string) =>
+    String.fromCodePoint(Number.parseInt(hex, 16)),
+  );
 }
 
 function atomExpression(atom: QueryAtom): string {
