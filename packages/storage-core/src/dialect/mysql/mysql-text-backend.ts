@@ -1,5 +1,4 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import { ENTRY_COLUMNS, type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
 import type { Migration } from '../../migration/migration-types.js';
 import type { ParsedQuery, QueryAtom } from '../../search/query-types.js';
 import type { ResolvedFilters } from '../../search/search-filters.js';
@@ -8,7 +7,7 @@ import {
   createVocabularyTable,
   filteredMatches,
   INDEXED_COLUMNS,
-  indexedDocument,
+  indexedDocumentChunks,
 } from '../../search/server/server-search-index.js';
 import type { IndexedDocument, MatchedTerms, TextBackend } from '../../search/server/text-backend.js';
 
@@ -167,22 +166,7 @@ export const mysqlSearchColumnMarksMigration: Migration = {
   description: "marks the columns in each entry's indexed terms, so search reads them without the entry",
   async up(db: Kysely<any>) {
     await sql`drop index kb_search_ft_idx on kb_search`.execute(db);
-    let after = 0;
-    for (;;) {
-      const rows = (await db
-        .selectFrom('kb_entries')
-        .select([...ENTRY_COLUMNS])
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(500)
-        .execute()) as EntryRow[];
-      if (rows.length === 0) break;
-      await writeDocuments(
-        db,
-        rows.map((row) => indexedDocument(Number(row.seq), rowToEntry(row))),
-      );
-      after = Number(rows[rows.length - 1]!.seq);
-    }
+    for await (const documents of indexedDocumentChunks(db)) await writeDocuments(db, documents);
     // A copy, not in place: MariaDB 10.11 builds an empty index in place on a table whose FULLTEXT index was
     // dropped after answering a query (the rows are found again only when the table is rebuilt).
     await sql`alter table kb_search add fulltext index kb_search_ft_idx (ft), algorithm = copy`.execute(db);

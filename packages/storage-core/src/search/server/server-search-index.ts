@@ -72,6 +72,18 @@ const SAMPLE_WINDOW = 3_000;
 /** Deepest page (offset + limit) answered from champion candidates; deeper pages use the native ranking. */
 const DEEPEST_PAGE = 100;
 
+/** The kb_entries columns of Facts but tags: what MySQL's kb_entries_search_facts_idx covers. */
+const FACT_COLUMNS = [
+  'seq',
+  'category',
+  'severity',
+  'archived',
+  'usage_count',
+  'success_count',
+  'failure_count',
+  'updated_at',
+] as const;
+
 /** Columns of an indexed entry: title, problem, solution, tags, category (see columnsOf). */
 export const INDEXED_COLUMNS = 5;
 
@@ -82,6 +94,26 @@ function columnsOf(entry: Pick<KBEntry, 'title' | 'problem' | 'solution' | 'tags
 export function indexedDocument(seq: number, entry: KBEntry): IndexedDocument {
   const columns = columnsOf(entry).map((text) => tokenize(text));
   return { seq, columns, length: columns.reduce((n, c) => n + c.length, 0) };
+}
+
+/**
+ * Every entry of kb_entries as an indexed document, CHUNK entries at a time in key order: what a rebuild of
+ * the index (or a migration rewriting it) writes.
+ */
+export async function* indexedDocumentChunks(db: Kysely<any>): AsyncGenerator<IndexedDocument[]> {
+  let after = 0;
+  for (;;) {
+    const rows = (await db
+      .selectFrom('kb_entries')
+      .select([...ENTRY_COLUMNS])
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(CHUNK)
+      .execute()) as EntryRow[];
+    if (rows.length === 0) return;
+    yield rows.map((row) => indexedDocument(Number(row.seq), rowToEntry(row)));
+    after = Number(rows[rows.length - 1]!.seq);
+  }
 }
 
 /** The vocabulary terms of a tokenized document, each once. */
@@ -404,24 +436,10 @@ export class ServerSearchIndex implements SearchIndex {
     await trx.deleteFrom('kb_search').execute();
     await trx.deleteFrom('kb_search_terms').execute();
     const df = new Map<string, number>();
-    let after = 0;
-    for (;;) {
-      const rows = (await trx
-        .selectFrom('kb_entries')
-        .select([...ENTRY_COLUMNS])
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(CHUNK)
-        .execute()) as EntryRow[];
-      if (rows.length === 0) break;
-      const documents = rows.map((row) => {
-        const entry = rowToEntry(row);
-        const document = indexedDocument(Number(row.seq), entry);
+    for await (const documents of indexedDocumentChunks(trx)) {
+      for (const document of documents)
         for (const t of distinctTerms(document)) df.set(t, (df.get(t) ?? 0) + 1);
-        return document;
-      });
       await this.#backend.write(trx, documents);
-      after = Number(rows[rows.length - 1]!.seq);
     }
     await this.#adjust(trx, df);
     // A saved state describes the rows before: rows loaded with their own updated_at would go unseen by
@@ -605,20 +623,10 @@ export class ServerSearchIndex implements SearchIndex {
    */
   async #facts(db: Kysely<any>, seqs: readonly number[], tags = true): Promise<Facts[]> {
     const out: Facts[] = [];
-    const columns = [
-      'seq',
-      'category',
-      'severity',
-      'archived',
-      'usage_count',
-      'success_count',
-      'failure_count',
-      'updated_at',
-    ] as const;
     for (let i = 0; i < seqs.length; i += CHUNK) {
       const rows = await db
         .selectFrom('kb_entries')
-        .select(tags ? [...columns, 'tags'] : [...columns])
+        .select(tags ? [...FACT_COLUMNS, 'tags'] : [...FACT_COLUMNS])
         .where('seq', 'in', seqs.slice(i, i + CHUNK))
         .execute();
       for (const r of rows) {
