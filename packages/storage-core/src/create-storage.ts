@@ -109,6 +109,7 @@ export async function createStorage(
         // The actor acting when the step runs: a runAs scope's, once the store is open.
         append: (trx, record) =>
           audit.append(trx, storage?.actor ?? actor, [record], new Date().toISOString()),
+        assertWritable: (db) => audit.assertWritable(db),
       },
     });
     const requested = options.migrate ?? 'auto';

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorage, type Storage, type StorageConfigInput } from '../src/index.js';
+import { createStorage, definePlugin, type Storage, type StorageConfigInput } from '../src/index.js';
+import { dialectOf } from '../src/storage.js';
 import { type TestDatabases, testDatabases } from './support/test-databases.js';
 
 const entry = (title: string) => ({
@@ -12,13 +13,36 @@ const entry = (title: string) => ({
   category: 'jcl',
 });
 
+/** A plugin with one migration, as an extension enabled later brings. */
+const gadgets = definePlugin({
+  id: 'gadgets',
+  version: '1.0.0',
+  mvp: 3,
+  tables: { gadgets: { entity: 'gadgets', primaryKey: ['id'] } },
+  migrations: [
+    {
+      id: '0001_gadgets',
+      async up(db) {
+        await db.schema
+          .createTable('gadgets')
+          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+          .execute();
+      },
+      async down(db) {
+        await db.schema.dropTable('gadgets').execute();
+      },
+    },
+  ],
+  setup: () => ({}),
+});
+
 // A server store has no file to keep a key beside: its key comes from audit.keyFile or KB_AUDIT_KEY.
 for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== 'sqlite')) {
   describe.skipIf(!make)(`audit keys of a server store: ${name}${skipped ? ` (${skipped})` : ''}`, () => {
     let databases: TestDatabases;
     const open: Storage[] = [];
-    const store = async (config: StorageConfigInput) => {
-      const s = await createStorage(config);
+    const store = async (config: StorageConfigInput, plugins: (typeof gadgets)[] = []) => {
+      const s = await createStorage(config, { plugins });
       open.push(s);
       return s;
     };
@@ -42,6 +66,32 @@ for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== '
       expect(audit.status).toBe('degraded');
       expect(audit.detail).toMatch(/no audit key: set audit.keyFile or KB_AUDIT_KEY/);
       await expect(storage.auditCheckpoint()).rejects.toMatchObject({ code: 'AUDIT_KEY_MISSING' });
+    });
+
+    it('refuses to migrate a keyed store without its key before the first step: schema and ledger unchanged', async () => {
+      const database = await databases.create();
+      const keyFile = join(databases.dir, `ring-${randomBytes(4).toString('hex')}`);
+      const keyed = await store({ database, audit: { keyFile } });
+      await keyed.createEntry(entry('S0C7'));
+      await keyed.close();
+
+      // MySQL cannot roll DDL back: the step used to run, its audit row was refused after it, and the store was
+      // left with the table and a ledger row 'running' that blocked every later open.
+      await expect(createStorage({ database }, { plugins: [gadgets] })).rejects.toMatchObject({
+        code: 'AUDIT_KEY_MISSING',
+      });
+      const again = await store({ database });
+      const tables = (await dialectOf(again).db.introspection.getTables()).map((t) => t.name);
+      expect(tables).not.toContain('gadgets');
+      const status = await again.migrationStatus();
+      expect(status.namespaces.map((n) => n.namespace)).not.toContain('gadgets');
+      expect(status.pendingCount).toBe(0);
+      await again.close();
+
+      // With its key the same open migrates, and records the step in the keyed chain.
+      const withKey = await store({ database, audit: { keyFile } }, [gadgets]);
+      expect((await withKey.migrationStatus()).pendingCount).toBe(0);
+      expect(await withKey.verifyAuditChain()).toEqual({ ok: true, rows: 2 });
     });
 
     it('keys rows with the configured key; without it, refuses writes rather than chain unkeyed rows', async () => {

@@ -159,10 +159,19 @@ export class AuditTrail {
   }
 
   /**
+   * Throws as `append` would when this process cannot extend the chain (it is keyed, and no key is here),
+   * without writing: for callers that must know before they change anything.
+   */
+  async assertWritable(db: Kysely<any>): Promise<void> {
+    const head = await db.selectFrom('kb_audit_head').select('seq').where('id', '=', 1).executeTakeFirst();
+    if (head) await this.#signingKey(db, Number(head.seq));
+  }
+
+  /**
    * The key new rows are signed with; undefined writes the first, unkeyed scheme — allowed only while the
    * chain has no keyed row, so a process without the key cannot downgrade a keyed chain.
    */
-  async #signingKey(trx: Transaction<any>, headSeq: number) {
+  async #signingKey(trx: Kysely<any>, headSeq: number) {
     const key = this.keyring.current();
     if (key) return key;
     const last = await trx

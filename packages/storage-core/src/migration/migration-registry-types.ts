@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { AuditRecord } from '../audit/audit-trail.js';
 import type { DialectAdapter } from '../dialect/dialect-adapter.js';
 import type { StorageError } from '../errors/storage-error.js';
@@ -54,6 +54,12 @@ export interface MigrationAudit {
   /** `namespace:id` of the migrations the audit trail needs. */
   readonly requires: readonly string[];
   append(trx: Transaction<any>, record: AuditRecord): Promise<void>;
+  /**
+   * Throws when `append` would refuse the run's rows (a keyed chain, and no key in this process): called
+   * before the first step, so a run that could not record itself changes nothing. Without transactional DDL
+   * the step itself would otherwise be in the schema, unrecorded, its ledger row left `running`.
+   */
+  assertWritable?(db: Kysely<any>): Promise<void>;
 }
 
 /** `namespace:id`; for `down`, `namespace:` (empty id) rolls the whole namespace back. */

@@ -495,6 +495,7 @@ export class MigrationRegistry {
     this.#refuseIrreversible(direction, steps);
     await refuseDataLoss(this.#adapter.db, direction, steps);
     const audit = auditForRun(this.#audit, rows, direction, steps);
+    await audit?.assertWritable?.(this.#adapter.db);
     // Every checksum is known before the first write, so an unplannable migration stops the run up front.
     const captured = await Promise.all(steps.map((s) => this.#capture(s)));
 
@@ -629,7 +630,7 @@ export class MigrationRegistry {
           : []),
         this.#adapter.capabilities.transactionalDdl
           ? 'the failed step rolled back'
-          : "the failed step may have left part of its changes (this database cannot roll DDL back) and its ledger row says 'failed' until repair({ clearFailed: true })",
+          : "the failed step may have left part of its changes (this database cannot roll DDL back), and its ledger row says so ('failed', or 'running' when even that could not be written) until repair({ clearFailed: true })",
         'fix the migration and run it again',
       ];
       return { results, error: runError(how.join('; ')) };
