@@ -97,10 +97,23 @@ for (const { name, make, skipped } of testDatabases().filter((d) => d.name !== '
       expect(origin(second)).toBe('loaded');
       expect(loaded).toEqual(built);
       expect(built['job failed']).toHaveLength(10);
-      // One query, as a `kb search` asks: answered natively, without reading the state.
+      // One query, as a `kb search` asks. PostgreSQL answers it natively, without reading the state (faster
+      // there); MySQL, where matching common words natively costs more than a load, takes the saved lists.
+      const oneShot = await store(database);
+      const answer = await oneShot.search('job failed', { limit: 10 });
+      expect(answer.total).toBeGreaterThan(200);
+      expect(origin(oneShot)).toBe(name === 'mysql' ? 'loaded' : undefined);
+      expect(answer.results.map((r) => r.entry.id)).toEqual(built['job failed']);
+    });
+
+    it('never builds the lists for a first query: without a saved state it is answered natively', async () => {
+      const database = await databases.create();
+      const writer = await store(database);
+      await writer.createEntries(Array.from({ length: 400 }, (_, i) => entryAt(i)));
       const oneShot = await store(database);
       expect((await oneShot.search('job failed', { limit: 10 })).total).toBeGreaterThan(200);
       expect(origin(oneShot)).toBeUndefined();
+      expect(await stateRows(oneShot)).toBe(0);
     });
 
     it('catches up with entries written and updated since the save, by this process or another', async () => {

@@ -161,6 +161,14 @@ export class ServerChampionCache {
     return this.#pending;
   }
 
+  /**
+   * The state when it is in memory or saved in the store (loaded and brought current); undefined when it
+   * would have to be built.
+   */
+  loadIfSaved(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
+    return this.isLoaded ? this.ensure(db, avgLength) : this.#loadSaved(db, avgLength);
+  }
+
   /** The saved state, loaded (once per process) and brought current; undefined when none can be used. */
   #loadSaved(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
     if (this.#state && !this.#stale) return this.ensure(db, avgLength);

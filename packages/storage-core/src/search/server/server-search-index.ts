@@ -920,17 +920,19 @@ export class ServerSearchIndex implements SearchIndex {
     const stats = await this.#corpusStats(db);
     const avgLength = this.#avgLength(db);
     // Prefixes are bounded by the lists' vocabulary once it is loaded; they never trigger the build.
-    const loaded = this.#champions.isLoaded ? await this.#champions.ensure(db, avgLength) : undefined;
+    let loaded = this.#champions.isLoaded ? await this.#champions.ensure(db, avgLength) : undefined;
     const bound = matchBound(
       parsed,
       (t) => df.get(t),
-      loaded ? (prefix) => loaded.index.prefixDf(prefix) : undefined,
+      loaded ? (prefix) => loaded!.index.prefixDf(prefix) : undefined,
     );
     if (bound === undefined || bound <= EXACT_LIMIT) return undefined;
     // Building the lists reads every entry (seconds at 100,000), and even loading a saved state reads all of it
-    // (7 MB at 100,000, 35 MB at a million): a one-shot process (a `kb search`) answers natively, faster; a
-    // process that keeps asking loads them (or builds and saves them) on its BUILD_AFTER-th such query, or in
-    // optimize().
+    // (7 MB at 100,000, 35 MB at a million): a one-shot process (a `kb search`) answers natively where that is
+    // faster; a process that keeps asking loads them (or builds and saves them) on its BUILD_AFTER-th such
+    // query, or in optimize(). Where native matching of common words costs more than a load, a saved state
+    // is taken at once.
+    if (!loaded && this.#backend.costlyCommonWords) loaded = await this.#champions.loadIfSaved(db, avgLength);
     if (!loaded && ++this.#commonQueries < BUILD_AFTER) return undefined;
     const champions = loaded ?? (await this.#champions.ensure(db, avgLength));
     const plan = championCandidates(champions, matcher, filters, stats.rows);

@@ -58,6 +58,13 @@ export interface TextBackend {
    * read without ranking. Optional: without it the engine estimates from the vocabulary.
    */
   sample?(db: Kysely<any>, query: ParsedQuery, from: number, to: number): Promise<number[]>;
+  /**
+   * Matching words that most entries hold costs this backend more than loading the saved champion lists
+   * does (InnoDB reads every document holding a phrase's words to check it): a process then takes a saved
+   * state at its first common-word query instead of answering its first ones natively. Without a saved
+   * state the first ones are still answered natively, since a build reads every entry.
+   */
+  readonly costlyCommonWords?: boolean;
   /** A query can only be run natively when it has a positive clause this backend can express. */
   canMatch(query: ParsedQuery): boolean;
 }
