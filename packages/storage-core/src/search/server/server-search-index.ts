@@ -618,6 +618,21 @@ export class ServerSearchIndex implements SearchIndex {
   }
 
   /**
+   * Champion candidates' rows, read in the backend's `candidateReadParts` statements at once (each on its own
+   * pooled connection; search runs outside a transaction), so that a server waiting on its disk for one part
+   * reads the other meanwhile.
+   */
+  async #candidateRows(db: Kysely<any>, seqs: readonly number[]): Promise<EntryRow[]> {
+    const parts = Math.min(this.#backend.candidateReadParts ?? 1, seqs.length);
+    if (parts <= 1) return this.#rows(db, seqs);
+    const size = Math.ceil(seqs.length / parts);
+    const reads: Promise<EntryRow[]>[] = [];
+    for (let i = 0; i < seqs.length; i += size) reads.push(this.#rows(db, seqs.slice(i, i + size)));
+    // In key order, as one statement returns them on InnoDB: the scan keeps equal scores in arrival order.
+    return (await Promise.all(reads)).flat().sort((a, b) => Number(a.seq) - Number(b.seq));
+  }
+
+  /**
    * What filtering, facets and ranking need of each entry. Without `tags` (read as none), the columns are
    * ones an index beside the key can cover (MySQL's kb_entries_search_facts_idx), so no entry row is read.
    */
@@ -949,7 +964,7 @@ export class ServerSearchIndex implements SearchIndex {
     sampling?.catch(() => {});
     const scan = new CandidateScan<KBEntry>(plan, need + BLEND_MARGIN, CHAMPION_READS);
     for (let batch = scan.next(FETCH_BATCH); batch; batch = scan.next(FETCH_BATCH)) {
-      for (const row of await this.#rows(db, batch)) {
+      for (const row of await this.#candidateRows(db, batch)) {
         const entry = rowToEntry(row);
         const text = rescore(entry);
         if (text !== null) scan.add({ seq: Number(row.seq), text, row: entry });
@@ -964,7 +979,7 @@ export class ServerSearchIndex implements SearchIndex {
     const unread = scan.found.slice(0, need + BLEND_MARGIN).filter((f) => f.row === undefined);
     const fetched = new Map(
       (
-        await this.#rows(
+        await this.#candidateRows(
           db,
           unread.map((f) => f.seq),
         )

@@ -65,6 +65,12 @@ export interface TextBackend {
    * state the first ones are still answered natively, since a build reads every entry.
    */
   readonly costlyCommonWords?: boolean;
+  /**
+   * Statements a batch of candidate rows is read in at once, each on its own pooled connection (default 1).
+   * Where the server waits for each page missing from its cache in turn within one statement (InnoDB under
+   * O_DIRECT), two statements overlap those reads.
+   */
+  readonly candidateReadParts?: number;
   /** A query can only be run natively when it has a positive clause this backend can express. */
   canMatch(query: ParsedQuery): boolean;
 }
