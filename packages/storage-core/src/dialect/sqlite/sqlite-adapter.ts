@@ -1,4 +1,5 @@
 import { statfsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import {
   Kysely,
@@ -30,7 +31,7 @@ import { sqliteColumnTypes } from './sqlite-column-types.js';
 import { SqliteDatabaseFile } from './sqlite-database-file.js';
 import { isBusy, SqliteDriver } from './sqlite-driver.js';
 import { acquireSqliteMigrationLock } from './sqlite-migration-lock.js';
-import { takeSqliteSnapshot } from './sqlite-snapshot.js';
+import { sweepLeftoverSnapshots, takeSqliteSnapshot } from './sqlite-snapshot.js';
 
 const PRAGMA_VALUE = /^[A-Za-z0-9_-]+$/;
 
@@ -128,6 +129,9 @@ export class SqliteDialectAdapter implements DialectAdapter {
       sqlite.close();
       throw translateDatabaseError(error, `configuring SQLite database '${path}'`);
     }
+    // A migration killed after its last step committed leaves its snapshot, and a later run with nothing
+    // pending takes none (the only other sweep): every writable open clears what dead runs left.
+    if (file && !file.readOnly) sweepLeftoverSnapshots(resolve(path));
     return new SqliteDialectAdapter(sqlite, path, file, config);
   }
 

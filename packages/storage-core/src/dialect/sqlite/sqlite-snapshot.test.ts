@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createStorage } from '../../create-storage.js';
 import { StorageErrorCode } from '../../errors/error-codes.js';
 import { sweepLeftoverSnapshots, takeSqliteSnapshot } from './sqlite-snapshot.js';
 
@@ -95,5 +96,23 @@ describe('takeSqliteSnapshot', () => {
     expect(sweepLeftoverSnapshots(live)).toEqual([]);
     expect(existsSync(snapshot.location)).toBe(true);
     await snapshot.discard();
+  });
+
+  it('a store opened with nothing to migrate still clears the snapshot of a run killed after its last step', async () => {
+    sqlite.close();
+    const path = join(dir, 'store.db');
+    await (await createStorage({ database: { path } })).close();
+    // The kill harness caught this: killed between the last commit and discarding the snapshot, the run left
+    // it, and the next `kb migrate up` had nothing pending, so it took no snapshot and swept nothing.
+    const dead = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' })
+        .stdout,
+    );
+    const leftover = `${path}.pre-migrate-20250101T000000-${dead}-abcd0123.sqlite`;
+    writeFileSync(leftover, 'x');
+    writeFileSync(`${leftover}-wal`, 'x');
+    const reopened = await createStorage({ database: { path } });
+    expect(snapshots().filter((f) => f.startsWith('store.db'))).toEqual([]);
+    await reopened.close();
   });
 });
