@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStorage, definePlugin, type Storage, type StorageConfigInput } from '../src/index.js';
+import { createStorage, type Storage, type StorageConfigInput } from '../src/index.js';
 import { dialectOf } from '../src/storage.js';
+import { gadgets } from './support/gadgets-plugin.js';
 import { type TestDatabases, testDatabases } from './support/test-databases.js';
 
 const entry = (title: string) => ({
@@ -11,29 +12,6 @@ const entry = (title: string) => ({
   problem: `${title}: the job ended abnormally`,
   solution: 'Correct the input and restart the step.',
   category: 'jcl',
-});
-
-/** A plugin with one migration, as an extension enabled later brings. */
-const gadgets = definePlugin({
-  id: 'gadgets',
-  version: '1.0.0',
-  mvp: 3,
-  tables: { gadgets: { entity: 'gadgets', primaryKey: ['id'] } },
-  migrations: [
-    {
-      id: '0001_gadgets',
-      async up(db) {
-        await db.schema
-          .createTable('gadgets')
-          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-          .execute();
-      },
-      async down(db) {
-        await db.schema.dropTable('gadgets').execute();
-      },
-    },
-  ],
-  setup: () => ({}),
 });
 
 // A server store has no file to keep a key beside: its key comes from audit.keyFile or KB_AUDIT_KEY.

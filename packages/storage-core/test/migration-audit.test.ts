@@ -2,36 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStorage, definePlugin, type Migration, type Storage } from '../src/index.js';
+import { createStorage, type Storage } from '../src/index.js';
 import { dialectOf } from '../src/storage.js';
+import { gadgets } from './support/gadgets-plugin.js';
 
 const entry = (title: string) => ({
   title,
   problem: `${title}: the job ended abnormally`,
   solution: 'Correct the input and restart the step.',
   category: 'jcl',
-});
-
-const gadgetsMigration: Migration = {
-  id: '0001_gadgets',
-  async up(db) {
-    await db.schema
-      .createTable('gadgets')
-      .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-      .execute();
-  },
-  async down(db) {
-    await db.schema.dropTable('gadgets').execute();
-  },
-};
-
-const gadgets = definePlugin({
-  id: 'gadgets',
-  version: '1.0.0',
-  mvp: 3,
-  tables: { gadgets: { entity: 'gadgets', primaryKey: ['id'] } },
-  migrations: [gadgetsMigration],
-  setup: () => ({}),
 });
 
 let dir: string;

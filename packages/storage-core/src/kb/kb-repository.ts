@@ -46,6 +46,31 @@ export interface EntryRow {
   version: number;
 }
 
+/**
+ * kb_entries rows in key order, `size` at a time; each read starts after the last key read, so no row is
+ * skipped or read twice however many there are. What rebuilding the search index and building the server
+ * engine's champion lists read.
+ */
+export async function* entryRowsInKeyOrder<R extends { seq: number }>(
+  db: Db,
+  columns: readonly string[],
+  size: number,
+): AsyncGenerator<R[]> {
+  let after = 0;
+  for (;;) {
+    const rows = (await db
+      .selectFrom('kb_entries')
+      .select([...columns])
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(size)
+      .execute()) as R[];
+    if (rows.length === 0) return;
+    yield rows;
+    after = Number(rows[rows.length - 1]!.seq);
+  }
+}
+
 export function rowToEntry(row: EntryRow): KBEntry {
   return {
     id: row.id,

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { entryRowsInKeyOrder } from '../../kb/kb-repository.js';
 import { ChampionIndex } from '../champion-index.js';
 import { addEntry, type Champions } from '../champion-plan.js';
 import { EntryFacts } from '../entry-facts.js';
@@ -147,7 +148,7 @@ export class ServerChampionCache {
       return state.champions;
     }
     if (!state && (this.#loading || this.#mayLoad)) {
-      const loaded = await this.#loadSaved(db, avgLength);
+      const loaded = await this.loadIfSaved(db, avgLength);
       if (loaded) return loaded;
     }
     this.#pending ??= (async () => {
@@ -162,15 +163,10 @@ export class ServerChampionCache {
   }
 
   /**
-   * The state when it is in memory or saved in the store (loaded and brought current); undefined when it
-   * would have to be built.
+   * The state when it is in memory or saved in the store (loaded once per process, and brought current);
+   * undefined when none can be used, and it would have to be built.
    */
   loadIfSaved(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
-    return this.isLoaded ? this.ensure(db, avgLength) : this.#loadSaved(db, avgLength);
-  }
-
-  /** The saved state, loaded (once per process) and brought current; undefined when none can be used. */
-  #loadSaved(db: Kysely<any>, avgLength: () => Promise<number>): Promise<Champions | undefined> {
     if (this.#state && !this.#stale) return this.ensure(db, avgLength);
     if (this.#loading) return this.#loading;
     if (!this.#mayLoad) return Promise.resolve(undefined);
@@ -340,18 +336,8 @@ export class ServerChampionCache {
       maxSeq: 0,
       recent: new Map(),
     };
-    let after = 0;
-    for (;;) {
-      const rows = (await db
-        .selectFrom('kb_entries')
-        .select([...TUPLE_COLUMNS])
-        .where('seq', '>', after)
-        .orderBy('seq')
-        .limit(BUILD_CHUNK)
-        .execute()) as EntryTuple[];
-      if (rows.length === 0) break;
+    for await (const rows of entryRowsInKeyOrder<EntryTuple>(db, TUPLE_COLUMNS, BUILD_CHUNK)) {
       for (const row of rows) this.#fold(state, row, false);
-      after = Number(rows[rows.length - 1]!.seq);
     }
     index.finalize();
     state.champions.corrector = new SpellCorrector(index.vocabulary());

@@ -3,7 +3,7 @@ import type { StorageConfig } from '../../config/storage-config.js';
 import type { DialectAdapter, IntegrityReport, MaintenanceStep } from '../../dialect/dialect-adapter.js';
 import { ValidationError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
-import { ENTRY_COLUMNS, type EntryRow, rowToEntry } from '../../kb/kb-repository.js';
+import { ENTRY_COLUMNS, type EntryRow, entryRowsInKeyOrder, rowToEntry } from '../../kb/kb-repository.js';
 import type { KBEntry } from '../../kb/kb-types.js';
 import { type ValidSearchOptions, validateSearchOptions } from '../../kb/search-options-schema.js';
 import type { Migration } from '../../migration/migration-types.js';
@@ -101,18 +101,8 @@ export function indexedDocument(seq: number, entry: KBEntry): IndexedDocument {
  * the index (or a migration rewriting it) writes.
  */
 export async function* indexedDocumentChunks(db: Kysely<any>): AsyncGenerator<IndexedDocument[]> {
-  let after = 0;
-  for (;;) {
-    const rows = (await db
-      .selectFrom('kb_entries')
-      .select([...ENTRY_COLUMNS])
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(CHUNK)
-      .execute()) as EntryRow[];
-    if (rows.length === 0) return;
+  for await (const rows of entryRowsInKeyOrder<EntryRow>(db, ENTRY_COLUMNS, CHUNK)) {
     yield rows.map((row) => indexedDocument(Number(row.seq), rowToEntry(row)));
-    after = Number(rows[rows.length - 1]!.seq);
   }
 }
 
@@ -935,11 +925,11 @@ export class ServerSearchIndex implements SearchIndex {
     const stats = await this.#corpusStats(db);
     const avgLength = this.#avgLength(db);
     // Prefixes are bounded by the lists' vocabulary once it is loaded; they never trigger the build.
-    let loaded = this.#champions.isLoaded ? await this.#champions.ensure(db, avgLength) : undefined;
+    const inMemory = this.#champions.isLoaded ? await this.#champions.ensure(db, avgLength) : undefined;
     const bound = matchBound(
       parsed,
       (t) => df.get(t),
-      loaded ? (prefix) => loaded!.index.prefixDf(prefix) : undefined,
+      inMemory ? (prefix) => inMemory.index.prefixDf(prefix) : undefined,
     );
     if (bound === undefined || bound <= EXACT_LIMIT) return undefined;
     // Building the lists reads every entry (seconds at 100,000), and even loading a saved state reads all of it
@@ -947,7 +937,9 @@ export class ServerSearchIndex implements SearchIndex {
     // faster; a process that keeps asking loads them (or builds and saves them) on its BUILD_AFTER-th such
     // query, or in optimize(). Where native matching of common words costs more than a load, a saved state
     // is taken at once.
-    if (!loaded && this.#backend.costlyCommonWords) loaded = await this.#champions.loadIfSaved(db, avgLength);
+    const loaded =
+      inMemory ??
+      (this.#backend.costlyCommonWords ? await this.#champions.loadIfSaved(db, avgLength) : undefined);
     if (!loaded && ++this.#commonQueries < BUILD_AFTER) return undefined;
     const champions = loaded ?? (await this.#champions.ensure(db, avgLength));
     const plan = championCandidates(champions, matcher, filters, stats.rows);
