@@ -216,35 +216,45 @@ async function openCorpus(): Promise<CorpusCopy> {
 }
 
 /** One engine's timings over a run of operations, in total and by query kind, with the disk pages read. */
-interface AloneTiming {
+interface EngineTiming {
   samples: number[];
   pages: number;
   byKind: Record<string, { samples: number[]; pages: number }>;
+}
+
+const newTiming = (): EngineTiming => ({ samples: [], pages: 0, byKind: {} });
+
+/** Runs one operation, and records its wall time and the disk pages read meanwhile in `timing`. */
+async function timeOne(
+  timing: EngineTiming,
+  q: BenchmarkQuery,
+  run: (q: BenchmarkQuery) => Promise<unknown>,
+  reads: () => Promise<number>,
+): Promise<void> {
+  const before = await reads();
+  const ms = (await timed(() => run(q))).wallMs;
+  const pages = (await reads()) - before;
+  timing.samples.push(ms);
+  timing.pages += pages;
+  for (const group of timingGroups(q)) {
+    const kind = timing.byKind[group] ?? { samples: [], pages: 0 };
+    timing.byKind[group] = kind;
+    kind.samples.push(ms);
+    kind.pages += pages;
+  }
 }
 
 async function timeAlone(
   ops: readonly BenchmarkQuery[],
   run: (q: BenchmarkQuery) => Promise<unknown>,
   reads: () => Promise<number>,
-): Promise<AloneTiming> {
-  const timing: AloneTiming = { samples: [], pages: 0, byKind: {} };
-  for (const q of ops) {
-    const before = await reads();
-    const ms = (await timed(() => run(q))).wallMs;
-    const pages = (await reads()) - before;
-    timing.samples.push(ms);
-    timing.pages += pages;
-    for (const group of timingGroups(q)) {
-      const kind = timing.byKind[group] ?? { samples: [], pages: 0 };
-      timing.byKind[group] = kind;
-      kind.samples.push(ms);
-      kind.pages += pages;
-    }
-  }
+): Promise<EngineTiming> {
+  const timing = newTiming();
+  for (const q of ops) await timeOne(timing, q, run, reads);
   return timing;
 }
 
-function aloneSummary(timing: AloneTiming, pages: boolean) {
+function aloneSummary(timing: EngineTiming, pages: boolean) {
   const perOp = (n: number, of: number) => (pages ? { diskPagesPerOperation: n / of } : {});
   return {
     wall: percentiles(timing.samples),
@@ -357,51 +367,27 @@ async function main() {
   const ops = new SeededRandom(BENCH_SEED).shuffle(
     queries.flatMap((q) => Array.from({ length: REPS }, () => q)),
   );
-  const samples = { ours: [] as number[], raw: [] as number[] };
-  const diskReads = { ours: 0, raw: 0 };
   const reads = async () => (DIALECT === 'mysql' ? mysqlDiskReads(db) : 0);
-  const byKind: Record<string, { ours: number[]; raw: number[]; oursPages: number; rawPages: number }> = {};
+  const search = (q: BenchmarkQuery) => storage.searchEntries(q.query, { recordHistory: false });
   for (const q of queries.slice(0, 20)) {
-    await storage.searchEntries(q.query, { recordHistory: false });
+    await search(q);
     await raw(q);
   }
+  // Interleaved: each operation by both engines, which one goes first alternating.
+  const interleaved = { ours: newTiming(), raw: newTiming() };
   for (let i = 0; i < ops.length; i++) {
     const q = ops[i]!;
-    const pages = { ours: 0, raw: 0 };
-    const a = async () => {
-      const before = await reads();
-      const ms = (await timed(() => storage.searchEntries(q.query, { recordHistory: false }))).wallMs;
-      pages.ours = (await reads()) - before;
-      diskReads.ours += pages.ours;
-      return ms;
-    };
-    const b = async () => {
-      const before = await reads();
-      const ms = (await timed(() => raw(q))).wallMs;
-      pages.raw = (await reads()) - before;
-      diskReads.raw += pages.raw;
-      return ms;
-    };
-    let oursMs: number;
-    let rawMs: number;
+    const a = () => timeOne(interleaved.ours, q, search, reads);
+    const b = () => timeOne(interleaved.raw, q, raw, reads);
     if (i % 2 === 0) {
-      oursMs = await a();
-      rawMs = await b();
+      await a();
+      await b();
     } else {
-      rawMs = await b();
-      oursMs = await a();
-    }
-    samples.ours.push(oursMs);
-    samples.raw.push(rawMs);
-    for (const group of timingGroups(q)) {
-      const kind = byKind[group] ?? { ours: [], raw: [], oursPages: 0, rawPages: 0 };
-      byKind[group] = kind;
-      kind.ours.push(oursMs);
-      kind.raw.push(rawMs);
-      kind.oursPages += pages.ours;
-      kind.rawPages += pages.raw;
+      await b();
+      await a();
     }
   }
+  const diskReads = { ours: interleaved.ours.pages, raw: interleaved.raw.pages };
   // What the interleaved run left in the pool: how much of it each engine's tables hold.
   const poolAfterInterleaved = memory ? await mysqlPoolByTable(db) : undefined;
   if (poolAfterInterleaved)
@@ -413,7 +399,7 @@ async function main() {
   // Each engine alone: the same operations in the same order, all of ours, then all of the baseline's.
   const alone = ALONE
     ? {
-        ours: await timeAlone(ops, (q) => storage.searchEntries(q.query, { recordHistory: false }), reads),
+        ours: await timeAlone(ops, search, reads),
         raw: await timeAlone(ops, raw, reads),
       }
     : undefined;
@@ -451,23 +437,31 @@ async function main() {
       : {}),
     queries: queries.length,
     timedOperations: ops.length,
-    ours: { wall: percentiles(samples.ours), quality: summarizeScores(ours) },
-    raw: { wall: percentiles(samples.raw), quality: summarizeScores(base) },
+    ours: { wall: percentiles(interleaved.ours.samples), quality: summarizeScores(ours) },
+    raw: { wall: percentiles(interleaved.raw.samples), quality: summarizeScores(base) },
     alone: alone && {
       ours: aloneSummary(alone.ours, memory !== undefined),
       raw: aloneSummary(alone.raw, memory !== undefined),
     },
     byKind: Object.fromEntries(
-      Object.entries(byKind).map(([k, v]) => [
-        k,
-        {
-          ours: percentiles(v.ours),
-          raw: percentiles(v.raw),
-          ...(memory
-            ? { diskPagesPerOperation: { ours: v.oursPages / v.ours.length, raw: v.rawPages / v.raw.length } }
-            : {}),
-        },
-      ]),
+      Object.entries(interleaved.ours.byKind).map(([k, o]) => {
+        const r = interleaved.raw.byKind[k]!;
+        return [
+          k,
+          {
+            ours: percentiles(o.samples),
+            raw: percentiles(r.samples),
+            ...(memory
+              ? {
+                  diskPagesPerOperation: {
+                    ours: o.pages / o.samples.length,
+                    raw: r.pages / r.samples.length,
+                  },
+                }
+              : {}),
+          },
+        ];
+      }),
     ),
   };
   console.log(
