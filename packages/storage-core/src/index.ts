@@ -209,6 +209,7 @@ export {
   computeContentHash,
   computeRowCounts,
   rowDigest,
+  TableDigester,
   tableDigest,
 } from './transfer/content-hash.js';
 export type { CopyProgress, CopyStoreOptions, CopyStoreResult } from './transfer/copy-store.js';

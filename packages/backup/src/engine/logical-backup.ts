@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { TableBatch } from '@mainframe-kb/storage-core';
-import { StorageErrorCode } from '@mainframe-kb/storage-core';
-import { combineTableHashes, TableDigester } from '../content/row-digest.js';
+import { combineTableHashes, StorageErrorCode, TableDigester } from '@mainframe-kb/storage-core';
 import { BackupError, BackupFailure } from '../errors/backup-error.js';
 import type { BackupMetadata, TableDigest } from '../manifest/backup-metadata.js';
 import type { LogicalBody, LogicalTable } from '../manifest/manifest-body.js';
@@ -49,7 +48,8 @@ export async function writeLogicalBackup(
         order.push(table);
         digesters.set(batch.table, new TableDigester());
       }
-      digesters.get(batch.table)!.add(batch.rows);
+      const digester = digesters.get(batch.table)!;
+      for (const row of batch.rows) digester.add(row);
       // Rows of large binary values are stored a few at a time: no stored object may pass MAX_BLOB_BYTES.
       for (const raw of encodeRowBlobs(batch.table, batch.rows)) {
         const label = Buffer.from(`rows:${batch.table}:`, 'utf8');
@@ -83,7 +83,7 @@ export async function writeLogicalBackup(
     }
   }
   const tables: Record<string, TableDigest> = {};
-  for (const [name, digester] of digesters) tables[name] = digester.finish();
+  for (const [name, digester] of digesters) tables[name] = digester.result();
 
   const written = new Set(writer.written.map((p) => p.name));
   const extents = new Map<string, number>();

@@ -1,9 +1,8 @@
 import {
   type ContentHash,
   combineTableHashes,
-  rowDigest,
+  TableDigester,
   type TableHash,
-  tableDigest,
 } from '@mainframe-kb/storage-core';
 
 /**
@@ -12,26 +11,24 @@ import {
  * second read of every table.
  */
 export class ContentHasher {
-  readonly #digests = new Map<string, Buffer[]>();
+  readonly #digesters = new Map<string, TableDigester>();
 
   constructor(tables: readonly string[]) {
-    for (const table of tables) this.#digests.set(table, []);
+    for (const table of tables) this.#digesters.set(table, new TableDigester());
   }
 
   /** Whether `table` is hashed (the migrations ledger is not: a restore leaves it to the target). */
   covers(table: string): boolean {
-    return this.#digests.has(table);
+    return this.#digesters.has(table);
   }
 
   add(table: string, row: Readonly<Record<string, unknown>>): void {
-    this.#digests.get(table)?.push(rowDigest(row));
+    this.#digesters.get(table)?.add(row);
   }
 
   result(): ContentHash {
     const tables: Record<string, TableHash> = {};
-    for (const [table, digests] of this.#digests) {
-      tables[table] = { rows: digests.length, hash: tableDigest(digests) };
-    }
+    for (const [table, digester] of this.#digesters) tables[table] = digester.result();
     return { algorithm: 'sha256', hash: combineTableHashes(tables), tables };
   }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { TableContribution } from '../plugin/plugin-types.js';
 import { readTableRows } from './table-reader.js';
@@ -49,30 +49,109 @@ function canonicalValue(value: unknown): string {
   }
 }
 
-/** sha256 of one row: its columns in name order, each name and canonical value length-prefixed. */
-export function rowDigest(row: Readonly<Record<string, unknown>>, ignore?: ReadonlySet<string>): Buffer {
-  // One update of the whole text hashes the same bytes as one per column, at a fraction of the calls.
+/** The canonical text of one row: its `columns` (in name order), each name and canonical value length-prefixed. */
+function rowText(row: Readonly<Record<string, unknown>>, columns: readonly string[]): string {
   let text = '';
-  for (const column of Object.keys(row).sort()) {
-    if (ignore?.has(column)) continue;
+  for (const column of columns) {
     const value = canonicalValue(row[column]);
     text += `${column.length}:${column}${value.length}:${value}`;
   }
-  return createHash('sha256').update(text).digest();
+  return text;
+}
+
+function sortedColumns(row: Readonly<Record<string, unknown>>, ignore?: ReadonlySet<string>): string[] {
+  const columns = Object.keys(row).sort();
+  return ignore === undefined || ignore.size === 0 ? columns : columns.filter((c) => !ignore.has(c));
+}
+
+/** sha256 of one row: its columns in name order, each name and canonical value length-prefixed. */
+export function rowDigest(row: Readonly<Record<string, unknown>>, ignore?: ReadonlySet<string>): Buffer {
+  return hash('sha256', rowText(row, sortedColumns(row, ignore)), 'buffer');
+}
+
+/** Digests each of 32 latin1 characters (one per byte), so that string order is byte order. */
+const DIGEST_BYTES = 32;
+/** Above this many rows the digests are put in order by their first two bytes before they are sorted. */
+const BUCKETED_FROM = 1 << 16;
+
+/**
+ * The hash over a table's row digests: sorted, so that it does not depend on the order the database returns
+ * rows in (which follows the dialect's collation), and hashed together with the row count. V8 sorts strings
+ * several times faster than it calls Buffer.compare (2 s for 489,306 rows); a large table is first placed by
+ * its digests' first two bytes (a counting sort into 65,536 buckets of a few digests each), which halves the
+ * time again, and written into one buffer instead of one joined string.
+ */
+function digestOfRows(digests: string[]): string {
+  const result = createHash('sha256');
+  result.update(`rows:${digests.length}\n`);
+  if (digests.length < BUCKETED_FROM) return result.update(digests.sort().join(''), 'latin1').digest('hex');
+  const bucketOf = (d: string) => (d.charCodeAt(0) << 8) | d.charCodeAt(1);
+  const starts = new Uint32Array((1 << 16) + 1);
+  for (const d of digests) starts[bucketOf(d) + 1]! += 1;
+  for (let b = 1; b < starts.length; b++) starts[b]! += starts[b - 1]!;
+  const next = starts.slice(0, -1);
+  const placed = new Array<string>(digests.length);
+  for (const d of digests) placed[next[bucketOf(d)]!++] = d;
+  const bytes = Buffer.allocUnsafe(digests.length * DIGEST_BYTES);
+  let offset = 0;
+  for (let b = 0; b + 1 < starts.length; b++) {
+    const from = starts[b]!;
+    const to = starts[b + 1]!;
+    const bucket = to - from > 1 ? placed.slice(from, to).sort() : placed.slice(from, to);
+    for (const d of bucket) offset += bytes.write(d, offset, DIGEST_BYTES, 'latin1');
+  }
+  return result.update(bytes).digest('hex');
 }
 
 /**
- * Hashes a table's rows independently of the order the database returns them in (which depends on the
- * dialect's collation): the sorted row digests are hashed together with the row count.
+ * Hashes a table's rows independently of the order the database returns them in (see {@link TableDigester},
+ * which hashes rows as they stream past without keeping them).
  */
 export function tableDigest(digests: Buffer[]): string {
-  // Sorted as latin1 strings: one character per byte, so string order is byte order (Buffer.compare's),
-  // and V8 sorts strings several times faster than it calls Buffer.compare (2 s for 489,306 rows).
-  const sorted = digests.map((d) => d.toString('latin1')).sort();
-  const hash = createHash('sha256');
-  hash.update(`rows:${digests.length}\n`);
-  hash.update(sorted.join(''), 'latin1');
-  return hash.digest('hex');
+  return digestOfRows(digests.map((d) => d.toString('latin1')));
+}
+
+/**
+ * One table's content hash, accumulated a row at a time as the rows stream past (an export, a backup, a copy
+ * between stores): the same hash as `rowDigest` of every row and then `tableDigest`, at a fraction of the
+ * cost. Each digest is kept as a 32-character latin1 string (one-shot `crypto.hash`, about 5× cheaper per row
+ * than a Hash object and a Buffer), and a table's rows share one sorted column list while their keys repeat.
+ */
+export class TableDigester {
+  readonly #ignore: ReadonlySet<string> | undefined;
+  readonly #digests: string[] = [];
+  #keys: string[] = [];
+  #columns: string[] = [];
+
+  constructor(ignore?: ReadonlySet<string>) {
+    this.#ignore = ignore;
+  }
+
+  get rows(): number {
+    return this.#digests.length;
+  }
+
+  add(row: Readonly<Record<string, unknown>>): void {
+    // 'binary' is Node's name for latin1: one character per byte of the digest.
+    this.#digests.push(hash('sha256', rowText(row, this.#columnsOf(row)), 'binary'));
+  }
+
+  /** The table's hash over the rows added so far. */
+  result(): TableHash {
+    return { rows: this.#digests.length, hash: digestOfRows(this.#digests) };
+  }
+
+  #columnsOf(row: Readonly<Record<string, unknown>>): readonly string[] {
+    const keys = Object.keys(row);
+    const last = this.#keys;
+    let same = keys.length === last.length;
+    for (let i = 0; same && i < keys.length; i++) same = keys[i] === last[i];
+    if (!same) {
+      this.#keys = keys;
+      this.#columns = sortedColumns(row, this.#ignore);
+    }
+    return this.#columns;
+  }
 }
 
 export function combineTableHashes(tables: Readonly<Record<string, TableHash>>): string {
@@ -131,12 +210,11 @@ export async function computeContentHash(
   const chosen = chosenTables(tables, options.tables, 'contentHash');
   const result: Record<string, TableHash> = {};
   for (const table of chosen) {
-    const ignore = new Set(options.ignoreColumns?.[table.name] ?? []);
-    const digests: Buffer[] = [];
+    const digester = new TableDigester(new Set(options.ignoreColumns?.[table.name] ?? []));
     for await (const rows of readTableRows(trx, table)) {
-      for (const row of rows) digests.push(rowDigest(row, ignore));
+      for (const row of rows) digester.add(row);
     }
-    result[table.name] = { rows: digests.length, hash: tableDigest(digests) };
+    result[table.name] = digester.result();
   }
   return { algorithm: 'sha256', hash: combineTableHashes(result), tables: result };
 }

@@ -7,9 +7,8 @@ import {
   type ContentHash,
   combineTableHashes,
   computeContentHash,
-  rowDigest,
+  TableDigester,
   type TableHash,
-  tableDigest,
 } from './content-hash.js';
 import type { TableBatch, TransferProgress } from './table-transfer.js';
 
@@ -211,7 +210,7 @@ async function copyInto(
   }
 
   const expectedRows = await countRows(from);
-  const digests = new Map<string, Buffer[]>(tables.map((t) => [t.name, []]));
+  const digests = new Map(tables.map((t) => [t.name, new TableDigester()]));
   let keysHanded = false;
   async function* hashing(batches: AsyncIterable<TableBatch>): AsyncGenerator<TableBatch> {
     for await (const batch of batches) {
@@ -222,8 +221,8 @@ async function copyInto(
         auditTrailOf(to).keyring.adopt(auditTrailOf(from).keyring.keys(), 'create');
         keyFile?.adopted();
       }
-      const list = digests.get(batch.table)!;
-      for (const row of batch.rows) list.push(rowDigest(row));
+      const digester = digests.get(batch.table)!;
+      for (const row of batch.rows) digester.add(row);
       yield batch;
     }
   }
@@ -239,7 +238,7 @@ async function copyInto(
         : {}),
       beforeCommit: async (trx) => {
         const source: Record<string, TableHash> = {};
-        for (const [name, list] of digests) source[name] = { rows: list.length, hash: tableDigest(list) };
+        for (const [name, digester] of digests) source[name] = digester.result();
         const sourceHash = combineTableHashes(source);
         const copied = await computeContentHash(trx, to.tables(), { tables: tables.map((t) => t.name) });
         if (copied.hash !== sourceHash) {
