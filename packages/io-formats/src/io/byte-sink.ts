@@ -43,13 +43,15 @@ const FLUSH_AT = 256 * 1024;
 
 /**
  * Collects text from a writer and hands it to the sink in large UTF-8 chunks: one encode and one write per
- * ~256 KB instead of one per record.
+ * ~256 KB instead of one per record. A chunk is written while the writer collects the next one (the file
+ * system works beside the thread that formats records); at most one chunk is in flight, so memory stays flat.
+ * A failed write is thrown by the next write, flush or close.
  */
 export class TextSinkWriter {
   #parts: string[] = [];
   #pending = 0;
   #bytes = 0;
-  readonly #encoder = new TextEncoder();
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly sink: ByteSink) {}
 
@@ -60,16 +62,13 @@ export class TextSinkWriter {
   async write(text: string): Promise<void> {
     this.#parts.push(text);
     this.#pending += text.length;
-    if (this.#pending >= FLUSH_AT) await this.flush();
+    if (this.#pending >= FLUSH_AT) await this.#handOff();
   }
 
+  /** Resolves once everything written so far has reached the sink. */
   async flush(): Promise<void> {
-    if (this.#parts.length === 0) return;
-    const chunk = this.#encoder.encode(this.#parts.join(''));
-    this.#parts = [];
-    this.#pending = 0;
-    this.#bytes += chunk.length;
-    await this.sink.write(chunk);
+    await this.#handOff();
+    await this.#inFlight;
   }
 
   /** Flushes and closes the sink; returns the bytes written. */
@@ -77,5 +76,19 @@ export class TextSinkWriter {
     await this.flush();
     await this.sink.close();
     return this.#bytes;
+  }
+
+  /** Starts writing what was collected, once the chunk before it is written. */
+  async #handOff(): Promise<void> {
+    await this.#inFlight;
+    if (this.#parts.length === 0) return;
+    const chunk = Buffer.from(this.#parts.join(''), 'utf8');
+    this.#parts = [];
+    this.#pending = 0;
+    this.#bytes += chunk.length;
+    const write = this.sink.write(chunk);
+    // Its failure surfaces where the next hand-off, flush or close awaits it, not as an unhandled rejection.
+    write.catch(() => {});
+    this.#inFlight = write;
   }
 }
