@@ -28,7 +28,7 @@ import {
 import { checkValue } from '../field-values.js';
 import { recordTables } from '../import/record-counts.js';
 import { ContentHasher } from '../integrity/content-hasher.js';
-import { fileSink } from '../io/byte-sink.js';
+import { withFileSink } from '../io/byte-sink.js';
 import { hashingSink } from '../io/hashing-sink.js';
 import type { StoreAccess } from '../plugin/store-access.js';
 import { IO_FORMATS_VERSION } from '../version.js';
@@ -119,14 +119,15 @@ export async function exportWith(
         let bytes = 0;
         const perTable: Record<string, number> = {};
         if (codec.format === 'json') {
-          const sink = await fileSink(temporary);
-          const written = await writeJsonEnvelope(
-            sink,
-            header,
-            (async function* () {
-              for (const table of tables) yield { table: table.name, records: rows(table) };
-            })(),
-            trailer,
+          const written = await withFileSink(temporary, (sink) =>
+            writeJsonEnvelope(
+              sink,
+              header,
+              (async function* () {
+                for (const table of tables) yield { table: table.name, records: rows(table) };
+              })(),
+              trailer,
+            ),
           );
           bytes = written.bytes;
           Object.assign(perTable, written.records);
@@ -136,8 +137,11 @@ export async function exportWith(
           for (const table of tables) {
             const info = infos.get(table.name) as TableInfo;
             const file = `${table.name}.${codec.format}`;
-            const sink = hashingSink(await fileSink(join(temporary, file)));
-            const summary = await codec.write(rows(table), toEntitySchema(info.schema), sink);
+            const { summary, sha256 } = await withFileSink(join(temporary, file), async (fileOut) => {
+              const sink = hashingSink(fileOut);
+              const written = await codec.write(rows(table), toEntitySchema(info.schema), sink);
+              return { summary: written, sha256: sink.seal() };
+            });
             files.push({
               entity: table.entity,
               table: table.name,
@@ -145,7 +149,7 @@ export async function exportWith(
               format: codec.format,
               records: summary.records,
               bytes: summary.bytes,
-              sha256: sink.seal(),
+              sha256,
             });
             perTable[table.name] = summary.records;
             bytes += summary.bytes;

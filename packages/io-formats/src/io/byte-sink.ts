@@ -2,8 +2,9 @@ import { open } from 'node:fs/promises';
 import type { ByteSink } from '../codec-types.js';
 
 /** A file as a ByteSink; each write waits for the file system, so memory stays flat. */
-export async function fileSink(path: string): Promise<ByteSink> {
+export async function fileSink(path: string): Promise<FileSink> {
   const handle = await open(path, 'wx');
+  let closed = false;
   return {
     async write(chunk) {
       let offset = 0;
@@ -13,13 +14,39 @@ export async function fileSink(path: string): Promise<ByteSink> {
       }
     },
     async close() {
+      if (closed) return;
+      closed = true;
       try {
         await handle.sync();
       } finally {
         await handle.close();
       }
     },
+    async abandon() {
+      if (closed) return;
+      closed = true;
+      await handle.close().catch(() => undefined);
+    },
   };
+}
+
+export interface FileSink extends ByteSink {
+  /** Closes the file without syncing it, unless it is closed already: for a write that failed. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Runs `write` with a sink on a new file at `path`. When it throws, the file's handle is closed before the
+ * error goes on, so a failed export holds no descriptor of the file it leaves for removal.
+ */
+export async function withFileSink<T>(path: string, write: (sink: FileSink) => Promise<T>): Promise<T> {
+  const sink = await fileSink(path);
+  try {
+    return await write(sink);
+  } catch (error) {
+    await sink.abandon();
+    throw error;
+  }
 }
 
 export interface MemorySink extends ByteSink {
