@@ -6,6 +6,7 @@ import { StorageError } from '../../errors/storage-error.js';
 import { translateDatabaseError } from '../../errors/translate-error.js';
 import { processAlive } from '../../util/process-alive.js';
 import type { HeldLock } from '../dialect-adapter.js';
+import { isBusy } from './sqlite-driver.js';
 
 export const MIGRATION_LOCK_TABLE = 'kb_migration_lock';
 
@@ -82,10 +83,14 @@ function isOwnLeftover(record: LockRecord, host: string): boolean {
   return record.hostname === host && Number(record.pid) === process.pid && !heldTokens.has(record.token);
 }
 
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')))
-    return true;
+/**
+ * Whether taking the lock failed only because another connection is at it: busy (the driver's test), a
+ * table locked within a shared cache, or the store's own BUSY error. Each is worth another attempt.
+ */
+function isContention(error: unknown): boolean {
+  if (isBusy(error)) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('SQLITE_LOCKED')) return true;
   return error instanceof StorageError && error.code === StorageErrorCode.BUSY;
 }
 
@@ -174,7 +179,7 @@ export async function acquireSqliteMigrationLock(
       if (attempt.taken) break;
       holder = attempt.holder;
     } catch (error) {
-      if (!isBusy(error)) throw translateDatabaseError(error, 'taking the migration lock');
+      if (!isContention(error)) throw translateDatabaseError(error, 'taking the migration lock');
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) throw lockedError(holder, timeoutMs);
