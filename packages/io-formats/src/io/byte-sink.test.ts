@@ -99,4 +99,18 @@ describe('TextSinkWriter', () => {
       process.off('unhandledRejection', onUnhandled);
     }
   });
+
+  it('takes a sink whose write returns nothing (written when the call returns)', async () => {
+    const got: string[] = [];
+    const sink = {
+      write(chunk: Uint8Array) {
+        got.push(Buffer.from(chunk).toString('utf8'));
+      },
+      async close() {},
+    } as unknown as ByteSink;
+    const out = new TextSinkWriter(sink);
+    for (const c of 'xy') await out.write(big(c));
+    expect(await out.close()).toBe(2 * Buffer.byteLength(big('x')));
+    expect(got.join('')).toBe(big('x') + big('y'));
+  });
 });

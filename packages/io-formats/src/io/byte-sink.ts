@@ -79,6 +79,7 @@ export class TextSinkWriter {
   #pending = 0;
   #bytes = 0;
   #inFlight: Promise<void> = Promise.resolve();
+  readonly #encoder = new TextEncoder();
 
   constructor(private readonly sink: ByteSink) {}
 
@@ -109,11 +110,13 @@ export class TextSinkWriter {
   async #handOff(): Promise<void> {
     await this.#inFlight;
     if (this.#parts.length === 0) return;
-    const chunk = Buffer.from(this.#parts.join(''), 'utf8');
+    // TextEncoder gives each chunk its own memory (a small Buffer.from would be a view of Node's shared pool).
+    const chunk = this.#encoder.encode(this.#parts.join(''));
     this.#parts = [];
     this.#pending = 0;
     this.#bytes += chunk.length;
-    const write = this.sink.write(chunk);
+    // A sink written in plain JavaScript may return nothing: the chunk is then written when the call returns.
+    const write = Promise.resolve(this.sink.write(chunk));
     // Its failure surfaces where the next hand-off, flush or close awaits it, not as an unhandled rejection.
     write.catch(() => {});
     this.#inFlight = write;

@@ -103,8 +103,8 @@ describe('content hash', () => {
   });
 
   it('a table of more rows than the small-table sort handles hashes as the reference does', () => {
-    // 70,000 rows take the bucketed sort; with a few repeated rows, equal digests sit side by side.
-    const many = Array.from({ length: 70_000 }, (_, i) => ({
+    // 65,536 rows, the fewest that take the bucketed sort; some rows repeat, so equal digests sit side by side.
+    const many = Array.from({ length: 65_536 }, (_, i) => ({
       id: `e${i % 69_990}`,
       n: i % 7 === 0 ? null : i % 69_990,
     }));
@@ -113,5 +113,21 @@ describe('content hash', () => {
     const expected = referenceTableDigest(many.map((r) => referenceRowDigest(r)));
     expect(digester.result()).toEqual({ rows: many.length, hash: expected });
     expect(tableDigest(many.map((r) => rowDigest(r)))).toBe(expected);
+  });
+
+  it('tableDigest takes digests of any length, in large tables too', () => {
+    const short = Array.from({ length: 65_536 }, (_, i) => createHash('md5').update(String(i)).digest());
+    expect(tableDigest(short)).toBe(referenceTableDigest(short));
+  });
+
+  it('hashes text that is not well-formed UTF-16 as a Hash object does', () => {
+    // A lone surrogate reaches the hash as U+FFFD's UTF-8 bytes either way.
+    const odd = [
+      { id: 'x', title: 'half \ud800 a pair' },
+      { id: 'y', title: '\udfff' },
+    ];
+    const digester = new TableDigester();
+    for (const row of odd) digester.add(row);
+    expect(digester.result().hash).toBe(referenceTableDigest(odd.map((r) => referenceRowDigest(r))));
   });
 });

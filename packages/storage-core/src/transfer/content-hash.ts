@@ -84,7 +84,9 @@ const BUCKETED_FROM = 1 << 16;
 function digestOfRows(digests: string[]): string {
   const result = createHash('sha256');
   result.update(`rows:${digests.length}\n`);
-  if (digests.length < BUCKETED_FROM) return result.update(digests.sort().join(''), 'latin1').digest('hex');
+  // Bucketing writes 32 bytes per digest: digests of any other length (tableDigest is public) take the plain sort.
+  if (digests.length < BUCKETED_FROM || !digests.every((d) => d.length === DIGEST_BYTES))
+    return result.update(digests.sort().join(''), 'latin1').digest('hex');
   const bucketOf = (d: string) => (d.charCodeAt(0) << 8) | d.charCodeAt(1);
   const starts = new Uint32Array((1 << 16) + 1);
   for (const d of digests) starts[bucketOf(d) + 1]! += 1;
