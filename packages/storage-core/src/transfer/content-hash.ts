@@ -99,7 +99,8 @@ function digestOfRows(digests: string[]): string {
   for (let b = 0; b + 1 < starts.length; b++) {
     const from = starts[b]!;
     const to = starts[b + 1]!;
-    const bucket = to - from > 1 ? placed.slice(from, to).sort() : placed.slice(from, to);
+    const bucket = placed.slice(from, to);
+    if (bucket.length > 1) bucket.sort();
     for (const d of bucket) offset += bytes.write(d, offset, DIGEST_BYTES, 'latin1');
   }
   return result.update(bytes).digest('hex');
