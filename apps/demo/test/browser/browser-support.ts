@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Role } from '@mainframe-kb/storage-core';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import type { BackupRouteSettings } from '../../src/routes/backup-routes.js';
 import { type DemoServer, startDemoServer } from '../../src/server.js';
 import { GRANTS, TOKENS } from '../support/demo-fixture.js';
@@ -95,4 +95,30 @@ export async function openRig(
 /** The uncaught errors a page has thrown so far (every browser test ends by expecting none). */
 export function pageErrors(page: Page): string[] {
   return (page as Page & { errors?: string[] }).errors ?? [];
+}
+
+/**
+ * A table's head and body texts, read in one snapshot once the table is on the page: a screen renders a
+ * table whole, so reading its head and its rows in two steps could straddle that render.
+ */
+async function tableTexts(table: Locator): Promise<{ headers: string[]; rows: string[][] }> {
+  await table.waitFor({ state: 'attached' });
+  return table.evaluate((t) => {
+    const text = (cell: Element) => (cell.textContent ?? '').trim();
+    return {
+      headers: [...t.querySelectorAll('thead th')].map(text),
+      rows: [...t.querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map(text)),
+    };
+  });
+}
+
+/** The texts of a table's body, row by row. */
+export async function rowsOf(table: Locator): Promise<string[][]> {
+  return (await tableTexts(table)).rows;
+}
+
+/** A table's rows as objects keyed by its column headers. */
+export async function recordsOf(table: Locator): Promise<Record<string, string>[]> {
+  const { headers, rows } = await tableTexts(table);
+  return rows.map((cells) => Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
 }

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mainframeSamplesDir } from '@mainframe-kb/testkit';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCTREC_DATA,
@@ -12,29 +12,20 @@ import {
   TEST19,
 } from '../support/code-samples.js';
 import { TOKENS } from '../support/demo-fixture.js';
-import { type BrowserRig, browserAvailable, openRig, pageErrors } from './browser-support.js';
+import {
+  type BrowserRig,
+  browserAvailable,
+  openRig,
+  pageErrors,
+  recordsOf,
+  rowsOf,
+} from './browser-support.js';
 
 // The shared mainframe samples (KB_MAINFRAME_SAMPLES_DIR, or ../shared/data/mainframe-samples beside the
 // repo): the Open Mainframe Project course's COBOL, JCL and EBCDIC data, and Cobrix's copybooks with the
 // layouts Cobrix produced from them (as test/code-api.test.ts uses them).
 const sample = (relPath: string) => join(mainframeSamplesDir(), relPath);
 const text = (relPath: string) => readFileSync(sample(relPath), 'utf8');
-
-/** The texts of a table's body, row by row. */
-async function rowsOf(table: Locator): Promise<string[][]> {
-  await table.waitFor({ state: 'attached' });
-  return table
-    .locator('tbody tr')
-    .evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
-    );
-}
-
-/** A table's rows as objects keyed by its column headers. */
-async function recordsOf(table: Locator): Promise<Record<string, string>[]> {
-  const headers = await table.locator('thead th').allTextContents();
-  return (await rowsOf(table)).map((cells) => Object.fromEntries(headers.map((h, i) => [h, cells[i] ?? ''])));
-}
 
 type Upload = string | { name: string; mimeType: string; buffer: Buffer };
 

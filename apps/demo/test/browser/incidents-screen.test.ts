@@ -1,20 +1,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOKENS } from '../support/demo-fixture.js';
 import { serviceNowCsv, serviceNowRecords } from '../support/seed-incidents.js';
-import { type BrowserRig, browserAvailable, openRig, pageErrors } from './browser-support.js';
-
-/** The texts of a table's body, row by row. */
-async function rowsOf(table: Locator): Promise<string[][]> {
-  await table.waitFor({ state: 'attached' });
-  return table
-    .locator('tbody tr')
-    .evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim())),
-    );
-}
+import { type BrowserRig, browserAvailable, openRig, pageErrors, rowsOf } from './browser-support.js';
 
 async function importFile(page: Page, file: string, options: { dryRun?: boolean } = {}): Promise<void> {
   const form = page.getByRole('region', { name: 'Import incidents' });
