@@ -10,6 +10,7 @@ import type { FieldValue, RecordLocation } from '../codec-types.js';
 import type { ColumnInfo, TableInfo } from '../export/table-schema.js';
 import type { ConflictPolicy, ImportIssue, RecordCounts, TableCounts } from './import-types.js';
 import { rowToKbEntry } from './kb-entry-mapping.js';
+import { KeyFilter } from './key-filter.js';
 
 /**
  * How a row is compared with the stored row of its key, and how it updates it:
@@ -58,6 +59,7 @@ interface QueuedRow extends PendingRow {
 /** Rows of one statement: SQLite binds up to 32,766 variables, PostgreSQL 65,535, MySQL 65,535. */
 const MAX_BINDINGS = 8_000;
 const LOOKUP_CHUNK = 500;
+const NOTHING_STORED: ReadonlyMap<string, Record<string, unknown>> = new Map();
 
 /** State shared by the writers of one import. */
 export interface WriterShared {
@@ -108,6 +110,8 @@ export class TableWriter {
   readonly #pending: QueuedRow[] = [];
   /** Keys queued since the last flush; earlier ones are found in the table (see `flush`). */
   readonly #batchKeys = new Set<string>();
+  /** Keys this writer inserted, when the table held none at the start (see `flush`). */
+  readonly #inserted = new KeyFilter();
   #keepAutoIncrement: boolean | undefined;
   #emptyAtStart: boolean | undefined;
   /** Insert statements compiled once per row count, then re-bound (kysely's compile costs as much as SQLite's insert). */
@@ -230,8 +234,15 @@ export class TableWriter {
     // found in the table instead. In a dry run, or once a record was rejected, nothing is written, so such
     // a repeat is then only caught when the import is run for real.
     const ownRows = this.#emptyAtStart && this.shared.singleTransaction;
+    // A table of the import's own rows holds only keys this writer inserted, which a Bloom filter of them
+    // (2 bytes a key) tells apart from new ones: a row whose key it has never seen is not looked up, and on a
+    // fresh import that is all rows but about one in a thousand.
+    const lookUp = ownRows ? live.filter((r) => this.#inserted.mightHold(r.key)) : live;
     // The whole stored row is read when it may be compared (update) or keeps part of itself (a plain entry).
-    const existing = await this.#lookup(trx, live, this.policy === 'update' && !ownRows);
+    const existing =
+      lookUp.length === 0
+        ? NOTHING_STORED
+        : await this.#lookup(trx, lookUp, this.policy === 'update' && !ownRows);
     const inserts: QueuedRow[] = [...replacing];
     const updates: { pending: PendingRow; before: Record<string, unknown> }[] = [];
     const table = this.table;
@@ -304,6 +315,7 @@ export class TableWriter {
     }
     if (this.#keepAutoIncrement) sortBySequence(inserts, auto);
     const keys = await this.#insert(trx, inserts, isEntries);
+    if (ownRows) for (const r of inserts) this.#inserted.add(r.key);
     for (const { pending, before } of updates) await this.#update(trx, pending, before);
     if (isEntries) {
       const entries = inserts.map((r) => rowToKbEntry(r.row));
