@@ -170,3 +170,38 @@ describe('streaming JSON parser', () => {
     );
   });
 });
+
+describe('the XML writer', () => {
+  const one: EntitySchema = { entity: 'sample', fields: [{ name: 'text', type: 'string', nullable: true }] };
+  const written = async (value: string | null): Promise<string> => {
+    const sink = memorySink();
+    await xmlCodec.write(
+      (async function* () {
+        yield { text: value };
+      })(),
+      one,
+      sink,
+    );
+    const all = sink.text();
+    return all.slice(all.indexOf('<record>') + '<record>'.length, all.lastIndexOf('</record>'));
+  };
+
+  it('writes & < > " and CR as references, everything else as itself', async () => {
+    expect(await written('a&b<c>d"e\rf\ng\t\'h&&')).toBe(
+      "<text>a&amp;b&lt;c&gt;d&quot;e&#13;f\ng\t'h&amp;&amp;</text>",
+    );
+    expect(await written('"')).toBe('<text>&quot;</text>');
+    expect(await written('plain ÉBCDIC 😀')).toBe('<text>plain ÉBCDIC 😀</text>');
+    expect(await written('')).toBe('<text></text>');
+    expect(await written(null)).toBe('<text nil="true"/>');
+  });
+
+  it('writes text XML cannot carry as base64 of its UTF-8, escaped characters and all', async () => {
+    expect(await written('a<\u0001')).toBe(
+      `<text encoding="base64">${Buffer.from('a<\u0001').toString('base64')}</text>`,
+    );
+    expect(await written('\uFFFE')).toBe(
+      `<text encoding="base64">${Buffer.from('\uFFFE').toString('base64')}</text>`,
+    );
+  });
+});
