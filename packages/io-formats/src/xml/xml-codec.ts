@@ -135,6 +135,7 @@ function fieldXml(field: FieldSpec, value: FieldValue): string {
 
 async function* readXml(source: ByteSource, options: ReadOptions): AsyncGenerator<ReadItem> {
   const { limits, schema } = options;
+  const specs = schema === undefined ? undefined : new Map(schema.fields.map((f) => [f.name, f]));
   const parser = new SaxesParser({ xmlns: false, position: true });
   const queue: ReadItem[] = [];
   let depth = 0;
@@ -221,10 +222,7 @@ async function* readXml(source: ByteSource, options: ReadOptions): AsyncGenerato
   parser.on('cdata', onText);
   parser.on('closetag', () => {
     if (depth === 3 && field !== undefined && record !== undefined) {
-      record[field.name] = fieldValue(field, schema, {
-        ...location,
-        xpath: `${location.xpath}/${field.name}`,
-      });
+      record[field.name] = fieldValue(field, schema, specs, location);
       field = undefined;
     } else if (depth === 2 && record !== undefined) {
       queue.push({ record: finishRecord(record, schema, location), location });
@@ -267,9 +265,13 @@ async function* readXml(source: ByteSource, options: ReadOptions): AsyncGenerato
 function fieldValue(
   field: { name: string; nil: boolean; base64: boolean; text: string },
   schema: EntitySchema | undefined,
-  location: RecordLocation,
+  specs: ReadonlyMap<string, FieldSpec> | undefined,
+  record: RecordLocation,
 ): FieldValue {
-  const spec = schema?.fields.find((f) => f.name === field.name);
+  const spec = specs?.get(field.name);
+  // Most fields are text as written: nothing to convert, and no location to build for an error.
+  if (spec?.type === 'string' && !field.nil && !field.base64) return field.text;
+  const location = { ...record, xpath: `${record.xpath}/${field.name}` };
   if (schema !== undefined && spec === undefined) {
     throw formatError(
       'xml',
