@@ -10,7 +10,7 @@ import type { FieldValue, RecordLocation } from '../codec-types.js';
 import type { ColumnInfo, TableInfo } from '../export/table-schema.js';
 import type { ConflictPolicy, ImportIssue, RecordCounts, TableCounts } from './import-types.js';
 import { rowToKbEntry } from './kb-entry-mapping.js';
-import { KeyFilter } from './key-filter.js';
+import { KeyFilter, keyHash } from './key-filter.js';
 
 /**
  * How a row is compared with the stored row of its key, and how it updates it:
@@ -54,6 +54,13 @@ const ENTRY_CONTENT_COLUMNS = ['title', 'problem', 'solution', 'category', 'seve
 /** A queued row with its key, computed once (JSON.stringify) and used for the batch set and the lookup. */
 interface QueuedRow extends PendingRow {
   readonly key: string;
+  /** The key's `keyHash` for the filter of inserted keys, once computed (else -1). */
+  hash: number;
+}
+
+function hashOf(row: QueuedRow): number {
+  if (row.hash < 0) row.hash = keyHash(row.key);
+  return row.hash;
 }
 
 /** Rows of one statement: SQLite binds up to 32,766 variables, PostgreSQL 65,535, MySQL 65,535. */
@@ -194,6 +201,7 @@ export class TableWriter {
       follower: pending.follower,
       ensure: pending.ensure,
       key,
+      hash: -1,
     });
     return undefined;
   }
@@ -236,8 +244,8 @@ export class TableWriter {
     const ownRows = this.#emptyAtStart && this.shared.singleTransaction;
     // A table of the import's own rows holds only keys this writer inserted, which a Bloom filter of them
     // (2 bytes a key) tells apart from new ones: a row whose key it has never seen is not looked up, and on a
-    // fresh import that is all rows but about one in a thousand.
-    const lookUp = ownRows ? live.filter((r) => this.#inserted.mightHold(r.key)) : live;
+    // fresh import that is all rows but one or two in a thousand.
+    const lookUp = ownRows ? live.filter((r) => this.#inserted.mightHold(hashOf(r))) : live;
     // The whole stored row is read when it may be compared (update) or keeps part of itself (a plain entry).
     const existing =
       lookUp.length === 0
@@ -315,7 +323,7 @@ export class TableWriter {
     }
     if (this.#keepAutoIncrement) sortBySequence(inserts, auto);
     const keys = await this.#insert(trx, inserts, isEntries);
-    if (ownRows) for (const r of inserts) this.#inserted.add(r.key);
+    if (ownRows) for (const r of inserts) this.#inserted.add(hashOf(r));
     for (const { pending, before } of updates) await this.#update(trx, pending, before);
     if (isEntries) {
       const entries = inserts.map((r) => rowToKbEntry(r.row));
