@@ -19,7 +19,12 @@
  * Each import runs twice, with the preparing thread (records read, parsed and validated on a second thread
  * while this one writes) and on one thread alone, one after the other.
  *
- *   pnpm bench:io [--entries 100000] [--formats json,ndjson,csv,xml] [--heap]
+ * `--rounds N` then runs N more rounds in which each format's floors are measured right beside its own phases
+ * (raw read, export, raw write, import with the thread, import on one thread, for one format after another),
+ * and reports each ratio's median over the rounds: on a machine whose speed drifts by half within a run, a
+ * floor taken minutes earlier or later moves a ratio more than the code does.
+ *
+ *   pnpm bench:io [--entries 100000] [--formats json,ndjson,csv,xml] [--heap] [--rounds 3]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -199,6 +204,86 @@ async function rawWrite(source: string, target: string, ftsOnce: boolean): Promi
   return { seconds, steps, peakRssMiB: peakRssMiB(), rows: entries.length + tags.length };
 }
 
+interface RoundRow {
+  round: number;
+  format: FormatName;
+  rawReadSeconds: number;
+  exportSeconds: number;
+  rawWriteSeconds: number;
+  importSeconds: number;
+  importOneThreadSeconds: number;
+  exportVsRawRead: number;
+  importVsRawWrite: number;
+  importOneThreadVsRawWrite: number;
+  load: string;
+}
+
+/** `--rounds N`: each format's phases beside their own floors, N times; the medians of the ratios. */
+function interleavedRounds(
+  source: string,
+  dir: string,
+  formats: readonly FormatName[],
+  count: number,
+  load: () => string,
+): RoundRow[] {
+  const rows: RoundRow[] = [];
+  for (let round = 1; round <= count; round++) {
+    for (const format of formats) {
+      const at = (name: string) => join(dir, `round-${round}-${format}-${name}`);
+      const rawRead = run(['--child', 'raw-read', '--db', source]);
+      const exported = run(['--child', 'export', '--db', source, '--format', format, '--out', at('export')]);
+      const floor = run([
+        '--child',
+        'raw-write',
+        '--source',
+        source,
+        '--db',
+        at('raw.db'),
+        '--fts',
+        'per-row',
+      ]);
+      const importOn = (threads: string) =>
+        run(['--child', 'import', '--db', at(`t${threads}.db`), '--in', at('export'), '--threads', threads]);
+      // Which import goes first alternates by round and format.
+      const threadFirst = (round + formats.indexOf(format)) % 2 === 0;
+      const [a, b] = threadFirst ? [importOn('2'), importOn('1')] : [importOn('1'), importOn('2')];
+      const [threaded, single] = threadFirst ? [a, b] : [b, a];
+      for (const name of ['export', 'raw.db', 't1.db', 't2.db'])
+        rmSync(at(name), { recursive: true, force: true });
+      const row: RoundRow = {
+        round,
+        format,
+        rawReadSeconds: rawRead.seconds,
+        exportSeconds: exported.seconds,
+        rawWriteSeconds: floor.seconds,
+        importSeconds: threaded.seconds,
+        importOneThreadSeconds: single.seconds,
+        exportVsRawRead: Number((exported.seconds / rawRead.seconds).toFixed(2)),
+        importVsRawWrite: Number((threaded.seconds / floor.seconds).toFixed(2)),
+        importOneThreadVsRawWrite: Number((single.seconds / floor.seconds).toFixed(2)),
+        load: load(),
+      };
+      rows.push(row);
+      console.log(
+        `round ${round} ${format.padEnd(6)} export ${secs(exported)} / raw read ${secs(rawRead)} = ${row.exportVsRawRead} | import ${secs(threaded)}, one thread ${secs(single)} / raw write ${secs(floor)} = ${row.importVsRawWrite} (one thread ${row.importOneThreadVsRawWrite}); load ${row.load}`,
+      );
+    }
+  }
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((x, y) => x - y);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  for (const format of count > 0 ? formats : []) {
+    const of = rows.filter((r) => r.format === format);
+    const m = (key: keyof RoundRow) => median(of.map((r) => r[key] as number));
+    console.log(
+      `median of ${count} rounds, ${format.padEnd(6)} export ${m('exportSeconds').toFixed(2)} s (÷ raw read ${m('exportVsRawRead').toFixed(2)}), import ÷ raw write ${m('importVsRawWrite').toFixed(2)} (one thread ${m('importOneThreadVsRawWrite').toFixed(2)})`,
+    );
+  }
+  return rows;
+}
+
 let heapFlag = false;
 /** CPU usage when the timed part of a phase began. */
 let cpuFrom = process.cpuUsage();
@@ -329,9 +414,10 @@ async function main(): Promise<void> {
         `${String(row.format).padEnd(6)} import/createEntries ${row.importVsCreateEntries}, import/raw write ${row.importVsRawWrite} (one thread ${row.importOneThreadVsRawWrite})`,
       );
     }
+    const rounds = interleavedRounds(source, dir, formats, Number(arg('rounds', '0')), load);
     const report = {
       benchmark: 'io-formats',
-      command: `pnpm bench:io --entries ${entries} --formats ${formats.join(',')}${heapFlag ? ' --heap' : ''}`,
+      command: `pnpm bench:io --entries ${entries} --formats ${formats.join(',')}${heapFlag ? ' --heap' : ''}${rounds.length > 0 ? ` --rounds ${rounds.length}` : ''}`,
       date: new Date().toISOString(),
       machine: {
         node: process.version,
@@ -352,6 +438,7 @@ async function main(): Promise<void> {
         rawWriteFtsOnce: rawWriteOnce,
       },
       results,
+      rounds,
     };
     const outDir = join(here, 'results');
     mkdirSync(outDir, { recursive: true });
