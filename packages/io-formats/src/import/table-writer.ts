@@ -244,7 +244,7 @@ export class TableWriter {
     const ownRows = this.#emptyAtStart && this.shared.singleTransaction;
     // A table of the import's own rows holds only keys this writer inserted, which a Bloom filter of them
     // (2 bytes a key) tells apart from new ones: a row whose key it has never seen is not looked up, and on a
-    // fresh import that is all rows but one or two in a thousand.
+    // fresh import that is all rows but one to three in a thousand.
     const lookUp = ownRows ? live.filter((r) => this.#inserted.mightHold(hashOf(r))) : live;
     // The whole stored row is read when it may be compared (update) or keeps part of itself (a plain entry).
     const existing =

@@ -22,13 +22,14 @@ import { FORBIDDEN_KEYS } from '../json/json-stream-parser.js';
 const ROOT = 'records';
 const RECORD = 'record';
 const XML_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-/** Characters XML 1.0 cannot carry even as character references; such strings are written as base64. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids
-const XML_FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+/** Characters XML 1.0 cannot carry even as character references (a class body); written as base64. */
+const FORBIDDEN_CHARS = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\uFFFE\\uFFFF';
+/** Characters written as references (a class body; see `escapeXml`). */
+const ESCAPED_CHARS = '&<>\\r"';
+const XML_FORBIDDEN = new RegExp(`[${FORBIDDEN_CHARS}]`);
+const ESCAPES = new RegExp(`[${ESCAPED_CHARS}]`);
 /** What a text must be checked further for: a character to escape or one XML forbids. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters XML forbids
-const XML_SPECIAL = /[&<>\r"\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
-const ESCAPES = /[&<>\r"]/;
+const XML_SPECIAL = new RegExp(`[${ESCAPED_CHARS}${FORBIDDEN_CHARS}]`);
 
 /**
  * The text with `& < > " CR` as references (CR because XML parsers turn a literal CR, and CRLF, into LF), in a
