@@ -204,6 +204,33 @@ async function rawWrite(source: string, target: string, ftsOnce: boolean): Promi
   return { seconds, steps, peakRssMiB: peakRssMiB(), rows: entries.length + tags.length };
 }
 
+const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+
+function exportPhase(source: string, format: FormatName, out: string): PhaseResult {
+  return run(['--child', 'export', '--db', source, '--format', format, '--out', out]);
+}
+
+/** The raw write floor into `db`, its FTS5 index kept per row or filled once at the end. */
+function rawWritePhase(source: string, db: string, fts: 'per-row' | 'once'): PhaseResult {
+  return run(['--child', 'raw-write', '--source', source, '--db', db, '--fts', fts]);
+}
+
+/** The import of `input` with the preparing thread and on one thread, one after the other, each into `dbOf`. */
+function importBoth(
+  input: string,
+  dbOf: (threads: '1' | '2') => string,
+  threadFirst: boolean,
+): { threaded: PhaseResult; single: PhaseResult } {
+  const importOn = (threads: '1' | '2') =>
+    run(['--child', 'import', '--db', dbOf(threads), '--in', input, '--threads', threads]);
+  if (threadFirst) {
+    const threaded = importOn('2');
+    return { threaded, single: importOn('1') };
+  }
+  const single = importOn('1');
+  return { threaded: importOn('2'), single };
+}
+
 interface RoundRow {
   round: number;
   format: FormatName;
@@ -231,23 +258,14 @@ function interleavedRounds(
     for (const format of formats) {
       const at = (name: string) => join(dir, `round-${round}-${format}-${name}`);
       const rawRead = run(['--child', 'raw-read', '--db', source]);
-      const exported = run(['--child', 'export', '--db', source, '--format', format, '--out', at('export')]);
-      const floor = run([
-        '--child',
-        'raw-write',
-        '--source',
-        source,
-        '--db',
-        at('raw.db'),
-        '--fts',
-        'per-row',
-      ]);
-      const importOn = (threads: string) =>
-        run(['--child', 'import', '--db', at(`t${threads}.db`), '--in', at('export'), '--threads', threads]);
+      const exported = exportPhase(source, format, at('export'));
+      const floor = rawWritePhase(source, at('raw.db'), 'per-row');
       // Which import goes first alternates by round and format.
-      const threadFirst = (round + formats.indexOf(format)) % 2 === 0;
-      const [a, b] = threadFirst ? [importOn('2'), importOn('1')] : [importOn('1'), importOn('2')];
-      const [threaded, single] = threadFirst ? [a, b] : [b, a];
+      const { threaded, single } = importBoth(
+        at('export'),
+        (threads) => at(`t${threads}.db`),
+        (round + formats.indexOf(format)) % 2 === 0,
+      );
       for (const name of ['export', 'raw.db', 't1.db', 't2.db'])
         rmSync(at(name), { recursive: true, force: true });
       const row: RoundRow = {
@@ -258,9 +276,9 @@ function interleavedRounds(
         rawWriteSeconds: floor.seconds,
         importSeconds: threaded.seconds,
         importOneThreadSeconds: single.seconds,
-        exportVsRawRead: Number((exported.seconds / rawRead.seconds).toFixed(2)),
-        importVsRawWrite: Number((threaded.seconds / floor.seconds).toFixed(2)),
-        importOneThreadVsRawWrite: Number((single.seconds / floor.seconds).toFixed(2)),
+        exportVsRawRead: ratio(exported.seconds, rawRead.seconds),
+        importVsRawWrite: ratio(threaded.seconds, floor.seconds),
+        importOneThreadVsRawWrite: ratio(single.seconds, floor.seconds),
         load: load(),
       };
       rows.push(row);
@@ -325,42 +343,23 @@ async function main(): Promise<void> {
     console.log(`baseline createEntries: ${secs(create)}, ${mem(create)}; load ${load()}`);
     const raw = run(['--child', 'raw-read', '--db', source]);
     console.log(`baseline raw read + JSON.stringify: ${secs(raw)}, ${mem(raw)}`);
-    const writeArgs = (name: string, fts: string) => [
-      '--child',
-      'raw-write',
-      '--source',
-      source,
-      '--db',
-      join(dir, name),
-      '--fts',
-      fts,
-    ];
-    const rawWrite = run(writeArgs('raw-write.db', 'per-row'));
+    const rawWrite = rawWritePhase(source, join(dir, 'raw-write.db'), 'per-row');
     console.log(
       `baseline raw write, FTS5 per row: ${secs(rawWrite)} ${JSON.stringify(rawWrite.steps)}; load ${load()}`,
     );
-    const rawWriteOnce = run(writeArgs('raw-write-once.db', 'once'));
+    const rawWriteOnce = rawWritePhase(source, join(dir, 'raw-write-once.db'), 'once');
     console.log(
       `raw write, FTS5 filled once at the end: ${secs(rawWriteOnce)} ${JSON.stringify(rawWriteOnce.steps)}`,
     );
     for (const format of formats) {
       const out = join(dir, `export-${format}`);
-      const exported = run(['--child', 'export', '--db', source, '--format', format, '--out', out]);
-      const importArgs = (threads: string) => [
-        '--child',
-        'import',
-        '--db',
-        join(dir, `target-${format}-${threads}.db`),
-        '--in',
-        out,
-        '--threads',
-        threads,
-      ];
+      const exported = exportPhase(source, format, out);
       // With the preparing thread and without, one after the other (which goes first alternates by format).
-      const first = formats.indexOf(format) % 2 === 0 ? '2' : '1';
-      const pair = [first, first === '2' ? '1' : '2'].map((t) => [t, run(importArgs(t))] as const);
-      const imported = pair.find(([t]) => t === '2')![1];
-      const single = pair.find(([t]) => t === '1')![1];
+      const { threaded: imported, single } = importBoth(
+        out,
+        (threads) => join(dir, `target-${format}-${threads}.db`),
+        formats.indexOf(format) % 2 === 0,
+      );
       const row = {
         format,
         exportSeconds: Number(exported.seconds.toFixed(3)),
@@ -375,10 +374,10 @@ async function main(): Promise<void> {
         importPeakRssMiB: imported.peakRssMiB,
         importPeakHeapMiB: imported.peakHeapMiB,
         importedRows: imported.rows,
-        exportVsRawRead: Number((exported.seconds / raw.seconds).toFixed(2)),
-        importVsCreateEntries: Number((imported.seconds / create.seconds).toFixed(2)),
-        importVsRawWrite: Number((imported.seconds / rawWrite.seconds).toFixed(2)),
-        importOneThreadVsRawWrite: Number((single.seconds / rawWrite.seconds).toFixed(2)),
+        exportVsRawRead: ratio(exported.seconds, raw.seconds),
+        importVsCreateEntries: ratio(imported.seconds, create.seconds),
+        importVsRawWrite: ratio(imported.seconds, rawWrite.seconds),
+        importOneThreadVsRawWrite: ratio(single.seconds, rawWrite.seconds),
         load: load(),
       };
       results.push(row);
@@ -396,18 +395,16 @@ async function main(): Promise<void> {
       '--entries',
       String(entries),
     ]);
-    const rawWriteAgain = run(writeArgs('raw-write-again.db', 'per-row'));
+    const rawWriteAgain = rawWritePhase(source, join(dir, 'raw-write-again.db'), 'per-row');
     const createMean = (create.seconds + createAgain.seconds) / 2;
     const rawWriteMean = (rawWrite.seconds + rawWriteAgain.seconds) / 2;
     console.log(
       `baseline createEntries again: ${secs(createAgain)} (mean ${createMean.toFixed(2)} s); raw write again: ${secs(rawWriteAgain)} (mean ${rawWriteMean.toFixed(2)} s)`,
     );
     for (const row of results) {
-      row.importVsCreateEntries = Number(((row.importSeconds as number) / createMean).toFixed(2));
-      row.importVsRawWrite = Number(((row.importSeconds as number) / rawWriteMean).toFixed(2));
-      row.importOneThreadVsRawWrite = Number(
-        ((row.importOneThreadSeconds as number) / rawWriteMean).toFixed(2),
-      );
+      row.importVsCreateEntries = ratio(row.importSeconds as number, createMean);
+      row.importVsRawWrite = ratio(row.importSeconds as number, rawWriteMean);
+      row.importOneThreadVsRawWrite = ratio(row.importOneThreadSeconds as number, rawWriteMean);
     }
     for (const row of results) {
       console.log(
